@@ -1,0 +1,36 @@
+/**
+ * The history event: one JSON object per line of `history.jsonl`, with Jepsen's op fields so that
+ * EDN import and export map 1:1.
+ *
+ *   {"index":0,"time":1234567,"type":"invoke","process":3,"f":"cas","value":["x",[1,2]]}
+ *   {"index":1,"time":1302211,"type":"ok","process":3,"f":"cas","value":["x",[1,2]],"node":"n2"}
+ *
+ * - `time` is nanoseconds since the run started (monotonic).
+ * - Key-value ops carry `[key, payload]` (Jepsen's independent tuples); a read invokes with
+ *   `[key, null]` and completes with `[key, value]`.
+ * - Transactions: `{"f":"txn","value":[["append","x",3],["r","y",null]]}`; the ok completion has
+ *   the reads filled in.
+ * - Nemesis events: `{"process":"nemesis","type":"info","f":"start-partition","value":...}`.
+ */
+
+/** `invoke` opens an operation; `ok`, `fail` or `info` completes it. */
+export type EventType = 'invoke' | 'ok' | 'fail' | 'info';
+
+/** A client process is a non-negative integer; the fault injector is the string "nemesis". */
+export type ProcessId = number | 'nemesis';
+
+export interface HistoryEvent {
+  /** Position in the history, from 0, strictly increasing. */
+  index: number;
+  /** Nanoseconds since the run started (monotonic). Optional in imported histories. */
+  time?: number;
+  type: EventType;
+  process: ProcessId;
+  /** The operation's function: read, write, cas, txn, acquire, start-partition... */
+  f: string;
+  value?: unknown;
+  /** The node that answered, for completions recorded by the harness. */
+  node?: string;
+  /** Error code or text for fail/info completions. */
+  error?: unknown;
+}
