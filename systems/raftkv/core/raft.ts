@@ -570,7 +570,7 @@ export class RaftNode {
   private broadcastHeartbeat(): void {
     this.heartbeatElapsed = 0;
     this.round++;
-    this.roundSent.set(this.round, { mono: this.clock.monotonicMs(), wall: this.clock.wallMs() });
+    this.roundSent.set(this.round, { mono: this.clock.monoMs(), wall: this.clock.wallMs() });
     for (const p of this.peers) this.sendHeartbeat(p);
     this.onRoundAcked(); // a single-node cluster confirms its rounds by itself
   }
@@ -869,7 +869,7 @@ export class RaftNode {
    */
   private leaseValid(): boolean {
     if (this.variant === 'lease-wallclock') return this.clock.wallMs() < this.leaseUntilWall;
-    return this.clock.monotonicMs() < this.leaseUntilMono;
+    return this.clock.monoMs() < this.leaseUntilMono;
   }
 
   private onRoundAcked(): void {

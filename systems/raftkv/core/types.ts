@@ -130,7 +130,7 @@ export interface Ready {
 /** The clocks the core may read; injected so that simulation time and real time look alike. */
 export interface CoreClock {
   /** Monotonic milliseconds (never jumps; unaffected by clock-skew faults). */
-  monotonicMs(): number;
+  monoMs(): number;
   /** Wall-clock milliseconds as this node sees them (moved by the clock-skew fault). */
   wallMs(): number;
 }
