@@ -89,6 +89,10 @@ interface Progress {
   probeSent: boolean;
   /** Highest heartbeat round the peer answered in the current term. */
   ackRound: number;
+  /** Highest commit index sent to the peer (it applies only what it was told is committed). */
+  sentCommit: number;
+  /** Tick at which `match` last advanced (or replication restarted), to detect lost appends. */
+  progressTick: number;
 }
 
 interface Waiter {
@@ -147,7 +151,7 @@ export class RaftNode {
   private electionElapsed = 0;
   private electionTimeout = 0;
   private heartbeatElapsed = 0;
-  /** Tick of the last message from a current leader (start counts as one: see `inLease`). */
+  /** Tick of the last message from a current leader (a restart counts as one: see the constructor). */
   private lastLeaderContactTick = 0;
   private votes = new Set<string>();
 
@@ -206,6 +210,10 @@ export class RaftNode {
       }
       this.stableIndex = this.lastIndex();
     }
+    // A restarted node may have acknowledged a heartbeat round just before it died, and the leader
+    // counts on that for its lease: it acts as if it had heard from a leader at start. A node
+    // with no state has never acknowledged anything.
+    this.lastLeaderContactTick = this.term > 0 ? 0 : -this.params.electionTicksMin;
     this.resetElectionTimeout();
   }
 
@@ -294,6 +302,7 @@ export class RaftNode {
       if (this.role === 'leader' && this.heartbeatElapsed >= this.params.heartbeatTicks) {
         this.broadcastHeartbeat();
       }
+      if (this.role === 'leader') this.resendStalled();
     } else {
       this.electionElapsed++;
       if (this.electionElapsed >= this.electionTimeout) this.campaign();
@@ -539,7 +548,7 @@ export class RaftNode {
     this.heartbeatElapsed = 0;
     this.progress.clear();
     for (const p of this.peers) {
-      this.progress.set(p, { match: 0, next: this.lastIndex() + 1, probe: true, probeSent: false, ackRound: 0 });
+      this.progress.set(p, { match: 0, next: this.lastIndex() + 1, probe: true, probeSent: false, ackRound: 0, sentCommit: 0, progressTick: this.ticks });
     }
     this.recentActive.clear();
     this.round = 0;
@@ -579,6 +588,8 @@ export class RaftNode {
   private sendHeartbeat(p: string): void {
     const pr = this.progress.get(p);
     if (pr === undefined) return;
+    const leaderCommit = Math.min(this.commitIndex, pr.match);
+    pr.sentCommit = Math.max(pr.sentCommit, leaderCommit);
     this.msgs.push({
       type: 'AppendEntries',
       from: this.id,
@@ -587,7 +598,7 @@ export class RaftNode {
       prevLogIndex: pr.match,
       prevLogTerm: this.termAt(pr.match),
       entries: [],
-      leaderCommit: Math.min(this.commitIndex, pr.match),
+      leaderCommit,
       round: this.round,
     });
   }
@@ -604,6 +615,7 @@ export class RaftNode {
         if (pr.probe && pr.probeSent) break;
         if (!pr.probe && pr.next - 1 - pr.match >= window) break;
         const from = pr.next;
+        if (from === pr.match + 1) pr.progressTick = this.ticks; // nothing was outstanding
         const to = Math.min(this.lastIndex(), from + this.params.maxEntriesPerMessage - 1);
         this.msgs.push({
           type: 'AppendEntries',
@@ -616,6 +628,7 @@ export class RaftNode {
           leaderCommit: this.commitIndex,
           round: this.round,
         });
+        pr.sentCommit = Math.max(pr.sentCommit, Math.min(this.commitIndex, to));
         if (pr.probe) {
           pr.probeSent = true;
           break;
@@ -638,12 +651,16 @@ export class RaftNode {
     if (m.success) {
       if (m.matchIndex > pr.match) {
         pr.match = m.matchIndex;
+        pr.progressTick = this.ticks;
         if (pr.probe) {
           pr.probe = false;
           pr.probeSent = false;
         }
         if (pr.next <= pr.match) pr.next = pr.match + 1;
         this.maybeCommit();
+        // The peer may hold entries committed before it acked them: tell it, so that its
+        // clients (forwarded writes, read-index reads) need not wait for the next heartbeat.
+        if (Math.min(this.commitIndex, pr.match) > pr.sentCommit) this.sendHeartbeat(m.from);
       } else if (pr.probe && pr.probeSent) {
         pr.probeSent = false;
       }
@@ -656,6 +673,23 @@ export class RaftNode {
       pr.probe = true;
       pr.probeSent = false;
       this.replicateDirty = true;
+    }
+  }
+
+  /**
+   * Appends sent in a pipeline are not resent one by one: when a peer's match has not moved for
+   * the retry interval while entries are outstanding, they were lost (a connection broke), so
+   * replication restarts from the match index.
+   */
+  private resendStalled(): void {
+    for (const pr of this.progress.values()) {
+      if (pr.next > pr.match + 1 && this.ticks - pr.progressTick >= this.params.retryTicks) {
+        pr.next = pr.match + 1;
+        pr.probe = true;
+        pr.probeSent = false;
+        pr.progressTick = this.ticks;
+        this.replicateDirty = true;
+      }
     }
   }
 
