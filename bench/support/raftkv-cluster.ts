@@ -1,7 +1,8 @@
 /**
- * Test support: starts a real raftkv cluster (built dist/systems/raftkv/main.js, one process per
- * node, peers connected directly on loopback without proxies) and a small NDJSON client.
- * Processes are killed by their own pids in `stop()`.
+ * Starts a real raftkv cluster for the benchmark and the process tests: the built
+ * dist/systems/raftkv/main.js, one process per node, peers connected directly on loopback (no
+ * proxies), data in a temp dir; plus a small pipelined NDJSON client. Processes are killed by
+ * their own pids in `stop()`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,7 +11,9 @@ import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '../../..');
+const here = dirname(fileURLToPath(import.meta.url));
+/** The repository root, from bench/support (source) or dist/bench/support (built). */
+const root = here.includes(`${join('dist', 'bench')}`) ? join(here, '../../..') : join(here, '../..');
 /** The built node program. */
 export const MAIN_JS = join(root, 'dist/systems/raftkv/main.js');
 
@@ -27,6 +30,7 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** One node of a {@link TestCluster}. */
 export interface TestNode {
   id: string;
   clientPort: number;
@@ -41,6 +45,7 @@ export class TestCluster {
   readonly nodes: TestNode[] = [];
   private constructor(readonly dir: string, readonly variant: string, readonly params: Record<string, unknown>) {}
 
+  /** Writes the configs and starts `n` nodes (waiting for each `ready`). */
   static async start(n: number, variant = 'correct', params: Record<string, unknown> = {}): Promise<TestCluster> {
     const c = new TestCluster(mkdtempSync(join(tmpdir(), 'raftkv-test-')), variant, params);
     for (let i = 1; i <= n; i++) {
@@ -94,6 +99,7 @@ export class TestCluster {
     node.proc = null;
   }
 
+  /** Kills every node and deletes the data. */
   async stop(): Promise<void> {
     await Promise.all(this.nodes.map((n) => this.kill(n)));
     rmSync(this.dir, { recursive: true, force: true });
@@ -124,6 +130,7 @@ export class TestClient {
     socket.on('error', () => {});
   }
 
+  /** Connects to 127.0.0.1:port. */
   static connect(port: number): Promise<TestClient> {
     return new Promise((resolve, reject) => {
       const s = connect(port, '127.0.0.1', () => resolve(new TestClient(s)));
@@ -163,6 +170,7 @@ export class TestClient {
     });
   }
 
+  /** Closes the connection. */
   close(): void {
     this.socket.destroy();
   }
