@@ -30,10 +30,14 @@ export function validateEvent(raw: unknown): { event: HistoryEvent } | { reason:
   const issue = parsed.error.issues[0]!;
   const field = issue.path.length > 0 ? `field "${issue.path.join('.')}"` : 'event';
   let what: string = issue.message;
-  if (issue.code === 'invalid_union' && issue.path[0] === 'process') {
+  if (issue.path[0] === 'process' && issue.path.length === 1) {
     what = 'expected a non-negative integer or "nemesis"';
   } else if (issue.code === 'invalid_type' && issue.received === 'undefined') {
     what = 'is required';
+  } else if (issue.code === 'invalid_enum_value') {
+    what = `must be one of ${issue.options.map((o) => JSON.stringify(o)).join(', ')}, found ${JSON.stringify(issue.received)}`;
+  } else if (issue.code === 'invalid_type') {
+    what = `must be ${issue.expected}, found ${issue.received}`;
   }
   return { reason: `${field} ${what}`.replace(/ +/g, ' ') };
 }
