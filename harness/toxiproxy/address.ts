@@ -21,6 +21,8 @@ export interface HostPort {
 export function splitHostPort(addr: string, context: string): HostPort {
   let host: string;
   let portText: string;
+  // Go's Listen takes "" as all interfaces on a random port.
+  if (addr === '') return { host: '', port: 0 };
   if (addr.startsWith('[')) {
     const end = addr.indexOf(']');
     if (end < 0) throw new ApiError(500, `${context}address ${addr}: missing ']' in address`);
@@ -35,6 +37,7 @@ export function splitHostPort(addr: string, context: string): HostPort {
     if (host.includes(':')) throw new ApiError(500, `${context}address ${addr}: too many colons in address`);
     portText = addr.slice(i + 1);
   }
+  if (portText === '') portText = '0';
   if (!/^[0-9]{1,5}$/.test(portText) || Number(portText) > 65535) {
     throw new ApiError(500, `${context}lookup tcp/${portText}: unknown port`);
   }
