@@ -69,6 +69,9 @@ export class Stage implements Sink, StageContext {
       if (item.data) this.link.release(item.data.length);
       return;
     }
+    // Each toxic times a chunk from its own arrival, so two latency toxics add up while
+    // back-to-back chunks in one toxic do not.
+    item.ts = performance.now();
     this.queue.push(item);
     if (!this.busy) this.pump();
   }

@@ -29,7 +29,8 @@ export async function startUpstream(onConnection?: (s: net.Socket) => void): Pro
         rec.ended = 'eof';
         rec.endedAt = performance.now();
       }
-      s.end();
+      // The echo answers a FIN with a FIN; scripted upstreams decide for themselves.
+      if (!onConnection) s.end();
     });
     s.on('error', (e: NodeJS.ErrnoException) => {
       if (rec.ended === 'open') {
