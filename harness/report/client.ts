@@ -589,7 +589,8 @@ function MessageDiagram() {
   var start = this.msgs[0].t;
   if (D.firstAnomaly && D.firstAnomaly.timeMs !== null) start = Math.max(start, D.firstAnomaly.timeMs - 50);
   var j = 0; while (j < this.msgs.length && this.msgs[j].t < start) j++;
-  var k = Math.min(this.msgs.length - 1, j + 60);
+  // A window of about two dozen messages is what stays readable with every arrow labelled.
+  var k = Math.min(this.msgs.length - 1, j + 24);
   var len = Math.max(1, Math.min(500, (this.msgs[k] ? this.msgs[k].t : start) - start));
   this.startIn.value = (start / 1000).toFixed(3);
   this.lenIn.value = String(Math.ceil(len));
@@ -599,7 +600,7 @@ function MessageDiagram() {
 MessageDiagram.prototype.draw = function () {
   var t0 = parseFloat(this.startIn.value) * 1000, len = Math.max(0.001, parseFloat(this.lenIn.value));
   if (!isFinite(t0)) t0 = 0; if (!isFinite(len)) len = 100;
-  var t1 = t0 + len, nodes = this.nodes, colW = 140, W = Math.max(360, nodes.length * colW + 80), H = 560, top = 40, bottom = H - 10;
+  var t1 = t0 + len, nodes = this.nodes, colW = 190, W = Math.max(420, nodes.length * colW + 60), H = 640, top = 40, bottom = H - 10;
   var y = function (t) { return top + (t - t0) / len * (bottom - top); };
   var x = function (n) { return 80 + nodes.indexOf(n) * colW; };
   while (this.box.firstChild) this.box.removeChild(this.box.firstChild);
@@ -619,7 +620,7 @@ MessageDiagram.prototype.draw = function () {
   var shown = 0, total = 0, MAX = 800;
   var inWin = this.msgs.filter(function (e) { var m = e.m; var a = m.sendMs !== null ? m.sendMs : m.recvMs, b = m.recvMs !== null ? m.recvMs : m.sendMs; return b >= t0 && a <= t1; });
   total = inWin.length;
-  var labelAll = total <= 120;
+  var labelAll = total <= 60;
   inWin.slice(0, MAX).forEach(function (e) {
     var m = e.m;
     var sx = x(m.from), ex = x(m.to);
@@ -630,7 +631,8 @@ MessageDiagram.prototype.draw = function () {
     line.appendChild(svg('title', null, m.type + ' ' + m.from + '→' + m.to + ' id ' + m.id + (lost ? ' (no receive logged)' : ' · ' + fmtMs((m.recvMs || 0) - (m.sendMs || 0)))));
     s.appendChild(line);
     if (lost) { s.appendChild(svg('text', { x: ex, y: ey + 4, 'font-size': '12', fill: '#d0021b', 'text-anchor': 'middle' }, '×')); }
-    if (labelAll) s.appendChild(svg('text', { x: (sx + ex) / 2, y: (sy + ey) / 2 - 3, 'text-anchor': 'middle', 'font-size': '10', fill: '#57606a' }, m.type));
+    // Labels sit a quarter of the way along, so messages sent at once to several nodes do not share one spot.
+    if (labelAll) s.appendChild(svg('text', { x: sx + (ex - sx) * 0.3, y: sy + (ey - sy) * 0.3 - 3, 'text-anchor': 'middle', 'font-size': '10', fill: '#57606a' }, m.type));
     shown++;
   });
   for (var tk = 0; tk <= 5; tk++) { var tt = t0 + len * tk / 5; s.appendChild(svg('text', { x: 4, y: y(tt) + 3, 'font-size': '10', fill: '#57606a' }, fmtMs(tt))); }

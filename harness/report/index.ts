@@ -63,6 +63,7 @@ const REPORT_CSS = `
 #tip .tip-title { font-weight: 700; margin-bottom: 4px; word-break: break-word; }
 #tip td { word-break: break-word; }
 .checker { margin: 0 0 8px; } .checker pre { margin: 6px 0 0; }
+.witness details { max-height: 380px; overflow: auto; }
 .witness h3, .anomaly h3 { font-size: 14px; margin: 8px 0 6px; }
 .fail-op { color: var(--bad); } .fail-op button { margin-left: 8px; }
 .anomaly { border-top: 1px solid var(--line); padding-top: 6px; } .anomaly:first-child { border-top: 0; }

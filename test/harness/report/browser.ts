@@ -5,7 +5,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
 
 export const CHROMIUM = process.env.FAULTLINE_CHROMIUM ?? '/usr/bin/chromium';
 
@@ -15,25 +15,27 @@ export function haveChromium(): boolean {
 }
 
 export interface OpenBrowser {
-  browser: Browser;
+  context: BrowserContext;
   close(): Promise<void>;
 }
 
 export async function launch(): Promise<OpenBrowser> {
   const profile = mkdtempSync(join(tmpdir(), 'faultline-chromium-'));
-  const browser = await chromium.launch({
+  // The profile folder is given as Playwright wants it (a persistent context), which is Chromium's
+  // --user-data-dir.
+  const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
+    viewport: { width: 1400, height: 1000 },
     headless: true,
     args: [
       '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      `--user-data-dir=${profile}`,
     ],
   });
   return {
-    browser,
+    context,
     async close() {
-      await browser.close();
+      await context.close();
       rmSync(profile, { recursive: true, force: true });
     },
   };
@@ -41,7 +43,8 @@ export async function launch(): Promise<OpenBrowser> {
 
 /** A new page that collects console errors, page errors and any request that leaves the machine. */
 export async function newPage(b: OpenBrowser, width = 1400, height = 1000): Promise<{ page: Page; errors: string[]; requests: string[] }> {
-  const page = await b.browser.newPage({ viewport: { width, height } });
+  const page = await b.context.newPage();
+  await page.setViewportSize({ width, height });
   const errors: string[] = [];
   const requests: string[] = [];
   page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
