@@ -175,8 +175,15 @@ export function makeRunFolder(dir: string, o: FixtureOptions): Fixture {
       };
       firstAnomaly = { index: staleInvokeIndex, timeNs: stale.startNs };
     }
+    const count = (t: string) => sim.filter((x) => x.outcome === t).length;
+    const lat = sim.filter((x) => x.outcome === 'ok').map((x) => (x.endNs - x.startNs) / MS).sort((a, b) => a - b);
+    const q = (p: number) => lat[Math.min(lat.length - 1, Math.ceil(p * lat.length) - 1)] ?? 0;
+    const stats = {
+      ok: count('ok'), fail: count('fail'), info: count('info'), opsPerSec: count('ok') / (endNs / 1e9),
+      latencyMs: { p50: q(0.5), p95: q(0.95), p99: q(0.99), max: lat[lat.length - 1] ?? 0 },
+    };
     writeFileSync(join(dir, 'results.json'), JSON.stringify({
-      valid: !stale, exitCode: stale ? 1 : 0, checkers: { linearizable: lin }, firstAnomaly, durationMs: Math.round(endNs / MS),
+      valid: !stale, exitCode: stale ? 1 : 0, checkers: { linearizable: lin }, stats, firstAnomaly, durationMs: Math.round(endNs / MS),
     }, null, 2));
   }
 
