@@ -160,8 +160,8 @@ export function parseSuiteText(text: string, path: string): SuiteFile {
     const doc = parseDocument(text, { prettyErrors: false });
     if (doc.errors.length > 0) {
       const e = doc.errors[0]!;
-      const line = e.linePos?.[0]?.line;
-      throw new UsageError(`${path}${line ? `:${line}` : ''}: not valid YAML: ${e.message.split('\n')[0]}`);
+      const line = lineAt(text, e.pos[0]);
+      throw new UsageError(`${path}:${line}: not valid YAML: ${e.message.split('\n')[0]}`);
     }
     data = doc.toJS();
   } else {
@@ -170,9 +170,31 @@ export function parseSuiteText(text: string, path: string): SuiteFile {
   const result = suiteSchema.safeParse(data);
   if (!result.success) {
     const issue = result.error.issues[0]!;
-    throw new UsageError(`${path}: ${formatPath(issue.path)}: ${issueMessage(issue)}`);
+    const line = lineOfPath(text, issue.path);
+    throw new UsageError(`${path}${line ? `:${line}` : ''}: ${formatPath(issue.path)}: ${issueMessage(issue)}`);
   }
   return result.data;
+}
+
+function lineAt(text: string, offset: number): number {
+  return text.slice(0, Math.max(0, offset)).split('\n').length;
+}
+
+/**
+ * The line of the value at a path, for error messages. JSON is a subset of YAML, so one YAML parse
+ * (which keeps source positions) serves both kinds of file. Null when the path is not in the text.
+ */
+function lineOfPath(text: string, path: ReadonlyArray<string | number>): number | null {
+  try {
+    const doc = parseDocument(text);
+    for (let n = path.length; n >= 0; n--) {
+      const node = (n === 0 ? doc.contents : doc.getIn(path.slice(0, n), true)) as { range?: [number, number, number] } | undefined;
+      if (node && typeof node === 'object' && node.range) return lineAt(text, node.range[0]);
+    }
+  } catch {
+    // No line then: the message still names the field.
+  }
+  return null;
 }
 
 function jsonErrorWhere(text: string, err: Error): string {
