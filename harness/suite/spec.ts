@@ -216,7 +216,8 @@ function issueMessage(issue: z.ZodIssue): string {
       const inner = u.issues.find((i) => i.code !== 'invalid_type');
       if (inner) return inner.message;
     }
-    return 'must be a value or a list of values of the documented type';
+    const first = issue.unionErrors[0]?.issues[0];
+    return first ? `${first.message} (a single value or a list of them)` : 'must be a single value or a list of them';
   }
   return issue.message;
 }
