@@ -20,7 +20,10 @@ export type { CompareJson, CompareRun, CompareSummary };
 
 /** Options of a comparison. */
 export interface CompareOptions {
+  /** The system as `faultline run --system` takes it (a name or a manifest path). */
   system: string;
+  /** The system's name, for compare.json (defaults to `system`). */
+  systemName?: string;
   variants: string[];
   workload: string;
   nemesis: string[];
@@ -100,7 +103,7 @@ export async function runCompare(opts: CompareOptions): Promise<{ compare: Compa
   mkdirSync(join(outDir, 'runs'), { recursive: true });
   const seeds = Array.from({ length: opts.runs }, (_, i) => opts.seedBase + i);
   const compare: CompareJson = {
-    system: opts.system,
+    system: opts.systemName ?? opts.system,
     workload: opts.workload,
     nemesis: opts.nemesis,
     runsPerVariant: opts.runs,

@@ -125,7 +125,8 @@ export async function runSuite(opts: SuiteRunOptions): Promise<SuiteSummary> {
       update(i, r);
       done++;
       const secs = (outcome.durationMs / 1000).toFixed(1);
-      log(`[${done}/${entries.length}] ${r.status.padEnd(7)} ${e.id} (expect ${e.expect}, ${secs} s)${r.status === 'passed' ? '' : `: ${r.message ?? ''}`}`);
+      const label = outcome.interrupted ? 'stopped' : r.status;
+      log(`[${done}/${entries.length}] ${label.padEnd(7)} ${e.id} (expect ${e.expect}, ${secs} s)${r.status === 'passed' ? '' : `: ${r.message ?? ''}`}`);
     }
   };
   try {
@@ -148,7 +149,7 @@ export function closingLines(s: SuiteSummary, dir: string): string[] {
   ];
   for (const e of s.entries) {
     if (e.status === 'passed') continue;
-    lines.push(`  ${e.status === 'pending' ? 'not run' : e.status === 'running' ? 'not finished' : e.status}: ${e.id}: ${e.message ?? ''}`);
+    lines.push(`  ${e.status === 'pending' ? 'not run' : e.status === 'running' ? 'not finished' : e.status}: ${e.id}${e.message ? `: ${e.message}` : ''}`);
     if (e.status !== 'pending' && e.status !== 'running') lines.push(`    report: ${join(dir, e.runDir, 'report.html')}`);
     if (e.command) lines.push(`    repro:  ${e.command.replace(/ --run-dir \S+$/, '')}`);
   }

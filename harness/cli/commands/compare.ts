@@ -88,6 +88,7 @@ export function register(program: Command): void {
       const opt = <T>(v: T | undefined) => (v === undefined ? {} : v);
       const { compare, noVerdict, interrupted } = await runCompare({
         system,
+        systemName: manifest.name,
         variants,
         workload,
         nemesis: flags.nemesis === 'none' ? [] : flags.nemesis.split(','),
