@@ -131,8 +131,9 @@ export function defaultEntryTimeoutS(timeLimitS: number): number {
 /** Reads, validates and expands a suite file. Throws `UsageError` (exit 254) naming the file and field. */
 export function loadSuite(file: string, opts: { systemsDir?: string } = {}): Suite {
   const path = resolve(file);
-  const parsed = parseSuiteText(readSuiteText(path), path);
-  return expandSuite(parsed, path, opts);
+  const text = readSuiteText(path);
+  const parsed = parseSuiteText(text, path);
+  return expandSuite(parsed, path, { ...opts, text });
 }
 
 function readSuiteText(path: string): string {
@@ -236,12 +237,16 @@ const list = <T>(v: T | T[] | undefined, dflt: T[]): T[] => (v === undefined ? d
  * Multiplies each matrix row out into entries. Systems are checked against their manifests (name,
  * variants, workloads), so that a typo is reported with its field path before anything runs.
  */
-export function expandSuite(suite: SuiteFile, file: string, opts: { systemsDir?: string } = {}): Suite {
+export function expandSuite(suite: SuiteFile, file: string, opts: { systemsDir?: string; text?: string } = {}): Suite {
   const baseDir = dirname(file);
   const entries: SuiteEntry[] = [];
   const seen = new Map<string, number>();
   suite.matrix.forEach((row: Row, r) => {
-    const at = (field: string, i?: number) => `${file}: matrix[${r}].${field}${i === undefined || !Array.isArray(row[field as keyof Row]) ? '' : `[${i}]`}`;
+    const at = (field: string, i?: number) => {
+      const indexed = i !== undefined && Array.isArray(row[field as keyof Row]);
+      const line = opts.text ? lineOfPath(opts.text, indexed ? ['matrix', r, field, i] : ['matrix', r, field]) : null;
+      return `${file}${line ? `:${line}` : ''}: matrix[${r}].${field}${indexed ? `[${i}]` : ''}`;
+    };
     const merged = { ...suite.defaults, ...stripUndefined(row) };
     const systems = list(row.system, []);
     systems.forEach((sysRef, si) => {

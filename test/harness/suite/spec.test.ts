@@ -60,6 +60,11 @@ describe('suite file validation', () => {
     );
   });
 
+  it('gives the line of an unknown variant in a YAML list', () => {
+    const { file, suite } = load('s.yaml', 'matrix:\n  - system: kv\n  - system: kv\n    variant:\n      - correct\n      - fast\n');
+    expect(errorOf(suite).message).toBe(`${file}:6: matrix[1].variant[1]: system kv has no variant "fast" (it has: correct, broken)`);
+  });
+
   it('reports JSON syntax errors with a line number', () => {
     const { file, suite } = load('s.json', '{\n  "matrix": [\n    { "system": "kv", }\n  ]\n}\n');
     expect(errorOf(suite).message).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: not valid JSON: line 3: `));
