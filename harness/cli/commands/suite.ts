@@ -67,7 +67,9 @@ export function register(program: Command): void {
     .description('merge the results folders of a suite\'s shards into one summary, JUnit file and index')
     .argument('<dirs...>', 'suite results folders (one per shard)')
     .option('--out <dir>', 'folder to write (default: results/suite-merged-<time>)')
-    .action((dirs: string[], flags: { out?: string }) => {
+    .action((dirs: string[], _flags: unknown, cmd: Command) => {
+      // `--out` is also an option of `suite` itself, which commander may hand to the parent: read both.
+      const flags = cmd.optsWithGlobals<{ out?: string }>();
       const outDir = resolve(flags.out ?? join('results', `suite-merged-${timeStamp()}`));
       const merged = mergeSuites(dirs, outDir);
       for (const l of closingLines(merged, outDir)) process.stderr.write(`${l}\n`);

@@ -4,6 +4,7 @@
  * exits 0 only for a complete, passing merge. Needs a build (`npm test` builds first).
  */
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { byoManifest, cli, tempDir, write } from './helpers.js';
@@ -35,6 +36,24 @@ describe('faultline suite (no runs)', () => {
     expect(r.code).toBe(254);
     expect(r.stderr).toMatch(message as RegExp);
     expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('suite merge writes where --out says and exits 1 for a missing shard', () => {
+    const dir = tempDir();
+    const file = write(join(dir, 'm.json'), JSON.stringify({ matrix: [{ system: byoManifest, seed: [1, 2] }] }));
+    // A shard folder as a killed suite leaves it: summary written, nothing run yet.
+    const s = { format: 'faultline-suite/1', name: 'm', suiteFile: file, state: 'running', shard: { index: 1, count: 2 }, suiteEntries: 2,
+      createdAt: '2026-11-24T05:00:00.000Z', updatedAt: '2026-11-24T05:00:00.000Z', ok: false,
+      counts: { total: 1, pending: 1, running: 0, passed: 0, failed: 0, error: 0 },
+      entries: [{ id: 'byo-kv/correct/register/none/seed-1', index: 0, system: 'byo-kv', variant: 'correct', workload: 'register', nemesis: [],
+        seed: 1, timeLimitS: 10, expect: 'valid', status: 'pending', runDir: 'runs/001', valid: null, exitCode: null, message: null,
+        firstAnomaly: null, durationMs: null, startedAt: null, command: null, pid: null }] };
+    write(join(dir, 'shard-1', 'summary.json'), JSON.stringify(s));
+    const r = faultline(['suite', 'merge', join(dir, 'shard-1'), '--out', join(dir, 'merged')], dir);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/shards missing: 2/);
+    expect(r.stderr).toMatch(/not run: byo-kv\/correct\/register\/none\/seed-1/);
+    expect(JSON.parse(readFileSync(join(dir, 'merged', 'summary.json'), 'utf8')).merged.missingShards).toEqual([2]);
   });
 
   it('--list prints the entries of a shard, and the shards cover the suite', () => {
