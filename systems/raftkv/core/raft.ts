@@ -642,6 +642,8 @@ export class RaftNode {
         }
         pr.next = to + 1;
       }
+      // Nothing new to send, but a commit index the peer has not been told: an empty append.
+      if (Math.min(this.commitIndex, pr.match) > pr.sentCommit) this.sendHeartbeat(p);
     }
   }
 
@@ -665,9 +667,10 @@ export class RaftNode {
         }
         if (pr.next <= pr.match) pr.next = pr.match + 1;
         this.maybeCommit();
-        // The peer may hold entries committed before it acked them: tell it, so that its
-        // clients (forwarded writes, read-index reads) need not wait for the next heartbeat.
-        if (Math.min(this.commitIndex, pr.match) > pr.sentCommit) this.sendHeartbeat(m.from);
+        // The peer may hold entries committed before it acked them: it is told at the next
+        // ready (with new entries, or alone), so that its clients (forwarded writes, read-index
+        // reads) need not wait for the next heartbeat.
+        this.replicateDirty = true;
       } else if (pr.probe && pr.probeSent) {
         pr.probeSent = false;
       }
@@ -709,8 +712,8 @@ export class RaftNode {
     const n = matches[this.quorum - 1] ?? 0;
     if (n > this.commitIndex && this.termAt(n) === this.term) {
       this.commitIndex = n;
-      // Tell the followers now instead of at the next heartbeat: their clients wait for it.
-      for (const p of this.peers) this.sendHeartbeat(p);
+      // Tell the followers at the next ready instead of at the next heartbeat: their clients wait.
+      this.replicateDirty = true;
       this.releaseAwaitingNoop();
     }
   }
