@@ -7,8 +7,9 @@
  *     node.step(msg) | node.tick() | node.request(reqId, body)   // inputs, in any order
  *     while (node.hasReady()) {
  *       const rd = node.ready();
- *       persist(rd.persist); fsync();                // BEFORE anything leaves the node
- *       send(rd.messages); reply(rd.replies);
+ *       send(rd.early); reply(rd.replies);           // promise nothing about this node's disk
+ *       persist(rd.persist); fsync();                // BEFORE votes and acks leave the node
+ *       send(rd.messages);
  *       node.advance();
  *     }
  *
@@ -123,6 +124,9 @@ interface FollowerReadBatch {
 }
 
 const NO_TIME = Number.NEGATIVE_INFINITY;
+
+/** Message types that promise nothing about the sender's disk (see `Ready`). */
+const EARLY = new Set<PeerMessage['type']>(['AppendEntries', 'Forward', 'ReadIndex']);
 
 /** A Raft node with its key-value state machine. */
 export class RaftNode {
@@ -430,7 +434,8 @@ export class RaftNode {
         entries: this.log.slice(this.stableIndex + 1),
         hardState: this.hardStateDirty ? { term: this.term, votedFor: this.votedFor } : null,
       },
-      messages: this.msgs,
+      early: this.msgs.filter((m) => EARLY.has(m.type)),
+      messages: this.msgs.filter((m) => !EARLY.has(m.type)),
       replies: this.replies,
       applied: this.appliedSinceReady,
     };
