@@ -16,7 +16,7 @@
  */
 import type { Socket } from 'node:net';
 import { createBehaviour, type Behaviour, type Direction, type Item, type StageContext, type ToxicDef } from './toxics.js';
-import type { Rng } from './random.js';
+import type { MutableRng as Rng } from '../random.js';
 
 /** Bytes a link's toxics may hold before the link stops reading (the real server holds ~32 MiB). */
 const MAX_BUFFERED_BYTES = 32 * 1024 * 1024;

@@ -10,7 +10,7 @@ import { createConnection, createServer, type Server, type Socket } from 'node:n
 import { ApiError } from './errors.js';
 import { bindHost, formatBound, resolveTcpAddr, splitHostPort } from './address.js';
 import { Connection, Link } from './link.js';
-import { Rng, deriveSeed } from './random.js';
+import { MutableRng, deriveSeed } from '../random.js';
 import type { Direction, ToxicDef } from './toxics.js';
 
 /** At most this many open connections per proxy; further clients are closed at once. */
@@ -140,7 +140,7 @@ export class ProxyInstance {
         return;
       }
       const conn = new Connection(client, upstream, (c) => this.conns.delete(c));
-      const rng = new Rng(deriveSeed(deriveSeed(this.seed, this.name), String(index)));
+      const rng = new MutableRng(deriveSeed(deriveSeed(this.seed, this.name), String(index)));
       // A reset_peer toxic present at start sets SO_LINGER=0 on the connection (even at toxicity 0).
       conn.linger0 = this.toxics().some((t) => t.type === 'reset_peer');
       conn.up = new Link(conn, 'upstream', client, upstream, rng, this.upToxics);

@@ -63,16 +63,16 @@ describe('ndjson_filter', () => {
       type: 'ndjson_filter' as never,
       stream: 'downstream',
       toxicity: 1,
-      attributes: { types: ['Commit'], action: 'delay', delay_ms: 200 } as never,
+      attributes: { types: ['Commit'], action: 'delay', delay_ms: 1000 } as never,
     });
     const c = await connect(p.listen);
     const t0 = performance.now();
     c.socket.write(line('Commit', 1) + line('Prepare', 2));
     await c.bytes(Buffer.byteLength(line('Prepare', 2)));
-    expect(performance.now() - t0).toBeLessThan(150);
+    expect(performance.now() - t0).toBeLessThan(600);
     expect(types(c.received())).toEqual(['Prepare2']);
     await c.bytes(Buffer.byteLength(line('Commit', 1) + line('Prepare', 2)));
-    expect(performance.now() - t0).toBeGreaterThanOrEqual(185);
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(985);
     expect(types(c.received())).toEqual(['Prepare2', 'Commit1']);
     c.destroy();
   });
