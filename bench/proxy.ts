@@ -4,10 +4,12 @@
  *
  *   npm run bench:proxy            (node dist/bench/proxy.js [--rounds 7] [--pings 1000] [--mb 128])
  *
- * Three processes, as in real use: this one is the client; a child runs the upstream (an echo
- * port for latency and a sink port for throughput); a child runs `faultline toxiproxy`.
- * - Latency: sequential 64-byte ping-pongs. Added latency per one-way hop is
- *   (round trip through the proxy - direct round trip) / 2, at p50 and p99.
+ * Separate processes, as in real use: this one is the client; a child runs the upstream (an echo
+ * port for latency and a sink port for throughput); a child runs `faultline toxiproxy`; a child
+ * runs the plainest Node proxy (socket.pipe both ways) as a floor for what Node can do.
+ * - Latency: 64-byte ping-pongs, each direct one paired with a proxied one right after it (so
+ *   that load bursts on a shared machine hit both). Added latency per one-way hop of a pair is
+ *   (proxied round trip - direct round trip) / 2; the report gives its p50 and p99.
  * - Throughput: the client writes N MB in 12 KiB writes; the sink answers one byte when it has
  *   counted N MB. MB/s = N / elapsed (MB = 10^6 bytes).
  * Each round measures direct and proxied back to back; the report gives medians over rounds and
@@ -63,6 +65,20 @@ async function upstreamRole(): Promise<void> {
   process.on('SIGTERM', () => process.exit(0));
 }
 
+/** Child role: the plainest Node proxy (socket.pipe both ways) to the sink, printed as "pipe <port>". */
+async function pipeRole(upstreamPort: number): Promise<void> {
+  const server = net.createServer({ noDelay: true }, (c) => {
+    const u = net.connect({ port: upstreamPort, host: '127.0.0.1', noDelay: true });
+    c.pipe(u);
+    u.pipe(c);
+    c.on('error', () => u.destroy());
+    u.on('error', () => c.destroy());
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  process.stdout.write(`pipe ${(server.address() as net.AddressInfo).port}\n`);
+  process.on('SIGTERM', () => process.exit(0));
+}
+
 function waitLine(child: ChildProcess, re: RegExp): Promise<RegExpExecArray> {
   return new Promise((resolve, reject) => {
     let out = '';
@@ -82,11 +98,10 @@ function open(port: number): Promise<net.Socket> {
   });
 }
 
-/** Sequential ping-pongs; returns round-trip times in microseconds. */
-async function pings(port: number, count: number): Promise<number[]> {
+/** A ping-pong socket: `ping()` sends 64 bytes and resolves with the round trip in microseconds. */
+async function pinger(port: number): Promise<{ ping(): Promise<number>; close(): void }> {
   const s = await open(port);
   const msg = Buffer.alloc(64, 'p');
-  const out: number[] = [];
   let pending: (() => void) | null = null;
   let got = 0;
   s.on('data', (d: Buffer) => {
@@ -98,16 +113,39 @@ async function pings(port: number, count: number): Promise<number[]> {
       p();
     }
   });
+  return {
+    async ping(): Promise<number> {
+      const t0 = process.hrtime.bigint();
+      await new Promise<void>((r) => {
+        pending = r;
+        s.write(msg);
+      });
+      return Number(process.hrtime.bigint() - t0) / 1000;
+    },
+    close: () => s.destroy(),
+  };
+}
+
+/**
+ * Interleaved ping-pongs, direct then proxied, `count` pairs after 50 warm-up pairs. Returns the
+ * direct round trips and the added latency per one-way hop of each pair, in microseconds.
+ */
+async function pings(directPort: number, proxyPort: number, count: number): Promise<{ direct: number[]; hop: number[] }> {
+  const d = await pinger(directPort);
+  const p = await pinger(proxyPort);
+  const direct: number[] = [];
+  const hop: number[] = [];
   for (let i = 0; i < count + 50; i++) {
-    const t0 = process.hrtime.bigint();
-    await new Promise<void>((r) => {
-      pending = r;
-      s.write(msg);
-    });
-    if (i >= 50) out.push(Number(process.hrtime.bigint() - t0) / 1000); // first 50 warm up
+    const a = await d.ping();
+    const b = await p.ping();
+    if (i >= 50) {
+      direct.push(a);
+      hop.push((b - a) / 2);
+    }
   }
-  s.destroy();
-  return out;
+  d.close();
+  p.close();
+  return { direct, hop };
 }
 
 /** Sends `mb` MB in 12 KiB writes; returns MB/s. */
@@ -140,6 +178,8 @@ const median = (xs: number[]): number => pct(xs, 50);
 
 async function main(): Promise<void> {
   if (process.argv.includes('--role-upstream')) return upstreamRole();
+  const pipeAt = process.argv.indexOf('--role-pipe');
+  if (pipeAt >= 0) return pipeRole(Number(process.argv[pipeAt + 1]));
   const rounds = arg('rounds', 7);
   const count = arg('pings', 1000);
   const mb = arg('mb', 128);
@@ -147,9 +187,12 @@ async function main(): Promise<void> {
   const proxyServer = spawn(process.execPath, [join(here, '../harness/cli/main.js'), 'toxiproxy', '--port', '0', '--seed', '1'], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  let pipeProxy: ChildProcess | undefined;
   try {
     const [, echoPort, sinkPort] = await waitLine(upstream, /ports (\d+) (\d+)/);
     const [, api] = await waitLine(proxyServer, /API on (http:\/\/\S+)/);
+    pipeProxy = spawn(process.execPath, [fileURLToPath(import.meta.url), '--role-pipe', sinkPort!], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const [, pipePort] = await waitLine(pipeProxy, /pipe (\d+)/);
     const mk = async (name: string, port: string): Promise<number> => {
       const r = await fetch(`${api}/proxies`, {
         method: 'POST',
@@ -165,22 +208,24 @@ async function main(): Promise<void> {
     const directP50: number[] = [];
     const mbDirect: number[] = [];
     const mbProxy: number[] = [];
+    const mbPipe: number[] = [];
     for (let r = 0; r < rounds; r++) {
-      const d = await pings(Number(echoPort), count);
-      const p = await pings(pEcho, count);
-      directP50.push(median(d));
-      hopP50.push((median(p) - median(d)) / 2);
-      hopP99.push((pct(p, 99) - pct(d, 99)) / 2);
+      const { direct, hop } = await pings(Number(echoPort), pEcho, count);
+      directP50.push(median(direct));
+      hopP50.push(median(hop));
+      hopP99.push(pct(hop, 99));
       mbDirect.push(await throughput(Number(sinkPort), mb));
       mbProxy.push(await throughput(pSink, mb));
+      mbPipe.push(await throughput(Number(pipePort), mb));
       process.stderr.write(
-        `round ${r + 1}/${rounds}: hop p50 ${hopP50[r]!.toFixed(1)} us, p99 ${hopP99[r]!.toFixed(1)} us; direct ${mbDirect[r]!.toFixed(0)} MB/s, proxy ${mbProxy[r]!.toFixed(0)} MB/s\n`,
+        `round ${r + 1}/${rounds}: hop p50 ${hopP50[r]!.toFixed(1)} us, p99 ${hopP99[r]!.toFixed(1)} us; direct ${mbDirect[r]!.toFixed(0)} MB/s, proxy ${mbProxy[r]!.toFixed(0)} MB/s, node pipe ${mbPipe[r]!.toFixed(0)} MB/s\n`,
       );
     }
     const hop50 = median(hopP50);
     const hop99 = median(hopP99);
     const tDirect = median(mbDirect);
     const tProxy = median(mbProxy);
+    const tPipe = median(mbPipe);
     const lines = [
       `faultline toxiproxy data plane, no toxics (${rounds} rounds, ${count} pings, ${mb} MB each; medians over rounds)`,
       `  direct loopback round trip p50         ${median(directP50).toFixed(1)} us`,
@@ -188,11 +233,13 @@ async function main(): Promise<void> {
       `  added latency per one-way hop  p99     ${hop99.toFixed(1)} us`,
       `  throughput direct                      ${tDirect.toFixed(0)} MB/s`,
       `  throughput through the proxy           ${tProxy.toFixed(0)} MB/s   (${((100 * tProxy) / tDirect).toFixed(0)}% of direct; toxiproxy-server: ${REFERENCE_MBPS} MB/s, ratio ${(tProxy / REFERENCE_MBPS).toFixed(2)}, target >= 0.5)`,
+      `  throughput, plainest Node pipe proxy    ${tPipe.toFixed(0)} MB/s   (the proxy reaches ${((100 * tProxy) / tPipe).toFixed(0)}% of it)`,
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
   } finally {
     upstream.kill('SIGTERM');
     proxyServer.kill('SIGTERM');
+    pipeProxy?.kill('SIGTERM');
   }
 }
 
