@@ -205,6 +205,7 @@ export class Stage implements Sink, StageContext {
     // Delivered in place of this stage: first what the behaviour holds, then the queue.
     const ctx: StageContext = Object.create(this, { forward: { value: (it: Item) => next.push(it) } });
     this.behaviour.flush?.(ctx);
+    // Normally empty (the pump passes items through while removing); kept for items requeued last.
     for (let i = this.queueHead; i < this.queue.length; i++) next.push(this.queue[i]!);
     this.queue = [];
     this.queueHead = 0;
@@ -353,6 +354,8 @@ export class Link {
     if (i < 0) return false;
     const stage = this.stages[i]!;
     stage.remove();
+    // A toxic added later under the same name starts afresh (limit_data's byte count).
+    this.state.delete(name);
     this.stages[i - 1]?.interrupt();
     return true;
   }

@@ -61,10 +61,13 @@ describe('toxics on the wire', () => {
     const c = await connect(p.listen);
     const t0 = performance.now();
     c.socket.write('flush me');
-    await sleep(100);
+    // A second chunk queues behind the first; removal delivers it too, in order.
+    await sleep(50);
+    c.socket.write(' too');
+    await sleep(50);
     await del(p, 'latency_downstream');
-    await c.bytes(8);
-    expect(c.received().toString()).toBe('flush me');
+    await c.bytes(12);
+    expect(c.received().toString()).toBe('flush me too');
     near(performance.now() - t0, 100);
     c.destroy();
   });
@@ -348,5 +351,41 @@ describe('toxics on the wire', () => {
     expect(await pattern(99)).toBe(a);
     expect(a).toMatch(/0/);
     expect(a).toMatch(/1/);
+  });
+
+  it('an ordered stream loses nothing while toxics are added, updated and removed in a tight loop', async () => {
+    const p = await proxyTo(echo.addr);
+    const c = await connect(p.listen);
+    const total = 5000;
+    let expected = '';
+    for (let i = 0; i < total; i++) expected += `${i}\n`;
+    let stop = false;
+    const churn = (async () => {
+      let k = 0;
+      while (!stop) {
+        const stream = k % 2 === 0 ? 'downstream' : 'upstream';
+        await add(p, { name: `l${k}`, type: 'latency', stream, attributes: { latency: 40, jitter: 5 } });
+        await add(p, { name: `s${k}`, type: 'slicer', stream, attributes: { average_size: 50, size_variation: 10, delay: 0 } });
+        await http(srv.url, 'POST', `/proxies/${p.name}/toxics/l${k}`, JSON.stringify({ attributes: { latency: 1 } }));
+        await del(p, `l${k}`);
+        await add(p, { name: `b${k}`, type: 'bandwidth', stream, attributes: { rate: 20 } });
+        await del(p, `s${k}`);
+        await del(p, `b${k}`);
+        k++;
+      }
+      return k;
+    })();
+    for (let i = 0; i < total; i += 100) {
+      let batch = '';
+      for (let j = i; j < i + 100; j++) batch += `${j}\n`;
+      c.socket.write(batch);
+      await sleep(15);
+    }
+    await c.bytes(expected.length, 20_000);
+    stop = true;
+    const rounds = await churn;
+    expect(rounds).toBeGreaterThanOrEqual(3);
+    expect(c.received().toString()).toBe(expected);
+    c.destroy();
   });
 });
