@@ -234,6 +234,7 @@ class Writer implements Sink {
     }
     link.release(item.data.length);
     if (link.finished || item.data.length === 0) return;
+    link.sentBytes += item.data.length;
     if (!link.dst.write(item.data)) link.setCongested();
   }
 }
@@ -245,6 +246,9 @@ export class Link {
   /** Per-link toxic state that survives restarts (limit_data). */
   readonly state = new Map<string, unknown>();
   finished = false;
+  /** Bytes read from the source and written to the destination (for /metrics). */
+  receivedBytes = 0;
+  sentBytes = 0;
   private srcEnded = false;
   private buffered = 0;
   private congested = false;
@@ -281,9 +285,12 @@ export class Link {
 
   private onData(chunk: Buffer): void {
     if (this.srcEnded) return;
+    this.receivedBytes += chunk.length;
     if (this.stages.length === 0) {
       // Fast path: no toxic in this direction.
-      if (!this.finished && !this.dst.write(chunk)) this.setCongested();
+      if (this.finished) return;
+      this.sentBytes += chunk.length;
+      if (!this.dst.write(chunk)) this.setCongested();
       return;
     }
     this.buffered += chunk.length;

@@ -21,6 +21,9 @@ export function toxicJson(t: ToxicDef): Record<string, unknown> {
   return { attributes: t.attributes, name: t.name, type: t.type, stream: t.stream, toxicity: t.toxicity };
 }
 
+/** Receives each finished link's byte counts (the /metrics counters). */
+export type LinkBytesSink = (labels: { direction: Direction; listener: string; proxy: string; upstream: string }, received: number, sent: number) => void;
+
 /** A proxy and its data plane. */
 export class ProxyInstance {
   listen: string;
@@ -37,6 +40,7 @@ export class ProxyInstance {
     listen: string,
     upstream: string,
     private readonly seed: number,
+    private readonly onLinkBytes?: LinkBytesSink,
   ) {
     this.listen = listen;
     this.upstream = upstream;
@@ -139,7 +143,15 @@ export class ProxyInstance {
         client.destroy();
         return;
       }
-      const conn = new Connection(client, upstream, (c) => this.conns.delete(c));
+      const listener = this.listen;
+      const upstreamAddr = this.upstream;
+      const conn = new Connection(client, upstream, (c) => {
+        this.conns.delete(c);
+        // Counted when a link ends, as the real server does.
+        for (const l of [c.up, c.down]) {
+          this.onLinkBytes?.({ direction: l.direction, listener, proxy: this.name, upstream: upstreamAddr }, l.receivedBytes, l.sentBytes);
+        }
+      });
       const rng = new MutableRng(deriveSeed(deriveSeed(this.seed, this.name), String(index)));
       // A reset_peer toxic present at start sets SO_LINGER=0 on the connection (even at toxicity 0).
       conn.linger0 = this.toxics().some((t) => t.type === 'reset_peer');
