@@ -389,3 +389,31 @@ describe('toxics on the wire', () => {
     c.destroy();
   });
 });
+
+describe('slicer split points', () => {
+  it('cover the chunk with non-empty, ordered pieces for any sizes, including the ones that crash the real server', async () => {
+    const fc = await import('fast-check');
+    const { slicePoints } = await import('../../../harness/toxiproxy/toxics.js');
+    const { MutableRng } = await import('../../../harness/random.js');
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 5000 }), fc.integer({ min: -10, max: 300 }), fc.integer({ min: -10, max: 400 }), fc.integer(), (len, avg, variation, seed) => {
+        const points = slicePoints(len, avg, variation, new MutableRng(seed));
+        let prev = 0;
+        for (const p of points) {
+          expect(p).toBeGreaterThan(prev);
+          prev = p;
+        }
+        expect(prev).toBe(len);
+        if (avg >= 1 && variation === 0 && len > 0) {
+          // Without variation every piece is at most average_size (split at the middle until small).
+          let from = 0;
+          for (const p of points) {
+            expect(p - from).toBeLessThanOrEqual(Math.max(avg, 1));
+            from = p;
+          }
+        }
+      }),
+      { seed: 1, numRuns: 300 },
+    );
+  });
+});
