@@ -15,6 +15,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import { ApiError, MSG, badBody, missingField, proxyNotFound, toxicNotFound } from './errors.js';
 import { resolveTcpAddr } from './address.js';
+import { freshSeed } from '../random.js';
 import { checkFields, decodeFirstValue } from './json.js';
 import { ProxyInstance, toxicJson, type LinkBytesSink } from './proxy.js';
 import { defaultAttributes, isToxicType, mergeAttributes, type Direction, type ToxicDef } from './toxics.js';
@@ -464,7 +465,7 @@ function readBody(req: IncomingMessage): Promise<string | null> {
 /** Starts the embedded server. Rejects when the API port cannot be bound. */
 export async function startToxiproxyServer(opts: ToxiproxyServerOptions = {}): Promise<ToxiproxyServer> {
   const host = opts.host ?? '127.0.0.1';
-  const seed = opts.seed ?? Date.now() % 2147483647;
+  const seed = opts.seed ?? freshSeed();
   const api = new ToxiproxyApi(seed, opts.proxyMetrics ?? false);
   const table = routes(api);
   const nextId = requestIdFactory();

@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { UsageError } from '../exit.js';
 import { ApiError } from '../../toxiproxy/errors.js';
+import { SEED_MAX, freshSeed } from '../../random.js';
 import { parseProxySpecs, startToxiproxyServer } from '../../toxiproxy/server.js';
 
 interface Options {
@@ -58,7 +59,7 @@ export function register(program: Command): void {
     .option('--proxy-metrics', 'serve /metrics with per-proxy byte counters (Prometheus text)')
     .action(async (opts: Options) => {
       const port = parseIntFlag('--port', opts.port, 0, 65535);
-      const seed = opts.seed === undefined ? Date.now() % 2147483647 : parseIntFlag('--seed', opts.seed, 0, Number.MAX_SAFE_INTEGER);
+      const seed = opts.seed === undefined ? freshSeed() : parseIntFlag('--seed', opts.seed, 0, SEED_MAX);
       const config = opts.config === undefined ? undefined : readConfig(opts.config);
       let specs;
       try {
