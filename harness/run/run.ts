@@ -20,7 +20,8 @@ import { Cluster, planCluster } from '../cluster/cluster.js';
 import { NodeStartError } from '../cluster/launcher.js';
 import { LocalLauncher } from '../cluster/local.js';
 import { limit, stagger, timeLimit } from '../generator/index.js';
-import { Network, type ProxyFactory } from '../network/network.js';
+import { Network } from '../network/network.js';
+import { openToxiproxy, type ToxiproxyHandle } from '../toxiproxy/connect.js';
 import { Nemesis } from '../nemesis/nemesis.js';
 import { planNemesis } from '../nemesis/schedule.js';
 import { deriveSeed, Rng } from '../random.js';
@@ -65,24 +66,11 @@ export interface RunIo {
   progress: boolean;
 }
 
-interface ToxiproxyHandle extends ProxyFactory {
-  url: string;
-  embedded: boolean;
-  close(): Promise<void>;
-}
-
 async function openProxies(url: string, seed: number): Promise<ToxiproxyHandle> {
-  // The module is loaded by path so that a single-node run never needs the proxy at all.
-  const modulePath = '../toxiproxy/connect.js';
-  let mod: { openToxiproxy(opts: { url?: string; seed?: number }): Promise<ToxiproxyHandle> };
   try {
-    mod = (await import(modulePath)) as typeof mod;
+    return await openToxiproxy(url === 'embedded' ? { seed } : { url, seed });
   } catch (err) {
-    throw new FaultlineError(`the Toxiproxy client module is missing from this build (${(err as Error).message})`, EXIT.crash);
-  }
-  try {
-    return await mod.openToxiproxy(url === 'embedded' ? { seed } : { url, seed });
-  } catch (err) {
+    if (err instanceof FaultlineError) throw err;
     throw new FaultlineError(`cannot use the Toxiproxy server ${url}: ${(err as Error).message}`, EXIT.crash);
   }
 }
@@ -207,7 +195,6 @@ export async function runTest(resolved: ResolvedRun, systemArg: string, io: RunI
 
     await c.stop();
     cluster = null;
-    await network?.remove().catch(() => {});
     await toxi?.close();
     toxi = null;
     history.close();
