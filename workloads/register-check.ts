@@ -17,7 +17,7 @@ export async function checkKv(history: readonly HistoryEvent[], opts: CheckOptio
     const part = result.partitions.find((p) => p.key === partition);
     const cx = part?.counterexample;
     const summary = cx
-      ? `key ${partition}: ${cx.op.description} (process ${cx.op.process}, ${cx.op.status}) cannot be linearized after ${cx.prefixLength} ops, with the register at ${cx.state}`
+      ? `process ${cx.op.process}'s ${cx.op.status} op "${cx.op.description}" cannot be linearized: after the longest linearizable prefix (${cx.prefixLength} ops) key ${partition} holds ${cx.state}`
       : `key ${partition}: not linearizable`;
     firstAnomaly = { index, timeNs: event?.time ?? null, summary };
   }
