@@ -20,10 +20,11 @@ import { Cluster, planCluster } from '../cluster/cluster.js';
 import { NodeStartError } from '../cluster/launcher.js';
 import { LocalLauncher } from '../cluster/local.js';
 import { limit, stagger, timeLimit } from '../generator/index.js';
-import { Network } from '../network/network.js';
+import { linkCount, Network } from '../network/network.js';
+import { freePorts } from '../cluster/ports.js';
 import { openToxiproxy, type ToxiproxyHandle } from '../toxiproxy/connect.js';
 import { Nemesis } from '../nemesis/nemesis.js';
-import { planNemesis } from '../nemesis/schedule.js';
+import { planNemesis, usableFaults } from '../nemesis/schedule.js';
 import { deriveSeed, Rng } from '../random.js';
 import { reproCommand, type ResolvedRun } from './config.js';
 import { createRunDir, linkLatest, runRecord, writeJson } from './folder.js';
@@ -98,7 +99,6 @@ export async function runTest(resolved: ResolvedRun, systemArg: string, io: RunI
 
   const launcher = await LocalLauncher.create({ pidsFile: join(runDir, 'pids') });
   const history = new RunHistory(join(runDir, 'history.jsonl'), startNs);
-  let stopping = false;
   const onSignal = (sig: NodeJS.Signals) => {
     // Kill every node first, synchronously: nothing may outlive an interrupted harness.
     launcher.killAllNow();
@@ -121,12 +121,14 @@ export async function runTest(resolved: ResolvedRun, systemArg: string, io: RunI
   let cluster: Cluster | null = null;
   let progress: Progress | null = null;
   try {
-    const plans = await planCluster(runDir, config.nodes);
+    // Every port of the run in one call, so that they are distinct (nodes: client + peer; proxies).
+    const ports = await freePorts(2 * config.nodes + linkCount(config.nodes));
+    const plans = await planCluster(runDir, config.nodes, ports.slice(0, 2 * config.nodes));
     const ids = plans.map((p) => p.id);
     let peers: Record<string, Record<string, string>> = Object.fromEntries(ids.map((id) => [id, {}]));
     if (config.nodes > 1) {
       toxi = await openProxies(config.toxiproxy, deriveSeed(config.seed, 'toxiproxy'));
-      network = await Network.create(toxi, plans, `fl${process.pid}-${startNs % 1_000_000n}-`);
+      network = await Network.create(toxi, plans, `fl${process.pid}-${startNs % 1_000_000n}-`, ports.slice(2 * config.nodes));
       const net = network;
       peers = Object.fromEntries(ids.map((id) => [id, net.peersOf(id)]));
     }
@@ -157,6 +159,8 @@ export async function runTest(resolved: ResolvedRun, systemArg: string, io: RunI
         ),
       ),
     );
+    const unusable = config.nemesis.filter((f) => !usableFaults(config.nemesis, config.nodes).includes(f));
+    if (unusable.length) io.note(`faultline: ${unusable.join(', ')} need at least 2 nodes; left out of this run`);
     const schedule = planNemesis({
       faults: config.nemesis,
       intervalMs: config.nemesisIntervalS * 1000,
@@ -172,11 +176,11 @@ export async function runTest(resolved: ResolvedRun, systemArg: string, io: RunI
         const waitMs = (phaseStartNs + step.atMs * 1e6 - history.nowNs()) / 1e6;
         sleeper = cancellableSleep(waitMs);
         await sleeper.done;
-        if (clientsDone || stopping) return;
+        if (clientsDone) return;
         await nemesis.apply(step);
       }
     })();
-    const shouldStop = () => stopping || history.events.length >= HISTORY_EVENTS_MAX;
+    const shouldStop = () => history.events.length >= HISTORY_EVENTS_MAX;
     const address = (node: string) => c.clientAddress(node);
     await interpret(mainGen, { workers, history, client: workload.client, address, opTimeoutMs: config.opTimeoutMs, shouldStop, onCompletion: (x) => progress?.count(x.type) });
     clientsDone = true;
@@ -199,7 +203,7 @@ export async function runTest(resolved: ResolvedRun, systemArg: string, io: RunI
     toxi = null;
     history.close();
 
-    io.note('checking the history...');
+    if (io.progress) io.note('checking the history...');
     const outcome = await checkHistory(workload, history.events);
     const results: RunResults = {
       valid: outcome.valid,

@@ -158,6 +158,20 @@ describe('a harness killed with SIGKILL', () => {
     expect(results.rechecked.partial).toBe(true);
   });
 
+  it('kills every node when it gets SIGTERM', async () => {
+    const dir = tempDir();
+    const runDir = join(dir, 'run');
+    const child = startCli(['run', '--system', 'atomic-kv', '--nemesis', 'none', '--time-limit', '60', '--run-dir', runDir], { cwd: dir });
+    await waitFor(() => historyLines(runDir).filter((e) => e.type === 'ok').length > 5, 20_000);
+    const pids = recordedPids(runDir);
+    child.kill('SIGTERM');
+    const r = await child;
+    expect(r.exitCode).toBe(143);
+    expect(String(r.stderr)).toMatch(/interrupted by SIGTERM/);
+    await sleep(500);
+    expect(pids.filter(isAlive)).toEqual([]);
+  });
+
   it('recheck says what is wrong with a folder that is not a run', async () => {
     const dir = tempDir();
     const r = await runCli(['recheck', join(dir, 'nothing-here')], { cwd: dir });
