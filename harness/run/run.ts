@@ -37,6 +37,8 @@ import { computeStats, type RunStats } from './stats.js';
 const SETTLE_MS = 1000;
 /** The most time the final phase may take. */
 const FINAL_PHASE_MS_MAX = 60_000;
+/** Cluster starts tried when a node finds its port taken by another program. */
+const START_ATTEMPTS_MAX = 3;
 /** The checkers' time budget. */
 const CHECK_TIME_LIMIT_MS = 120_000;
 
@@ -121,22 +123,33 @@ export async function runTest(resolved: ResolvedRun, systemArg: string, io: RunI
   let cluster: Cluster | null = null;
   let progress: Progress | null = null;
   try {
-    // Every port of the run in one call, so that they are distinct (nodes: client + peer; proxies).
-    const ports = await freePorts(2 * config.nodes + linkCount(config.nodes));
-    const plans = await planCluster(runDir, config.nodes, ports.slice(0, 2 * config.nodes));
-    const ids = plans.map((p) => p.id);
-    let peers: Record<string, Record<string, string>> = Object.fromEntries(ids.map((id) => [id, {}]));
-    if (config.nodes > 1) {
-      toxi = await openProxies(config.toxiproxy, deriveSeed(config.seed, 'toxiproxy'));
-      network = await Network.create(toxi, plans, `fl${process.pid}-${startNs % 1_000_000n}-`, ports.slice(2 * config.nodes));
-      const net = network;
-      peers = Object.fromEntries(ids.map((id) => [id, net.peersOf(id)]));
-    }
-    try {
-      cluster = await Cluster.start({ manifest, variant: config.variant, plans, peers, launcher });
-    } catch (err) {
-      if (err instanceof NodeStartError) throw new FaultlineError(`${manifest.name}: ${err.message}`, EXIT.crash);
-      throw err;
+    let ids: string[] = [];
+    if (config.nodes > 1) toxi = await openProxies(config.toxiproxy, deriveSeed(config.seed, 'toxiproxy'));
+    for (let attempt = 1; cluster === null; attempt++) {
+      // Every port of the run in one call, so that they are distinct (nodes: client + peer; proxies).
+      const ports = await freePorts(2 * config.nodes + linkCount(config.nodes));
+      const plans = await planCluster(runDir, config.nodes, ports.slice(0, 2 * config.nodes));
+      ids = plans.map((p) => p.id);
+      let peers: Record<string, Record<string, string>> = Object.fromEntries(ids.map((id) => [id, {}]));
+      if (toxi) {
+        const net = await Network.create(toxi, plans, `fl${process.pid}-${startNs % 1_000_000n}-${attempt}-`, ports.slice(2 * config.nodes));
+        network = net;
+        peers = Object.fromEntries(ids.map((id) => [id, net.peersOf(id)]));
+      }
+      try {
+        cluster = await Cluster.start({ manifest, variant: config.variant, plans, peers, launcher });
+      } catch (err) {
+        if (!(err instanceof NodeStartError)) throw err;
+        // Another program may take a free port between the moment it is found and the moment the
+        // node binds it: start again on new ports, a few times, before calling it a crash.
+        if (/EADDRINUSE/.test(err.logTail) && attempt < START_ATTEMPTS_MAX) {
+          io.note(`faultline: node ${err.nodeId} found its port taken; starting the cluster again on new ports`);
+          await network?.remove();
+          network = null;
+          continue;
+        }
+        throw new FaultlineError(`${manifest.name}: ${err.message}`, EXIT.crash);
+      }
     }
     const c = cluster;
 

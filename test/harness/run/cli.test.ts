@@ -2,10 +2,10 @@
  * End to end: the built `faultline run` and `recheck` against the fixture systems, as a user runs
  * them. Short time limits keep the file fast; each run writes to its own temp folder.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { isAlive, recordedPids, requireBuild, runCli, startCli, tempDir } from '../../support/cli.js';
+import { CLI, isAlive, recordedPids, requireBuild, runCli, startCli, tempDir } from '../../support/cli.js';
 
 beforeAll(() => requireBuild());
 
@@ -101,6 +101,24 @@ describe('faultline run', () => {
     expect(r.stderr).toMatch(/node n\d exited with code 1 before it was ready/);
     expect(r.stderr).toMatch(/checksum mismatch/);
     for (const pid of recordedPids(join(dir, 'run'))) expect(isAlive(pid)).toBe(false);
+  });
+
+  it('runs a user system given by manifest path, and starts it again on new ports when a port was taken', async () => {
+    // Arrange: a system whose first start fails the way a node fails when its port was taken.
+    const dir = tempDir();
+    const atomic = join(CLI, '..', '..', '..', 'systems', '_fixtures', 'atomic-kv', 'main.js');
+    const once = join(dir, 'failed-once');
+    const script = `if [ ! -f ${once} ]; then touch ${once}; echo "Error: listen EADDRINUSE: address already in use" >&2; exit 1; fi; exec node ${atomic} --config "$1"`;
+    writeFileSync(
+      join(dir, 'faultline.system.json'),
+      JSON.stringify({ name: 'flaky-port', variants: { correct: '' }, workloads: ['register'], nodes: { default: 1 }, start: { command: 'sh', args: ['-c', script, 'sh', '{configFile}'] } }),
+    );
+    // Act
+    const r = await runCli(['run', '--system', join(dir, 'faultline.system.json'), '--nemesis', 'none', '--time-limit', '1', '--run-dir', join(dir, 'run')], { cwd: dir });
+    // Assert
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/port taken; starting the cluster again on new ports/);
+    expect(r.stdout).toMatch(/^repro: faultline run --system \/.*faultline\.system\.json /m);
   });
 
   it.each([
