@@ -77,7 +77,7 @@ describe('walkv', () => {
 
   it('correct: every acknowledged write survives kill -9, snapshots and compaction', async () => {
     const n = await walkv('correct');
-    const params = { segmentBytes: 128, snapshotIntervalMs: 50, cleanIntervalMs: 10 };
+    const params = { segmentBytes: 128, snapshotEveryRecords: 10, cleanIntervalMs: 10 };
     let c = await n.start(params);
     await writeAll(c, (k) => k);
     await new Promise((r) => setTimeout(r, 150)); // let snapshots and the cleaner run
@@ -101,7 +101,7 @@ describe('walkv', () => {
   it('truncate-before-snapshot: a kill before the next snapshot loses writes whose segments were discarded', async () => {
     for (const [variant, lost] of [['truncate-before-snapshot', true], ['correct', false]] as const) {
       const n = await walkv(variant);
-      const params = { segmentBytes: 64, snapshotIntervalMs: 600_000, cleanIntervalMs: 10 };
+      const params = { segmentBytes: 64, snapshotEveryRecords: 1e9, cleanIntervalMs: 10 };
       let c = await n.start(params);
       for (let k = 0; k < KEYS; k++) expect(await c.request({ type: 'write', key: k, value: k + 1 })).toMatchObject({ type: 'write_ok' });
       await new Promise((r) => setTimeout(r, 100)); // the log cleaner runs
