@@ -54,7 +54,7 @@ export const DEFAULT_PARAMS: StoreParams = {
   snapshotEveryRecords: 500,
   cleanIntervalMs: 100,
   flushIntervalMs: 300,
-  tornWriteWindowMs: 10,
+  tornWriteWindowMs: 25,
 };
 
 interface Entry {
