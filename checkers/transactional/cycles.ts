@@ -164,6 +164,7 @@ export class CycleSearcher {
                 const same = inner[la]! >= 0 && inner[la] === inner[lb];
                 if ((pass === 0) !== same) continue;
               }
+              if (spent >= budget) return 'timeout';
               const r = this.bfs(spec, a, b, sub.comp, c, budget - spent);
               spent += r.cost;
               if (r.cycle) return r.cycle;
