@@ -414,7 +414,7 @@ Timeline.prototype.showTip = function (i, cx, cy) {
   var w = this.witness;
   if (w && this.linOrder[i] !== undefined) {
     var step = w.prefix[this.linOrder[i]];
-    lines.push(['linearized', '#' + (this.linOrder[i] + 1) + ' of ' + w.prefix.length + ' at ' + fmtMs(this.linPoint[i])]);
+    lines.push(['linearized', '#' + (w.prefixOmitted + this.linOrder[i] + 1) + ' of ' + (w.prefixOmitted + w.prefix.length) + ' at ' + fmtMs(this.linPoint[i])]);
     lines.push(['state before', step.before === null ? '?' : step.before]);
     lines.push(['state after', step.after === null ? '?' : step.after]);
   }
@@ -453,18 +453,31 @@ Timeline.prototype.renderWitness = function () {
       });
       p.appendChild(b); div.appendChild(p);
     }
-    if (w.finalStates.length) div.appendChild(el('p', null, 'Model state(s) after the prefix: ' + w.finalStates.join(' | ')));
+    if (w.finalStates.length) div.appendChild(el('p', null, 'Model state after the prefix: ' + w.finalStates.join(' | ')));
+    if (w.candidates.length) {
+      var cd = el('details');
+      cd.appendChild(el('summary', null, 'What could come next, and why none of it leads anywhere (' + w.candidates.length + ')'));
+      var ct = el('table', { 'class': 'grid' }); var ch = el('tr');
+      ['process', 'op', 'outcome', 'state it would lead to'].forEach(function (h) { ch.appendChild(el('th', null, h)); }); ct.appendChild(ch);
+      w.candidates.forEach(function (c) {
+        var tr = el('tr');
+        [c.op >= 0 ? D.processes[OPS.lane[c.op]] : '', c.desc, c.outcome, c.stateAfter === null ? '' : c.stateAfter].forEach(function (x) { tr.appendChild(el('td', null, x)); });
+        ct.appendChild(tr);
+      });
+      cd.appendChild(ct); div.appendChild(cd);
+    }
     if (w.text) div.appendChild(el('pre', null, w.text));
     if (w.prefix.length) {
       var d = el('details'); if (wi === 0) d.open = true;
-      d.appendChild(el('summary', null, 'Longest linearizable prefix: ' + w.prefix.length + ' ops, in linearization order'));
+      d.appendChild(el('summary', null, 'Longest linearizable prefix: ' + (w.prefix.length + w.prefixOmitted) + ' ops, in linearization order'));
       var t = el('table', { 'class': 'grid' }); var hr = el('tr');
       ['#', 'process', 'op', 'state before', 'state after'].forEach(function (h) { hr.appendChild(el('th', null, h)); }); t.appendChild(hr);
       var from = Math.max(0, w.prefix.length - 200);
+      if (w.prefixOmitted > 0) { var tro = el('tr'); tro.appendChild(el('td', { colspan: '5', 'class': 'muted' }, '… ' + w.prefixOmitted + ' earlier ops of the prefix are not kept in the result')); t.appendChild(tro); }
       if (from > 0) { var tr0 = el('tr'); tr0.appendChild(el('td', { colspan: '5', 'class': 'muted' }, '… ' + from + ' earlier ops')); t.appendChild(tr0); }
       for (var i = from; i < w.prefix.length; i++) {
         var s = w.prefix[i], tr = el('tr');
-        [String(i + 1), D.processes[OPS.lane[s.op]], OPS.desc[s.op], s.before === null ? '' : s.before, s.after === null ? '' : s.after].forEach(function (c) { tr.appendChild(el('td', null, c)); });
+        [String(w.prefixOmitted + i + 1), D.processes[OPS.lane[s.op]], OPS.desc[s.op], s.before === null ? '' : s.before, s.after === null ? '' : s.after].forEach(function (c) { tr.appendChild(el('td', null, c)); });
         t.appendChild(tr);
       }
       d.appendChild(t); div.appendChild(d);

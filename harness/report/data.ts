@@ -67,6 +67,10 @@ export interface LinWitness {
   prefix: LinStep[];
   /** States the model could be in when the failing op was tried, as text. */
   finalStates: string[];
+  /** Ops of the prefix left out before its shown part (the checker keeps only its end). */
+  prefixOmitted: number;
+  /** The ops that could have come next, and why none leads anywhere. */
+  candidates: Array<{ op: number; desc: string; outcome: string; stateAfter: string | null }>;
   text: string;
 }
 
@@ -427,8 +431,11 @@ function linWitnesses(c: CheckerView, ops: OpColumns, keys: string[], byIndex: M
     if (!part || typeof part !== 'object') continue;
     const o = part as Record<string, unknown>;
     if (o.valid === true || o.valid === 'unknown') continue;
-    const failRef = pick(o, ['op', 'failingOp', 'failedOp', 'unlinearizableOp', 'cannotLinearize', 'culprit', 'failure']);
-    const prefixRaw = pick(o, ['longestPrefix', 'prefix', 'linearization', 'linearized', 'partialLinearization', 'longestLinearizablePrefix']);
+    // The checker's shape is { key, valid, counterexample: { op, state, prefix: [{ op, stateAfter }],
+    // prefixOmitted, candidates } }; flatter shapes are read the same way.
+    const cx = (o.counterexample && typeof o.counterexample === 'object' ? o.counterexample : o) as Record<string, unknown>;
+    const failRef = pick(cx, ['op', 'failingOp', 'failedOp', 'unlinearizableOp', 'cannotLinearize', 'culprit', 'failure']);
+    const prefixRaw = pick(cx, ['longestPrefix', 'prefix', 'linearization', 'linearized', 'partialLinearization', 'longestLinearizablePrefix']);
     if (failRef === undefined && prefixRaw === undefined) continue;
     const failOp = opRef(failRef, byIndex);
     const prefix: LinStep[] = [];
@@ -437,26 +444,44 @@ function linWitnesses(c: CheckerView, ops: OpColumns, keys: string[], byIndex: M
       : prefixRaw && typeof prefixRaw === 'object' && Array.isArray((prefixRaw as Record<string, unknown>).ops)
         ? ((prefixRaw as Record<string, unknown>).ops as unknown[])
         : [];
+    let prevAfter: string | null = null;
     for (const step of prefixList) {
       const op = opRef(step, byIndex);
       if (op < 0) continue;
       const s = step && typeof step === 'object' ? (step as Record<string, unknown>) : {};
-      prefix.push({
-        op,
-        before: stateText(pick(s, ['stateBefore', 'before', 'from'])),
-        after: stateText(pick(s, ['stateAfter', 'after', 'state', 'to'])),
-      });
+      const after = stateText(pick(s, ['stateAfter', 'after', 'state', 'to']));
+      // A step's state before is the state after the step before it, when the result leaves it out.
+      const before = stateText(pick(s, ['stateBefore', 'before', 'from'])) ?? prevAfter;
+      prefix.push({ op, before, after });
+      prevAfter = after;
     }
-    const finalRaw = pick(o, ['states', 'finalStates', 'modelStates', 'statesAtFailure']);
+    const candidates: LinWitness['candidates'] = [];
+    const candRaw = pick(cx, ['candidates']);
+    if (Array.isArray(candRaw)) {
+      for (const c of candRaw.slice(0, 50)) {
+        if (!c || typeof c !== 'object') continue;
+        const co = c as Record<string, unknown>;
+        const op = opRef(co, byIndex);
+        const d = co.op && typeof co.op === 'object' ? (co.op as Record<string, unknown>).description : undefined;
+        candidates.push({
+          op,
+          desc: typeof d === 'string' ? d : op >= 0 ? ops.desc[op]! : '',
+          outcome: show(co.outcome ?? ''),
+          stateAfter: stateText(co.stateAfter),
+        });
+      }
+    }
+    const prefixOmitted = typeof cx.prefixOmitted === 'number' ? cx.prefixOmitted : 0;
+    const finalRaw = pick(cx, ['states', 'finalStates', 'modelStates', 'statesAtFailure', 'state']);
     const finalStates = Array.isArray(finalRaw) ? finalRaw.slice(0, 20).map((s) => show(s)) : finalRaw !== undefined ? [show(finalRaw)] : [];
     let key: string | null = null;
     const k = pick(o, ['key', 'partition', 'partitionKey']);
-    if (k !== undefined && typeof k !== 'object') key = show(k);
+    if (k !== undefined && typeof k !== 'object' && k !== '') key = show(k);
     let keyIndex = key === null ? -1 : keys.indexOf(key);
     if (keyIndex < 0 && failOp >= 0) keyIndex = ops.key[failOp]!;
     if (key === null && keyIndex >= 0) key = keys[keyIndex]!;
-    const text = typeof o.explanation === 'string' ? o.explanation : c.explanation;
-    out.push({ checker: c.name, key, keyIndex, failOp, prefix, finalStates, text });
+    const text = typeof o.explanation === 'string' ? o.explanation : typeof cx.explanation === 'string' ? cx.explanation : '';
+    out.push({ checker: c.name, key, keyIndex, failOp, prefix, finalStates, prefixOmitted, candidates, text });
   }
   return out;
 }

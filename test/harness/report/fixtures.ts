@@ -9,6 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import prand from 'pure-rand';
 import type { HistoryEvent } from '../../../checkers/history/types.js';
+import { checkLinearizable, createModel } from '../../../checkers/linearizable/index.js';
 
 export interface FixtureOptions {
   seed: number;
@@ -153,28 +154,10 @@ export function makeRunFolder(dir: string, o: FixtureOptions): Fixture {
   writeFileSync(join(dir, 'history.jsonl'), events.map((e) => JSON.stringify(e)).join('\n') + '\n');
 
   if (!o.noResults) {
-    let lin: Record<string, unknown> = { valid: true, explanation: 'every key is linearizable', partitions: [] };
-    let firstAnomaly: unknown = null;
-    if (stale) {
-      // A witness in the checker's shape: the failing op and the ops of its key that were
-      // linearized before it, with the model states on each side.
-      const prefix = sim
-        .filter((s) => s.key === stale!.key && s.linNs < stale!.startNs && (s.outcome === 'ok' || s.applied))
-        .sort((a, b) => a.linNs - b.linNs);
-      let st: unknown = null;
-      const steps = prefix.map((s) => {
-        const before = st;
-        if (s.f === 'write') st = s.arg;
-        else if (s.f === 'cas' && s.applied) st = (s.arg as unknown[])[1];
-        return { index: indexOf.get(s)!.invoke, stateBefore: before, stateAfter: st };
-      });
-      lin = {
-        valid: false,
-        explanation: `key ${stale.key}: read returned ${JSON.stringify(stale.result)} but the register held ${JSON.stringify(st)}`,
-        partitions: [{ key: stale.key, valid: false, op: { index: staleInvokeIndex }, longestPrefix: steps, states: [st] }],
-      };
-      firstAnomaly = { index: staleInvokeIndex, timeNs: stale.startNs };
-    }
+    // The verdict comes from the real linearizability checker, as in a run.
+    const lin = checkLinearizable(createModel('kv'), events, { timeLimitMs: 20_000 });
+    const fa = lin.firstAnomaly;
+    const firstAnomaly = fa ? { index: fa.index, timeNs: events[fa.index]?.time ?? null } : null;
     const count = (t: string) => sim.filter((x) => x.outcome === t).length;
     const lat = sim.filter((x) => x.outcome === 'ok').map((x) => (x.endNs - x.startNs) / MS).sort((a, b) => a - b);
     const q = (p: number) => lat[Math.min(lat.length - 1, Math.ceil(p * lat.length) - 1)] ?? 0;
@@ -183,7 +166,7 @@ export function makeRunFolder(dir: string, o: FixtureOptions): Fixture {
       latencyMs: { p50: q(0.5), p95: q(0.95), p99: q(0.99), max: lat[lat.length - 1] ?? 0 },
     };
     writeFileSync(join(dir, 'results.json'), JSON.stringify({
-      valid: !stale, exitCode: stale ? 1 : 0, checkers: { linearizable: lin }, stats, firstAnomaly, durationMs: Math.round(endNs / MS),
+      valid: lin.valid, exitCode: lin.valid === true ? 0 : lin.valid === false ? 1 : 2, checkers: { linearizable: lin }, stats, firstAnomaly, durationMs: Math.round(endNs / MS),
     }, null, 2));
   }
 

@@ -72,7 +72,11 @@ describe('report.html', () => {
       const r = t.opRect(op);
       return { op, r, last: t.last, key: t.key, invokeIndex: (window as any).faultlineReport.data.ops.invokeIndex[op] };
     });
-    expect(state.invokeIndex).toBe(fx.staleInvokeIndex);
+    // The op highlighted is the one the checker could not linearize, on the key of the planted read.
+    const lin = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')).checkers.linearizable;
+    const part = lin.partitions.find((p: { valid: unknown }) => p.valid === false);
+    expect(part.key).toBe(fx.staleKey);
+    expect(state.invokeIndex).toBe(part.counterexample.op.index);
     expect(state.last.highlighted).toBe(state.op);
     expect(state.last.prefixDrawn).toBeGreaterThan(0);
     expect(await page.inputValue('#key-select')).toBe(String(state.key));
@@ -85,7 +89,9 @@ describe('report.html', () => {
     expect(await page.textContent('#witness .fail-op')).toContain('Cannot be linearized');
     expect(await page.locator('#witness table.grid tr').count()).toBeGreaterThan(2);
     // Hovering the failing op shows it; hovering a prefix op shows the model states.
-    await page.mouse.move((await page.locator('#timeline').boundingBox())!.x + state.r.x + state.r.w / 2, (await page.locator('#timeline').boundingBox())!.y + state.r.y + state.r.h / 2);
+    await page.evaluate((y) => { const c = document.getElementById('timeline')!; window.scrollTo(0, c.getBoundingClientRect().top + window.scrollY + y - 300); }, state.r.y);
+    const box = (await page.locator('#timeline').boundingBox())!;
+    await page.mouse.move(box.x + state.r.x + state.r.w / 2, box.y + state.r.y + state.r.h / 2);
     await expect.poll(() => page.textContent('#tip')).toContain('cannot be linearized');
     // Nemesis shading: fit the whole run and check that windows were drawn and tinted the lanes.
     await page.click('#zoom-fit');
