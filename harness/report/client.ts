@@ -441,7 +441,7 @@ Timeline.prototype.renderWitness = function () {
   var self = this;
   D.lin.forEach(function (w, wi) {
     var div = el('div', { 'class': 'witness' });
-    div.appendChild(el('h3', null, (w.key !== null ? 'Key ' + w.key : 'History') + ' — ' + w.checker));
+    div.appendChild(el('h3', null, (w.key !== null ? 'Key ' + w.key : 'The whole history') + ' (checker: ' + w.checker + ')'));
     if (w.failOp >= 0) {
       var f = w.failOp;
       var p = el('p', { 'class': 'fail-op' });
@@ -467,8 +467,9 @@ Timeline.prototype.renderWitness = function () {
       cd.appendChild(ct); div.appendChild(cd);
     }
     if (w.text) div.appendChild(el('pre', null, w.text));
+    var d = null;
     if (w.prefix.length) {
-      var d = el('details'); if (wi === 0) d.open = true;
+      d = el('details'); if (wi === 0) d.open = true;
       d.appendChild(el('summary', null, 'Longest linearizable prefix: ' + (w.prefix.length + w.prefixOmitted) + ' ops, in linearization order'));
       var t = el('table', { 'class': 'grid' }); var hr = el('tr');
       ['#', 'process', 'op', 'state before', 'state after'].forEach(function (h) { hr.appendChild(el('th', null, h)); }); t.appendChild(hr);
@@ -483,6 +484,8 @@ Timeline.prototype.renderWitness = function () {
       d.appendChild(t); div.appendChild(d);
     }
     box.appendChild(div);
+    // The end of the prefix, next to the failing op, is what matters: show it first.
+    if (d && d.open) requestAnimationFrame(function () { d.scrollTop = d.scrollHeight; });
   });
 };
 
@@ -490,14 +493,15 @@ Timeline.prototype.renderWitness = function () {
 function renderAnomalies() {
   var sec = document.getElementById('anomalies-card');
   if (!D.anomalies.length) { sec.hidden = true; return; }
+  sec.hidden = false;
   var box = document.getElementById('anomalies');
   D.anomalies.forEach(function (a, ai) {
     var div = el('div', { 'class': 'anomaly' });
     div.appendChild(el('h3', null, a.type + ' — ' + a.checker));
-    var n = a.nodes.length;
+    var n = a.nodes.length, s = null;
     if (n > 0) {
-      var W = 520, R = n === 1 ? 0 : Math.max(90, Math.min(170, 40 * n)), H = 2 * R + 90, cx = W / 2, cy = H / 2;
-      var s = svg('svg', { width: W, height: H, viewBox: '0 0 ' + W + ' ' + H, 'class': 'cycle' });
+      var W = 520, R = n === 1 ? 0 : Math.max(90, Math.min(170, 40 * n)), H = 2 * R + 110, cx = W / 2, cy = H / 2 + 8;
+      s = svg('svg', { width: W, height: H, viewBox: '0 0 ' + W + ' ' + H, 'class': 'cycle' });
       var defs = svg('defs'); var mk = svg('marker', { id: 'arrow' + ai, viewBox: '0 0 10 10', refX: '10', refY: '5', markerWidth: '7', markerHeight: '7', orient: 'auto-start-reverse' });
       mk.appendChild(svg('path', { d: 'M 0 0 L 10 5 L 0 10 z', fill: '#57606a' })); defs.appendChild(mk); s.appendChild(defs);
       var pos = {};
@@ -520,14 +524,18 @@ function renderAnomalies() {
         g.appendChild(svg('text', { x: p[0], y: p[1] + 5, 'text-anchor': 'middle', 'font-size': '13', 'font-weight': '700', fill: '#0550ae' }, nd.id.length > 7 ? nd.id.slice(0, 7) : nd.id));
         if (nd.label) {
           var lab = nd.label.length > 44 ? nd.label.slice(0, 43) + '…' : nd.label;
-          g.appendChild(svg('text', { x: p[0], y: p[1] + 30, 'text-anchor': 'middle', 'font-size': '11', fill: '#57606a' }, lab));
+          // Labels go on the outer side of the ring, away from the edges inside it.
+          var above = p[1] < cy - 1;
+          g.appendChild(svg('text', { x: p[0], y: above ? p[1] - 21 : p[1] + 30, 'text-anchor': 'middle', 'font-size': '11', fill: '#57606a' }, lab));
         }
         var title = svg('title', null, nd.id + (nd.label ? ': ' + nd.label : '')); g.appendChild(title);
         s.appendChild(g);
       });
-      div.appendChild(s);
     }
-    if (a.sentence) div.appendChild(el('pre', { 'class': 'sentence' }, a.sentence));
+    var body = el('div', { 'class': 'row' });
+    if (n > 0) body.appendChild(s);
+    if (a.sentence) body.appendChild(el('pre', { 'class': 'sentence' }, a.sentence));
+    div.appendChild(body);
     box.appendChild(div);
   });
 }

@@ -502,12 +502,61 @@ function anomalyGraphs(c: CheckerView, ops: OpColumns, byIndex: Map<number, numb
   }
   const out: AnomalyGraph[] = [];
   for (const { type, a } of list.slice(0, 50)) {
-    const g = cycleGraph(a, ops, byIndex);
+    const g = elleGraph(a, ops, byIndex) ?? cycleGraph(a, ops, byIndex);
     const sentence = sentenceOf(a);
     if (g.nodes.length === 0 && !sentence) continue;
     out.push({ checker: c.name, type, nodes: g.nodes, edges: g.edges, sentence });
   }
   return out;
+}
+
+/** A txn reference of the transactional checker: `{ index, eventIndex, process, type, value }`. */
+function elleTxn(t: unknown, name: string, ops: OpColumns, byIndex: Map<number, number>): { id: string; label: string; op: number } {
+  const o = (t && typeof t === 'object' ? t : {}) as Record<string, unknown>;
+  const ev = typeof o.eventIndex === 'number' ? o.eventIndex : typeof o.index === 'number' ? o.index : -1;
+  const op = byIndex.get(ev) ?? -1;
+  let label = '';
+  if (Array.isArray(o.value)) {
+    label = o.value.map((m) => (Array.isArray(m) ? m.map((x, i) => (i === 0 ? String(x) : show(x))).join(' ') : show(m))).join(', ');
+  } else if (op >= 0) {
+    label = ops.desc[op]!;
+  }
+  const who = o.process !== undefined && o.process !== null ? ` (process ${show(o.process)}${typeof o.type === 'string' && o.type !== 'ok' ? ', ' + o.type : ''})` : '';
+  return { id: name, label: label + who, op };
+}
+
+/**
+ * The transactional checker's anomalies: a cycle `{ txns, steps: [{ from, to, rel, key, text }] }`
+ * (from/to are positions in txns, T1 = txns[0]); an anomaly of one or two txns `{ txn, other? }`;
+ * or a cycle known to exist among `sample` txns. Returns null for any other shape.
+ */
+function elleGraph(a: Record<string, unknown>, ops: OpColumns, byIndex: Map<number, number>): Pick<AnomalyGraph, 'nodes' | 'edges'> | null {
+  if (Array.isArray(a.txns) && Array.isArray(a.steps)) {
+    const nodes = a.txns.slice(0, 30).map((t, i) => elleTxn(t, `T${i + 1}`, ops, byIndex));
+    const edges: AnomalyGraph['edges'] = [];
+    for (const st of a.steps.slice(0, 60)) {
+      if (!st || typeof st !== 'object') continue;
+      const so = st as Record<string, unknown>;
+      if (typeof so.from !== 'number' || typeof so.to !== 'number' || !nodes[so.from] || !nodes[so.to]) continue;
+      const rel = so.rel === 'realtime' ? 'rt' : so.rel === 'process' ? 'proc' : show(so.rel ?? '');
+      const key = so.key !== undefined && so.key !== null && (rel === 'ww' || rel === 'wr' || rel === 'rw') ? ` ${show(so.key)}` : '';
+      edges.push({ from: nodes[so.from]!.id, to: nodes[so.to]!.id, label: rel + key });
+    }
+    return { nodes, edges };
+  }
+  if (a.txn && typeof a.txn === 'object') {
+    const nodes = [elleTxn(a.txn, 'T1', ops, byIndex)];
+    const edges: AnomalyGraph['edges'] = [];
+    if (a.other && typeof a.other === 'object') {
+      nodes.push(elleTxn(a.other, 'T2', ops, byIndex));
+      edges.push({ from: 'T2', to: 'T1', label: show(a.type ?? '') });
+    }
+    return { nodes, edges };
+  }
+  if (Array.isArray(a.sample)) {
+    return { nodes: a.sample.slice(0, 12).map((t, i) => elleTxn(t, `T${i + 1}`, ops, byIndex)), edges: [] };
+  }
+  return null;
 }
 
 function sentenceOf(a: Record<string, unknown>): string {

@@ -66,6 +66,7 @@ const REPORT_CSS = `
 .witness details { max-height: 380px; overflow: auto; }
 .witness h3, .anomaly h3 { font-size: 14px; margin: 8px 0 6px; }
 .fail-op { color: var(--bad); } .fail-op button { margin-left: 8px; }
+pre.sentence { flex: 1 1 380px; margin: 0; max-height: none; }
 .anomaly { border-top: 1px solid var(--line); padding-top: 6px; } .anomaly:first-child { border-top: 0; }
 svg.cycle, svg.lamport { background: #fff; border: 1px solid var(--line); border-radius: 6px; max-width: 100%; height: auto; }
 #messages { overflow-x: auto; }

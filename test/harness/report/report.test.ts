@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeReport } from '../../../harness/report/index.js';
-import { makeRunFolder, NASTY } from './fixtures.js';
+import { makeRunFolder, makeTxnRunFolder, NASTY } from './fixtures.js';
 import { haveChromium, launch, newPage, type OpenBrowser } from './browser.js';
 
 const OUT = resolve('test-output/report');
@@ -145,6 +145,29 @@ describe('report.html', () => {
     expect(perKey).toBeGreaterThan(0);
     expect(perKey).toBeLessThan(1500);
     await page.screenshot({ path: join(OUT, 'valid-run.png'), fullPage: true });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it.runIf(haveChromium())('draws a transactional anomaly as a graph of txns with labelled edges and its sentences', async () => {
+    // Arrange
+    const dir = join(work, 'txn');
+    makeTxnRunFolder(dir);
+    writeReport(dir);
+    const { page, errors } = await newPage(browser!, 1400, 900);
+    // Act
+    await page.goto(pathToFileURL(join(dir, 'report.html')).href);
+    await page.waitForSelector('body[data-rendered="true"]');
+    // Assert
+    expect(await page.textContent('#verdict')).toBe('INVALID');
+    expect(await page.isVisible('#anomalies-card')).toBe(true);
+    expect(await page.textContent('#anomalies h3')).toContain('G-single');
+    const texts = await page.locator('#anomalies svg text').allTextContents();
+    for (const t of ['T1', 'T2', 'T3', 'rw x', 'wr x', 'ww y']) expect(texts).toContain(t);
+    expect(texts.some((t) => t.includes('append y 2'))).toBe(true);
+    expect(await page.locator('#anomalies svg path[marker-end]').count()).toBe(3);
+    expect(await page.textContent('#anomalies .sentence')).toContain("T3 observed T2's append of 1 to key x");
+    await page.locator('#anomalies-card').screenshot({ path: join(OUT, 'txn-anomaly.png') });
     expect(errors).toEqual([]);
     await page.close();
   });
