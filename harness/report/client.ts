@@ -384,6 +384,8 @@ Timeline.prototype.draw = function () {
     ctx.fillText(fmtMs(t), x + 2, 11);
   }
   this.last = { drawnOps: drawn, nemesisDrawn: nem, highlighted: hl, prefixDrawn: pref };
+  // The first draw comes after every section was built: the moment the first view is complete.
+  if (api.firstDrawMs === undefined) api.firstDrawMs = performance.now();
   this.canvas.setAttribute('data-drawn-ops', String(drawn));
   this.canvas.setAttribute('data-nemesis-drawn', String(nem));
   this.canvas.setAttribute('data-highlighted-op', String(hl));
