@@ -3,7 +3,9 @@
  * and how long headless Chromium takes to open it and draw its first view (summary, timeline,
  * plots), against a 1k-op report measured in the same run as the baseline.
  *
- *   npx tsc -p . && node dist/bench/report.js [--ops 100000] [--repeat 5]
+ *   npx tsc -p . && node dist/bench/report.js [--ops 100000] [--repeat 5] [--keep <dir>]
+ *
+ * With --keep the run folders and their reports are left in <dir> to look at.
  *
  * "First view" is the browser's own clock (performance.now(), from navigation start) at the end of
  * the timeline's first draw, after every section of the page was built. Needs Debian's Chromium
@@ -100,8 +102,15 @@ async function main(): Promise<void> {
   }
   const big = arg('--ops', 100_000);
   const repeat = arg('--repeat', 5);
-  const work = mkdtempSync(join(tmpdir(), 'faultline-bench-report-'));
-  const profile = join(work, 'profile');
+  const ki = process.argv.indexOf('--keep');
+  const keep = ki >= 0 ? process.argv[ki + 1] : undefined;
+  if (ki >= 0 && !keep) {
+    process.stderr.write('bench/report: --keep needs a folder\n');
+    process.exit(254);
+  }
+  if (keep) mkdirSync(keep, { recursive: true });
+  const work = keep ?? mkdtempSync(join(tmpdir(), 'faultline-bench-report-'));
+  const profile = mkdtempSync(join(tmpdir(), 'faultline-bench-profile-'));
   const ctx = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
@@ -143,7 +152,8 @@ async function main(): Promise<void> {
     }
   } finally {
     await ctx.close();
-    rmSync(work, { recursive: true, force: true });
+    rmSync(profile, { recursive: true, force: true });
+    if (!keep) rmSync(work, { recursive: true, force: true });
   }
 }
 

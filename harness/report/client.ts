@@ -45,9 +45,18 @@ function fmtNum(v, digits) {
 function fmtPct(v) { return (typeof v === 'number' && isFinite(v)) ? (v * 100).toFixed(1) + '%' : '–'; }
 function fmtMs(ms) {
   if (!isFinite(ms)) return '–';
+  if (ms === 0) return '0 s';
   if (Math.abs(ms) >= 1000) return (ms / 1000).toFixed(3) + ' s';
   if (Math.abs(ms) >= 1) return ms.toFixed(2) + ' ms';
   return (ms * 1000).toFixed(0) + ' µs';
+}
+// Axis labels with as many decimals as the tick step needs, in s, ms or µs.
+function fmtAxis(t, step) {
+  var unit = step >= 1000 ? 1000 : step >= 1 ? 1 : 0.001, name = step >= 1000 ? ' s' : step >= 1 ? ' ms' : ' µs';
+  var dec = Math.max(0, -Math.floor(Math.log10(step / unit) + 1e-9));
+  var v = t / unit;
+  if (Math.abs(v) < 1e-9) v = 0;
+  return v.toFixed(Math.min(dec, 6)) + name;
 }
 function verdictText(v) { return v === true ? 'VALID' : v === false ? 'INVALID' : v === 'unknown' ? 'UNKNOWN' : 'NO VERDICT'; }
 function verdictClass(v) { return v === true ? 'valid' : v === false ? 'invalid' : v === 'unknown' ? 'unknown' : 'none'; }
@@ -237,7 +246,7 @@ Timeline.prototype.fit = function () {
   else all.forEach(function (i) { if (OPS.startMs[i] < lo) lo = OPS.startMs[i]; if (OPS.endMs[i] > hi) hi = OPS.endMs[i]; });
   if (!isFinite(lo)) { lo = 0; hi = D.durationMs; }
   var pad = (hi - lo) * 0.02 || 1;
-  this.t0 = lo - pad; this.t1 = hi + pad; this.requestDraw();
+  this.t0 = lo >= 0 ? Math.max(0, lo - pad) : lo - pad; this.t1 = hi + pad; this.requestDraw();
 };
 Timeline.prototype.zoom = function (factor, at) {
   var c = at === null ? (this.t0 + this.t1) / 2 : at;
@@ -308,17 +317,8 @@ Timeline.prototype.draw = function () {
     if (l % 2 === 1) { ctx.fillStyle = '#f6f8fa'; ctx.fillRect(this.gutter, y, W - this.gutter, this.laneH); }
     if (this.laneH >= 10) { ctx.fillStyle = '#57606a'; ctx.fillText('p ' + D.processes[v.lanes[l]], 6, y + this.laneH / 2); }
   }
-  // Nemesis windows, shaded across every lane, labelled in the band above them.
   var nem = 0;
   ctx.save(); ctx.beginPath(); ctx.rect(this.gutter, 0, W - this.gutter, H); ctx.clip();
-  D.nemesis.forEach(function (w) {
-    if (w.endMs < t0 || w.startMs > t1) return;
-    var x0 = self.xAt(w.startMs), x1 = Math.max(self.xAt(w.endMs), x0 + 2);
-    ctx.fillStyle = faultFill(w.kind); ctx.fillRect(x0, self.axisH, x1 - x0, H - self.axisH);
-    ctx.fillStyle = faultInk(w.kind); ctx.fillRect(x0, self.axisH, x1 - x0, 3);
-    if (x1 - x0 > 30) { ctx.fillText(w.kind + (w.detail ? ' ' + w.detail : ''), Math.max(x0, self.gutter) + 3, self.axisH + 10); }
-    nem++;
-  });
   // Ops: batched into one path per outcome, which is what keeps 100k boxes fast.
   var paths = [new Path2D(), new Path2D(), new Path2D(), new Path2D()];
   var drawn = 0, labels = [];
@@ -334,6 +334,16 @@ Timeline.prototype.draw = function () {
     ctx.save(); ctx.beginPath(); ctx.rect(r.x, r.y, r.w, r.h); ctx.clip();
     ctx.fillStyle = OPS.outcome[lr[0]] === 0 ? '#fff' : '#1f2328';
     ctx.fillText(OPS.desc[lr[0]], Math.max(r.x, self.gutter) + 3, r.y + r.h / 2); ctx.restore();
+  });
+  // Nemesis windows, shaded over every lane (over the ops, so dense lanes still show them) and
+  // labelled in the band above.
+  D.nemesis.forEach(function (w) {
+    if (w.endMs < t0 || w.startMs > t1) return;
+    var x0 = self.xAt(w.startMs), x1 = Math.max(self.xAt(w.endMs), x0 + 2);
+    ctx.fillStyle = faultFill(w.kind); ctx.fillRect(x0, self.axisH, x1 - x0, H - self.axisH);
+    ctx.fillStyle = faultInk(w.kind); ctx.fillRect(x0, self.axisH, x1 - x0, 3);
+    if (x1 - x0 > 30) { ctx.fillText(w.kind + (w.detail ? ' ' + w.detail : ''), Math.max(x0, self.gutter) + 3, self.axisH + 10); }
+    nem++;
   });
   // The linearizable prefix: each op outlined, its linearization point marked, points joined in order.
   var pref = 0;
@@ -381,7 +391,7 @@ Timeline.prototype.draw = function () {
   for (var t = Math.ceil(t0 / step) * step; t <= t1; t += step) {
     var x = this.xAt(t);
     ctx.fillRect(x, this.axisH - 5, 1, 5);
-    ctx.fillText(fmtMs(t), x + 2, 11);
+    ctx.fillText(fmtAxis(t, step), x + 2, 11);
   }
   this.last = { drawnOps: drawn, nemesisDrawn: nem, highlighted: hl, prefixDrawn: pref };
   // The first draw comes after every section was built: the moment the first view is complete.
