@@ -1,0 +1,267 @@
+/**
+ * Running one `faultline run` as a child process and reading what it left: the part shared by
+ * `faultline suite` and `faultline compare`.
+ *
+ * Each run is its own process (child.ts, which is the CLI plus a watch on its stdin), writing into a
+ * run folder chosen by the caller (`--run-dir`). Isolation is the point: a run that crashes, hangs
+ * or is killed cannot take the others with it, and the results of finished runs stay on disk. The
+ * verdict is read back from the run folder's results.json (docs/formats.md), never from the child's
+ * output. Every run has a wall-clock limit past which it is stopped (SIGTERM, then SIGKILL).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+/** The options of one run, as `faultline run` flags. */
+export interface RunSpec {
+  system: string;
+  variant?: string;
+  workload?: string;
+  /** Fault names; empty for none. */
+  nemesis: string[];
+  seed: number;
+  timeLimitS: number;
+  nodes?: number;
+  concurrency?: number;
+  rateOpsPerSec?: number;
+  nemesisIntervalS?: number;
+  opTimeoutMs?: number;
+  /** Further flags, passed as they are. */
+  args?: string[];
+}
+
+/** The fields of results.json the suite and compare commands read (docs/formats.md). */
+export interface RunResults {
+  valid: boolean | 'unknown';
+  exitCode?: number;
+  checkers: Record<string, Record<string, unknown>>;
+  stats: {
+    ok?: number;
+    fail?: number;
+    info?: number;
+    opsPerSec?: number | null;
+    latencyMs?: { p50?: number | null; p95?: number | null; p99?: number | null; max?: number | null };
+    okRateInFaults?: number | null;
+    okRateOutsideFaults?: number | null;
+    [k: string]: unknown;
+  };
+  firstAnomaly?: { index: number; timeNs: number; [k: string]: unknown } | null;
+  durationMs?: number;
+}
+
+const nullableNum = z.number().nullable().optional();
+const resultsSchema = z
+  .object({
+    valid: z.union([z.boolean(), z.literal('unknown')]),
+    exitCode: z.number().int().optional(),
+    checkers: z.record(z.record(z.unknown())).default({}),
+    stats: z
+      .object({
+        ok: z.number().optional(),
+        fail: z.number().optional(),
+        info: z.number().optional(),
+        opsPerSec: nullableNum,
+        latencyMs: z
+          .object({ p50: nullableNum, p95: nullableNum, p99: nullableNum, max: nullableNum })
+          .passthrough()
+          .optional(),
+        okRateInFaults: nullableNum,
+        okRateOutsideFaults: nullableNum,
+      })
+      .passthrough()
+      .default({}),
+    firstAnomaly: z.object({ index: z.number(), timeNs: z.number() }).passthrough().nullable().optional(),
+    durationMs: z.number().optional(),
+  })
+  .passthrough();
+
+/** What became of one run. */
+export interface RunOutcome {
+  /** The child's exit code; null when it ended by a signal. */
+  exitCode: number | null;
+  /** The signal that ended the child, if any. */
+  signal: string | null;
+  /** True when the run passed its wall-clock limit and was stopped. */
+  timedOut: boolean;
+  /** True when the caller stopped the run (the suite was interrupted). */
+  interrupted: boolean;
+  durationMs: number;
+  /** results.json, when the run wrote a readable one. */
+  results: RunResults | null;
+  /** Why results.json could not be read, when it could not. */
+  resultsError: string | null;
+  /** The last lines of the child's stderr, to explain a crash. */
+  stderrTail: string;
+  /** The command line that repeats this run. */
+  command: string;
+}
+
+/** How much of a run's stderr is kept in memory for the outcome; the whole of it goes to the log file. */
+const STDERR_TAIL_BYTES = 4000;
+/** Time between SIGTERM and SIGKILL when a run is stopped. */
+const KILL_GRACE_MS = 10_000;
+
+/** The built child entry point (dist/harness/suite/child.js). */
+export function childScript(): string {
+  return join(dirname(fileURLToPath(import.meta.url)), 'child.js');
+}
+
+/** The `faultline run` arguments for a run spec (without the `run` word). */
+export function runArgs(spec: RunSpec, runDir: string): string[] {
+  const a = ['--system', spec.system];
+  if (spec.variant !== undefined) a.push('--variant', spec.variant);
+  if (spec.workload !== undefined) a.push('--workload', spec.workload);
+  a.push('--nemesis', spec.nemesis.length > 0 ? spec.nemesis.join(',') : 'none');
+  a.push('--time-limit', String(spec.timeLimitS), '--seed', String(spec.seed));
+  if (spec.nodes !== undefined) a.push('--nodes', String(spec.nodes));
+  if (spec.concurrency !== undefined) a.push('--concurrency', String(spec.concurrency));
+  if (spec.rateOpsPerSec !== undefined) a.push('--rate', String(spec.rateOpsPerSec));
+  if (spec.nemesisIntervalS !== undefined) a.push('--nemesis-interval', String(spec.nemesisIntervalS));
+  if (spec.opTimeoutMs !== undefined) a.push('--op-timeout', String(spec.opTimeoutMs));
+  a.push(...(spec.args ?? []));
+  a.push('--run-dir', runDir);
+  return a;
+}
+
+/** Quotes an argument for a POSIX shell only when it needs it. */
+export function shellQuote(s: string): string {
+  return /^[A-Za-z0-9_./:=,+@%-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** A run in progress: its pid, a way to stop it, and its outcome. */
+export interface RunningRun {
+  pid: number | undefined;
+  /** Stops the run (SIGTERM, then SIGKILL after a grace period); the outcome is marked interrupted. */
+  stop(): void;
+  outcome: Promise<RunOutcome>;
+}
+
+/**
+ * Starts `faultline run` for a spec in its own process, writing into `runDir`; its stdout and stderr
+ * go to `logFile`. The outcome resolves when the child has exited, never rejects.
+ */
+export function startRun(opts: { spec: RunSpec; runDir: string; logFile: string; timeoutMs: number; cwd?: string }): RunningRun {
+  const runDir = resolve(opts.runDir);
+  mkdirSync(dirname(runDir), { recursive: true });
+  mkdirSync(dirname(opts.logFile), { recursive: true });
+  const args = ['run', ...runArgs(opts.spec, runDir)];
+  const command = ['faultline', ...args].map(shellQuote).join(' ');
+  const log = openSync(opts.logFile, 'a');
+  writeSync(log, `$ ${command}\n`);
+  const started = Date.now();
+  let child: ChildProcess;
+  let stderrTail = '';
+  let timedOut = false;
+  let interrupted = false;
+  let killTimer: NodeJS.Timeout | undefined;
+
+  const terminate = () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    killTimer ??= setTimeout(() => child.kill('SIGKILL'), KILL_GRACE_MS);
+  };
+
+  child = spawn(process.execPath, [childScript(), ...args], {
+    cwd: opts.cwd ?? process.cwd(),
+    stdio: ['pipe', 'pipe', 'pipe'],
+    env: { ...process.env, FORCE_COLOR: '0' },
+  });
+  child.stdout!.on('data', (b: Buffer) => writeSync(log, b));
+  child.stderr!.on('data', (b: Buffer) => {
+    writeSync(log, b);
+    stderrTail = (stderrTail + b.toString('utf8')).slice(-STDERR_TAIL_BYTES);
+  });
+  // A child that cannot read its stdin pipe any more sees the suite as gone; keep errors quiet here.
+  child.stdin!.on('error', () => {});
+  const deadline = setTimeout(() => {
+    timedOut = true;
+    terminate();
+  }, opts.timeoutMs);
+
+  const outcome = new Promise<RunOutcome>((resolveOutcome) => {
+    let spawnError: Error | null = null;
+    child.on('error', (err) => {
+      spawnError = err;
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(deadline);
+      if (killTimer) clearTimeout(killTimer);
+      closeSync(log);
+      const { results, error } = readResults(runDir);
+      resolveOutcome({
+        exitCode: code,
+        signal: signal ?? null,
+        timedOut,
+        interrupted,
+        durationMs: Date.now() - started,
+        results,
+        resultsError: spawnError ? `could not start: ${spawnError.message}` : error,
+        stderrTail: stderrTail.trim(),
+        command,
+      });
+    });
+  });
+
+  return {
+    pid: child.pid,
+    stop: () => {
+      interrupted = true;
+      terminate();
+    },
+    outcome,
+  };
+}
+
+/** Reads and validates `<runDir>/results.json`. */
+export function readResults(runDir: string): { results: RunResults | null; error: string | null } {
+  const path = join(runDir, 'results.json');
+  if (!existsSync(path)) return { results: null, error: `${path} was not written` };
+  let data: unknown;
+  try {
+    data = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    return { results: null, error: `${path}: not valid JSON: ${(err as Error).message}` };
+  }
+  const r = resultsSchema.safeParse(data);
+  if (!r.success) {
+    const issue = r.error.issues[0]!;
+    return { results: null, error: `${path}: ${issue.path.join('.') || '(top level)'}: ${issue.message}` };
+  }
+  return { results: r.data as RunResults, error: null };
+}
+
+/**
+ * One sentence naming what the checkers found, for JUnit failure messages and the index: each
+ * failing checker with its own explanation (or anomaly types), and the first anomalous op.
+ */
+export function describeAnomaly(results: RunResults): string {
+  const parts: string[] = [];
+  for (const [name, c] of Object.entries(results.checkers)) {
+    if (c.valid === true) continue;
+    const verdict = c.valid === false ? 'not valid' : 'unknown';
+    const why = checkerExplanation(c);
+    parts.push(`${name} ${verdict}${why ? `: ${why}` : ''}`);
+  }
+  if (results.firstAnomaly) {
+    parts.push(`first anomalous op at history index ${results.firstAnomaly.index} (${(results.firstAnomaly.timeNs / 1e9).toFixed(3)} s)`);
+  }
+  if (parts.length === 0) return results.valid === true ? 'valid' : `verdict ${String(results.valid)}`;
+  return parts.join('; ');
+}
+
+function checkerExplanation(c: Record<string, unknown>): string {
+  const limit = (s: string) => (s.length > 500 ? `${s.slice(0, 497)}...` : s);
+  if (typeof c.explanation === 'string' && c.explanation) return limit(c.explanation.replace(/\s+/g, ' '));
+  for (const k of ['anomalyTypes', 'anomaly-types', 'anomalies']) {
+    const v = c[k];
+    if (Array.isArray(v) && v.length > 0) return limit(`anomalies ${v.map(String).join(', ')}`);
+    if (v && typeof v === 'object' && !Array.isArray(v)) {
+      const keys = Object.keys(v);
+      if (keys.length > 0) return limit(`anomalies ${keys.join(', ')}`);
+    }
+  }
+  if (typeof c.error === 'string') return limit(c.error);
+  return '';
+}

@@ -1,0 +1,330 @@
+/**
+ * Suite files: what `faultline suite <file>` runs.
+ *
+ * A suite file (JSON or YAML) holds a `matrix`: a list of rows, each naming one or more systems,
+ * variants, workloads, nemeses and seeds, and what each resulting run is expected to conclude
+ * (`expect: valid | invalid | any`). `loadSuite` reads and validates the file (zod, strict: an
+ * unknown field is an error) and `expandSuite` multiplies each row out into entries, one per run,
+ * each with a stable id. Every error names the file and the path of the bad field, and is a
+ * `UsageError` (exit 254), so a typo fails the suite before any run starts.
+ *
+ * ```yaml
+ * name: smoke
+ * defaults: { timeLimitS: 5, nodes: 3 }
+ * matrix:
+ *   - { system: atomic-kv, workload: register, nemesis: "kill,pause", seed: [1, 2], expect: valid }
+ *   - { system: stale-kv, nemesis: partition, expect: invalid }
+ * ```
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { dirname, extname, isAbsolute, resolve } from 'node:path';
+import { z } from 'zod';
+import { parseDocument } from 'yaml';
+import { UsageError } from '../cli/exit.js';
+import { findManifest, type SystemManifest } from './manifest.js';
+
+/** The largest suite file read, in bytes: a suite is a short list, not data. */
+export const SUITE_FILE_BYTES_MAX = 1_000_000;
+/** The largest number of entries one suite may expand to. */
+export const SUITE_ENTRIES_MAX = 10_000;
+
+/** What a run is expected to conclude. `any` accepts valid, invalid and unknown, but not a crash. */
+export type Expectation = 'valid' | 'invalid' | 'any';
+
+const nameRe = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+const nemesisRe = /^(none|[a-z][a-z0-9-]*(,[a-z][a-z0-9-]*)*)$/;
+
+const name = z.string().regex(nameRe, 'must be a name of letters, digits, ".", "_" or "-"');
+const systemRef = z
+  .string()
+  .min(1)
+  .refine((s) => nameRe.test(s) || s.endsWith('.json'), 'must be a system name or a path to a faultline.system.json');
+const nemesisSpec = z
+  .string()
+  .regex(nemesisRe, 'must be "none" or a comma-separated list of fault names such as "partition,kill"');
+const seed = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+const oneOrMany = <T extends z.ZodTypeAny>(t: T) => z.union([t, z.array(t).min(1).max(1000)]);
+
+/** Run options that a matrix row or the suite's `defaults` may set. */
+const runOptions = {
+  timeLimitS: z.number().positive().max(24 * 3600).optional(),
+  nodes: z.number().int().min(1).max(99).optional(),
+  concurrency: z.number().int().min(1).max(10_000).optional(),
+  rateOpsPerSec: z.number().positive().max(1_000_000).optional(),
+  nemesisIntervalS: z.number().positive().max(3600).optional(),
+  opTimeoutMs: z.number().int().positive().max(600_000).optional(),
+  /** Wall-clock limit of one entry's process; past it the run is stopped and counted as an error. */
+  entryTimeoutS: z.number().positive().max(48 * 3600).optional(),
+  /** Further `faultline run` flags, passed as they are (for example ["--toxiproxy", "http://..."]). */
+  args: z.array(z.string().max(1000)).max(100).optional(),
+  expect: z.enum(['valid', 'invalid', 'any']).optional(),
+};
+
+const defaultsSchema = z.object(runOptions).strict();
+
+const rowSchema = z
+  .object({
+    system: oneOrMany(systemRef),
+    variant: z.union([z.literal('all'), oneOrMany(name)]).optional(),
+    workload: oneOrMany(name).optional(),
+    nemesis: oneOrMany(nemesisSpec).optional(),
+    seed: oneOrMany(seed).optional(),
+    ...runOptions,
+  })
+  .strict();
+
+const suiteSchema = z
+  .object({
+    name: name.optional(),
+    description: z.string().max(10_000).optional(),
+    defaults: defaultsSchema.optional(),
+    matrix: z.array(rowSchema).min(1).max(10_000),
+  })
+  .strict();
+
+/** A suite file as written, after validation. */
+export type SuiteFile = z.infer<typeof suiteSchema>;
+type Row = z.infer<typeof rowSchema>;
+
+/** One run of a suite: everything `faultline run` needs, plus the expectation. */
+export interface SuiteEntry {
+  /** Stable id, the same in every shard and every run of the same file, e.g. `stale-kv/correct/register/partition/seed-1`. */
+  id: string;
+  /** Position in the expanded suite (0-based). */
+  index: number;
+  /** The system as written (a name, or a manifest path resolved to an absolute path). */
+  system: string;
+  /** The name of the system as its manifest states it. */
+  systemName: string;
+  variant: string;
+  workload: string;
+  /** Fault names; empty for none. */
+  nemesis: string[];
+  seed: number;
+  timeLimitS: number;
+  nodes?: number;
+  concurrency?: number;
+  rateOpsPerSec?: number;
+  nemesisIntervalS?: number;
+  opTimeoutMs?: number;
+  entryTimeoutS: number;
+  args: string[];
+  expect: Expectation;
+}
+
+/** A suite loaded from a file and expanded. */
+export interface Suite {
+  name: string;
+  /** Absolute path of the suite file. */
+  file: string;
+  entries: SuiteEntry[];
+}
+
+/** Defaults for what neither a row nor the suite's `defaults` sets. */
+export const SUITE_DEFAULTS = { timeLimitS: 10, seed: 1, expect: 'valid' as Expectation };
+
+/** How long an entry may take beyond its time limit before it is stopped (start, final reads, checking). */
+export function defaultEntryTimeoutS(timeLimitS: number): number {
+  return Math.ceil(timeLimitS * 2 + 120);
+}
+
+/** Reads, validates and expands a suite file. Throws `UsageError` (exit 254) naming the file and field. */
+export function loadSuite(file: string, opts: { systemsDir?: string } = {}): Suite {
+  const path = resolve(file);
+  const text = readSuiteText(path);
+  const parsed = parseSuiteText(text, path);
+  return expandSuite(parsed, path, { ...opts, text });
+}
+
+function readSuiteText(path: string): string {
+  let size: number;
+  try {
+    size = statSync(path).size;
+  } catch {
+    throw new UsageError(`${path}: suite file not found`);
+  }
+  if (size > SUITE_FILE_BYTES_MAX) throw new UsageError(`${path}: suite file is ${size} bytes, more than ${SUITE_FILE_BYTES_MAX}`);
+  return readFileSync(path, 'utf8');
+}
+
+/** Parses suite text (JSON for `.json`, YAML otherwise) and validates it. */
+export function parseSuiteText(text: string, path: string): SuiteFile {
+  let data: unknown;
+  const ext = extname(path).toLowerCase();
+  if (ext === '.json') {
+    try {
+      data = JSON.parse(text);
+    } catch (err) {
+      throw new UsageError(`${path}: not valid JSON: ${jsonErrorWhere(text, err as Error)}`);
+    }
+  } else if (ext === '.yaml' || ext === '.yml') {
+    const doc = parseDocument(text, { prettyErrors: false });
+    if (doc.errors.length > 0) {
+      const e = doc.errors[0]!;
+      const line = lineAt(text, e.pos[0]);
+      throw new UsageError(`${path}:${line}: not valid YAML: ${e.message.split('\n')[0]}`);
+    }
+    data = doc.toJS();
+  } else {
+    throw new UsageError(`${path}: a suite file must end in .json, .yaml or .yml`);
+  }
+  const result = suiteSchema.safeParse(data);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const line = lineOfPath(text, issue.path);
+    throw new UsageError(`${path}${line ? `:${line}` : ''}: ${formatPath(issue.path)}: ${issueMessage(issue)}`);
+  }
+  return result.data;
+}
+
+function lineAt(text: string, offset: number): number {
+  return text.slice(0, Math.max(0, offset)).split('\n').length;
+}
+
+/**
+ * The line of the value at a path, for error messages. JSON is a subset of YAML, so one YAML parse
+ * (which keeps source positions) serves both kinds of file. Null when the path is not in the text.
+ */
+function lineOfPath(text: string, path: ReadonlyArray<string | number>): number | null {
+  try {
+    const doc = parseDocument(text);
+    for (let n = path.length; n >= 0; n--) {
+      const node = (n === 0 ? doc.contents : doc.getIn(path.slice(0, n), true)) as { range?: [number, number, number] } | undefined;
+      if (node && typeof node === 'object' && node.range) return lineAt(text, node.range[0]);
+    }
+  } catch {
+    // No line then: the message still names the field.
+  }
+  return null;
+}
+
+function jsonErrorWhere(text: string, err: Error): string {
+  // V8 says "... at position N"; turn that into a line number a person can jump to.
+  const m = /position (\d+)/.exec(err.message);
+  if (m) {
+    const pos = Number(m[1]);
+    const line = text.slice(0, pos).split('\n').length;
+    return `line ${line}: ${err.message}`;
+  }
+  return err.message;
+}
+
+function issueMessage(issue: z.ZodIssue): string {
+  if (issue.code === 'unrecognized_keys') return `unknown field ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}`;
+  if (issue.code === 'invalid_union') {
+    // Show the most specific message among the alternatives rather than zod's "Invalid input".
+    for (const u of issue.unionErrors) {
+      const inner = u.issues.find((i) => i.code !== 'invalid_type');
+      if (inner) return inner.message;
+    }
+    const first = issue.unionErrors[0]?.issues[0];
+    return first ? `${first.message} (a single value or a list of them)` : 'must be a single value or a list of them';
+  }
+  return issue.message;
+}
+
+/** Formats a zod path as `matrix[2].nemesis`. */
+export function formatPath(path: ReadonlyArray<string | number>): string {
+  if (path.length === 0) return '(top level)';
+  let out = '';
+  for (const p of path) out += typeof p === 'number' ? `[${p}]` : out === '' ? p : `.${p}`;
+  return out;
+}
+
+const list = <T>(v: T | T[] | undefined, dflt: T[]): T[] => (v === undefined ? dflt : Array.isArray(v) ? v : [v]);
+
+/**
+ * Multiplies each matrix row out into entries. Systems are checked against their manifests (name,
+ * variants, workloads), so that a typo is reported with its field path before anything runs.
+ */
+export function expandSuite(suite: SuiteFile, file: string, opts: { systemsDir?: string; text?: string } = {}): Suite {
+  const baseDir = dirname(file);
+  const entries: SuiteEntry[] = [];
+  const seen = new Map<string, number>();
+  suite.matrix.forEach((row: Row, r) => {
+    const at = (field: string, i?: number) => {
+      const indexed = i !== undefined && Array.isArray(row[field as keyof Row]);
+      const line = opts.text ? lineOfPath(opts.text, indexed ? ['matrix', r, field, i] : ['matrix', r, field]) : null;
+      return `${file}${line ? `:${line}` : ''}: matrix[${r}].${field}${indexed ? `[${i}]` : ''}`;
+    };
+    const merged = { ...suite.defaults, ...stripUndefined(row) };
+    const systems = list(row.system, []);
+    systems.forEach((sysRef, si) => {
+      const system = sysRef.endsWith('.json') && !isAbsolute(sysRef) ? resolve(baseDir, sysRef) : sysRef;
+      const manifest = findManifest(system, opts.systemsDir);
+      if (!manifest) {
+        throw new UsageError(`${at('system', si)}: unknown system ${JSON.stringify(sysRef)} (no faultline.system.json found for it)`);
+      }
+      const variants = variantsOf(row, manifest, (i) => at('variant', i));
+      const workloads = list(row.workload, [manifest.workloads[0] ?? 'register']);
+      workloads.forEach((w, wi) => {
+        if (manifest.workloads.length > 0 && !manifest.workloads.includes(w)) {
+          throw new UsageError(`${at('workload', wi)}: system ${manifest.name} does not serve workload ${JSON.stringify(w)} (it serves: ${manifest.workloads.join(', ')})`);
+        }
+      });
+      const nemeses = list(row.nemesis, ['none']);
+      const seeds = list(row.seed, [SUITE_DEFAULTS.seed]);
+      for (const variant of variants) {
+        for (const workload of workloads) {
+          for (const nem of nemeses) {
+            for (const s of seeds) {
+              const nemesis = nem === 'none' ? [] : nem.split(',');
+              const timeLimitS = merged.timeLimitS ?? SUITE_DEFAULTS.timeLimitS;
+              const base = `${manifest.name}/${variant}/${workload}/${nemesis.join('+') || 'none'}/seed-${s}`;
+              const n = (seen.get(base) ?? 0) + 1;
+              seen.set(base, n);
+              const entry: SuiteEntry = {
+                id: n === 1 ? base : `${base}#${n}`,
+                index: entries.length,
+                system,
+                systemName: manifest.name,
+                variant,
+                workload,
+                nemesis,
+                seed: s,
+                timeLimitS,
+                entryTimeoutS: merged.entryTimeoutS ?? defaultEntryTimeoutS(timeLimitS),
+                args: merged.args ?? [],
+                expect: merged.expect ?? SUITE_DEFAULTS.expect,
+              };
+              if (merged.nodes !== undefined) entry.nodes = merged.nodes;
+              if (merged.concurrency !== undefined) entry.concurrency = merged.concurrency;
+              if (merged.rateOpsPerSec !== undefined) entry.rateOpsPerSec = merged.rateOpsPerSec;
+              if (merged.nemesisIntervalS !== undefined) entry.nemesisIntervalS = merged.nemesisIntervalS;
+              if (merged.opTimeoutMs !== undefined) entry.opTimeoutMs = merged.opTimeoutMs;
+              entries.push(entry);
+              if (entries.length > SUITE_ENTRIES_MAX) {
+                throw new UsageError(`${file}: the matrix expands to more than ${SUITE_ENTRIES_MAX} entries`);
+              }
+            }
+          }
+        }
+      }
+    });
+  });
+  return { name: suite.name ?? basenameNoExt(file), file, entries };
+}
+
+function variantsOf(row: Row, manifest: SystemManifest, at: (i?: number) => string): string[] {
+  const known = Object.keys(manifest.variants);
+  if (row.variant === 'all') {
+    if (known.length === 0) throw new UsageError(`${at()}: system ${manifest.name} lists no variants`);
+    return known;
+  }
+  const variants = list(row.variant, [manifest.defaultVariant ?? known[0] ?? 'correct']);
+  variants.forEach((v, i) => {
+    if (known.length > 0 && !known.includes(v)) {
+      throw new UsageError(`${at(i)}: system ${manifest.name} has no variant ${JSON.stringify(v)} (it has: ${known.join(', ')})`);
+    }
+  });
+  return variants;
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+function basenameNoExt(file: string): string {
+  const base = file.split(/[\\/]/).pop() ?? 'suite';
+  return base.replace(/\.(json|ya?ml)$/i, '');
+}
