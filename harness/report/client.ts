@@ -342,7 +342,11 @@ Timeline.prototype.draw = function () {
     var x0 = self.xAt(w.startMs), x1 = Math.max(self.xAt(w.endMs), x0 + 2);
     ctx.fillStyle = faultFill(w.kind); ctx.fillRect(x0, self.axisH, x1 - x0, H - self.axisH);
     ctx.fillStyle = faultInk(w.kind); ctx.fillRect(x0, self.axisH, x1 - x0, 3);
-    if (x1 - x0 > 30) { ctx.fillText(w.kind + (w.detail ? ' ' + w.detail : ''), Math.max(x0, self.gutter) + 3, self.axisH + 10); }
+    var label = w.detail && w.detail.indexOf(w.kind) === 0 ? w.detail : w.kind + (w.detail ? ': ' + w.detail : '');
+    if (x1 - x0 > 30) {
+      ctx.save(); ctx.beginPath(); ctx.rect(x0, self.axisH, x1 - x0, self.bandH); ctx.clip();
+      ctx.fillText(label, Math.max(x0, self.gutter) + 3, self.axisH + 10); ctx.restore();
+    }
     nem++;
   });
   // The linearizable prefix: each op outlined, its linearization point marked, points joined in order.

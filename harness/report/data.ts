@@ -309,7 +309,7 @@ function pairOps(events: HistoryEvent[]): Paired {
 /** Fault names that open a window, and the kind they belong to. */
 const OPENERS: Record<string, string> = { kill: 'kill', pause: 'pause', partition: 'partition', skew: 'clock', 'clock-skew': 'clock' };
 /** Fault names that close a window of the given kind. */
-const CLOSERS: Record<string, string> = { heal: 'partition', restart: 'kill', resume: 'pause', 'reset-clock': 'clock', 'clock-reset': 'clock' };
+const CLOSERS: Record<string, string> = { restart: 'kill', resume: 'pause', 'reset-clock': 'clock', 'clock-reset': 'clock' };
 
 /**
  * Nemesis start/stop events into windows. `start-X` opens a window of kind X and `stop-X` closes
@@ -338,14 +338,20 @@ function nemesisWindows(events: HistoryEvent[], durationMs: number): NemesisWind
     } else if (CLOSERS[f]) {
       kind = CLOSERS[f];
     }
+    if (f === 'heal') {
+      // The harness's final heal ends every fault at once.
+      for (const w of open.values()) w.endMs = Math.max(t, w.startMs);
+      open.clear();
+      continue;
+    }
     if (!kind) continue;
     if (opens) {
       const w = open.get(kind);
       if (w) {
-        if (ev.value !== undefined && ev.value !== null && !w.detail) w.detail = show(ev.value);
+        if (!w.detail) w.detail = faultDetail(ev.value);
         continue;
       }
-      const nw: NemesisWindow = { kind, startMs: t, endMs: durationMs, detail: ev.value === undefined || ev.value === null ? '' : show(ev.value) };
+      const nw: NemesisWindow = { kind, startMs: t, endMs: durationMs, detail: faultDetail(ev.value) };
       open.set(kind, nw);
       windows.push(nw);
     } else {
@@ -356,6 +362,15 @@ function nemesisWindows(events: HistoryEvent[], durationMs: number): NemesisWind
     }
   }
   return windows;
+}
+
+/** What a fault was applied to: the harness's own `description`, else the value as JSON. */
+function faultDetail(v: unknown): string {
+  if (v === undefined || v === null) return '';
+  if (typeof v === 'object' && !Array.isArray(v) && typeof (v as Record<string, unknown>).description === 'string') {
+    return show((v as Record<string, unknown>).description);
+  }
+  return show(v);
 }
 
 function checkerViews(results: Record<string, unknown>): CheckerView[] {

@@ -53,6 +53,18 @@ export function writeReport(runDir: string, options: WriteReportOptions = {}): W
   return { file, bytes: Buffer.byteLength(html), ops: data.ops.lane.length, warnings: data.warnings };
 }
 
+/**
+ * Writes a run's report at the end of `faultline run` or `recheck`. A report that cannot be
+ * written never changes the run's outcome: the reason is passed to `note` and the run goes on.
+ */
+export function writeRunReport(runDir: string, note: (line: string) => void): void {
+  try {
+    writeReport(runDir);
+  } catch (err) {
+    note(`the HTML report could not be written: ${(err as Error).message} (try: faultline report ${runDir})`);
+  }
+}
+
 const REPORT_CSS = `
 #timeline-wrap { position: relative; width: 100%; overflow: hidden; border: 1px solid var(--line); border-radius: 6px; }
 #timeline { display: block; cursor: crosshair; }
