@@ -1,13 +1,86 @@
-import type { Command } from 'commander';
+/**
+ * `faultline check <history>`: check a stored history and exit with the verdict
+ * (0 valid, 1 invalid, 2 unknown, 254 bad input).
+ *
+ *   faultline check history.jsonl --model kv
+ *   faultline check examples/histories/cas-register-bad.jsonl --model cas-register
+ *   faultline check etcd_002.log --model cas-register --json
+ *   faultline check knossos.edn --model cas-register --initial 0
+ *
+ * `--checker` picks the checker (default `linearizable`); each checker lives in its own module
+ * under harness/check/ and takes the options it needs from the ones parsed here.
+ */
+import { Command, Option } from 'commander';
+import { HISTORY_FORMATS, type HistoryFormat } from '../../../checkers/history/index.js';
+import { MODELS } from '../../../checkers/linearizable/index.js';
+import { runLinearizableCheck } from '../../check/linearizable.js';
 import { UsageError } from '../exit.js';
+
+/** Options every checker shares, as commander parses them. */
+interface CheckCliOptions {
+  checker: string;
+  format: string;
+  json?: boolean;
+  timeLimit?: string;
+  memoryLimit?: string;
+  model?: string;
+  initial?: string;
+  nilRead?: string;
+  partition: boolean;
+  allPartitions?: boolean;
+}
+
+/** The checkers `--checker` can name, and how each runs. Returns the exit code. */
+const CHECKERS: Record<string, (file: string, o: CheckCliOptions) => Promise<number>> = {
+  linearizable: (file, o) =>
+    runLinearizableCheck(file, {
+      ...(o.model !== undefined ? { model: o.model } : {}),
+      format: o.format as HistoryFormat | 'auto',
+      json: o.json ?? false,
+      ...(o.timeLimit !== undefined ? { timeLimitMs: positiveNumber(o.timeLimit, '--time-limit') * 1000 } : {}),
+      ...(o.memoryLimit !== undefined ? { memoryLimitBytes: positiveNumber(o.memoryLimit, '--memory-limit') * 1024 * 1024 } : {}),
+      ...(o.initial !== undefined ? { initial: parseJson(o.initial, '--initial') } : {}),
+      ...(o.nilRead !== undefined ? { nilRead: o.nilRead as 'absent' | 'unknown' } : {}),
+      partition: o.partition,
+      allPartitions: o.allPartitions ?? false,
+    }),
+};
+
+function positiveNumber(text: string, flag: string): number {
+  const v = Number(text);
+  if (!Number.isFinite(v) || v <= 0) throw new UsageError(`${flag} must be a positive number, got "${text}"`);
+  return v;
+}
+
+function parseJson(text: string, flag: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new UsageError(`${flag} must be JSON (e.g. 0, null, "a", {"x":0,"y":0}), got ${text}`);
+  }
+}
 
 /** Registers `faultline check`. */
 export function register(program: Command): void {
   program
     .command('check')
-    .description('(not built yet)')
-    .allowUnknownOption()
-    .action(() => {
-      throw new UsageError('check is not available in this build');
+    .description('check a stored history (exit 0 valid, 1 invalid, 2 unknown, 254 bad input)')
+    .argument('<history>', 'history file: JSONL, Jepsen/Knossos EDN, or Porcupine etcd/kv logs')
+    .addOption(new Option('--checker <name>', 'the checker').choices(Object.keys(CHECKERS)).default('linearizable'))
+    .addOption(new Option('--format <format>', 'history format').choices(['auto', ...HISTORY_FORMATS]).default('auto'))
+    .option('--json', 'print the full result as JSON')
+    .option('--time-limit <s>', 'give up with verdict unknown after this many seconds (default: none)')
+    .option('--memory-limit <mb>', 'give up with verdict unknown when the search needs more memory (default 1024)')
+    .addOption(new Option('--model <name>', 'linearizable: the model').choices(Object.keys(MODELS)))
+    .option('--initial <json>', 'linearizable: initial value of the model (registers start at null unless told)')
+    .addOption(
+      new Option('--nil-read <meaning>', 'linearizable: a read of null/nil saw an absent value, or an unknown one (default: unknown for EDN, as Knossos; absent otherwise)').choices(['absent', 'unknown']),
+    )
+    .option('--no-partition', 'linearizable: check keyed models (kv, string-kv) as one state over all keys')
+    .option('--all-partitions', 'linearizable: search every partition to the end instead of stopping at the first that is not linearizable')
+    .action(async (file: string, opts: CheckCliOptions) => {
+      const run = CHECKERS[opts.checker];
+      if (!run) throw new UsageError(`unknown checker "${opts.checker}"`);
+      process.exitCode = await run(file, opts);
     });
 }

@@ -1,13 +1,100 @@
+/**
+ * `faultline toxiproxy`: the embedded Toxiproxy-compatible server, standalone.
+ *
+ *   faultline toxiproxy [--host 127.0.0.1] [--port 8474] [--config proxies.json] [--seed n]
+ *
+ * Same defaults as toxiproxy-server (loopback only, port 8474). `--config` takes a JSON array in
+ * /populate format, applied before the API listens; unlike the real server, a bad config file is
+ * an error (exit 254) rather than a log line. SIGINT/SIGTERM stop every proxy and exit 0.
+ */
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { UsageError } from '../exit.js';
+import { ApiError } from '../../toxiproxy/errors.js';
+import { parseProxySpecs, startToxiproxyServer } from '../../toxiproxy/server.js';
+
+interface Options {
+  host: string;
+  port: string;
+  config?: string;
+  seed?: string;
+}
+
+function parseIntFlag(flag: string, text: string, min: number, max: number): number {
+  if (!/^-?[0-9]+$/.test(text)) throw new UsageError(`${flag} must be an integer, got ${JSON.stringify(text)}`);
+  const n = Number(text);
+  if (n < min || n > max) throw new UsageError(`${flag} must be from ${min} to ${max}, got ${text}`);
+  return n;
+}
+
+/** Reads and parses a config file; errors name the file (and line, for JSON syntax errors). */
+function readConfig(path: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new UsageError(`--config ${path}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    const msg = (e as Error).message;
+    const m = /position (\d+)/.exec(msg);
+    const line = m ? text.slice(0, Number(m[1])).split('\n').length : 1;
+    throw new UsageError(`${path}:${line}: not valid JSON: ${msg}`);
+  }
+}
 
 /** Registers `faultline toxiproxy`. */
 export function register(program: Command): void {
   program
     .command('toxiproxy')
-    .description('(not built yet)')
-    .allowUnknownOption()
-    .action(() => {
-      throw new UsageError('toxiproxy is not available in this build');
+    .description('run the embedded Toxiproxy-compatible fault proxy (HTTP API of toxiproxy-server 2.12)')
+    .option('--host <host>', 'API bind address', '127.0.0.1')
+    .option('--port <port>', 'API port (0 picks a free one)', '8474')
+    .option('--config <file>', 'JSON array of proxies to create at start (/populate format)')
+    .option('--seed <n>', 'seed of the toxics\' random decisions (toxicity, jitter, slicer)')
+    .action(async (opts: Options) => {
+      const port = parseIntFlag('--port', opts.port, 0, 65535);
+      const seed = opts.seed === undefined ? Date.now() % 2147483647 : parseIntFlag('--seed', opts.seed, 0, Number.MAX_SAFE_INTEGER);
+      const config = opts.config === undefined ? undefined : readConfig(opts.config);
+      let specs;
+      try {
+        specs = config === undefined ? [] : parseProxySpecs(config);
+      } catch (e) {
+        throw new UsageError(`${opts.config}: ${(e as Error).message}`);
+      }
+      let server;
+      try {
+        server = await startToxiproxyServer({ host: opts.host, port, seed });
+      } catch (e) {
+        const err = e as NodeJS.ErrnoException;
+        const why = err.code === 'EADDRINUSE' ? 'address already in use' : err.code ?? err.message;
+        throw new UsageError(`cannot listen on ${opts.host}:${port}: ${why}`);
+      }
+      if (specs.length > 0) {
+        let failure: string | undefined;
+        try {
+          const r = await server.api.populate(specs);
+          if (r.error) failure = r.error.message;
+        } catch (e) {
+          if (!(e instanceof ApiError)) throw e;
+          failure = e.message;
+        }
+        if (failure !== undefined) {
+          await server.close();
+          throw new UsageError(`${opts.config}: ${failure}`);
+        }
+      }
+      process.stdout.write(`faultline toxiproxy: API on ${server.url} (seed ${seed}, ${specs.length} proxies from config)\n`);
+      await new Promise<void>((resolve) => {
+        const stop = (): void => {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          server.close().then(resolve, resolve);
+        };
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
+      });
     });
 }

@@ -1,0 +1,177 @@
+/**
+ * Starts a real raftkv cluster for the benchmark and the process tests: the built
+ * dist/systems/raftkv/main.js, one process per node, peers connected directly on loopback (no
+ * proxies), data in a temp dir; plus a small pipelined NDJSON client. Processes are killed by
+ * their own pids in `stop()`.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, connect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+/** The repository root, from bench/support (source) or dist/bench/support (built). */
+const root = here.includes(`${join('dist', 'bench')}`) ? join(here, '../../..') : join(here, '../..');
+/** The built node program. */
+export const MAIN_JS = join(root, 'dist/systems/raftkv/main.js');
+
+/** A free TCP port on 127.0.0.1 (closed again before it is returned). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      const port = typeof a === 'object' && a ? a.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** One node of a {@link TestCluster}. */
+export interface TestNode {
+  id: string;
+  clientPort: number;
+  peerPort: number;
+  configFile: string;
+  proc: ChildProcess | null;
+  stderr: string;
+}
+
+/** A running cluster. */
+export class TestCluster {
+  readonly nodes: TestNode[] = [];
+  private constructor(readonly dir: string, readonly variant: string, readonly params: Record<string, unknown>) {}
+
+  /** Writes the configs and starts `n` nodes (waiting for each `ready`). */
+  static async start(n: number, variant = 'correct', params: Record<string, unknown> = {}): Promise<TestCluster> {
+    const c = new TestCluster(mkdtempSync(join(tmpdir(), 'raftkv-test-')), variant, params);
+    for (let i = 1; i <= n; i++) {
+      c.nodes.push({ id: `n${i}`, clientPort: await freePort(), peerPort: await freePort(), configFile: '', proc: null, stderr: '' });
+    }
+    for (const node of c.nodes) {
+      const peers: Record<string, string> = {};
+      for (const o of c.nodes) if (o !== node) peers[o.id] = `127.0.0.1:${o.peerPort}`;
+      node.configFile = join(c.dir, `${node.id}.json`);
+      writeFileSync(
+        node.configFile,
+        JSON.stringify({ id: node.id, variant, clientPort: node.clientPort, peerPort: node.peerPort, peers, dataDir: join(c.dir, node.id), params }),
+      );
+    }
+    await Promise.all(c.nodes.map((node) => c.startNode(node)));
+    return c;
+  }
+
+  /** Starts (or restarts) one node and waits for its `ready` line. */
+  async startNode(node: TestNode): Promise<void> {
+    const proc = spawn(process.execPath, [MAIN_JS, '--config', node.configFile], { stdio: ['pipe', 'pipe', 'pipe'] });
+    node.proc = proc;
+    proc.stderr!.on('data', (d: Buffer) => {
+      node.stderr += d.toString();
+      if (node.stderr.length > 200_000) node.stderr = node.stderr.slice(-100_000);
+    });
+    await new Promise<void>((resolve, reject) => {
+      let out = '';
+      const timer = setTimeout(() => reject(new Error(`${node.id} not ready: ${node.stderr}`)), 10_000);
+      proc.stdout!.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (out.includes('ready\n')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      proc.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`${node.id} exited with ${code}: ${node.stderr}`));
+      });
+    });
+  }
+
+  /** kill -9 of one node. */
+  async kill(node: TestNode): Promise<void> {
+    const p = node.proc;
+    if (p === null || p.exitCode !== null) return;
+    const exited = new Promise((r) => p.once('exit', r));
+    p.kill('SIGKILL');
+    await exited;
+    node.proc = null;
+  }
+
+  /** Kills every node and deletes the data. */
+  async stop(): Promise<void> {
+    await Promise.all(this.nodes.map((n) => this.kill(n)));
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** A pipelined NDJSON client for one node. */
+export class TestClient {
+  private nextId = 1;
+  private buf = '';
+  private readonly waiting = new Map<number, (body: Record<string, unknown>) => void>();
+  private constructor(private readonly socket: Socket) {
+    socket.setNoDelay(true);
+    socket.on('data', (d: Buffer) => {
+      this.buf += d.toString();
+      let i: number;
+      while ((i = this.buf.indexOf('\n')) >= 0) {
+        const line = this.buf.slice(0, i);
+        this.buf = this.buf.slice(i + 1);
+        const body = JSON.parse(line) as Record<string, unknown>;
+        const w = this.waiting.get(body.in_reply_to as number);
+        if (w) {
+          this.waiting.delete(body.in_reply_to as number);
+          w(body);
+        }
+      }
+    });
+    socket.on('error', () => {});
+  }
+
+  /** Connects to 127.0.0.1:port. */
+  static connect(port: number): Promise<TestClient> {
+    return new Promise((resolve, reject) => {
+      const s = connect(port, '127.0.0.1', () => resolve(new TestClient(s)));
+      s.once('error', reject);
+    });
+  }
+
+  /** Sends a request and waits for its reply (or rejects after timeoutMs). */
+  call(body: Record<string, unknown>, timeoutMs = 3000): Promise<Record<string, unknown>> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => {
+        this.waiting.delete(id);
+        reject(new Error(`timeout on ${JSON.stringify(body)}`));
+      }, timeoutMs);
+      this.waiting.set(id, (b) => {
+        clearTimeout(t);
+        resolve(b);
+      });
+      this.socket.write(JSON.stringify({ ...body, msg_id: id }) + '\n');
+    });
+  }
+
+  /** Sends a raw line (for malformed-input tests). */
+  raw(line: string): void {
+    this.socket.write(line + '\n');
+  }
+
+  /** Waits for the reply to a msg_id sent with raw(). */
+  waitFor(id: number, timeoutMs = 3000): Promise<Record<string, unknown>> {
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`no reply to ${id}`)), timeoutMs);
+      this.waiting.set(id, (b) => {
+        clearTimeout(t);
+        resolve(b);
+      });
+    });
+  }
+
+  /** Closes the connection. */
+  close(): void {
+    this.socket.destroy();
+  }
+}

@@ -1,0 +1,25 @@
+/**
+ * The linearizability checker: models, the WGL search, and `checkLinearizable`.
+ *
+ *   const model = createModel('cas-register', { initial: 0 });
+ *   const result = checkLinearizable(model, events, { timeLimitMs: 10_000 });
+ *   result.valid; // true | false | 'unknown'
+ */
+export { ILLEGAL, UNKNOWN, ModelInputError, type Model, type Partition, type Illegal, type Unknown } from './model.js';
+export { MODELS, createModel, valueEqual, type ModelEntry, type ModelOptions } from './models.js';
+export {
+  checkLinearizable,
+  PREFIX_SHOWN,
+  CANDIDATES_SHOWN,
+  DEFAULT_MEMORY_LIMIT_BYTES,
+  type CheckOptions,
+  type Counterexample,
+  type CandidateOutcome,
+  type LinearizableResult,
+  type LinearizationStep,
+  type OperationSummary,
+  type PartitionResult,
+  type UnknownCause,
+  type Verdict,
+} from './check.js';
+export { searchPartition, type SearchBudget, type SearchOutcome } from './search.js';

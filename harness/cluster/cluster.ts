@@ -1,0 +1,204 @@
+/**
+ * A cluster: the N nodes of one system, started from its manifest through a launcher.
+ *
+ * The life of a cluster in a run:
+ *   1. `planCluster` picks each node's free loopback ports, data dir, config file and log file;
+ *   2. the network layer creates one proxy per directed link to those peer ports;
+ *   3. `Cluster.start` writes each node's config (its peers being the proxy addresses) and starts
+ *      every node, resolving once all printed `ready` (or failing with the first node's log tail);
+ *   4. the nemesis kills (-9) and restarts nodes (same ports, same data dir), pauses and resumes them;
+ *   5. `stop` closes every node's stdin and kills what is left.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expandPlaceholders, type SystemManifest } from './manifest.js';
+import { freePorts } from './ports.js';
+import type { Launcher, NodeHandle } from './launcher.js';
+
+/** Where one node lives and listens. */
+export interface NodePlan {
+  id: string;
+  clientPort: number;
+  peerPort: number;
+  dataDir: string;
+  configFile: string;
+  logFile: string;
+}
+
+/** Node ids n1..nN. */
+export function nodeIds(count: number): string[] {
+  return Array.from({ length: count }, (_, i) => `n${i + 1}`);
+}
+
+/** Ports and files for `count` nodes under `runDir` (creates `nodes/` and `data/<id>/`). */
+export async function planCluster(runDir: string, count: number): Promise<NodePlan[]> {
+  const ports = await freePorts(count * 2);
+  mkdirSync(join(runDir, 'nodes'), { recursive: true });
+  return nodeIds(count).map((id, i) => {
+    const dataDir = join(runDir, 'data', id);
+    mkdirSync(dataDir, { recursive: true });
+    return {
+      id,
+      clientPort: ports[2 * i] as number,
+      peerPort: ports[2 * i + 1] as number,
+      dataDir,
+      configFile: join(runDir, 'nodes', `${id}.json`),
+      logFile: join(runDir, 'nodes', `${id}.log`),
+    };
+  });
+}
+
+/** The state of a node as the nemesis left it. */
+export type NodeState = 'running' | 'paused' | 'dead';
+
+interface Member {
+  plan: NodePlan;
+  handle: NodeHandle | null;
+  state: NodeState;
+}
+
+/** Options of `Cluster.start`. */
+export interface ClusterOptions {
+  manifest: SystemManifest;
+  variant: string;
+  plans: NodePlan[];
+  /** For each node, the addresses by which it reaches each other node (the proxies). */
+  peers: Record<string, Record<string, string>>;
+  launcher: Launcher;
+  /** Free-form parameters passed to every node in its config. */
+  params?: Record<string, unknown>;
+  /** Grace period between closing a node's stdin and killing it, at the end. */
+  stopGraceMs?: number;
+}
+
+/** The running nodes of a system. */
+export class Cluster {
+  private readonly members = new Map<string, Member>();
+
+  private constructor(private readonly opts: ClusterOptions) {
+    for (const plan of opts.plans) this.members.set(plan.id, { plan, handle: null, state: 'dead' });
+  }
+
+  /** Writes the configs, starts every node and waits until all are ready. */
+  static async start(opts: ClusterOptions): Promise<Cluster> {
+    const c = new Cluster(opts);
+    for (const m of c.members.values()) c.writeConfig(m.plan);
+    const results = await Promise.allSettled([...c.members.keys()].map((id) => c.startNode(id)));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) {
+      await c.stop();
+      throw failed.reason;
+    }
+    return c;
+  }
+
+  private writeConfig(plan: NodePlan): void {
+    const config = {
+      id: plan.id,
+      variant: this.opts.variant,
+      clientPort: plan.clientPort,
+      peerPort: plan.peerPort,
+      peers: this.opts.peers[plan.id] ?? {},
+      dataDir: plan.dataDir,
+      params: { ...(this.opts.manifest.params ?? {}), ...(this.opts.params ?? {}) },
+    };
+    writeFileSync(plan.configFile, `${JSON.stringify(config, null, 2)}\n`);
+  }
+
+  private async startNode(id: string): Promise<void> {
+    const m = this.member(id);
+    const { manifest, variant } = this.opts;
+    const values = {
+      manifestDir: manifest.manifestDir,
+      configFile: m.plan.configFile,
+      id,
+      variant,
+      clientPort: m.plan.clientPort,
+      peerPort: m.plan.peerPort,
+      dataDir: m.plan.dataDir,
+      peers: this.opts.peers[id] ?? {},
+    };
+    const env = manifest.start.env
+      ? Object.fromEntries(Object.entries(manifest.start.env).map(([k, v]) => [k, expandPlaceholders(v, values)]))
+      : undefined;
+    m.handle = await this.opts.launcher.start({
+      id,
+      command: expandPlaceholders(manifest.start.command, values),
+      args: manifest.start.args.map((a) => expandPlaceholders(a, values)),
+      ...(env ? { env } : {}),
+      logFile: m.plan.logFile,
+      readyTimeoutMs: manifest.start.readyTimeoutMs,
+    });
+    m.state = 'running';
+  }
+
+  private member(id: string): Member {
+    const m = this.members.get(id);
+    if (!m) throw new RangeError(`no node ${id} in this cluster`);
+    return m;
+  }
+
+  /** Node ids in order. */
+  get ids(): string[] {
+    return [...this.members.keys()];
+  }
+
+  /** Where clients reach a node. */
+  clientAddress(id: string): { host: string; port: number } {
+    return { host: '127.0.0.1', port: this.member(id).plan.clientPort };
+  }
+
+  /** The node's state as the nemesis left it (a node that crashed by itself counts as dead). */
+  state(id: string): NodeState {
+    const m = this.member(id);
+    if (m.state !== 'dead' && !m.handle?.alive) m.state = 'dead';
+    return m.state;
+  }
+
+  /** The last lines of a node's log. */
+  logTail(id: string, lines = 20): string {
+    return this.opts.launcher.logTail(this.member(id).plan, lines);
+  }
+
+  /** kill -9; resolves once the node is gone. */
+  async kill(id: string): Promise<void> {
+    const m = this.member(id);
+    if (!m.handle) return;
+    m.handle.signal('SIGKILL');
+    await m.handle.exited;
+    m.state = 'dead';
+  }
+
+  /** Starts a dead node again with the same ports, config and data dir. */
+  async restart(id: string): Promise<void> {
+    if (this.state(id) !== 'dead') return;
+    await this.startNode(id);
+  }
+
+  /** SIGSTOP. */
+  pause(id: string): void {
+    const m = this.member(id);
+    if (this.state(id) !== 'running') return;
+    m.handle?.signal('SIGSTOP');
+    m.state = 'paused';
+  }
+
+  /** SIGCONT. */
+  resume(id: string): void {
+    const m = this.member(id);
+    if (m.state !== 'paused') return;
+    m.handle?.signal('SIGCONT');
+    m.state = 'running';
+  }
+
+  /** Ends every node: closes stdin, then kills after the grace period. */
+  async stop(): Promise<void> {
+    const grace = this.opts.stopGraceMs ?? 2000;
+    await Promise.all(
+      [...this.members.values()].map(async (m) => {
+        if (m.handle) await m.handle.stop(grace);
+        m.state = 'dead';
+      }),
+    );
+  }
+}

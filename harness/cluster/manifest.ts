@@ -1,0 +1,127 @@
+/**
+ * The system manifest (`faultline.system.json`, docs/formats.md): how the harness finds a system
+ * and how it starts one node of it. A system is known to the harness only by this file.
+ *
+ * `--system raftkv` looks for the built copy `dist/systems/raftkv/faultline.system.json`, then the
+ * test fixtures in `dist/systems/_fixtures/<name>/`; `--system ./some/faultline.system.json` (or a
+ * folder holding one) names a user's own system.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { UsageError } from '../cli/exit.js';
+
+const MANIFEST = 'faultline.system.json';
+
+/** The folder holding the built systems: dist/systems, beside dist/harness. */
+export const BUILT_SYSTEMS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'systems');
+
+const manifestSchema = z.object({
+  name: z.string().min(1),
+  description: z.string().default(''),
+  patterns: z.array(z.string()).default([]),
+  variants: z.record(z.string()).refine((v) => Object.keys(v).length > 0, 'at least one variant'),
+  defaultVariant: z.string().optional(),
+  workloads: z.array(z.string()).min(1),
+  nodes: z
+    .object({
+      default: z.number().int().min(1).max(64),
+      min: z.number().int().min(1).max(64).default(1),
+      max: z.number().int().min(1).max(64).default(9),
+    })
+    .default({ default: 3, min: 1, max: 9 }),
+  start: z.object({
+    command: z.string().min(1),
+    args: z.array(z.string()).default([]),
+    readyTimeoutMs: z.number().int().positive().max(600_000).default(10_000),
+    env: z.record(z.string()).optional(),
+  }),
+  params: z.record(z.unknown()).optional(),
+});
+
+/** A validated manifest, with the folder it was read from. */
+export type SystemManifest = z.infer<typeof manifestSchema> & { manifestDir: string; manifestPath: string };
+
+/** Reads and validates one manifest file; a bad one is a UsageError naming the file and field. */
+export function readManifest(path: string): SystemManifest {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new UsageError(`${path}: not a readable JSON manifest (${(err as Error).message})`);
+  }
+  const parsed = manifestSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new UsageError(`${path}: ${issue?.path.join('.') || 'manifest'}: ${issue?.message ?? 'invalid'}`);
+  }
+  const m = parsed.data;
+  if (m.defaultVariant !== undefined && !(m.defaultVariant in m.variants)) {
+    throw new UsageError(`${path}: defaultVariant "${m.defaultVariant}" is not one of the variants`);
+  }
+  return { ...m, manifestDir: dirname(resolve(path)), manifestPath: resolve(path) };
+}
+
+/** Names of the built systems and fixtures, for error messages and defaults. */
+export function listSystems(systemsDir: string = BUILT_SYSTEMS_DIR): string[] {
+  const names: string[] = [];
+  for (const base of [systemsDir, join(systemsDir, '_fixtures')]) {
+    if (!existsSync(base)) continue;
+    for (const name of readdirSync(base)) {
+      if (existsSync(join(base, name, MANIFEST))) names.push(name);
+    }
+  }
+  return names.sort();
+}
+
+/**
+ * Finds a system by name (built systems first, then fixtures) or by path (a manifest file or a
+ * folder holding one). An unknown name is a UsageError listing the known ones.
+ */
+export function findSystem(nameOrPath: string, systemsDir: string = BUILT_SYSTEMS_DIR): SystemManifest {
+  const looksLikePath = nameOrPath.includes('/') || nameOrPath.endsWith('.json') || nameOrPath.startsWith('.');
+  if (looksLikePath) {
+    const p = resolve(nameOrPath);
+    if (existsSync(p) && statSync(p).isDirectory() && existsSync(join(p, MANIFEST))) return readManifest(join(p, MANIFEST));
+    if (existsSync(p) && statSync(p).isFile()) return readManifest(p);
+    throw new UsageError(`--system ${nameOrPath}: no ${MANIFEST} there`);
+  }
+  for (const base of [systemsDir, join(systemsDir, '_fixtures')]) {
+    const p = join(base, nameOrPath, MANIFEST);
+    if (existsSync(p)) return readManifest(p);
+  }
+  const known = listSystems(systemsDir);
+  throw new UsageError(
+    `unknown system "${nameOrPath}" (known: ${known.length ? known.join(', ') : 'none built; run npm run build'})`,
+  );
+}
+
+/** Values for the placeholders of `start.command` and `start.args`. */
+export interface StartValues {
+  manifestDir: string;
+  configFile: string;
+  id: string;
+  variant: string;
+  clientPort: number;
+  peerPort: number;
+  dataDir: string;
+  peers: Record<string, string>;
+}
+
+/** Replaces `{manifestDir}`, `{configFile}`, `{id}`... in one command-line word. */
+export function expandPlaceholders(word: string, v: StartValues): string {
+  const table: Record<string, string> = {
+    manifestDir: v.manifestDir,
+    configFile: v.configFile,
+    id: v.id,
+    variant: v.variant,
+    clientPort: String(v.clientPort),
+    peerPort: String(v.peerPort),
+    dataDir: v.dataDir,
+    peers: Object.entries(v.peers)
+      .map(([id, addr]) => `${id}=${addr}`)
+      .join(','),
+  };
+  return word.replace(/\{(\w+)\}/g, (whole, name: string) => table[name] ?? whole);
+}

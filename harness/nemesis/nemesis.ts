@@ -1,0 +1,158 @@
+/**
+ * The nemesis: applies and undoes the faults of a schedule on the cluster and the network, and
+ * records each start and stop in the history as a `process: "nemesis"` info event.
+ *
+ * Process faults go to the cluster (kill -9 and restart with the same data dir, SIGSTOP and
+ * SIGCONT), network faults to the proxies, clock faults to the node as an admin message
+ * `{"type":"admin","action":"clock-offset","ms":n}` on its client port. `healAll` ends every
+ * fault, whatever the schedule did: partitions and toxics removed, paused nodes resumed, dead
+ * nodes restarted, clocks set back to 0.
+ */
+import { NdjsonConnection } from '../client/connection.js';
+import type { Cluster } from '../cluster/cluster.js';
+import type { Network } from '../network/network.js';
+import { describeFault, stepName, type FaultSpec, type NemesisStep } from './schedule.js';
+
+/** Records one nemesis event in the history. */
+export type RecordNemesis = (f: string, value: unknown, error?: string) => void;
+
+/** How long a clock admin message may take. */
+const ADMIN_TIMEOUT_MS = 2000;
+
+/** Sends a clock-offset admin message to one node; returns an error text or null. */
+export async function setClockOffset(cluster: Cluster, id: string, ms: number): Promise<string | null> {
+  const { host, port } = cluster.clientAddress(id);
+  let conn: NdjsonConnection;
+  try {
+    conn = await NdjsonConnection.connect(host, port, ADMIN_TIMEOUT_MS);
+  } catch (err) {
+    return `${id}: ${(err as Error).message}`;
+  }
+  try {
+    const out = await conn.request({ type: 'admin', action: 'clock-offset', ms }, ADMIN_TIMEOUT_MS);
+    if (out.kind !== 'reply') return `${id}: ${out.kind}`;
+    if (out.body.type !== 'admin_ok') return `${id}: ${String(out.body.text ?? out.body.type)}`;
+    return null;
+  } finally {
+    conn.close();
+  }
+}
+
+/** Applies faults to one run's cluster and network. */
+export class Nemesis {
+  private readonly active = new Map<FaultSpec, string>();
+  private readonly clockSkewed = new Set<string>();
+  /** Errors met while applying faults, for results.json. */
+  readonly errors: string[] = [];
+
+  constructor(
+    private readonly cluster: Cluster,
+    private readonly network: Network | null,
+    private readonly record: RecordNemesis,
+  ) {}
+
+  /** Descriptions of the faults now in force, for the progress line. */
+  get current(): string[] {
+    return [...this.active.values()];
+  }
+
+  /** Applies one step of the schedule and records it. */
+  async apply(step: NemesisStep): Promise<void> {
+    const { spec } = step;
+    let error: string | undefined;
+    try {
+      error = step.action === 'start' ? await this.start(spec) : await this.stop(spec);
+    } catch (err) {
+      error = (err as Error).message;
+    }
+    if (step.action === 'start') this.active.set(spec, describeFault(spec));
+    else this.active.delete(spec);
+    if (error) this.errors.push(`${stepName(step.action, spec)}: ${error}`);
+    this.record(stepName(step.action, spec), { ...spec, description: describeFault(spec) }, error);
+  }
+
+  private async start(spec: FaultSpec): Promise<string | undefined> {
+    switch (spec.fault) {
+      case 'partition':
+        await this.network?.cut(spec.links, spec.mode);
+        return undefined;
+      case 'latency':
+        await this.network?.slow(spec.links, spec.latencyMs, spec.jitterMs);
+        return undefined;
+      case 'bandwidth':
+        await this.network?.throttle(spec.links, spec.rateKBps);
+        return undefined;
+      case 'kill':
+        await Promise.all(spec.nodes.map((n) => this.cluster.kill(n)));
+        return undefined;
+      case 'pause':
+        for (const n of spec.nodes) this.cluster.pause(n);
+        return undefined;
+      case 'clock': {
+        const errs = await Promise.all(
+          Object.entries(spec.offsetsMs).map(async ([n, ms]) => {
+            this.clockSkewed.add(n);
+            return setClockOffset(this.cluster, n, ms);
+          }),
+        );
+        return errs.filter((e) => e !== null).join('; ') || undefined;
+      }
+    }
+  }
+
+  private async stop(spec: FaultSpec): Promise<string | undefined> {
+    switch (spec.fault) {
+      case 'partition':
+        await this.network?.healPartitions();
+        return undefined;
+      case 'latency':
+      case 'bandwidth':
+        await this.network?.healSlowness();
+        return undefined;
+      case 'kill': {
+        const results = await Promise.allSettled(spec.nodes.map((n) => this.cluster.restart(n)));
+        return this.failures(results);
+      }
+      case 'pause':
+        for (const n of spec.nodes) this.cluster.resume(n);
+        return undefined;
+      case 'clock': {
+        const errs = await Promise.all(
+          Object.keys(spec.offsetsMs).map(async (n) => {
+            this.clockSkewed.delete(n);
+            return setClockOffset(this.cluster, n, 0);
+          }),
+        );
+        return errs.filter((e) => e !== null).join('; ') || undefined;
+      }
+    }
+  }
+
+  private failures(results: PromiseSettledResult<unknown>[]): string | undefined {
+    const msgs = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => (r.reason as Error).message);
+    return msgs.length ? msgs.join('; ') : undefined;
+  }
+
+  /** Ends every fault: heals the network, resumes and restarts nodes, resets clocks. */
+  async healAll(): Promise<void> {
+    const errors: string[] = [];
+    try {
+      await this.network?.healAll();
+    } catch (err) {
+      errors.push(`network: ${(err as Error).message}`);
+    }
+    for (const id of this.cluster.ids) this.cluster.resume(id);
+    const restarts = await Promise.allSettled(this.cluster.ids.map((id) => this.cluster.restart(id)));
+    const r = this.failures(restarts);
+    if (r) errors.push(r);
+    for (const id of [...this.clockSkewed]) {
+      const e = await setClockOffset(this.cluster, id, 0);
+      if (e) errors.push(e);
+      else this.clockSkewed.delete(id);
+    }
+    this.active.clear();
+    const error = errors.length ? errors.join('; ') : undefined;
+    if (error) this.errors.push(`heal: ${error}`);
+    this.record('heal', { description: 'every fault ended, every node running' }, error);
+  }
+}

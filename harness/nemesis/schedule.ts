@@ -1,0 +1,131 @@
+/**
+ * The nemesis schedule: a pure, seeded plan of which fault starts and stops when.
+ *
+ * Faults alternate with quiet periods, each `intervalMs` long: at t = interval a fault starts, at
+ * 2 x interval it stops, at 3 x interval the next one starts, and so on until the time limit (the
+ * final heal ends whatever is still on). Each start picks one of the enabled fault kinds and its
+ * targets from the seeded stream, so the same seed gives the same schedule, and a run can be
+ * reproduced as far as real processes allow.
+ */
+import { MutableRng } from '../random.js';
+import { allLinks, PARTITION_KINDS, partitionLinks, type Link, type PartitionKind } from '../network/partitions.js';
+import type { CutMode } from '../network/network.js';
+
+/** The fault kinds `--nemesis` accepts. */
+export const FAULT_KINDS = ['partition', 'kill', 'pause', 'latency', 'clock'] as const;
+export type FaultKind = (typeof FAULT_KINDS)[number];
+
+/** One fault, with everything needed to apply and undo it. */
+export type FaultSpec =
+  | { fault: 'partition'; kind: PartitionKind; mode: CutMode; links: Link[]; description: string }
+  | { fault: 'kill'; nodes: string[] }
+  | { fault: 'pause'; nodes: string[] }
+  | { fault: 'latency'; links: Link[]; latencyMs: number; jitterMs: number; description: string }
+  | { fault: 'bandwidth'; links: Link[]; rateKBps: number; description: string }
+  | { fault: 'clock'; offsetsMs: Record<string, number> };
+
+/** A step of the schedule. */
+export interface NemesisStep {
+  /** Milliseconds after the start of the workload phase. */
+  atMs: number;
+  action: 'start' | 'stop';
+  spec: FaultSpec;
+}
+
+/** Options of `planNemesis`. */
+export interface NemesisPlanOptions {
+  faults: readonly FaultKind[];
+  intervalMs: number;
+  timeLimitMs: number;
+  nodes: readonly string[];
+  seed: number;
+}
+
+/** A random non-empty subset of `nodes` of at most `max` nodes, in node order. */
+function someNodes(rng: MutableRng, nodes: readonly string[], max: number): string[] {
+  const k = rng.chance(0.6) ? 1 : rng.int(1, Math.max(1, Math.min(max, nodes.length)));
+  const chosen = new Set(rng.shuffle(nodes).slice(0, k));
+  return nodes.filter((n) => chosen.has(n));
+}
+
+/** The links of some nodes: all links, or every link out of and into one node. */
+function someLinks(rng: MutableRng, nodes: readonly string[]): { links: Link[]; description: string } {
+  if (rng.chance(0.5)) return { links: allLinks(nodes), description: 'all links' };
+  const x = rng.pick(nodes);
+  return { links: allLinks(nodes).filter(([a, b]) => a === x || b === x), description: `links of ${x}` };
+}
+
+/** Draws one fault of the given kind. */
+export function drawFault(kind: FaultKind, nodes: readonly string[], rng: MutableRng): FaultSpec {
+  const majority = Math.floor(nodes.length / 2) + 1;
+  switch (kind) {
+    case 'partition': {
+      const k = rng.pick(PARTITION_KINDS);
+      const mode: CutMode = rng.chance(0.5) ? 'clean' : 'silent';
+      const { links, description } = partitionLinks(k, nodes, rng);
+      return { fault: 'partition', kind: k, mode, links, description };
+    }
+    case 'kill':
+      return { fault: 'kill', nodes: someNodes(rng, nodes, majority) };
+    case 'pause':
+      return { fault: 'pause', nodes: someNodes(rng, nodes, majority) };
+    case 'latency': {
+      const { links, description } = someLinks(rng, nodes);
+      if (rng.chance(0.7)) {
+        const latencyMs = rng.int(20, 300);
+        return { fault: 'latency', links, latencyMs, jitterMs: rng.int(0, Math.floor(latencyMs / 2)), description };
+      }
+      return { fault: 'bandwidth', links, rateKBps: rng.int(1, 64), description };
+    }
+    case 'clock': {
+      const offsetsMs: Record<string, number> = {};
+      for (const n of someNodes(rng, nodes, nodes.length)) {
+        const ms = rng.int(100, 10_000);
+        offsetsMs[n] = rng.chance(0.5) ? ms : -ms;
+      }
+      return { fault: 'clock', offsetsMs };
+    }
+  }
+}
+
+/** The faults that make sense for this many nodes (no network faults between one node). */
+export function usableFaults(faults: readonly FaultKind[], nodeCount: number): FaultKind[] {
+  return faults.filter((f) => nodeCount >= 2 || (f !== 'partition' && f !== 'latency'));
+}
+
+/** The schedule for a run. */
+export function planNemesis(opts: NemesisPlanOptions): NemesisStep[] {
+  const kinds = usableFaults(opts.faults, opts.nodes.length);
+  if (kinds.length === 0 || opts.intervalMs <= 0) return [];
+  const rng = new MutableRng(opts.seed);
+  const steps: NemesisStep[] = [];
+  for (let t = opts.intervalMs; t < opts.timeLimitMs; t += 2 * opts.intervalMs) {
+    const spec = drawFault(rng.pick(kinds), opts.nodes, rng);
+    steps.push({ atMs: t, action: 'start', spec });
+    if (t + opts.intervalMs < opts.timeLimitMs) steps.push({ atMs: t + opts.intervalMs, action: 'stop', spec });
+  }
+  return steps;
+}
+
+/** The history `f` of a step: start-partition, stop-kill... */
+export function stepName(action: 'start' | 'stop', spec: FaultSpec): string {
+  return `${action}-${spec.fault}`;
+}
+
+/** A short text of a fault, for the terminal. */
+export function describeFault(spec: FaultSpec): string {
+  switch (spec.fault) {
+    case 'partition':
+      return `partition ${spec.kind} (${spec.mode}): ${spec.description}`;
+    case 'kill':
+      return `kill -9 ${spec.nodes.join(',')}`;
+    case 'pause':
+      return `pause ${spec.nodes.join(',')}`;
+    case 'latency':
+      return `latency ${spec.latencyMs}±${spec.jitterMs} ms on ${spec.description}`;
+    case 'bandwidth':
+      return `bandwidth ${spec.rateKBps} KB/s on ${spec.description}`;
+    case 'clock':
+      return `clock ${Object.entries(spec.offsetsMs).map(([n, ms]) => `${n}${ms >= 0 ? '+' : ''}${ms}ms`).join(' ')}`;
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * The run folder (docs/formats.md): its name, run.json, results.json, and the `latest` link.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { UsageError } from '../cli/exit.js';
+import { VERSION } from '../cli/version.js';
+import type { RunConfig } from './config.js';
+
+/** `20261124T053000123` for a date, in UTC. */
+export function timestampName(d: Date): string {
+  return d.toISOString().replace(/[-:]/g, '').replace('.', '').replace('Z', '');
+}
+
+/** Creates the folder of a new run: `runDir` exactly, or a fresh one under `resultsDir`. */
+export function createRunDir(config: RunConfig, now: Date): { runDir: string; named: boolean } {
+  if (config.runDir) {
+    const dir = resolve(config.runDir);
+    if (existsSync(dir) && readdirSync(dir).length > 0) throw new UsageError(`--run-dir ${config.runDir}: the folder is not empty`);
+    mkdirSync(dir, { recursive: true });
+    return { runDir: dir, named: false };
+  }
+  const base = `${timestampName(now)}-${config.system}-${config.variant}-${config.workload}`;
+  const parent = resolve(config.resultsDir);
+  mkdirSync(parent, { recursive: true });
+  for (let i = 1; ; i++) {
+    const dir = join(parent, i === 1 ? base : `${base}-${i}`);
+    try {
+      mkdirSync(dir);
+      return { runDir: dir, named: true };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || i > 100) throw err;
+    }
+  }
+}
+
+/** Points `<results>/latest` at the run (a relative symlink, replaced atomically). */
+export function linkLatest(runDir: string): void {
+  const parent = dirname(runDir);
+  const tmp = join(parent, `.latest-${process.pid}`);
+  try {
+    rmSync(tmp, { force: true });
+    symlinkSync(basename(runDir), tmp);
+    renameSync(tmp, join(parent, 'latest'));
+  } catch {
+    rmSync(tmp, { force: true });
+  }
+}
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+
+/** The git commit of the faultline checkout, when there is one. */
+export function gitSha(): string | null {
+  try {
+    return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 }).toString().trim() || null;
+  } catch {
+    return null;
+  }
+}
+
+/** Writes a JSON file with a trailing newline, atomically (write then rename). */
+export function writeJson(path: string, value: unknown): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, `${JSON.stringify(value, null, 2)}\n`);
+  renameSync(tmp, path);
+}
+
+/** The contents of run.json. */
+export interface RunRecord extends Omit<RunConfig, 'runDir' | 'resultsDir'> {
+  versions: { faultline: string; node: string };
+  gitSha: string | null;
+  startedAt: string;
+  command: string;
+  manifest: string;
+}
+
+/** Builds run.json's contents. */
+export function runRecord(config: RunConfig, manifestPath: string, startedAt: Date, command: string): RunRecord {
+  const { runDir: _runDir, resultsDir: _resultsDir, ...rest } = config;
+  return {
+    ...rest,
+    versions: { faultline: VERSION, node: process.version },
+    gitSha: gitSha(),
+    startedAt: startedAt.toISOString(),
+    command,
+    manifest: manifestPath,
+  };
+}
+
+/** Reads a run's run.json; a UsageError when it is missing or broken. */
+export function readRunRecord(runDir: string): Partial<RunRecord> {
+  const p = join(runDir, 'run.json');
+  try {
+    return JSON.parse(readFileSync(p, 'utf8')) as Partial<RunRecord>;
+  } catch (err) {
+    throw new UsageError(`${p}: cannot read run.json (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * The history of a run as it happens: every event is appended to `history.jsonl` at once (one
+ * write per line, so a harness that dies keeps everything it recorded) and kept in memory for
+ * the generators and the checkers. Also the tolerant reader `recheck` uses on a history whose
+ * writer died mid-line.
+ */
+import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
+import type { HistoryEvent } from '../../checkers/history/types.js';
+import { UsageError } from '../cli/exit.js';
+
+/** The most events one run records; the generator stops issuing ops before it. */
+export const HISTORY_EVENTS_MAX = 2_000_000;
+
+/** Appends events to history.jsonl and keeps them. */
+export class RunHistory {
+  readonly events: HistoryEvent[] = [];
+  private fd: number | null;
+  private readonly startNs: bigint;
+
+  constructor(readonly path: string, startNs: bigint) {
+    this.fd = openSync(path, 'a');
+    this.startNs = startNs;
+  }
+
+  /** Nanoseconds since the run started. */
+  nowNs(): number {
+    return Number(process.hrtime.bigint() - this.startNs);
+  }
+
+  /** Records one event (index and time filled in) and returns it. */
+  append(e: Omit<HistoryEvent, 'index' | 'time'>): HistoryEvent {
+    const event: HistoryEvent = { index: this.events.length, time: this.nowNs(), ...e };
+    // Field order as in docs/formats.md, for readers of the raw file.
+    const ordered: Record<string, unknown> = { index: event.index, time: event.time, type: event.type, process: event.process, f: event.f };
+    if (event.value !== undefined) ordered.value = event.value;
+    if (event.node !== undefined) ordered.node = event.node;
+    if (event.error !== undefined) ordered.error = event.error;
+    this.events.push(event);
+    if (this.fd !== null) writeSync(this.fd, `${JSON.stringify(ordered)}\n`);
+    return event;
+  }
+
+  /** Closes the file. */
+  close(): void {
+    if (this.fd !== null) closeSync(this.fd);
+    this.fd = null;
+  }
+}
+
+/** A history read back from a run folder. */
+export interface StoredHistory {
+  events: HistoryEvent[];
+  /** Set when the last line was cut short (the writer died in the middle of it) and was left out. */
+  tornTail: boolean;
+}
+
+function isEvent(v: unknown): v is HistoryEvent {
+  if (v === null || typeof v !== 'object') return false;
+  const e = v as Record<string, unknown>;
+  return (
+    typeof e.index === 'number' &&
+    (e.type === 'invoke' || e.type === 'ok' || e.type === 'fail' || e.type === 'info') &&
+    (typeof e.process === 'number' || e.process === 'nemesis') &&
+    typeof e.f === 'string'
+  );
+}
+
+/**
+ * Reads a run's history.jsonl. A torn last line (no newline at the end, not valid JSON) is left
+ * out and reported; any other bad line is a UsageError naming `file:line`.
+ */
+export function readStoredHistory(path: string): StoredHistory {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new UsageError(`${path}: cannot read the history (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  const lines = text.split('\n');
+  const endsClean = text.endsWith('\n') || text === '';
+  const events: HistoryEvent[] = [];
+  let tornTail = false;
+  for (let i = 0; i < lines.length; i++) {
+    const line = (lines[i] as string).trim();
+    if (line === '') continue;
+    const last = i === lines.length - 1;
+    let v: unknown;
+    try {
+      v = JSON.parse(line);
+    } catch (err) {
+      if (last && !endsClean) {
+        tornTail = true;
+        break;
+      }
+      throw new UsageError(`${path}:${i + 1}: not JSON (${(err as Error).message})`);
+    }
+    if (!isEvent(v)) throw new UsageError(`${path}:${i + 1}: not a history event (needs index, type, process, f)`);
+    events.push(v);
+  }
+  return { events, tornTail };
+}

@@ -1,0 +1,144 @@
+/**
+ * The generator interpreter: the one place where ops are waited for, sent and recorded.
+ *
+ * It asks the (pure) generator for the next op with the current time and free workers; sleeps
+ * until the op is due or until a completion changes the picture; sends the op on its worker's
+ * connection; records the invocation and the completion in the history; and feeds both back to
+ * the generator. A worker whose op ended in `info` is retired: its process id is replaced by a
+ * new one (old + worker count, as in Jepsen), and its connection is reopened, so that no process
+ * ever has two ops open at once.
+ */
+import type { Completion, WorkloadClient } from '../../workloads/types.js';
+import { NdjsonConnection } from '../client/connection.js';
+import { completionOf } from '../client/complete.js';
+import type { FreeWorker, GenContext, GenEvent, Generator, Op } from '../generator/index.js';
+import type { RunHistory } from './history.js';
+
+/** One client thread: bound to a node, playing one process id at a time. */
+export interface Worker {
+  index: number;
+  process: number;
+  node: string;
+  busy: boolean;
+  conn: NdjsonConnection | null;
+}
+
+/** Options of `interpret`. */
+export interface InterpretOptions {
+  workers: Worker[];
+  history: RunHistory;
+  client: WorkloadClient;
+  /** Where each node is reached. */
+  address(node: string): { host: string; port: number };
+  opTimeoutMs: number;
+  /** Stop issuing ops when true (SIGINT, history full); ops in flight still complete. */
+  shouldStop(): boolean;
+  /** Called after each completion (progress counters). */
+  onCompletion?(c: Completion): void;
+}
+
+/** A promise that one can resolve from outside. */
+function signal(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+/** Makes workers 0..count-1, worker w bound to node w mod N. */
+export function makeWorkers(count: number, nodes: readonly string[]): Worker[] {
+  return Array.from({ length: count }, (_, i) => ({ index: i, process: i, node: nodes[i % nodes.length] as string, busy: false, conn: null }));
+}
+
+/** Closes every worker's connection. */
+export function closeWorkers(workers: Worker[]): void {
+  for (const w of workers) {
+    w.conn?.close();
+    w.conn = null;
+  }
+}
+
+/** Runs a generator to its end against the cluster; resolves when every op has completed. */
+export async function interpret(gen: Generator, opts: InterpretOptions): Promise<void> {
+  const { workers, history } = opts;
+  let g = gen;
+  let wake = signal();
+  let inFlight = 0;
+  const ctx = (): GenContext => ({
+    timeNs: history.nowNs(),
+    free: workers.filter((w) => !w.busy).map((w): FreeWorker => ({ worker: w.index, process: w.process })),
+    workerCount: workers.length,
+  });
+
+  const perform = async (op: Op, w: Worker): Promise<void> => {
+    const body = { f: op.f, value: op.value };
+    const process = w.process;
+    history.append({ type: 'invoke', process, f: op.f, value: op.value });
+    const invokeEv: GenEvent = { type: 'invoke', worker: w.index, process, f: op.f, value: op.value };
+    g = g.update(ctx(), invokeEv);
+    let completion: Completion;
+    try {
+      if (!w.conn || !w.conn.open) {
+        w.conn?.close();
+        w.conn = null;
+        const { host, port } = opts.address(w.node);
+        w.conn = await NdjsonConnection.connect(host, port, Math.min(opts.opTimeoutMs, 1000));
+      }
+      const outcome = await w.conn.request(opts.client.request(body), opts.opTimeoutMs);
+      completion = completionOf(opts.client, body, outcome);
+    } catch (err) {
+      // No connection: the request never left, so the op certainly did not happen.
+      completion = { type: 'fail', value: op.value, error: `not-sent: ${(err as Error).message}` };
+    }
+    history.append({
+      type: completion.type,
+      process,
+      f: op.f,
+      value: completion.value,
+      node: w.node,
+      ...(completion.error !== undefined ? { error: completion.error } : {}),
+    });
+    if (completion.type === 'info') {
+      w.process += workers.length;
+      w.conn?.close();
+      w.conn = null;
+    }
+    w.busy = false;
+    g = g.update(ctx(), { type: completion.type, worker: w.index, process, f: op.f, value: completion.value });
+    opts.onCompletion?.(completion);
+  };
+
+  for (;;) {
+    if (opts.shouldStop()) break;
+    const c = ctx();
+    const r = g.op(c);
+    if (r === null) break;
+    if (r === 'pending') {
+      if (inFlight === 0) {
+        // Nothing can change the generator's mind but time: look again shortly.
+        await new Promise((res) => setTimeout(res, 10));
+      } else {
+        await wake.promise;
+      }
+      continue;
+    }
+    const dueNs = r.op.timeNs ?? c.timeNs;
+    if (dueNs > c.timeNs) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([new Promise<void>((res) => (timer = setTimeout(res, Math.ceil((dueNs - c.timeNs) / 1e6)))), wake.promise]);
+      clearTimeout(timer);
+      continue; // Ask again: a completion may have changed what comes next.
+    }
+    const w = workers[r.op.worker];
+    if (!w || w.busy) throw new Error(`generator chose worker ${r.op.worker}, which is not free`);
+    g = r.next;
+    w.busy = true;
+    inFlight++;
+    void perform(r.op, w).finally(() => {
+      inFlight--;
+      const old = wake;
+      wake = signal();
+      old.resolve();
+    });
+  }
+  while (inFlight > 0) await wake.promise;
+}

@@ -1,0 +1,267 @@
+/**
+ * A run, end to end: config -> cluster + network + nemesis + clients -> history.jsonl (streamed)
+ * -> checkers -> results.json -> run.json with the reproducing command -> `latest` link.
+ *
+ *   1. create the run folder, write run.json (before anything can fail, so a crash is traceable);
+ *   2. plan the nodes (free ports, data dirs), create one proxy per directed link, start the nodes;
+ *   3. run the workload's generator (rate, time limit) on the workers while the nemesis follows its
+ *      seeded schedule, every invocation, completion and fault recorded as it happens;
+ *   4. heal everything, let the cluster settle, run the workload's final reads;
+ *   5. stop the nodes and proxies, run the checkers, write results.json.
+ *
+ * The harness never leaves a process behind: nodes exit when their stdin closes; SIGINT, SIGTERM
+ * and uncaught errors kill them at once; and the reaper (cluster/reaper.ts) covers SIGKILL.
+ */
+import { join } from 'node:path';
+import type { HistoryEvent } from '../../checkers/history/types.js';
+import type { CheckOutcome } from '../../workloads/types.js';
+import { EXIT, FaultlineError, exitCodeForVerdict } from '../cli/exit.js';
+import { Cluster, planCluster } from '../cluster/cluster.js';
+import { NodeStartError } from '../cluster/launcher.js';
+import { LocalLauncher } from '../cluster/local.js';
+import { limit, stagger, timeLimit } from '../generator/index.js';
+import { Network, type ProxyFactory } from '../network/network.js';
+import { Nemesis } from '../nemesis/nemesis.js';
+import { planNemesis } from '../nemesis/schedule.js';
+import { deriveSeed, Rng } from '../random.js';
+import { reproCommand, type ResolvedRun } from './config.js';
+import { createRunDir, linkLatest, runRecord, writeJson } from './folder.js';
+import { HISTORY_EVENTS_MAX, RunHistory } from './history.js';
+import { closeWorkers, interpret, makeWorkers } from './interpreter.js';
+import { Progress } from './progress.js';
+import { computeStats, type RunStats } from './stats.js';
+
+/** How long the cluster gets after the final heal before the final reads (elections, reconnects). */
+const SETTLE_MS = 1000;
+/** The most time the final phase may take. */
+const FINAL_PHASE_MS_MAX = 60_000;
+/** The checkers' time budget. */
+const CHECK_TIME_LIMIT_MS = 120_000;
+
+/** The contents of results.json. */
+export interface RunResults {
+  valid: boolean | 'unknown';
+  exitCode: number;
+  checkers: CheckOutcome['checkers'];
+  stats: RunStats;
+  firstAnomaly: CheckOutcome['firstAnomaly'];
+  durationMs: number;
+  /** Faults that could not be applied or undone (e.g. a node that did not restart). */
+  nemesisErrors: string[];
+}
+
+/** What a finished run hands back to the CLI. */
+export interface RunOutcome {
+  runDir: string;
+  results: RunResults;
+  command: string;
+}
+
+/** Hooks for the terminal. */
+export interface RunIo {
+  /** Informational lines (stderr). */
+  note(text: string): void;
+  /** Live progress (only when stderr is a terminal). */
+  progress: boolean;
+}
+
+interface ToxiproxyHandle extends ProxyFactory {
+  url: string;
+  embedded: boolean;
+  close(): Promise<void>;
+}
+
+async function openProxies(url: string, seed: number): Promise<ToxiproxyHandle> {
+  // The module is loaded by path so that a single-node run never needs the proxy at all.
+  const modulePath = '../toxiproxy/connect.js';
+  let mod: { openToxiproxy(opts: { url?: string; seed?: number }): Promise<ToxiproxyHandle> };
+  try {
+    mod = (await import(modulePath)) as typeof mod;
+  } catch (err) {
+    throw new FaultlineError(`the Toxiproxy client module is missing from this build (${(err as Error).message})`, EXIT.crash);
+  }
+  try {
+    return await mod.openToxiproxy(url === 'embedded' ? { seed } : { url, seed });
+  } catch (err) {
+    throw new FaultlineError(`cannot use the Toxiproxy server ${url}: ${(err as Error).message}`, EXIT.crash);
+  }
+}
+
+/** A promise for `ms` that `cancel()` ends early. */
+function cancellableSleep(ms: number): { done: Promise<void>; cancel: () => void } {
+  let timer: NodeJS.Timeout | undefined;
+  let resolve!: () => void;
+  const done = new Promise<void>((r) => {
+    resolve = r;
+    timer = setTimeout(r, Math.max(0, ms));
+  });
+  return { done, cancel: () => (clearTimeout(timer), resolve()) };
+}
+
+/** Runs one test. Throws FaultlineError(255) when the system cannot even start. */
+export async function runTest(resolved: ResolvedRun, systemArg: string, io: RunIo): Promise<RunOutcome> {
+  const { config, manifest, workload } = resolved;
+  const startedAt = new Date();
+  const startNs = process.hrtime.bigint();
+  const { runDir, named } = createRunDir(config, startedAt);
+  const command = reproCommand(config, systemArg);
+  writeJson(join(runDir, 'run.json'), runRecord(config, manifest.manifestPath, startedAt, command));
+  if (named) linkLatest(runDir);
+
+  const launcher = await LocalLauncher.create({ pidsFile: join(runDir, 'pids') });
+  const history = new RunHistory(join(runDir, 'history.jsonl'), startNs);
+  let stopping = false;
+  const onSignal = (sig: NodeJS.Signals) => {
+    // Kill every node first, synchronously: nothing may outlive an interrupted harness.
+    launcher.killAllNow();
+    history.close();
+    process.stderr.write(`\nfaultline: interrupted by ${sig}; nodes killed; partial history in ${runDir}\n`);
+    process.exit(sig === 'SIGINT' ? 130 : 143);
+  };
+  const onFatal = (err: unknown) => {
+    launcher.killAllNow();
+    process.stderr.write(`faultline: internal error: ${(err as Error)?.stack ?? String(err)}\n`);
+    process.exit(EXIT.crash);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.on('uncaughtException', onFatal);
+  process.on('unhandledRejection', onFatal);
+
+  let toxi: ToxiproxyHandle | null = null;
+  let network: Network | null = null;
+  let cluster: Cluster | null = null;
+  let progress: Progress | null = null;
+  try {
+    const plans = await planCluster(runDir, config.nodes);
+    const ids = plans.map((p) => p.id);
+    let peers: Record<string, Record<string, string>> = Object.fromEntries(ids.map((id) => [id, {}]));
+    if (config.nodes > 1) {
+      toxi = await openProxies(config.toxiproxy, deriveSeed(config.seed, 'toxiproxy'));
+      network = await Network.create(toxi, plans, `fl${process.pid}-${startNs % 1_000_000n}-`);
+      const net = network;
+      peers = Object.fromEntries(ids.map((id) => [id, net.peersOf(id)]));
+    }
+    try {
+      cluster = await Cluster.start({ manifest, variant: config.variant, plans, peers, launcher });
+    } catch (err) {
+      if (err instanceof NodeStartError) throw new FaultlineError(`${manifest.name}: ${err.message}`, EXIT.crash);
+      throw err;
+    }
+    const c = cluster;
+
+    const nemesis = new Nemesis(c, network, (f, value, error) =>
+      history.append({ type: 'info', process: 'nemesis', f, value, ...(error ? { error } : {}) }),
+    );
+    const workers = makeWorkers(config.concurrency, ids);
+    const timeLimitMs = config.timeLimitS * 1000;
+    const phaseStartNs = history.nowNs();
+    if (io.progress) progress = new Progress(history, nemesis, phaseStartNs + timeLimitMs * 1e6);
+
+    const mainGen = limit(
+      Math.floor(HISTORY_EVENTS_MAX / 2),
+      timeLimit(
+        phaseStartNs + timeLimitMs * 1e6,
+        stagger(
+          config.rateOpsPerSec,
+          Rng.fromSeed(deriveSeed(config.seed, 'stagger')),
+          workload.generator({ rng: Rng.fromSeed(deriveSeed(config.seed, 'generator')), concurrency: config.concurrency, nodes: config.nodes }),
+        ),
+      ),
+    );
+    const schedule = planNemesis({
+      faults: config.nemesis,
+      intervalMs: config.nemesisIntervalS * 1000,
+      timeLimitMs,
+      nodes: ids,
+      seed: deriveSeed(config.seed, 'nemesis'),
+    });
+
+    let sleeper: { done: Promise<void>; cancel: () => void } | null = null;
+    let clientsDone = false;
+    const nemesisLoop = (async () => {
+      for (const step of schedule) {
+        const waitMs = (phaseStartNs + step.atMs * 1e6 - history.nowNs()) / 1e6;
+        sleeper = cancellableSleep(waitMs);
+        await sleeper.done;
+        if (clientsDone || stopping) return;
+        await nemesis.apply(step);
+      }
+    })();
+    const shouldStop = () => stopping || history.events.length >= HISTORY_EVENTS_MAX;
+    const address = (node: string) => c.clientAddress(node);
+    await interpret(mainGen, { workers, history, client: workload.client, address, opTimeoutMs: config.opTimeoutMs, shouldStop, onCompletion: (x) => progress?.count(x.type) });
+    clientsDone = true;
+    (sleeper as { cancel: () => void } | null)?.cancel();
+    await nemesisLoop;
+
+    progress?.phase('healing');
+    await nemesis.healAll();
+    await new Promise((r) => setTimeout(r, SETTLE_MS));
+    progress?.phase('final reads');
+    const finalGen = timeLimit(history.nowNs() + FINAL_PHASE_MS_MAX * 1e6, workload.finalGenerator(history.events));
+    await interpret(finalGen, { workers, history, client: workload.client, address, opTimeoutMs: config.opTimeoutMs, shouldStop, onCompletion: (x) => progress?.count(x.type) });
+    closeWorkers(workers);
+    progress?.stop();
+    progress = null;
+
+    await c.stop();
+    cluster = null;
+    await network?.remove().catch(() => {});
+    await toxi?.close();
+    toxi = null;
+    history.close();
+
+    io.note('checking the history...');
+    const outcome = await checkHistory(workload, history.events);
+    const results: RunResults = {
+      valid: outcome.valid,
+      exitCode: exitCodeForVerdict(outcome.valid),
+      checkers: outcome.checkers,
+      stats: computeStats(history.events),
+      firstAnomaly: outcome.firstAnomaly,
+      durationMs: Math.round(Number(process.hrtime.bigint() - startNs) / 1e6),
+      nemesisErrors: nemesis.errors,
+    };
+    writeJson(join(runDir, 'results.json'), results);
+    return { runDir, results, command };
+  } catch (err) {
+    launcher.killAllNow();
+    const message = (err as Error).message;
+    writeJson(join(runDir, 'results.json'), {
+      valid: 'unknown',
+      exitCode: err instanceof FaultlineError ? err.exitCode : EXIT.crash,
+      error: message,
+      stats: computeStats(history.events),
+      durationMs: Math.round(Number(process.hrtime.bigint() - startNs) / 1e6),
+    });
+    throw err;
+  } finally {
+    progress?.stop();
+    history.close();
+    if (cluster) await cluster.stop().catch(() => {});
+    if (toxi) await toxi.close().catch(() => {});
+    await launcher.close();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    process.off('uncaughtException', onFatal);
+    process.off('unhandledRejection', onFatal);
+  }
+}
+
+/** Runs a workload's checkers and composes their verdicts (false > unknown > true). */
+export async function checkHistory(
+  workload: ResolvedRun['workload'],
+  events: readonly HistoryEvent[],
+): Promise<CheckOutcome & { valid: boolean | 'unknown' }> {
+  let outcome: CheckOutcome;
+  try {
+    outcome = await workload.checker(events, { timeLimitMs: CHECK_TIME_LIMIT_MS });
+  } catch (err) {
+    // A checker that throws knows nothing: unknown, with the reason (jepsen.checker's check-safe).
+    outcome = { checkers: { [workload.name]: { valid: 'unknown', explanation: `checker failed: ${(err as Error).message}` } }, firstAnomaly: null };
+  }
+  const verdicts = Object.values(outcome.checkers).map((c) => c.valid);
+  const valid = verdicts.includes(false) ? false : verdicts.includes('unknown') || verdicts.length === 0 ? 'unknown' : true;
+  return { ...outcome, valid };
+}

@@ -1,0 +1,513 @@
+/**
+ * The embedded Toxiproxy-compatible server: the HTTP API of toxiproxy-server 2.12.0 over the
+ * data plane in proxy.ts / link.ts.
+ *
+ * Routes, statuses, error shapes and quirks follow the real server (see README.md in this folder
+ * for the API and the deliberate differences). Requests are handled one at a time, in arrival
+ * order, so that API calls never interleave half-way (the real server holds a lock per
+ * collection for the same reason).
+ *
+ *   const srv = await startToxiproxyServer({ host: '127.0.0.1', port: 0, seed: 1 });
+ *   // srv.url -> 'http://127.0.0.1:40123'; drive it with toxiproxy-node-client
+ *   await srv.close();
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { ApiError, MSG, badBody, missingField, proxyNotFound, toxicNotFound } from './errors.js';
+import { resolveTcpAddr } from './address.js';
+import { checkFields, decodeFirstValue } from './json.js';
+import { ProxyInstance, toxicJson } from './proxy.js';
+import { defaultAttributes, isToxicType, mergeAttributes, type Direction, type ToxicDef } from './toxics.js';
+
+/** The Toxiproxy version this server's API matches, and the version it reports. */
+export const TOXIPROXY_API_VERSION = '2.12.0';
+/** Reported by GET /version: the API version plus a tag telling the embedded server apart. */
+export const SERVER_VERSION = `${TOXIPROXY_API_VERSION}-faultline`;
+
+/** Request bodies larger than this are refused (400). */
+const MAX_BODY_BYTES = 4 * 1024 * 1024;
+/** At most this many proxies on one server. */
+const MAX_PROXIES = 10_000;
+/** At most this many toxics on one proxy. */
+const MAX_TOXICS_PER_PROXY = 1_000;
+
+/** A proxy definition as /populate and --config take it. */
+export interface ProxySpec {
+  name: string;
+  listen?: string;
+  upstream: string;
+  enabled?: boolean | null;
+}
+
+/** Options of the embedded server. */
+export interface ToxiproxyServerOptions {
+  /** API bind host; loopback by default, as the real server. */
+  host?: string;
+  /** API port; 0 picks a free one. */
+  port?: number;
+  /** Seed of every random decision (toxicity, jitter, slicer). */
+  seed?: number;
+}
+
+/** A running embedded server. */
+export interface ToxiproxyServer {
+  url: string;
+  host: string;
+  port: number;
+  seed: number;
+  /** The API model, for direct use (populate from a config file, inspection in tests). */
+  api: ToxiproxyApi;
+  /** Stops the API and every proxy; leaves no sockets or timers behind. */
+  close(): Promise<void>;
+}
+
+/** The result of a populate call: created or kept proxies, or the error that stopped it. */
+export interface PopulateResult {
+  proxies: ProxyInstance[];
+  error?: ApiError;
+}
+
+/** The API's state and operations, independent of HTTP. */
+export class ToxiproxyApi {
+  readonly proxies = new Map<string, ProxyInstance>();
+
+  constructor(readonly seed: number) {}
+
+  get(name: string): ProxyInstance {
+    const p = this.proxies.get(name);
+    if (!p) throw proxyNotFound();
+    return p;
+  }
+
+  async create(spec: ProxySpec): Promise<ProxyInstance> {
+    if (!spec.name) throw missingField('name');
+    if (!spec.upstream) throw missingField('upstream');
+    if (this.proxies.has(spec.name)) throw new ApiError(409, MSG.proxyExists);
+    if (this.proxies.size >= MAX_PROXIES) throw new ApiError(400, `too many proxies (at most ${MAX_PROXIES})`);
+    const p = new ProxyInstance(spec.name, spec.listen ?? '', spec.upstream, this.seed);
+    if (spec.enabled !== false) await p.start();
+    this.proxies.set(spec.name, p);
+    return p;
+  }
+
+  /** Go's Proxy.Differs: listen (resolved) or upstream changed. */
+  private async differs(p: ProxyInstance, listen: string, upstream: string): Promise<boolean> {
+    const r = await resolveTcpAddr(listen);
+    return p.listen !== r.text || p.upstream !== upstream;
+  }
+
+  async update(name: string, body: Record<string, unknown>): Promise<ProxyInstance> {
+    const p = this.get(name);
+    const listen = (body['listen'] as string | undefined) ?? p.listen;
+    const upstream = (body['upstream'] as string | undefined) ?? p.upstream;
+    const enabled = (body['enabled'] as boolean | undefined) ?? p.enabled;
+    if (await this.differs(p, listen, upstream)) {
+      p.stop();
+      p.listen = listen;
+      p.upstream = upstream;
+    }
+    if (enabled !== p.enabled) {
+      if (enabled) await p.start();
+      else p.stop();
+    }
+    return p;
+  }
+
+  remove(name: string): void {
+    const p = this.get(name);
+    p.stop();
+    this.proxies.delete(name);
+  }
+
+  /** /populate: validates every item first, then creates, keeps or replaces each in order. */
+  async populate(items: ProxySpec[]): Promise<PopulateResult> {
+    for (let i = 0; i < items.length; i++) {
+      if (!items[i]!.name) throw missingField(`name at proxy ${i + 1}`);
+      if (!items[i]!.upstream) throw missingField(`upstream at proxy ${i + 1}`);
+    }
+    const out: ProxyInstance[] = [];
+    for (const item of items) {
+      try {
+        const existing = this.proxies.get(item.name);
+        if (existing) {
+          let differs = true;
+          try {
+            differs = await this.differs(existing, item.listen ?? '', item.upstream);
+          } catch {
+            differs = true;
+          }
+          if (!differs) {
+            out.push(existing);
+            continue;
+          }
+          existing.stop();
+          const fresh = new ProxyInstance(item.name, item.listen ?? '', item.upstream, this.seed);
+          this.proxies.set(item.name, existing);
+          if (item.enabled !== false) await fresh.start();
+          this.proxies.set(item.name, fresh);
+          out.push(fresh);
+        } else {
+          out.push(await this.create(item));
+        }
+      } catch (e) {
+        if (e instanceof ApiError) return { proxies: out, error: e };
+        throw e;
+      }
+    }
+    return { proxies: out };
+  }
+
+  /** /reset: enables every proxy and removes every toxic; stops at the first proxy that cannot start. */
+  async reset(): Promise<void> {
+    for (const p of this.proxies.values()) {
+      if (!p.enabled) await p.start();
+      p.removeAllToxics();
+    }
+  }
+
+  addToxic(proxyName: string, body: unknown): ToxicDef {
+    const p = this.get(proxyName);
+    const obj = checkFields(body, 'Toxic', { name: 'string', type: 'string', stream: 'string', toxicity: 'number' });
+    const stream = (obj['stream'] as string | undefined) ?? 'downstream';
+    const lower = stream.toLowerCase();
+    if (lower !== 'upstream' && lower !== 'downstream') throw new ApiError(400, MSG.invalidStream);
+    const direction: Direction = lower;
+    const type = (obj['type'] as string | undefined) ?? '';
+    const name = (obj['name'] as string | undefined) || `${type}_${stream}`;
+    if (!isToxicType(type)) throw new ApiError(400, MSG.invalidToxicType);
+    if (p.findToxic(name)) throw new ApiError(409, MSG.toxicExists);
+    if (p.toxics().length >= MAX_TOXICS_PER_PROXY) throw new ApiError(400, `too many toxics (at most ${MAX_TOXICS_PER_PROXY})`);
+    const attributes = mergeAttributes(type, defaultAttributes(type), obj['attributes']);
+    const toxicity = (obj['toxicity'] as number | undefined) ?? 1;
+    const t: ToxicDef = { name, type, stream, direction, toxicity, attributes };
+    p.addToxic(t);
+    return t;
+  }
+
+  getToxic(proxyName: string, toxicName: string): ToxicDef {
+    const t = this.get(proxyName).findToxic(toxicName);
+    if (!t) throw toxicNotFound();
+    return t;
+  }
+
+  /** Updates attributes (merged) and toxicity; name, type and stream in the body are ignored. */
+  updateToxic(proxyName: string, toxicName: string, bodyText: string): ToxicDef {
+    const p = this.get(proxyName);
+    const t = p.findToxic(toxicName);
+    if (!t) throw toxicNotFound();
+    const obj = checkFields(decodeFirstValue(bodyText), 'Toxic', { toxicity: 'number' });
+    const attributes = mergeAttributes(t.type, t.attributes, obj['attributes']);
+    t.attributes = attributes;
+    if (typeof obj['toxicity'] === 'number') t.toxicity = obj['toxicity'];
+    p.updateToxic(t);
+    return t;
+  }
+
+  removeToxic(proxyName: string, toxicName: string): void {
+    const p = this.get(proxyName);
+    const t = p.findToxic(toxicName);
+    if (!t) throw toxicNotFound();
+    p.removeToxic(t);
+  }
+
+  /** Stops every proxy. */
+  stopAll(): void {
+    for (const p of this.proxies.values()) p.stop();
+  }
+}
+
+/** Parses a list of proxy specs (populate body or config file). Throws 400 ApiErrors. */
+export function parseProxySpecs(body: unknown): ProxySpec[] {
+  if (!Array.isArray(body)) {
+    throw badBody(`json: cannot unmarshal ${body === null ? 'null' : typeof body === 'object' ? 'object' : typeof body} into Go value of type []main.Proxy`);
+  }
+  return body.map((item) => {
+    const o = checkFields(item, 'Proxy', { name: 'string', listen: 'string', upstream: 'string', enabled: 'bool' });
+    return {
+      name: (o['name'] as string | undefined) ?? '',
+      listen: (o['listen'] as string | undefined) ?? '',
+      upstream: (o['upstream'] as string | undefined) ?? '',
+      enabled: (o['enabled'] as boolean | undefined) ?? null,
+    };
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTTP
+
+type Handler = (ctx: { params: string[]; body: () => string; res: ServerResponse }) => Promise<void> | void;
+
+interface Route {
+  pattern: RegExp;
+  methods: Record<string, Handler>;
+}
+
+function sendJson(res: ServerResponse, status: number, value: unknown): void {
+  const body = JSON.stringify(value);
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+function sendNoContent(res: ServerResponse): void {
+  res.writeHead(204);
+  res.end();
+}
+
+function sendText(res: ServerResponse, status: number, text: string): void {
+  res.writeHead(status, {
+    'Content-Type': 'text/plain; charset=utf-8',
+    'X-Content-Type-Options': 'nosniff',
+    'Content-Length': Buffer.byteLength(text),
+  });
+  res.end(text);
+}
+
+function sendError(res: ServerResponse, err: ApiError): void {
+  sendText(res, err.status, `${JSON.stringify({ error: err.message, status: err.status })}\n`);
+}
+
+function sortedProxies(api: ToxiproxyApi): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const name of [...api.proxies.keys()].sort()) out[name] = api.proxies.get(name)!.toJSON();
+  return out;
+}
+
+function proxyBody(text: string): Record<string, unknown> {
+  return checkFields(decodeFirstValue(text), 'Proxy', { name: 'string', listen: 'string', upstream: 'string', enabled: 'bool' });
+}
+
+function routes(api: ToxiproxyApi): Route[] {
+  const update: Handler = async ({ params, body, res }) => {
+    api.get(params[0]!);
+    sendJson(res, 200, (await api.update(params[0]!, proxyBody(body()))).toJSON());
+  };
+  const updateToxic: Handler = ({ params, body, res }) => {
+    sendJson(res, 200, toxicJson(api.updateToxic(params[0]!, params[1]!, body())));
+  };
+  return [
+    {
+      pattern: /^\/proxies$/,
+      methods: {
+        GET: ({ res }) => sendJson(res, 200, sortedProxies(api)),
+        POST: async ({ body, res }) => {
+          const o = proxyBody(body());
+          const spec: ProxySpec = {
+            name: (o['name'] as string | undefined) ?? '',
+            listen: (o['listen'] as string | undefined) ?? '',
+            upstream: (o['upstream'] as string | undefined) ?? '',
+            enabled: (o['enabled'] as boolean | undefined) ?? null,
+          };
+          sendJson(res, 201, (await api.create(spec)).toJSON());
+        },
+      },
+    },
+    {
+      pattern: /^\/populate$/,
+      methods: {
+        POST: async ({ body, res }) => {
+          // /populate answers errors as application/json with a `proxies` field (no trailing newline).
+          let result: PopulateResult;
+          try {
+            result = await api.populate(parseProxySpecs(decodeFirstValue(body())));
+          } catch (e) {
+            if (!(e instanceof ApiError)) throw e;
+            sendJson(res, e.status, { error: e.message, status: e.status, proxies: null });
+            return;
+          }
+          const proxies = result.proxies.map((p) => p.toJSON());
+          if (result.error) {
+            const e = result.error;
+            sendJson(res, e.status, { error: e.message, status: e.status, proxies: proxies.length ? proxies : null });
+          } else {
+            sendJson(res, 201, { proxies });
+          }
+        },
+      },
+    },
+    {
+      pattern: /^\/reset$/,
+      methods: {
+        POST: async ({ res }) => {
+          await api.reset();
+          sendNoContent(res);
+        },
+      },
+    },
+    {
+      pattern: /^\/version$/,
+      methods: {
+        GET: ({ res }) => {
+          const text = `{"version": "${SERVER_VERSION}"}\n`;
+          res.writeHead(200, { 'Content-Type': 'application/json;charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
+          res.end(text);
+        },
+      },
+    },
+    {
+      pattern: /^\/proxies\/([^/]+)$/,
+      methods: {
+        GET: ({ params, res }) => sendJson(res, 200, api.get(params[0]!).toJSON()),
+        POST: update,
+        PATCH: update,
+        DELETE: ({ params, res }) => {
+          api.remove(params[0]!);
+          sendNoContent(res);
+        },
+      },
+    },
+    {
+      pattern: /^\/proxies\/([^/]+)\/toxics$/,
+      methods: {
+        GET: ({ params, res }) => sendJson(res, 200, api.get(params[0]!).toxics().map(toxicJson)),
+        POST: ({ params, body, res }) => {
+          api.get(params[0]!);
+          sendJson(res, 200, toxicJson(api.addToxic(params[0]!, decodeFirstValue(body()))));
+        },
+      },
+    },
+    {
+      pattern: /^\/proxies\/([^/]+)\/toxics\/([^/]+)$/,
+      methods: {
+        GET: ({ params, res }) => sendJson(res, 200, toxicJson(api.getToxic(params[0]!, params[1]!))),
+        POST: updateToxic,
+        PATCH: updateToxic,
+        DELETE: ({ params, res }) => {
+          api.removeToxic(params[0]!, params[1]!);
+          sendNoContent(res);
+        },
+      },
+    },
+  ];
+}
+
+/** A 20-character request id in the alphabet of the real server's xids. */
+function requestIdFactory(): () => string {
+  const alphabet = '0123456789abcdefghijklmnopqrstuv';
+  const startS = Math.floor(Date.now() / 1000);
+  let counter = 0;
+  return () => {
+    let n = BigInt(startS) * 2n ** 40n + BigInt(counter++ & 0xffffffffff);
+    let s = '';
+    for (let i = 0; i < 20; i++) {
+      s = alphabet[Number(n & 31n)]! + s;
+      n >>= 5n;
+    }
+    return s;
+  };
+}
+
+function readBody(req: IncomingMessage): Promise<string | null> {
+  return new Promise((resolve) => {
+    const parts: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY_BYTES) tooLarge = true;
+      else parts.push(c);
+    });
+    req.on('end', () => resolve(tooLarge ? null : Buffer.concat(parts).toString('utf8')));
+    req.on('error', () => resolve(null));
+  });
+}
+
+/** Starts the embedded server. Rejects when the API port cannot be bound. */
+export async function startToxiproxyServer(opts: ToxiproxyServerOptions = {}): Promise<ToxiproxyServer> {
+  const host = opts.host ?? '127.0.0.1';
+  const seed = opts.seed ?? Date.now() % 2147483647;
+  const api = new ToxiproxyApi(seed);
+  const table = routes(api);
+  const nextId = requestIdFactory();
+  let queue: Promise<void> = Promise.resolve();
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    let path: string;
+    try {
+      path = decodeURIComponent((req.url ?? '/').split('?')[0]!);
+    } catch {
+      path = req.url ?? '/';
+    }
+    let route: Route | undefined;
+    let params: string[] = [];
+    for (const r of table) {
+      const m = r.pattern.exec(path);
+      if (m) {
+        route = r;
+        params = m.slice(1);
+        break;
+      }
+    }
+    if (!route) {
+      req.resume();
+      sendText(res, 404, '404 page not found\n');
+      return;
+    }
+    const handler = route.methods[req.method ?? ''];
+    if (!handler) {
+      req.resume();
+      res.writeHead(405, { 'Content-Length': 0 });
+      res.end();
+      return;
+    }
+    res.setHeader('X-Toxiproxy-Request-Id', nextId());
+    if ((req.headers['user-agent'] ?? '').startsWith('Mozilla/')) {
+      req.resume();
+      sendText(res, 403, 'User agent not allowed\n');
+      return;
+    }
+    const text = await readBody(req);
+    const run = async (): Promise<void> => {
+      try {
+        if (text === null) throw badBody(`body larger than ${MAX_BODY_BYTES} bytes`);
+        await handler({ params, body: () => text, res });
+      } catch (e) {
+        if (e instanceof ApiError) sendError(res, e);
+        else sendError(res, new ApiError(500, (e as Error)?.message ?? String(e)));
+      }
+    };
+    // One request at a time, in arrival order.
+    const done = queue.then(run);
+    queue = done.catch(() => {});
+    await done;
+  };
+
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((e) => {
+      if (!res.headersSent) sendError(res, new ApiError(500, String(e)));
+    });
+  });
+  server.keepAliveTimeout = 5_000;
+  const sockets = new Set<Socket>();
+  server.on('connection', (s: Socket) => {
+    sockets.add(s);
+    s.once('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ host, port: opts.port ?? 8474, exclusive: true }, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const addr = server.address() as AddressInfo;
+  const urlHost = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  let closed: Promise<void> | null = null;
+  return {
+    url: `http://${urlHost}:${addr.port}`,
+    host: addr.address,
+    port: addr.port,
+    seed,
+    api,
+    close(): Promise<void> {
+      closed ??= (async () => {
+        await queue;
+        api.stopAll();
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          for (const s of sockets) s.destroy();
+        });
+      })();
+      return closed;
+    },
+  };
+}

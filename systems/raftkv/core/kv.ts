@@ -1,0 +1,114 @@
+/**
+ * The replicated key-value state machine of raftkv, with the Idempotent Receiver.
+ *
+ * Every node applies the same committed commands in log order, so every node computes the same
+ * results. A command carries its submitter's session (`client`) and sequence number (`seq`); the
+ * state machine remembers the result of each seq it applied (per client, bounded by the client's
+ * `minPending`), so a command that is submitted twice (the submitter retried after a leader change
+ * while its first copy was still in a log) changes the state once and answers with the cached
+ * result. The `no-idempotent-receiver` variant turns the check off and applies duplicates again.
+ */
+import type { ApplyResult, Command } from './types.js';
+import { ERR } from './types.js';
+
+/** Most sessions remembered; the least recently used one is dropped beyond it. */
+const MAX_SESSIONS = 10_000;
+/** Most cached results per session (a submitter never has more requests in flight than this). */
+const MAX_RESULTS_PER_SESSION = 50_000;
+
+interface Session {
+  /** Seqs below this were answered or abandoned by the submitter: never apply them again. */
+  minPending: number;
+  results: Map<number, ApplyResult>;
+}
+
+/** The key-value store plus the session table; deterministic given the sequence of applies. */
+export class KvStateMachine {
+  private readonly data = new Map<string, unknown>();
+  private readonly sessions = new Map<string, Session>();
+
+  /** @param dedupe whether to run the Idempotent Receiver check (false in `no-idempotent-receiver`). */
+  constructor(private readonly dedupe: boolean) {}
+
+  /** The current value of `key`, or null when absent. */
+  read(key: string): unknown {
+    return this.data.has(key) ? this.data.get(key) : null;
+  }
+
+  /** Number of keys held (for status). */
+  get size(): number {
+    return this.data.size;
+  }
+
+  /**
+   * Applies one committed command and returns its result, or the cached result of its first
+   * application when it is a duplicate (or a `timeout` error for a seq the client abandoned).
+   */
+  apply(cmd: Command): ApplyResult {
+    if (this.dedupe) {
+      let s = this.sessions.get(cmd.client);
+      if (s === undefined) {
+        s = { minPending: 0, results: new Map() };
+        this.sessions.set(cmd.client, s);
+        if (this.sessions.size > MAX_SESSIONS) {
+          const oldest = this.sessions.keys().next().value;
+          if (oldest !== undefined) this.sessions.delete(oldest);
+        }
+      } else {
+        // Map iteration order is insertion order: re-insert to keep the LRU order.
+        this.sessions.delete(cmd.client);
+        this.sessions.set(cmd.client, s);
+      }
+      const cached = s.results.get(cmd.seq);
+      if (cached !== undefined) return cached;
+      if (cmd.seq < s.minPending) {
+        // The submitter gave up on this seq (its client saw a timeout) or already saw its result,
+        // whose cache entry was released: applying it now would be a second execution.
+        return { type: 'error', code: ERR.timeout, text: 'duplicate of an abandoned request' };
+      }
+      const result = this.execute(cmd);
+      s.results.set(cmd.seq, result);
+      if (cmd.minPending > s.minPending) {
+        s.minPending = cmd.minPending;
+        for (const seq of s.results.keys()) if (seq < s.minPending) s.results.delete(seq);
+      }
+      if (s.results.size > MAX_RESULTS_PER_SESSION) {
+        const first = s.results.keys().next().value;
+        if (first !== undefined) s.results.delete(first);
+      }
+      return result;
+    }
+    return this.execute(cmd);
+  }
+
+  private execute(cmd: Command): ApplyResult {
+    const op = cmd.op;
+    switch (op.f) {
+      case 'write':
+        this.data.set(op.key, op.value);
+        return { type: 'write_ok' };
+      case 'cas': {
+        if (!this.data.has(op.key)) {
+          return { type: 'error', code: ERR.keyDoesNotExist, text: `key ${op.key} does not exist` };
+        }
+        const cur = this.data.get(op.key);
+        if (!jsonEqual(cur, op.from)) {
+          return {
+            type: 'error',
+            code: ERR.preconditionFailed,
+            text: `expected ${JSON.stringify(op.from)}, found ${JSON.stringify(cur)}`,
+          };
+        }
+        this.data.set(op.key, op.to);
+        return { type: 'cas_ok' };
+      }
+    }
+  }
+}
+
+/** Structural equality of JSON values (values come off the wire as parsed JSON). */
+export function jsonEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  return JSON.stringify(a) === JSON.stringify(b);
+}

@@ -1,0 +1,1030 @@
+/**
+ * The raftkv protocol core: Raft (Ongaro & Ousterhout, "In Search of an Understandable Consensus
+ * Algorithm", 2014) as a pure state machine, plus the client-facing patterns around it.
+ *
+ * Driving it (etcd raft's Ready/advance loop):
+ *
+ *     node.step(msg) | node.tick() | node.request(reqId, body)   // inputs, in any order
+ *     while (node.hasReady()) {
+ *       const rd = node.ready();
+ *       persist(rd.persist); fsync();                // BEFORE anything leaves the node
+ *       send(rd.messages); reply(rd.replies);
+ *       node.advance();
+ *     }
+ *
+ * No sockets, timers, Date.now() or Math.random() in here: time comes as ticks (and an injected
+ * clock for leases), randomness from an injected seeded rng. The same code runs in the process
+ * shell (../main.ts) and in the deterministic simulation (../sim.ts).
+ *
+ * Patterns and where they are:
+ * - Leader and Followers, HeartBeat: `campaign`, `becomeLeader`, `tick`, `broadcastHeartbeat`.
+ * - Generation Clock: every message carries `term`; `step` rejects or steps down on it.
+ * - Majority Quorum: `quorum`, votes in `onVoteResp`, commit in `maybeCommit`.
+ * - Replicated Log, High-Water Mark: `onAppend` (log matching, truncation), `commitIndex`,
+ *   entries are applied (and visible to reads) only up to it, in `applyCommitted`.
+ * - Request Batch, Request Pipeline: `sendAppends` sends every new entry in one message per
+ *   follower and keeps up to a window of entries in flight without waiting for acks.
+ * - Singular Update Queue: the core is single-threaded by construction; the shell feeds it one
+ *   event at a time.
+ * - Request Waiting List: `pending` (commands by seq) and the read queues, with retry and timeout.
+ * - Idempotent Receiver: commands carry `client`+`seq` (kv.ts caches results).
+ * - Follower Reads: read-index (`ReadIndex` messages, `readIndexReqs`), read-your-writes
+ *   (`consistency: 'ryw'` with `minIndex`).
+ * - Lease: `leaseValid` uses the monotonic clock and the heartbeat rounds acked by a quorum.
+ *
+ * Variants are switches read in the places they break (search for `this.variant`).
+ */
+import { KvStateMachine } from './kv.js';
+import type {
+  ClientReply,
+  ClientRequest,
+  Command,
+  CoreClock,
+  CoreRng,
+  Entry,
+  HardState,
+  PeerMessage,
+  RaftParams,
+  Ready,
+  Variant,
+} from './types.js';
+import { DEFAULT_PARAMS, ERR } from './types.js';
+
+/** How a node is built. */
+export interface RaftOptions {
+  id: string;
+  /** Ids of every other node of the cluster. */
+  peers: string[];
+  variant?: Variant;
+  params?: Partial<RaftParams>;
+  clock: CoreClock;
+  rng: CoreRng;
+  /**
+   * The session name under which this node submits its clients' commands; must differ between
+   * incarnations of the node (a restart is a new session), e.g. `n1@<start time>`.
+   */
+  sessionId: string;
+  /** What was on disk at start (after a restart). */
+  restore?: { hardState: HardState; entries: Entry[] };
+}
+
+/** The role of a node in its current term. */
+export type Role = 'follower' | 'candidate' | 'leader';
+
+/** Thrown when an internal invariant breaks: the node must crash rather than go on. */
+export class InvariantError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvariantError';
+  }
+}
+
+interface Progress {
+  /** Highest index known to be replicated on the peer. */
+  match: number;
+  /** Next index to send. */
+  next: number;
+  /** In probe mode the leader sends one batch and waits for the answer (after a rejection). */
+  probe: boolean;
+  probeSent: boolean;
+  /** Highest heartbeat round the peer answered in the current term. */
+  ackRound: number;
+  /** Highest commit index sent to the peer (it applies only what it was told is committed). */
+  sentCommit: number;
+  /** Tick at which `match` last advanced (or replication restarted), to detect lost appends. */
+  progressTick: number;
+}
+
+interface Waiter {
+  reqId: number;
+  cmd: Command;
+  startTick: number;
+  lastSentTick: number;
+  lastSentTo: string | null;
+}
+
+interface ReadWaiter {
+  reqId: number;
+  key: string;
+  index: number;
+  startTick: number;
+}
+
+/** A read whose read index is not known yet: local (a client of this node) or a follower's. */
+type ReadIndexReq =
+  | { kind: 'local'; reqId: number; key: string; startTick: number }
+  | { kind: 'remote'; from: string; ctx: number };
+
+interface FollowerReadBatch {
+  ctx: number;
+  reads: { reqId: number; key: string; startTick: number }[];
+  sentTick: number;
+  sentTo: string | null;
+}
+
+const NO_TIME = Number.NEGATIVE_INFINITY;
+
+/** A Raft node with its key-value state machine. */
+export class RaftNode {
+  readonly id: string;
+  readonly peers: readonly string[];
+  readonly variant: Variant;
+  readonly params: RaftParams;
+  private readonly clock: CoreClock;
+  private readonly rng: CoreRng;
+  private readonly sessionId: string;
+  private readonly quorum: number;
+
+  // Persistent state (Raft figure 2).
+  private term = 0;
+  private votedFor: string | null = null;
+  /** log[i] has index i; log[0] is a sentinel of term 0. */
+  private log: Entry[] = [{ index: 0, term: 0, cmd: null }];
+
+  // Volatile state.
+  private role: Role = 'follower';
+  private leaderId: string | null = null;
+  private commitIndex = 0;
+  private appliedIndex = 0;
+  private readonly kv: KvStateMachine;
+  private ticks = 0;
+  private electionElapsed = 0;
+  private electionTimeout = 0;
+  private heartbeatElapsed = 0;
+  /** Tick of the last message from a current leader (a restart counts as one: see the constructor). */
+  private lastLeaderContactTick = 0;
+  private votes = new Set<string>();
+
+  // Leader state.
+  private progress = new Map<string, Progress>();
+  private recentActive = new Set<string>();
+  private round = 0;
+  private confirmedRound = 0;
+  private roundSent = new Map<number, { mono: number; wall: number }>();
+  private leaseUntilMono = NO_TIME;
+  private leaseUntilWall = NO_TIME;
+  private readIndexReqs: { round: number; index: number; req: ReadIndexReq }[] = [];
+  private readsAwaitingNoop: ReadIndexReq[] = [];
+  private heartbeatRequested = false;
+  private replicateDirty = false;
+
+  // Persistence bookkeeping.
+  private stableIndex = 0;
+  private truncateFrom: number | null = null;
+  private hardStateDirty = false;
+  private inReady = false;
+
+  // Outbox.
+  private msgs: PeerMessage[] = [];
+  private replies: ClientReply[] = [];
+  private appliedSinceReady: Entry[] = [];
+
+  // Request Waiting List.
+  private nextSeq = 1;
+  private pending = new Map<number, Waiter>();
+  private forwardBuf: Command[] = [];
+  private readWaiters: ReadWaiter[] = [];
+  private nextReadCtx = 1;
+  private followerReadQueue: { reqId: number; key: string; startTick: number }[] = [];
+  private followerReadBatches = new Map<number, FollowerReadBatch>();
+
+  constructor(opts: RaftOptions) {
+    this.id = opts.id;
+    this.peers = [...opts.peers];
+    if (this.peers.includes(this.id)) throw new InvariantError(`node ${this.id} lists itself as a peer`);
+    this.variant = opts.variant ?? 'correct';
+    this.params = { ...DEFAULT_PARAMS, ...(opts.params ?? {}) };
+    this.clock = opts.clock;
+    this.rng = opts.rng;
+    this.sessionId = opts.sessionId;
+    this.quorum = Math.floor((this.peers.length + 1) / 2) + 1;
+    this.kv = new KvStateMachine(this.variant !== 'no-idempotent-receiver');
+    if (opts.restore) {
+      this.term = opts.restore.hardState.term;
+      this.votedFor = opts.restore.hardState.votedFor;
+      for (const e of opts.restore.entries) {
+        if (e.index !== this.log.length) {
+          throw new InvariantError(`restored log has a gap: entry ${e.index} after ${this.log.length - 1}`);
+        }
+        this.log.push(e);
+      }
+      this.stableIndex = this.lastIndex();
+    }
+    // A restarted node may have acknowledged a heartbeat round just before it died, and the leader
+    // counts on that for its lease: it acts as if it had heard from a leader at start. A node
+    // with no state has never acknowledged anything.
+    this.lastLeaderContactTick = this.term > 0 ? 0 : -this.params.electionTicksMin;
+    this.resetElectionTimeout();
+  }
+
+  // ---------------------------------------------------------------- inspection
+
+  /** Facts for `admin status` and tests. */
+  status(): {
+    id: string;
+    role: Role;
+    term: number;
+    leader: string | null;
+    commitIndex: number;
+    appliedIndex: number;
+    lastIndex: number;
+    pending: number;
+    variant: Variant;
+    keys: number;
+  } {
+    return {
+      id: this.id,
+      role: this.role,
+      term: this.term,
+      leader: this.leaderId,
+      commitIndex: this.commitIndex,
+      appliedIndex: this.appliedIndex,
+      lastIndex: this.lastIndex(),
+      pending: this.pending.size,
+      variant: this.variant,
+      keys: this.kv.size,
+    };
+  }
+
+  /** The log entries from `from` (inclusive) on; for invariant checks. */
+  entriesFrom(from: number): readonly Entry[] {
+    return this.log.slice(Math.max(1, from));
+  }
+
+  /** The entry at `index`, or undefined. */
+  entryAt(index: number): Entry | undefined {
+    return index >= 1 && index < this.log.length ? this.log[index] : undefined;
+  }
+
+  get currentTerm(): number {
+    return this.term;
+  }
+
+  get currentRole(): Role {
+    return this.role;
+  }
+
+  get committed(): number {
+    return this.commitIndex;
+  }
+
+  lastIndex(): number {
+    return this.log.length - 1;
+  }
+
+  private termAt(index: number): number {
+    const e = this.log[index];
+    return e === undefined ? -1 : e.term;
+  }
+
+  // ---------------------------------------------------------------- inputs
+
+  /** Advances logical time by one tick: election timeout, heartbeats, retries and timeouts. */
+  tick(): void {
+    this.assertNotInReady();
+    this.ticks++;
+    if (this.role === 'leader') {
+      this.heartbeatElapsed++;
+      this.electionElapsed++;
+      if (this.electionElapsed >= this.params.electionTicksMin) {
+        this.electionElapsed = 0;
+        // Check quorum: a leader that has not heard from a majority for an election timeout
+        // steps down, so a deposed leader in a minority stops serving. The variant that reads
+        // locally at the leader trusts its role without this check.
+        if (this.variant !== 'leader-local-reads') {
+          this.recentActive.add(this.id);
+          if (this.recentActive.size < this.quorum) {
+            this.becomeFollower(this.term, null);
+          }
+          this.recentActive.clear();
+        }
+      }
+      if (this.role === 'leader' && this.heartbeatElapsed >= this.params.heartbeatTicks) {
+        this.broadcastHeartbeat();
+      }
+      if (this.role === 'leader') this.resendStalled();
+    } else {
+      this.electionElapsed++;
+      if (this.electionElapsed >= this.electionTimeout) this.campaign();
+    }
+    this.tickWaiters();
+    this.applyCommitted();
+  }
+
+  /** Handles one message from a peer. */
+  step(m: PeerMessage): void {
+    this.assertNotInReady();
+    if (m.to !== this.id) return;
+    const raftMsg =
+      m.type === 'RequestVote' ||
+      m.type === 'RequestVoteResp' ||
+      m.type === 'AppendEntries' ||
+      m.type === 'AppendEntriesResp';
+    if (raftMsg && m.term > this.term) {
+      if (m.type === 'RequestVote' && this.inLease()) {
+        // Leader stickiness (Raft §6, etcd's checkQuorum): while this node has heard from a
+        // leader within the minimum election timeout it ignores votes, neither adopting the term
+        // nor answering. Leases depend on it.
+        return;
+      }
+      if (m.type === 'AppendEntriesResp' && this.role === 'leader' && this.variant === 'no-generation-check') {
+        // The broken variant ignores the generation in acknowledgements: a deposed leader keeps
+        // counting them and keeps committing.
+      } else {
+        this.becomeFollower(m.term, m.type === 'AppendEntries' ? m.from : null);
+      }
+    }
+    switch (m.type) {
+      case 'RequestVote':
+        this.onRequestVote(m);
+        break;
+      case 'RequestVoteResp':
+        this.onVoteResp(m);
+        break;
+      case 'AppendEntries':
+        this.onAppend(m);
+        break;
+      case 'AppendEntriesResp':
+        this.onAppendResp(m);
+        break;
+      case 'Forward':
+        this.onForward(m);
+        break;
+      case 'ReadIndex':
+        this.onReadIndex(m);
+        break;
+      case 'ReadIndexResp':
+        this.onReadIndexResp(m);
+        break;
+    }
+    this.applyCommitted();
+  }
+
+  /**
+   * A client request (register workload). The reply comes later in `ready().replies` under
+   * `reqId`, the shell's handle for the connection and msg_id.
+   */
+  request(reqId: number, req: ClientRequest): void {
+    this.assertNotInReady();
+    if (this.pending.size + this.readWaiters.length >= this.params.maxPendingRequests) {
+      this.reply(reqId, { type: 'error', code: ERR.temporarilyUnavailable, text: 'too many requests waiting' });
+      return;
+    }
+    if (req.type === 'read') {
+      this.onClientRead(reqId, req);
+    } else {
+      const cmd: Command = {
+        client: this.sessionId,
+        seq: this.nextSeq++,
+        minPending: 0,
+        op: req.type === 'write' ? { f: 'write', key: req.key, value: req.value } : { f: 'cas', key: req.key, from: req.from, to: req.to },
+      };
+      const w: Waiter = { reqId, cmd, startTick: this.ticks, lastSentTick: this.ticks, lastSentTo: null };
+      this.pending.set(cmd.seq, w);
+      this.submit(w);
+    }
+    this.applyCommitted();
+  }
+
+  // ---------------------------------------------------------------- Ready / advance
+
+  /** Whether `ready()` has anything to do. */
+  hasReady(): boolean {
+    return (
+      this.msgs.length > 0 ||
+      this.replies.length > 0 ||
+      this.appliedSinceReady.length > 0 ||
+      this.stableIndex < this.lastIndex() ||
+      this.truncateFrom !== null ||
+      this.hardStateDirty ||
+      this.heartbeatRequested ||
+      this.forwardBuf.length > 0 ||
+      this.followerReadQueue.length > 0 ||
+      (this.role === 'leader' && this.replicateDirty)
+    );
+  }
+
+  /**
+   * Collects the effects since the last `advance()`. The caller must persist `persist` durably
+   * before sending `messages` and `replies`, then call `advance()` before stepping the node again.
+   */
+  ready(): Ready {
+    this.assertNotInReady();
+    if (this.role === 'leader') {
+      if (this.heartbeatRequested) this.broadcastHeartbeat();
+      if (this.replicateDirty) this.sendAppends();
+    }
+    this.heartbeatRequested = false;
+    this.flushForwards();
+    this.flushFollowerReads();
+    const rd: Ready = {
+      persist: {
+        truncateFrom: this.truncateFrom,
+        entries: this.log.slice(this.stableIndex + 1),
+        hardState: this.hardStateDirty ? { term: this.term, votedFor: this.votedFor } : null,
+      },
+      messages: this.msgs,
+      replies: this.replies,
+      applied: this.appliedSinceReady,
+    };
+    this.msgs = [];
+    this.replies = [];
+    this.appliedSinceReady = [];
+    this.inReady = true;
+    return rd;
+  }
+
+  /** Acknowledges that the last `ready()` was persisted and its messages sent. */
+  advance(): void {
+    if (!this.inReady) throw new InvariantError('advance() without ready()');
+    this.inReady = false;
+    this.stableIndex = this.lastIndex();
+    this.truncateFrom = null;
+    this.hardStateDirty = false;
+    if (this.role === 'leader') this.maybeCommit();
+    this.applyCommitted();
+  }
+
+  private assertNotInReady(): void {
+    if (this.inReady) throw new InvariantError('the node was stepped between ready() and advance()');
+  }
+
+  // ---------------------------------------------------------------- elections
+
+  private resetElectionTimeout(): void {
+    this.electionElapsed = 0;
+    this.electionTimeout = this.rng.int(this.params.electionTicksMin, this.params.electionTicksMax - 1);
+  }
+
+  /** Whether this node heard from a live leader within the minimum election timeout. */
+  private inLease(): boolean {
+    if (this.role === 'leader') return true;
+    if (this.role === 'candidate') return false;
+    return this.ticks - this.lastLeaderContactTick < this.params.electionTicksMin;
+  }
+
+  private setHardState(term: number, votedFor: string | null): void {
+    if (term !== this.term || votedFor !== this.votedFor) {
+      if (term < this.term) throw new InvariantError(`term would go back from ${this.term} to ${term}`);
+      this.term = term;
+      this.votedFor = votedFor;
+      this.hardStateDirty = true;
+    }
+  }
+
+  private becomeFollower(term: number, leader: string | null): void {
+    const wasLeader = this.role === 'leader';
+    this.setHardState(term, term === this.term ? this.votedFor : null);
+    this.role = 'follower';
+    this.setLeader(leader);
+    this.resetElectionTimeout();
+    if (wasLeader) this.dropLeaderState();
+  }
+
+  private setLeader(leader: string | null): void {
+    if (leader !== null) this.lastLeaderContactTick = this.ticks;
+    if (leader === this.leaderId) return;
+    this.leaderId = leader;
+    if (leader !== null && leader !== this.id) {
+      // A new leader: hand it every command still waiting, at once rather than at the next retry.
+      for (const w of this.pending.values()) if (w.lastSentTo !== leader) this.submit(w);
+    }
+  }
+
+  private dropLeaderState(): void {
+    this.progress.clear();
+    this.recentActive.clear();
+    this.leaseUntilMono = NO_TIME;
+    this.leaseUntilWall = NO_TIME;
+    this.roundSent.clear();
+    // Reads waiting for a confirmation this node can no longer give: fail them (definite for a read).
+    for (const r of this.readIndexReqs) this.failReadIndex(r.req);
+    for (const r of this.readsAwaitingNoop) this.failReadIndex(r);
+    this.readIndexReqs = [];
+    this.readsAwaitingNoop = [];
+    this.replicateDirty = false;
+  }
+
+  private campaign(): void {
+    this.setHardState(this.term + 1, this.id);
+    this.role = 'candidate';
+    this.leaderId = null;
+    this.votes = new Set([this.id]);
+    this.resetElectionTimeout();
+    if (this.votes.size >= this.quorum) {
+      this.becomeLeader();
+      return;
+    }
+    const lastLogIndex = this.lastIndex();
+    const lastLogTerm = this.termAt(lastLogIndex);
+    for (const p of this.peers) {
+      this.msgs.push({ type: 'RequestVote', from: this.id, to: p, term: this.term, lastLogIndex, lastLogTerm });
+    }
+  }
+
+  private onRequestVote(m: Extract<PeerMessage, { type: 'RequestVote' }>): void {
+    const lastTerm = this.termAt(this.lastIndex());
+    const upToDate = m.lastLogTerm > lastTerm || (m.lastLogTerm === lastTerm && m.lastLogIndex >= this.lastIndex());
+    const canVote = this.votedFor === null || this.votedFor === m.from;
+    const granted = m.term === this.term && canVote && upToDate && this.role !== 'leader';
+    if (granted) {
+      this.setHardState(this.term, m.from);
+      this.resetElectionTimeout();
+    }
+    this.msgs.push({ type: 'RequestVoteResp', from: this.id, to: m.from, term: this.term, granted });
+  }
+
+  private onVoteResp(m: Extract<PeerMessage, { type: 'RequestVoteResp' }>): void {
+    if (this.role !== 'candidate' || m.term !== this.term || !m.granted) return;
+    this.votes.add(m.from);
+    if (this.votes.size >= this.quorum) this.becomeLeader();
+  }
+
+  private becomeLeader(): void {
+    this.role = 'leader';
+    this.leaderId = this.id;
+    this.lastLeaderContactTick = this.ticks;
+    this.electionElapsed = 0;
+    this.heartbeatElapsed = 0;
+    this.progress.clear();
+    for (const p of this.peers) {
+      this.progress.set(p, { match: 0, next: this.lastIndex() + 1, probe: true, probeSent: false, ackRound: 0, sentCommit: 0, progressTick: this.ticks });
+    }
+    this.recentActive.clear();
+    this.round = 0;
+    this.confirmedRound = 0;
+    this.roundSent.clear();
+    this.leaseUntilMono = NO_TIME;
+    this.leaseUntilWall = NO_TIME;
+    // A leader may only count replicas for entries of its own term (Raft §5.4.2): the no-op
+    // entry commits everything before it and makes read-index safe.
+    this.appendLocal(null);
+    this.broadcastHeartbeat();
+    // Our own commands waiting elsewhere: propose them here.
+    for (const w of this.pending.values()) if (w.lastSentTo !== this.id) this.submit(w);
+  }
+
+  // ---------------------------------------------------------------- replication (leader)
+
+  private appendLocal(cmd: Command | null): void {
+    const e: Entry = { index: this.lastIndex() + 1, term: this.term, cmd };
+    this.log.push(e);
+    this.replicateDirty = true;
+    if (this.variant === 'commit-before-quorum') {
+      // The broken variant treats an entry as committed as soon as the leader has it.
+      this.commitIndex = this.lastIndex();
+    }
+  }
+
+  private broadcastHeartbeat(): void {
+    this.heartbeatElapsed = 0;
+    this.round++;
+    this.roundSent.set(this.round, { mono: this.clock.monoMs(), wall: this.clock.wallMs() });
+    for (const p of this.peers) this.sendHeartbeat(p);
+    this.onRoundAcked(); // a single-node cluster confirms its rounds by itself
+  }
+
+  /** An empty AppendEntries at the peer's match index: never conflicts with a pipeline in flight. */
+  private sendHeartbeat(p: string): void {
+    const pr = this.progress.get(p);
+    if (pr === undefined) return;
+    const leaderCommit = Math.min(this.commitIndex, pr.match);
+    pr.sentCommit = Math.max(pr.sentCommit, leaderCommit);
+    this.msgs.push({
+      type: 'AppendEntries',
+      from: this.id,
+      to: p,
+      term: this.term,
+      prevLogIndex: pr.match,
+      prevLogTerm: this.termAt(pr.match),
+      entries: [],
+      leaderCommit,
+      round: this.round,
+    });
+  }
+
+  /** Sends the new entries to each follower: one batch per message, a window of them in flight. */
+  private sendAppends(): void {
+    this.replicateDirty = false;
+    const window = this.params.maxInflightPerPeer * this.params.maxEntriesPerMessage;
+    for (const p of this.peers) {
+      const pr = this.progress.get(p);
+      if (pr === undefined) continue;
+      for (;;) {
+        if (pr.next > this.lastIndex()) break;
+        if (pr.probe && pr.probeSent) break;
+        if (!pr.probe && pr.next - 1 - pr.match >= window) break;
+        const from = pr.next;
+        if (from === pr.match + 1) pr.progressTick = this.ticks; // nothing was outstanding
+        const to = Math.min(this.lastIndex(), from + this.params.maxEntriesPerMessage - 1);
+        this.msgs.push({
+          type: 'AppendEntries',
+          from: this.id,
+          to: p,
+          term: this.term,
+          prevLogIndex: from - 1,
+          prevLogTerm: this.termAt(from - 1),
+          entries: this.log.slice(from, to + 1),
+          leaderCommit: this.commitIndex,
+          round: this.round,
+        });
+        pr.sentCommit = Math.max(pr.sentCommit, Math.min(this.commitIndex, to));
+        if (pr.probe) {
+          pr.probeSent = true;
+          break;
+        }
+        pr.next = to + 1;
+      }
+    }
+  }
+
+  private onAppendResp(m: Extract<PeerMessage, { type: 'AppendEntriesResp' }>): void {
+    if (this.role !== 'leader') return;
+    if (m.term !== this.term && this.variant !== 'no-generation-check') return;
+    const pr = this.progress.get(m.from);
+    if (pr === undefined) return;
+    this.recentActive.add(m.from);
+    if (m.term === this.term && m.round > pr.ackRound) {
+      pr.ackRound = m.round;
+      this.onRoundAcked();
+    }
+    if (m.success) {
+      if (m.matchIndex > pr.match) {
+        pr.match = m.matchIndex;
+        pr.progressTick = this.ticks;
+        if (pr.probe) {
+          pr.probe = false;
+          pr.probeSent = false;
+        }
+        if (pr.next <= pr.match) pr.next = pr.match + 1;
+        this.maybeCommit();
+        // The peer may hold entries committed before it acked them: tell it, so that its
+        // clients (forwarded writes, read-index reads) need not wait for the next heartbeat.
+        if (Math.min(this.commitIndex, pr.match) > pr.sentCommit) this.sendHeartbeat(m.from);
+      } else if (pr.probe && pr.probeSent) {
+        pr.probeSent = false;
+      }
+      if (pr.next <= this.lastIndex()) this.replicateDirty = true;
+    } else {
+      // Rejected: the follower's log does not match at prevLogIndex. Back off to its hint and
+      // probe one batch at a time until a batch matches.
+      const next = Math.max(pr.match + 1, Math.min(pr.next - 1, m.matchIndex + 1));
+      pr.next = Math.max(1, next);
+      pr.probe = true;
+      pr.probeSent = false;
+      this.replicateDirty = true;
+    }
+  }
+
+  /**
+   * Appends sent in a pipeline are not resent one by one: when a peer's match has not moved for
+   * the retry interval while entries are outstanding, they were lost (a connection broke), so
+   * replication restarts from the match index.
+   */
+  private resendStalled(): void {
+    for (const pr of this.progress.values()) {
+      if (pr.next > pr.match + 1 && this.ticks - pr.progressTick >= this.params.retryTicks) {
+        pr.next = pr.match + 1;
+        pr.probe = true;
+        pr.probeSent = false;
+        pr.progressTick = this.ticks;
+        this.replicateDirty = true;
+      }
+    }
+  }
+
+  /** Advances the High-Water Mark to the highest index stored on a majority, if of this term. */
+  private maybeCommit(): void {
+    if (this.role !== 'leader') return;
+    const matches = [this.stableIndex];
+    for (const pr of this.progress.values()) matches.push(pr.match);
+    matches.sort((a, b) => b - a);
+    const n = matches[this.quorum - 1] ?? 0;
+    if (n > this.commitIndex && this.termAt(n) === this.term) {
+      this.commitIndex = n;
+      // Tell the followers now instead of at the next heartbeat: their clients wait for it.
+      for (const p of this.peers) this.sendHeartbeat(p);
+      this.releaseAwaitingNoop();
+    }
+  }
+
+  // ---------------------------------------------------------------- replication (follower)
+
+  private onAppend(m: Extract<PeerMessage, { type: 'AppendEntries' }>): void {
+    if (m.term < this.term) {
+      const acceptStale = this.variant === 'no-generation-check' && this.role !== 'leader';
+      if (!acceptStale) {
+        // Generation Clock: a leader of an older term is told the newer term and steps down.
+        this.msgs.push({
+          type: 'AppendEntriesResp', from: this.id, to: m.from, term: this.term,
+          success: false, matchIndex: this.lastIndex(), round: m.round,
+        });
+        return;
+      }
+      // The broken variant takes the old leader's entries as if it were current.
+      this.electionElapsed = 0;
+    } else {
+      if (this.role !== 'follower') this.becomeFollower(m.term, m.from);
+      this.setLeader(m.from);
+      this.electionElapsed = 0;
+    }
+    const reply = (success: boolean, matchIndex: number): void => {
+      this.msgs.push({
+        type: 'AppendEntriesResp', from: this.id, to: m.from, term: this.term,
+        success, matchIndex, round: m.round,
+      });
+    };
+    if (m.prevLogIndex > this.lastIndex()) {
+      reply(false, this.lastIndex());
+      return;
+    }
+    if (this.termAt(m.prevLogIndex) !== m.prevLogTerm) {
+      // Hint: skip back over the whole conflicting term rather than one entry per round trip.
+      const badTerm = this.termAt(m.prevLogIndex);
+      let i = m.prevLogIndex - 1;
+      while (i > this.commitIndex && this.termAt(i) === badTerm) i--;
+      reply(false, Math.max(0, Math.min(i, m.prevLogIndex - 1)));
+      return;
+    }
+    for (const e of m.entries) {
+      if (e.index <= this.lastIndex()) {
+        if (this.termAt(e.index) === e.term) continue;
+        if (e.index <= this.commitIndex && this.variant !== 'no-generation-check' && this.variant !== 'commit-before-quorum') {
+          throw new InvariantError(`leader ${m.from} (term ${m.term}) would overwrite committed entry ${e.index}`);
+        }
+        this.truncate(e.index);
+      }
+      if (e.index !== this.lastIndex() + 1) throw new InvariantError(`entry ${e.index} leaves a gap after ${this.lastIndex()}`);
+      this.log.push(e);
+    }
+    const lastNew = m.prevLogIndex + m.entries.length;
+    const newCommit = Math.min(m.leaderCommit, lastNew);
+    if (newCommit > this.commitIndex) this.commitIndex = newCommit;
+    reply(true, lastNew);
+  }
+
+  private truncate(from: number): void {
+    this.log.length = from;
+    if (this.stableIndex >= from) this.stableIndex = from - 1;
+    this.truncateFrom = this.truncateFrom === null ? from : Math.min(this.truncateFrom, from);
+    if (this.appliedIndex >= from) {
+      // Only the broken variants get here (a committed, applied entry replaced).
+      this.appliedIndex = from - 1;
+    }
+    if (this.commitIndex >= from) this.commitIndex = from - 1;
+  }
+
+  // ---------------------------------------------------------------- client commands
+
+  /** Hands a waiting command to the leader: appended here if leader, else forwarded (batched). */
+  private submit(w: Waiter): void {
+    if (this.role === 'leader') {
+      w.cmd = { ...w.cmd, minPending: this.minPending() };
+      this.appendLocal(w.cmd);
+      w.lastSentTo = this.id;
+      w.lastSentTick = this.ticks;
+    } else if (this.leaderId !== null) {
+      w.cmd = { ...w.cmd, minPending: this.minPending() };
+      this.forwardBuf.push(w.cmd);
+      w.lastSentTo = this.leaderId;
+      w.lastSentTick = this.ticks;
+    }
+    // No known leader: the command waits; it is sent when a leader becomes known.
+  }
+
+  private minPending(): number {
+    const first = this.pending.keys().next();
+    return first.done === true ? this.nextSeq : first.value;
+  }
+
+  private flushForwards(): void {
+    if (this.forwardBuf.length === 0) return;
+    if (this.leaderId !== null && this.leaderId !== this.id) {
+      for (let i = 0; i < this.forwardBuf.length; i += this.params.maxEntriesPerMessage) {
+        this.msgs.push({
+          type: 'Forward', from: this.id, to: this.leaderId, term: this.term,
+          cmds: this.forwardBuf.slice(i, i + this.params.maxEntriesPerMessage),
+        });
+      }
+    }
+    this.forwardBuf = [];
+  }
+
+  private onForward(m: Extract<PeerMessage, { type: 'Forward' }>): void {
+    // Not the leader (any more): drop; the submitter retries with the leader it learns of.
+    if (this.role !== 'leader') return;
+    for (const cmd of m.cmds) this.appendLocal(cmd);
+  }
+
+  private tickWaiters(): void {
+    const p = this.params;
+    for (const [seq, w] of this.pending) {
+      if (this.ticks - w.startTick >= p.requestTimeoutTicks) {
+        this.pending.delete(seq);
+        this.reply(w.reqId, { type: 'error', code: ERR.timeout, text: 'not committed in time' });
+      } else if (this.ticks - w.lastSentTick >= p.retryTicks || (w.lastSentTo === null && this.leaderId !== null)) {
+        this.submit(w);
+      }
+    }
+    this.readWaiters = this.readWaiters.filter((r) => {
+      if (this.ticks - r.startTick < p.requestTimeoutTicks) return true;
+      this.reply(r.reqId, { type: 'error', code: ERR.timeout, text: 'read index not applied in time' });
+      return false;
+    });
+    for (const [ctx, b] of this.followerReadBatches) {
+      const live = b.reads.filter((r) => {
+        if (this.ticks - r.startTick < p.requestTimeoutTicks) return true;
+        this.reply(r.reqId, { type: 'error', code: ERR.temporarilyUnavailable, text: 'no read index from a leader' });
+        return false;
+      });
+      if (live.length === 0) {
+        this.followerReadBatches.delete(ctx);
+      } else if (this.ticks - b.sentTick >= p.retryTicks || (b.sentTo !== this.leaderId && this.leaderId !== null)) {
+        // Ask again (possibly another leader) under a new ctx.
+        this.followerReadBatches.delete(ctx);
+        this.followerReadQueue.push(...live);
+      }
+    }
+    if (this.role === 'leader') {
+      this.readsAwaitingNoop = this.readsAwaitingNoop.filter((r) => {
+        if (r.kind === 'local' && this.ticks - r.startTick >= p.requestTimeoutTicks) {
+          this.failReadIndex(r);
+          return false;
+        }
+        return true;
+      });
+    }
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  private onClientRead(reqId: number, req: Extract<ClientRequest, { type: 'read' }>): void {
+    if (req.consistency === 'ryw') {
+      // Read-your-writes: any node may answer once it has applied the client's last write.
+      this.readWaiters.push({ reqId, key: req.key, index: req.minIndex ?? 0, startTick: this.ticks });
+      return;
+    }
+    if (this.role === 'leader') {
+      this.leaderRead({ kind: 'local', reqId, key: req.key, startTick: this.ticks });
+      return;
+    }
+    if (this.variant === 'follower-reads-stale') {
+      // The broken variant answers from whatever this follower has applied.
+      this.serveRead(reqId, req.key);
+      return;
+    }
+    this.followerReadQueue.push({ reqId, key: req.key, startTick: this.ticks });
+  }
+
+  /** A read at the leader: lease, or read-index confirmed by a heartbeat round. */
+  private leaderRead(r: ReadIndexReq): void {
+    if (this.variant === 'leader-local-reads') {
+      // The broken variant trusts its own role: no lease, no quorum round.
+      this.resolveReadIndex(r, this.commitIndex);
+      return;
+    }
+    if (this.termAt(this.commitIndex) !== this.term) {
+      this.readsAwaitingNoop.push(r);
+      return;
+    }
+    if (this.leaseValid()) {
+      this.resolveReadIndex(r, this.commitIndex);
+      return;
+    }
+    this.readIndexReqs.push({ round: this.round + 1, index: this.commitIndex, req: r });
+    this.heartbeatRequested = true;
+  }
+
+  /**
+   * Lease: no other leader can have been elected before `leaseUntil`, because a majority acked a
+   * heartbeat sent at the round's time and will not vote for a minimum election timeout after.
+   * Measured on the monotonic clock; the `lease-wallclock` variant measures it on the wall clock,
+   * which the clock-skew fault moves.
+   */
+  private leaseValid(): boolean {
+    if (this.variant === 'lease-wallclock') return this.clock.wallMs() < this.leaseUntilWall;
+    return this.clock.monoMs() < this.leaseUntilMono;
+  }
+
+  private onRoundAcked(): void {
+    if (this.role !== 'leader') return;
+    const rounds = [this.round];
+    for (const pr of this.progress.values()) rounds.push(pr.ackRound);
+    rounds.sort((a, b) => b - a);
+    const q = rounds[this.quorum - 1] ?? 0;
+    if (q <= this.confirmedRound) return;
+    this.confirmedRound = q;
+    const sent = this.roundSent.get(q);
+    if (sent !== undefined) {
+      const leaseMs = this.params.electionTicksMin * this.params.tickMs * this.params.leaseFraction;
+      this.leaseUntilMono = sent.mono + leaseMs;
+      this.leaseUntilWall = sent.wall + leaseMs;
+    }
+    for (const k of this.roundSent.keys()) if (k < q) this.roundSent.delete(k);
+    const still: typeof this.readIndexReqs = [];
+    for (const r of this.readIndexReqs) {
+      if (r.round <= q) this.resolveReadIndex(r.req, r.index);
+      else still.push(r);
+    }
+    this.readIndexReqs = still;
+  }
+
+  private releaseAwaitingNoop(): void {
+    if (this.readsAwaitingNoop.length === 0) return;
+    const rs = this.readsAwaitingNoop;
+    this.readsAwaitingNoop = [];
+    for (const r of rs) this.leaderRead(r);
+  }
+
+  private resolveReadIndex(r: ReadIndexReq, index: number): void {
+    if (r.kind === 'local') {
+      this.readWaiters.push({ reqId: r.reqId, key: r.key, index, startTick: r.startTick });
+    } else {
+      this.msgs.push({ type: 'ReadIndexResp', from: this.id, to: r.from, term: this.term, ctx: r.ctx, index, ok: true });
+    }
+  }
+
+  private failReadIndex(r: ReadIndexReq): void {
+    if (r.kind === 'local') {
+      this.reply(r.reqId, { type: 'error', code: ERR.temporarilyUnavailable, text: 'leadership lost before the read' });
+    } else {
+      this.msgs.push({ type: 'ReadIndexResp', from: this.id, to: r.from, term: this.term, ctx: r.ctx, index: 0, ok: false });
+    }
+  }
+
+  private flushFollowerReads(): void {
+    if (this.followerReadQueue.length === 0) return;
+    if (this.role === 'leader') {
+      // Became leader while they waited.
+      for (const r of this.followerReadQueue) this.leaderRead({ kind: 'local', ...r });
+      this.followerReadQueue = [];
+      if (this.heartbeatRequested) this.broadcastHeartbeat();
+      this.heartbeatRequested = false;
+      return;
+    }
+    const ctx = this.nextReadCtx++;
+    this.followerReadBatches.set(ctx, { ctx, reads: this.followerReadQueue, sentTick: this.ticks, sentTo: this.leaderId });
+    this.followerReadQueue = [];
+    if (this.leaderId !== null) {
+      this.msgs.push({ type: 'ReadIndex', from: this.id, to: this.leaderId, term: this.term, ctx });
+    }
+  }
+
+  private onReadIndex(m: Extract<PeerMessage, { type: 'ReadIndex' }>): void {
+    if (this.role !== 'leader') {
+      this.msgs.push({ type: 'ReadIndexResp', from: this.id, to: m.from, term: this.term, ctx: m.ctx, index: 0, ok: false });
+      return;
+    }
+    this.leaderRead({ kind: 'remote', from: m.from, ctx: m.ctx });
+  }
+
+  private onReadIndexResp(m: Extract<PeerMessage, { type: 'ReadIndexResp' }>): void {
+    const b = this.followerReadBatches.get(m.ctx);
+    if (b === undefined) return;
+    this.followerReadBatches.delete(m.ctx);
+    if (!m.ok) {
+      // Retry at the next tick with whatever leader is known then.
+      this.followerReadBatches.set(m.ctx, { ...b, sentTick: Number.NEGATIVE_INFINITY });
+      return;
+    }
+    for (const r of b.reads) this.readWaiters.push({ reqId: r.reqId, key: r.key, index: m.index, startTick: r.startTick });
+  }
+
+  private serveRead(reqId: number, key: string): void {
+    this.reply(reqId, { type: 'read_ok', value: this.kv.read(key), index: this.appliedIndex });
+  }
+
+  // ---------------------------------------------------------------- apply
+
+  private applyCommitted(): void {
+    // Followers apply up to the commit index; entries not yet durable here are durable on a
+    // majority, so applying them early is safe, and replies leave only after the next persist.
+    while (this.appliedIndex < this.commitIndex) {
+      const e = this.log[this.appliedIndex + 1];
+      if (e === undefined) throw new InvariantError(`commit index ${this.commitIndex} beyond log end ${this.lastIndex()}`);
+      this.appliedIndex++;
+      this.appliedSinceReady.push(e);
+      if (e.cmd === null) continue;
+      const result = this.kv.apply(e.cmd);
+      if (e.cmd.client === this.sessionId) {
+        const w = this.pending.get(e.cmd.seq);
+        if (w !== undefined) {
+          this.pending.delete(e.cmd.seq);
+          this.reply(w.reqId, { ...result, index: e.index });
+        }
+      }
+    }
+    if (this.readWaiters.length > 0) {
+      const still: ReadWaiter[] = [];
+      for (const r of this.readWaiters) {
+        if (r.index <= this.appliedIndex) this.serveRead(r.reqId, r.key);
+        else still.push(r);
+      }
+      this.readWaiters = still;
+    }
+  }
+
+  private reply(reqId: number, body: Record<string, unknown> & { type: string }): void {
+    this.replies.push({ reqId, body });
+  }
+}

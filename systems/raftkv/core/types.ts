@@ -1,0 +1,188 @@
+/**
+ * Types of the raftkv protocol core: the replicated log's entries, the key-value commands they
+ * carry, the messages nodes exchange, the client requests and replies, and the `Ready` batch of
+ * effects that the core hands to its shell (etcd raft's `Ready`).
+ *
+ * The core (raft.ts) is a pure state machine: the process shell (../main.ts) and the in-process
+ * simulation (../sim.ts) both drive it through these types and nothing else.
+ */
+
+/** The names of the variants: `correct` and one switch per pattern that is left out. */
+export const RAFTKV_VARIANTS = [
+  'correct',
+  'no-generation-check',
+  'commit-before-quorum',
+  'follower-reads-stale',
+  'leader-local-reads',
+  'lease-wallclock',
+  'no-idempotent-receiver',
+] as const;
+
+/** One of {@link RAFTKV_VARIANTS}. */
+export type Variant = (typeof RAFTKV_VARIANTS)[number];
+
+/** Whether `s` names a variant. */
+export function isVariant(s: string): s is Variant {
+  return (RAFTKV_VARIANTS as readonly string[]).includes(s);
+}
+
+/** A key-value operation as it is replicated (reads are not logged: they use read-index or a lease). */
+export type KvOp =
+  | { f: 'write'; key: string; value: unknown }
+  | { f: 'cas'; key: string; from: unknown; to: unknown };
+
+/**
+ * A client command in the log. `client` + `seq` identify it for the Idempotent Receiver;
+ * `minPending` is the lowest seq the submitting node still waits for, so the state machine can
+ * forget cached results below it (and must never apply a seq below it again).
+ */
+export interface Command {
+  client: string;
+  seq: number;
+  minPending: number;
+  op: KvOp;
+}
+
+/** A log entry. A `null` command is the no-op a new leader appends to commit in its own term. */
+export interface Entry {
+  index: number;
+  term: number;
+  cmd: Command | null;
+}
+
+/** The outcome of applying a command: the reply body without `in_reply_to`. */
+export type ApplyResult =
+  | { type: 'write_ok' }
+  | { type: 'cas_ok' }
+  | { type: 'error'; code: number; text: string };
+
+/** Term and vote: what must be on disk before any message that depends on it is sent. */
+export interface HardState {
+  term: number;
+  votedFor: string | null;
+}
+
+/** Messages between nodes. Every message carries the sender's term (its generation). */
+export type PeerMessage =
+  | { type: 'RequestVote'; from: string; to: string; term: number; lastLogIndex: number; lastLogTerm: number }
+  | { type: 'RequestVoteResp'; from: string; to: string; term: number; granted: boolean }
+  | {
+      type: 'AppendEntries';
+      from: string;
+      to: string;
+      term: number;
+      prevLogIndex: number;
+      prevLogTerm: number;
+      entries: Entry[];
+      leaderCommit: number;
+      /** Heartbeat round this message belongs to (leases and read-index confirm leadership with it). */
+      round: number;
+    }
+  | {
+      type: 'AppendEntriesResp';
+      from: string;
+      to: string;
+      term: number;
+      success: boolean;
+      /** On success the last index known to match; on failure a hint where to retry from. */
+      matchIndex: number;
+      round: number;
+    }
+  /** A follower forwards client commands to the leader it knows (Request Batch: many per message). */
+  | { type: 'Forward'; from: string; to: string; term: number; cmds: Command[] }
+  /** A follower asks the leader for a read index (Follower Reads). */
+  | { type: 'ReadIndex'; from: string; to: string; term: number; ctx: number }
+  | { type: 'ReadIndexResp'; from: string; to: string; term: number; ctx: number; index: number; ok: boolean };
+
+/** A client request body as it comes off the wire (register workload), already validated. */
+export type ClientRequest =
+  | { type: 'read'; key: string; consistency?: 'linearizable' | 'ryw'; minIndex?: number }
+  | { type: 'write'; key: string; value: unknown }
+  | { type: 'cas'; key: string; from: unknown; to: unknown };
+
+/** A reply to a client request, addressed by the shell's request id. */
+export interface ClientReply {
+  reqId: number;
+  body: Record<string, unknown> & { type: string };
+}
+
+/** What the shell must persist, in this order: truncate, append, hard state; then fsync. */
+export interface PersistBatch {
+  /** Drop every stored entry with index >= truncateFrom (a follower's log conflicted with the leader). */
+  truncateFrom: number | null;
+  entries: Entry[];
+  hardState: HardState | null;
+}
+
+/**
+ * Everything the core wants done since the last `advance()`. The shell persists `persist` (with
+ * fsync) BEFORE it sends `messages` and `replies`: a vote or an acknowledgement must never leave
+ * the node before the state it promises is durable.
+ */
+export interface Ready {
+  persist: PersistBatch;
+  messages: PeerMessage[];
+  replies: ClientReply[];
+  /** Entries applied to the key-value state since the last ready (for logs and invariants). */
+  applied: Entry[];
+}
+
+/** The clocks the core may read; injected so that simulation time and real time look alike. */
+export interface CoreClock {
+  /** Monotonic milliseconds (never jumps; unaffected by clock-skew faults). */
+  monoMs(): number;
+  /** Wall-clock milliseconds as this node sees them (moved by the clock-skew fault). */
+  wallMs(): number;
+}
+
+/** The injected random source (seeded by the shell or the simulation). */
+export interface CoreRng {
+  /** A uniform integer in [minInclusive, maxInclusive]. */
+  int(minInclusive: number, maxInclusive: number): number;
+}
+
+/** Timing and size parameters of the protocol, in ticks unless the name says otherwise. */
+export interface RaftParams {
+  /** Ticks between heartbeats sent by a leader. */
+  heartbeatTicks: number;
+  /** A follower's election timeout is drawn uniformly from [min, max) ticks. */
+  electionTicksMin: number;
+  electionTicksMax: number;
+  /** Duration of a tick in ms; converts the election timeout into a lease duration. */
+  tickMs: number;
+  /** The lease is this fraction of the minimum election timeout (< 1 leaves room for clock drift). */
+  leaseFraction: number;
+  /** Most entries in one AppendEntries message (Request Batch). */
+  maxEntriesPerMessage: number;
+  /** Most AppendEntries in flight to one follower (Request Pipeline). */
+  maxInflightPerPeer: number;
+  /** A waiting client request is retried to the current leader after this many ticks. */
+  retryTicks: number;
+  /** A waiting client request is answered with an indefinite timeout after this many ticks. */
+  requestTimeoutTicks: number;
+  /** Most client requests waiting at one node; beyond it requests get error 11 at once. */
+  maxPendingRequests: number;
+}
+
+/** Defaults suited to a shell ticking every 20 ms on a shared, noisy machine. */
+export const DEFAULT_PARAMS: RaftParams = {
+  heartbeatTicks: 2,
+  electionTicksMin: 15,
+  electionTicksMax: 30,
+  tickMs: 20,
+  leaseFraction: 0.7,
+  maxEntriesPerMessage: 512,
+  maxInflightPerPeer: 8,
+  retryTicks: 20,
+  requestTimeoutTicks: 100,
+  maxPendingRequests: 20_000,
+};
+
+/** Error codes of the wire protocol used by raftkv. */
+export const ERR = {
+  timeout: 0,
+  temporarilyUnavailable: 11,
+  malformed: 12,
+  keyDoesNotExist: 20,
+  preconditionFailed: 22,
+} as const;

@@ -1,0 +1,254 @@
+/**
+ * raftkv node process: `node main.js --config <file>`. The thin shell around the protocol core
+ * (core/raft.ts): it owns the sockets, the timer, the disk and the clock, and nothing else.
+ *
+ * - Peers: the Single-Socket Channel transport of systems/lib (one outbound connection per peer).
+ * - Clients: the register workload (`read`, `write`, `cas` with `key`) on the client listener; any
+ *   node takes any request (followers forward commands and ask the leader for a read index).
+ * - Disk: every Ready's persist batch is one Write-Ahead Log record (truncate, entries, term and
+ *   vote), fsynced BEFORE the Ready's messages and replies leave the node. On start the records
+ *   are replayed to rebuild the log, term and vote.
+ * - Singular Update Queue: ticks, peer messages and client requests are queued and handed to the
+ *   core one at a time by a single loop; while a batch is being fsynced new inputs wait, and the
+ *   next Ready carries them all (so fsyncs are shared by many requests).
+ *
+ * Params (config `params`): tickMs, heartbeatTicks, electionTicksMin, electionTicksMax,
+ * maxEntriesPerMessage, maxInflightPerPeer, retryTicks, requestTimeoutTicks, seed, logMessages.
+ */
+import { join } from 'node:path';
+import { startClientListener, type ClientRequest as WireRequest, type ReplyBody } from '../lib/client-listener.js';
+import { ConfigError, numberParam } from '../lib/config.js';
+import { ErrorCode, RpcError } from '../lib/errors.js';
+import { announceReady, createNode, exitFatal, withConfigErrors } from '../lib/node.js';
+import { Transport, type PeerMessage as WireMessage } from '../lib/transport.js';
+import { Wal, WalCorruptError } from '../lib/wal.js';
+import { InvariantError, RaftNode } from './core/raft.js';
+import type { ClientRequest, Entry, HardState, PeerMessage, PersistBatch, RaftParams, Variant } from './core/types.js';
+import { DEFAULT_PARAMS, RAFTKV_VARIANTS } from './core/types.js';
+
+const rt = createNode(RAFTKV_VARIANTS);
+const cfg = rt.config;
+const log = rt.logger;
+
+const params: RaftParams = withConfigErrors(() => {
+  const p: RaftParams = {
+    tickMs: numberParam(cfg, 'tickMs', DEFAULT_PARAMS.tickMs, 1, 10_000),
+    heartbeatTicks: numberParam(cfg, 'heartbeatTicks', DEFAULT_PARAMS.heartbeatTicks, 1, 1000),
+    electionTicksMin: numberParam(cfg, 'electionTicksMin', DEFAULT_PARAMS.electionTicksMin, 2, 10_000),
+    electionTicksMax: numberParam(cfg, 'electionTicksMax', DEFAULT_PARAMS.electionTicksMax, 3, 20_000),
+    leaseFraction: numberParam(cfg, 'leaseFraction', DEFAULT_PARAMS.leaseFraction, 0, 1),
+    maxEntriesPerMessage: numberParam(cfg, 'maxEntriesPerMessage', DEFAULT_PARAMS.maxEntriesPerMessage, 1, 100_000),
+    maxInflightPerPeer: numberParam(cfg, 'maxInflightPerPeer', DEFAULT_PARAMS.maxInflightPerPeer, 1, 1000),
+    retryTicks: numberParam(cfg, 'retryTicks', DEFAULT_PARAMS.retryTicks, 1, 100_000),
+    requestTimeoutTicks: numberParam(cfg, 'requestTimeoutTicks', DEFAULT_PARAMS.requestTimeoutTicks, 1, 1_000_000),
+    maxPendingRequests: numberParam(cfg, 'maxPendingRequests', DEFAULT_PARAMS.maxPendingRequests, 1, 1_000_000),
+  };
+  if (p.electionTicksMax <= p.electionTicksMin) {
+    throw new ConfigError('params.electionTicksMax must be greater than params.electionTicksMin');
+  }
+  return p;
+});
+
+// ---------------------------------------------------------------------------- disk
+
+/** One WAL record per persisted Ready. */
+interface PersistRecord {
+  tr: number | null;
+  e: Entry[];
+  hs: HardState | null;
+}
+
+let wal: Wal;
+try {
+  wal = await Wal.open({ dir: join(cfg.dataDir, 'wal'), segmentBytes: 8 << 20 });
+} catch (e) {
+  if (e instanceof WalCorruptError) exitFatal(rt, e.message);
+  throw e;
+}
+const restored: { hardState: HardState; entries: Entry[] } = { hardState: { term: 0, votedFor: null }, entries: [] };
+for (const rec of wal.recovery.records) {
+  let r: PersistRecord;
+  try {
+    r = JSON.parse(rec.data.toString('utf8')) as PersistRecord;
+  } catch {
+    exitFatal(rt, `write-ahead log record ${rec.index} is not valid JSON`);
+  }
+  if (r.tr !== null) restored.entries.length = Math.max(0, Math.min(restored.entries.length, r.tr - 1));
+  for (const e of r.e) {
+    if (e.index !== restored.entries.length + 1) {
+      exitFatal(rt, `write-ahead log record ${rec.index}: entry ${e.index} does not follow ${restored.entries.length}`);
+    }
+    restored.entries.push(e);
+  }
+  if (r.hs !== null) restored.hardState = r.hs;
+}
+log.info(
+  `recovered term ${restored.hardState.term}, vote ${restored.hardState.votedFor ?? '-'}, ${restored.entries.length} log entries from ${wal.recovery.records.length} records`,
+);
+
+// ---------------------------------------------------------------------------- core
+
+const node = new RaftNode({
+  id: cfg.id,
+  peers: Object.keys(cfg.peers),
+  variant: cfg.variant as Variant,
+  params,
+  clock: rt.clock,
+  rng: rt.rng.fork(),
+  sessionId: `${cfg.id}@${Date.now().toString(36)}.${rt.rng.int(0, 2 ** 30).toString(36)}`,
+  restore: restored,
+});
+
+/** Inputs waiting for the update loop (Singular Update Queue). */
+const inbox: ((n: RaftNode) => void)[] = [];
+const MAX_INBOX = 100_000;
+let running = false;
+let scheduled = false;
+let nextReqId = 1;
+const waiting = new Map<number, { resolve: (b: ReplyBody) => void; reject: (e: unknown) => void }>();
+let lastRole = '';
+
+function enqueue(f: (n: RaftNode) => void): boolean {
+  if (inbox.length >= MAX_INBOX) return false;
+  inbox.push(f);
+  if (!running && !scheduled) {
+    scheduled = true;
+    setImmediate(() => {
+      scheduled = false;
+      void loop();
+    });
+  }
+  return true;
+}
+
+async function persist(p: PersistBatch): Promise<void> {
+  if (p.truncateFrom === null && p.entries.length === 0 && p.hardState === null) return;
+  const rec: PersistRecord = { tr: p.truncateFrom, e: p.entries, hs: p.hardState };
+  wal.append(Buffer.from(JSON.stringify(rec), 'utf8'));
+  await wal.sync();
+}
+
+async function loop(): Promise<void> {
+  if (running) return;
+  running = true;
+  try {
+    for (;;) {
+      const batch = inbox.splice(0, inbox.length);
+      for (const f of batch) f(node);
+      if (!node.hasReady()) {
+        if (inbox.length === 0) break;
+        continue;
+      }
+      const rd = node.ready();
+      await persist(rd.persist);
+      for (const m of rd.messages) transport.send(m.to, m as unknown as WireMessage);
+      for (const r of rd.replies) {
+        const w = waiting.get(r.reqId);
+        if (w === undefined) continue;
+        waiting.delete(r.reqId);
+        if (r.body.type === 'error') {
+          const code = typeof r.body.code === 'number' ? r.body.code : ErrorCode.crash;
+          const extra: Record<string, unknown> = {};
+          if (code === ErrorCode.temporarilyUnavailable) extra.leader = node.status().leader;
+          w.reject(new RpcError(code, String(r.body.text ?? 'error'), extra));
+        } else {
+          w.resolve(r.body);
+        }
+      }
+      node.advance();
+      const s = node.status();
+      const role = `${s.role}/${s.term}/${s.leader ?? '-'}`;
+      if (role !== lastRole) {
+        lastRole = role;
+        log.info(`role ${s.role}, term ${s.term}, leader ${s.leader ?? 'unknown'}, commit ${s.commitIndex}, last ${s.lastIndex}`);
+      }
+    }
+  } catch (e) {
+    // A broken invariant (or a failed fsync) ends the node: going on could ack something false.
+    if (e instanceof InvariantError) exitFatal(rt, `invariant broken: ${e.message}`);
+    exitFatal(rt, `update loop failed: ${(e as Error)?.stack ?? String(e)}`);
+  } finally {
+    running = false;
+  }
+  if (inbox.length > 0) enqueue(() => {});
+}
+
+// ---------------------------------------------------------------------------- peers
+
+const PEER_TYPES = new Set(['RequestVote', 'RequestVoteResp', 'AppendEntries', 'AppendEntriesResp', 'Forward', 'ReadIndex', 'ReadIndexResp']);
+
+const transport = await Transport.start({
+  id: cfg.id,
+  peerPort: cfg.peerPort,
+  peers: cfg.peers,
+  logger: log,
+  rng: rt.rng.fork(),
+  onMessage: (m) => {
+    if (!PEER_TYPES.has(m.type) || typeof m.term !== 'number' || m.to !== cfg.id || typeof m.from !== 'string') {
+      log.info(`dropped a peer message of unexpected shape (type ${JSON.stringify(m.type)})`);
+      return;
+    }
+    enqueue((n) => n.step(m as unknown as PeerMessage));
+  },
+}).catch((e: unknown) => exitFatal(rt, `cannot listen for peers on 127.0.0.1:${cfg.peerPort}: ${(e as Error).message}`));
+
+setInterval(() => enqueue((n) => n.tick()), params.tickMs);
+
+// ---------------------------------------------------------------------------- clients
+
+function need(req: WireRequest, field: string): unknown {
+  if (!(field in req) || req[field] === undefined) throw new RpcError(ErrorCode.malformedRequest, `${req.type} needs "${field}"`);
+  return req[field];
+}
+
+/** Keys may be any JSON value; their JSON text is the internal key, so 1 and "1" stay apart. */
+function keyOf(req: WireRequest): string {
+  return JSON.stringify(need(req, 'key'));
+}
+
+function toCoreRequest(req: WireRequest): ClientRequest {
+  switch (req.type) {
+    case 'read': {
+      const consistency = req.consistency;
+      if (consistency !== undefined && consistency !== 'linearizable' && consistency !== 'ryw') {
+        throw new RpcError(ErrorCode.malformedRequest, 'consistency must be "linearizable" or "ryw"');
+      }
+      const minIndex = req.min_index;
+      if (minIndex !== undefined && (typeof minIndex !== 'number' || !Number.isSafeInteger(minIndex) || minIndex < 0)) {
+        throw new RpcError(ErrorCode.malformedRequest, 'min_index must be a non-negative integer');
+      }
+      return { type: 'read', key: keyOf(req), consistency, minIndex };
+    }
+    case 'write':
+      return { type: 'write', key: keyOf(req), value: need(req, 'value') };
+    case 'cas':
+      return { type: 'cas', key: keyOf(req), from: need(req, 'from'), to: need(req, 'to') };
+    default:
+      throw new RpcError(ErrorCode.notSupported, `raftkv does not support "${req.type}"`);
+  }
+}
+
+function handle(req: WireRequest): Promise<ReplyBody> {
+  const coreReq = toCoreRequest(req);
+  return new Promise<ReplyBody>((resolve, reject) => {
+    const reqId = nextReqId++;
+    waiting.set(reqId, { resolve, reject });
+    if (!enqueue((n) => n.request(reqId, coreReq))) {
+      waiting.delete(reqId);
+      reject(new RpcError(ErrorCode.temporarilyUnavailable, 'node overloaded'));
+    }
+  });
+}
+
+try {
+  await startClientListener({
+    port: cfg.clientPort,
+    clock: rt.clock,
+    logger: log,
+    handler: handle,
+    status: () => ({ ...node.status(), transport: transport.stats }),
+  });
+} catch (e) {
+  exitFatal(rt, `cannot listen on 127.0.0.1:${cfg.clientPort}: ${(e as Error).message}`);
+}
+announceReady(rt, `peers ${Object.keys(cfg.peers).join(',') || '-'}`);

@@ -1,0 +1,54 @@
+/**
+ * Starts Debian's Chromium through playwright-core for the report tests, with the flags that keep
+ * it off the network, and a fresh profile in a temp folder.
+ */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+
+export const CHROMIUM = process.env.FAULTLINE_CHROMIUM ?? '/usr/bin/chromium';
+
+/** Whether the browser is installed (apt-get install chromium). */
+export function haveChromium(): boolean {
+  return existsSync(CHROMIUM);
+}
+
+export interface OpenBrowser {
+  context: BrowserContext;
+  close(): Promise<void>;
+}
+
+export async function launch(): Promise<OpenBrowser> {
+  const profile = mkdtempSync(join(tmpdir(), 'faultline-chromium-'));
+  // The profile folder is given as Playwright wants it (a persistent context), which is Chromium's
+  // --user-data-dir.
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    viewport: { width: 1400, height: 1000 },
+    headless: true,
+    args: [
+      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+    ],
+  });
+  return {
+    context,
+    async close() {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A new page that collects console errors, page errors and any request that leaves the machine. */
+export async function newPage(b: OpenBrowser, width = 1400, height = 1000): Promise<{ page: Page; errors: string[]; requests: string[] }> {
+  const page = await b.context.newPage();
+  await page.setViewportSize({ width, height });
+  const errors: string[] = [];
+  const requests: string[] = [];
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('request', (r) => { if (!r.url().startsWith('file:') && !r.url().startsWith('data:') && !r.url().startsWith('http://127.0.0.1')) requests.push(r.url()); });
+  return { page, errors, requests };
+}

@@ -1,0 +1,183 @@
+/**
+ * The run report in a real browser: a valid run and an invalid one (a planted stale read), with the
+ * verdict, the highlighted op, the nemesis shading, the witness, the plots and the message diagram
+ * checked on the rendered page; the `<script>` escaping; and a partial run folder.
+ * Screenshots go to test-output/report/ (git-ignored).
+ */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeReport } from '../../../harness/report/index.js';
+import { makeRunFolder, NASTY } from './fixtures.js';
+import { haveChromium, launch, newPage, type OpenBrowser } from './browser.js';
+
+const OUT = resolve('test-output/report');
+const work = mkdtempSync(join(tmpdir(), 'faultline-report-'));
+let browser: OpenBrowser | null = null;
+
+beforeAll(async () => {
+  mkdirSync(OUT, { recursive: true });
+  if (haveChromium()) browser = await launch();
+});
+afterAll(async () => {
+  await browser?.close();
+  rmSync(work, { recursive: true, force: true });
+});
+
+/** Reads a canvas pixel (CSS coordinates) as [r, g, b, a]. */
+async function pixel(page: import('playwright-core').Page, x: number, y: number): Promise<number[]> {
+  return page.evaluate(([px, py]) => {
+    const c = document.getElementById('timeline') as HTMLCanvasElement;
+    const dpr = window.devicePixelRatio || 1;
+    return Array.from(c.getContext('2d')!.getImageData(Math.round(px! * dpr), Math.round(py! * dpr), 1, 1).data);
+  }, [x, y]);
+}
+
+describe('report.html', () => {
+  it('is one self-contained file that embeds the history as data, not markup', () => {
+    // Arrange
+    const dir = join(work, 'nasty');
+    makeRunFolder(dir, { seed: 7, ops: 300, processes: 4, keys: 3, nasty: true, messages: true, staleRead: true });
+    // Act
+    const r = writeReport(dir);
+    const html = readFileSync(r.file, 'utf8');
+    // Assert: the markup from the history never appears raw, and nothing is loaded from elsewhere.
+    expect(html).not.toContain('<script>window.__pwned');
+    expect(html).not.toContain('<img src=x');
+    expect(html).not.toMatch(/<script[^>]+src=/i);
+    expect(html).not.toMatch(/<link[^>]+href=/i);
+    expect(html).toContain('\\u003cscript\\u003ewindow.__pwned');
+  });
+
+  it.runIf(haveChromium())('shows an invalid run: verdict, the op that cannot be linearized, nemesis shading, witness', async () => {
+    // Arrange
+    const dir = join(work, 'invalid');
+    const fx = makeRunFolder(dir, { seed: 42, ops: 2000, processes: 6, keys: 4, staleRead: true, messages: true });
+    expect(fx.staleInvokeIndex).toBeGreaterThanOrEqual(0);
+    writeReport(dir);
+    const { page, errors, requests } = await newPage(browser!);
+    // Act
+    await page.goto(pathToFileURL(join(dir, 'report.html')).href);
+    await page.waitForSelector('body[data-rendered="true"]');
+    await page.waitForTimeout(100);
+    // Assert: the verdict.
+    expect(await page.textContent('#verdict')).toBe('INVALID');
+    expect(await page.getAttribute('#verdict', 'data-verdict')).toBe('false');
+    // The timeline opened on the failing key, zoomed to the op that cannot be linearized.
+    const state = await page.evaluate(() => {
+      const t = (window as any).faultlineReport.timeline;
+      const op = t.anomalyOp();
+      const r = t.opRect(op);
+      return { op, r, last: t.last, key: t.key, invokeIndex: (window as any).faultlineReport.data.ops.invokeIndex[op] };
+    });
+    expect(state.invokeIndex).toBe(fx.staleInvokeIndex);
+    expect(state.last.highlighted).toBe(state.op);
+    expect(state.last.prefixDrawn).toBeGreaterThan(0);
+    expect(await page.inputValue('#key-select')).toBe(String(state.key));
+    // The highlight is really painted: the frame just outside the box is the anomaly red.
+    const [r, g, b] = await pixel(page, state.r.x + state.r.w / 2, state.r.y - 1.5);
+    expect(r).toBeGreaterThan(180);
+    expect(g).toBeLessThan(60);
+    expect(b).toBeLessThan(60);
+    // The witness names the op and lists the prefix with model states.
+    expect(await page.textContent('#witness .fail-op')).toContain('Cannot be linearized');
+    expect(await page.locator('#witness table.grid tr').count()).toBeGreaterThan(2);
+    // Hovering the failing op shows it; hovering a prefix op shows the model states.
+    await page.mouse.move((await page.locator('#timeline').boundingBox())!.x + state.r.x + state.r.w / 2, (await page.locator('#timeline').boundingBox())!.y + state.r.y + state.r.h / 2);
+    await expect.poll(() => page.textContent('#tip')).toContain('cannot be linearized');
+    // Nemesis shading: fit the whole run and check that windows were drawn and tinted the lanes.
+    await page.click('#zoom-fit');
+    await page.waitForTimeout(50);
+    const nem = await page.evaluate(() => {
+      const t = (window as any).faultlineReport.timeline;
+      const w = (window as any).faultlineReport.data.nemesis[0];
+      return { drawn: t.last.nemesisDrawn, x: t.xAt((w.startMs + w.endMs) / 2), y: t.cssH - 3, x0: t.xAt(w.startMs) - 20 };
+    });
+    expect(nem.drawn).toBeGreaterThan(0);
+    const shaded = await pixel(page, nem.x, nem.y);
+    const plain = await pixel(page, nem.x0, nem.y);
+    expect(shaded.slice(0, 3)).not.toEqual(plain.slice(0, 3));
+    // Plots and messages are there.
+    expect(await page.locator('#plot-latency canvas').count()).toBeGreaterThan(0);
+    expect(await page.locator('#plot-throughput canvas').count()).toBeGreaterThan(0);
+    expect(await page.locator('#messages svg line').count()).toBeGreaterThan(3);
+    await page.screenshot({ path: join(OUT, 'invalid-run.png'), fullPage: true });
+    await page.locator('#summary-card').screenshot({ path: join(OUT, 'invalid-run-summary.png') });
+    await page.locator('#plots-card').screenshot({ path: join(OUT, 'invalid-run-plots.png') });
+    await page.locator('#messages-card').screenshot({ path: join(OUT, 'invalid-run-messages.png') });
+    await page.locator('#witness-card').screenshot({ path: join(OUT, 'invalid-run-witness.png') });
+    await page.click('#zoom-anomaly');
+    await page.waitForTimeout(50);
+    await page.locator('#timeline-card').screenshot({ path: join(OUT, 'invalid-run-timeline.png') });
+    expect(errors).toEqual([]);
+    expect(requests).toEqual([]);
+    await page.close();
+  });
+
+  it.runIf(haveChromium())('shows a valid run without a witness', async () => {
+    // Arrange
+    const dir = join(work, 'valid');
+    makeRunFolder(dir, { seed: 3, ops: 1500, processes: 5, keys: 3, messages: true });
+    writeReport(dir);
+    const { page, errors } = await newPage(browser!);
+    // Act
+    await page.goto(pathToFileURL(join(dir, 'report.html')).href);
+    await page.waitForSelector('body[data-rendered="true"]');
+    // Assert
+    expect(await page.textContent('#verdict')).toBe('VALID');
+    expect(await page.isHidden('#witness-card')).toBe(true);
+    const last = await page.evaluate(() => (window as any).faultlineReport.timeline.last);
+    expect(last.drawnOps).toBe(1500);
+    expect(last.highlighted).toBe(-1);
+    expect(last.nemesisDrawn).toBeGreaterThan(0);
+    // One view per key: choosing a key draws only that key's ops.
+    await page.selectOption('#key-select', '1');
+    await page.waitForTimeout(50);
+    const perKey = await page.evaluate(() => (window as any).faultlineReport.timeline.last.drawnOps);
+    expect(perKey).toBeGreaterThan(0);
+    expect(perKey).toBeLessThan(1500);
+    await page.screenshot({ path: join(OUT, 'valid-run.png'), fullPage: true });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it.runIf(haveChromium())('renders markup from the history as text', async () => {
+    // Arrange
+    const dir = join(work, 'nasty-browser');
+    makeRunFolder(dir, { seed: 9, ops: 400, processes: 4, keys: 2, nasty: true, messages: true, staleRead: true });
+    writeReport(dir);
+    const { page, errors } = await newPage(browser!);
+    // Act
+    await page.goto(pathToFileURL(join(dir, 'report.html')).href);
+    await page.waitForSelector('body[data-rendered="true"]');
+    await page.selectOption('#key-select', '0');
+    // Assert: no injected script ran, no injected element exists, and the text is shown as is.
+    expect(await page.evaluate(() => (window as any).__pwned)).toBeUndefined();
+    expect(await page.locator('img').count()).toBe(0);
+    expect(await page.textContent('#title')).toContain(NASTY);
+    expect(await page.textContent('#key-select')).toContain(NASTY);
+    await page.screenshot({ path: join(OUT, 'escaping.png'), fullPage: true });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it.runIf(haveChromium())('shows a partial run folder (no results.json, a torn last line)', async () => {
+    // Arrange
+    const dir = join(work, 'partial');
+    makeRunFolder(dir, { seed: 5, ops: 200, processes: 3, keys: 2, noResults: true });
+    writeFileSync(join(dir, 'history.jsonl'), readFileSync(join(dir, 'history.jsonl'), 'utf8') + '{"index":999,"ty');
+    // Act
+    const r = writeReport(dir);
+    const { page, errors } = await newPage(browser!);
+    await page.goto(pathToFileURL(r.file).href);
+    await page.waitForSelector('body[data-rendered="true"]');
+    // Assert
+    expect(await page.textContent('#verdict')).toBe('NO VERDICT');
+    expect(await page.textContent('#warnings')).toContain('history.jsonl:');
+    expect(r.warnings.some((w) => /history\.jsonl:\d+: not valid JSON/.test(w))).toBe(true);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});

@@ -1,0 +1,360 @@
+/**
+ * Scripted scenarios of the raftkv core, named after the claims of the Raft paper (like etcd's
+ * raft_paper_test.go), plus the client-facing patterns and what each variant changes.
+ */
+import { describe, expect, test } from 'vitest';
+import { RaftNode } from '../../../../systems/raftkv/core/raft.js';
+import type { ClientReply, PeerMessage, Ready, Variant } from '../../../../systems/raftkv/core/types.js';
+
+/** A scripted cluster: messages are held until the test delivers them. */
+class Net {
+  readonly nodes = new Map<string, RaftNode>();
+  readonly inFlight: PeerMessage[] = [];
+  readonly replies = new Map<string, ClientReply[]>();
+  readonly readies: { id: string; rd: Ready }[] = [];
+  nowMs = 0;
+  skewMs = new Map<string, number>();
+  dropped = new Set<string>();
+
+  constructor(n: number, variant: Variant = 'correct') {
+    const ids = Array.from({ length: n }, (_, i) => `n${i + 1}`);
+    for (const id of ids) {
+      let x = id.charCodeAt(1);
+      this.nodes.set(
+        id,
+        new RaftNode({
+          id,
+          peers: ids.filter((p) => p !== id),
+          variant,
+          params: { electionTicksMin: 10, electionTicksMax: 20, heartbeatTicks: 1, tickMs: 10, retryTicks: 5, requestTimeoutTicks: 50 },
+          clock: { monoMs: () => this.nowMs, wallMs: () => this.nowMs + (this.skewMs.get(id) ?? 0) },
+          rng: { int: (lo, hi) => lo + ((x = (x * 1103515245 + 12345) % 2147483648) % (hi - lo + 1)) },
+          sessionId: `${id}#1`,
+        }),
+      );
+      this.replies.set(id, []);
+    }
+  }
+
+  node(id: string): RaftNode {
+    return this.nodes.get(id)!;
+  }
+
+  /** Runs the Ready loop of every node, collecting messages and replies. */
+  flush(): void {
+    for (const [id, n] of this.nodes) {
+      while (n.hasReady()) {
+        const rd = n.ready();
+        this.readies.push({ id, rd });
+        for (const m of rd.messages) if (!this.dropped.has(m.to) && !this.dropped.has(m.from)) this.inFlight.push(m);
+        this.replies.get(id)!.push(...rd.replies);
+        n.advance();
+      }
+    }
+  }
+
+  /** Delivers messages until none are left (or `limit` rounds). */
+  stabilize(limit = 50): void {
+    this.flush();
+    for (let i = 0; i < limit && this.inFlight.length > 0; i++) {
+      const batch = this.inFlight.splice(0);
+      for (const m of batch) this.nodes.get(m.to)?.step(m);
+      this.flush();
+    }
+  }
+
+  /** Ticks `id` until it campaigns (its election timeout). */
+  campaign(id: string): void {
+    const n = this.node(id);
+    for (let i = 0; i < 100 && n.currentRole === 'follower'; i++) {
+      n.tick();
+      this.nowMs += 10;
+    }
+    this.flush();
+  }
+
+  tickAll(times: number): void {
+    for (let i = 0; i < times; i++) {
+      this.nowMs += 10;
+      for (const n of this.nodes.values()) n.tick();
+      this.stabilize();
+    }
+  }
+
+  elect(id: string): void {
+    this.campaign(id);
+    this.stabilize();
+    expect(this.node(id).currentRole).toBe('leader');
+  }
+
+  lastReply(id: string): ClientReply | undefined {
+    const r = this.replies.get(id)!;
+    return r[r.length - 1];
+  }
+}
+
+describe('raft paper: leader election (§5.2)', () => {
+  test('a follower that hears nothing for an election timeout becomes a candidate of the next term and asks for votes', () => {
+    // Arrange
+    const net = new Net(3);
+    // Act
+    net.campaign('n1');
+    // Assert
+    const n1 = net.node('n1');
+    expect(n1.currentRole).toBe('candidate');
+    expect(n1.currentTerm).toBe(1);
+    const votes = net.inFlight.filter((m) => m.type === 'RequestVote');
+    expect(votes.map((m) => m.to).sort()).toEqual(['n2', 'n3']);
+  });
+
+  test('a candidate with votes from a majority becomes leader and appends a no-op of its term', () => {
+    const net = new Net(3);
+    net.elect('n1');
+    const n1 = net.node('n1');
+    expect(n1.entryAt(1)).toEqual({ index: 1, term: 1, cmd: null });
+    expect(net.node('n2').status().leader).toBe('n1');
+    expect(n1.committed).toBe(1);
+  });
+
+  test('a vote is persisted before the vote response leaves the node', () => {
+    const net = new Net(3);
+    net.campaign('n1');
+    net.stabilize(1);
+    const granted = net.readies.find((r) => r.id === 'n2' && r.rd.messages.some((m) => m.type === 'RequestVoteResp'));
+    expect(granted?.rd.persist.hardState).toEqual({ term: 1, votedFor: 'n1' });
+  });
+
+  test('a node grants at most one vote per term', () => {
+    const net = new Net(3);
+    const n3 = net.node('n3');
+    for (let i = 0; i < 30; i++) n3.tick(); // out of the start-up lease
+    n3.step({ type: 'RequestVote', from: 'n1', to: 'n3', term: 5, lastLogIndex: 0, lastLogTerm: 0 });
+    n3.step({ type: 'RequestVote', from: 'n2', to: 'n3', term: 5, lastLogIndex: 0, lastLogTerm: 0 });
+    const rd = n3.ready();
+    const resps = rd.messages.filter((m) => m.type === 'RequestVoteResp');
+    expect(resps.map((m) => [m.to, m.type === 'RequestVoteResp' && m.granted])).toEqual([
+      ['n1', true],
+      ['n2', false],
+    ]);
+  });
+
+  test('while a follower hears from its leader it ignores votes of a higher term (leader stickiness)', () => {
+    const net = new Net(3);
+    net.elect('n1');
+    const n2 = net.node('n2');
+    n2.step({ type: 'RequestVote', from: 'n3', to: 'n2', term: 9, lastLogIndex: 99, lastLogTerm: 9 });
+    expect(n2.currentTerm).toBe(1);
+    expect(n2.hasReady()).toBe(false);
+  });
+});
+
+describe('raft paper: log replication (§5.3) and safety (§5.4)', () => {
+  test('a leader commits an entry once a majority stores it, and a write is acknowledged only then', () => {
+    const net = new Net(3);
+    net.elect('n1');
+    net.dropped.add('n2');
+    net.dropped.add('n3');
+    net.node('n1').request(1, { type: 'write', key: 'x', value: 1 });
+    net.stabilize();
+    expect(net.node('n1').committed).toBe(1);
+    expect(net.replies.get('n1')).toEqual([]);
+    net.dropped.delete('n2');
+    net.tickAll(8); // past the retry interval: the lost append is sent again
+    expect(net.node('n2').committed).toBeGreaterThanOrEqual(2);
+    expect(net.lastReply('n1')).toEqual({ reqId: 1, body: { type: 'write_ok', index: 2 } });
+  });
+
+  test('commit-before-quorum: the leader acknowledges a write no follower has', () => {
+    const net = new Net(3, 'commit-before-quorum');
+    net.elect('n1');
+    net.dropped.add('n2');
+    net.dropped.add('n3');
+    net.node('n1').request(1, { type: 'write', key: 'x', value: 1 });
+    net.stabilize();
+    expect(net.lastReply('n1')?.body.type).toBe('write_ok');
+    expect(net.node('n2').lastIndex()).toBe(1);
+  });
+
+  test('a follower rejects AppendEntries whose previous entry it does not have', () => {
+    const net = new Net(3);
+    const n2 = net.node('n2');
+    n2.step({ type: 'AppendEntries', from: 'n1', to: 'n2', term: 1, prevLogIndex: 5, prevLogTerm: 1, entries: [], leaderCommit: 0, round: 1 });
+    const resp = n2.ready().messages[0];
+    expect(resp).toMatchObject({ type: 'AppendEntriesResp', success: false, matchIndex: 0 });
+  });
+
+  test('a follower deletes a conflicting suffix and takes the leader entries (and persists the truncation)', () => {
+    const net = new Net(3);
+    const n2 = net.node('n2');
+    const e = (index: number, term: number) => ({ index, term, cmd: null });
+    n2.step({ type: 'AppendEntries', from: 'n1', to: 'n2', term: 1, prevLogIndex: 0, prevLogTerm: 0, entries: [e(1, 1), e(2, 1), e(3, 1)], leaderCommit: 1, round: 1 });
+    n2.ready();
+    n2.advance();
+    n2.step({ type: 'AppendEntries', from: 'n3', to: 'n2', term: 2, prevLogIndex: 1, prevLogTerm: 1, entries: [e(2, 2)], leaderCommit: 1, round: 1 });
+    const rd = n2.ready();
+    expect(rd.persist.truncateFrom).toBe(2);
+    expect(rd.persist.entries).toEqual([e(2, 2)]);
+    expect(n2.lastIndex()).toBe(2);
+  });
+
+  test('a follower rejects AppendEntries of an older term, telling the sender the newer term', () => {
+    const net = new Net(3);
+    net.elect('n1');
+    const n2 = net.node('n2');
+    n2.step({ type: 'AppendEntries', from: 'n3', to: 'n2', term: 0, prevLogIndex: 0, prevLogTerm: 0, entries: [{ index: 1, term: 0, cmd: null }], leaderCommit: 0, round: 1 });
+    const rd = n2.ready();
+    expect(rd.messages[0]).toMatchObject({ type: 'AppendEntriesResp', success: false, term: 1 });
+    expect(n2.entryAt(1)?.term).toBe(1);
+  });
+
+  test('no-generation-check: a follower takes entries from a leader of an older term', () => {
+    const net = new Net(3, 'no-generation-check');
+    net.elect('n1');
+    const n2 = net.node('n2');
+    n2.step({ type: 'AppendEntries', from: 'n3', to: 'n2', term: 0, prevLogIndex: 0, prevLogTerm: 0, entries: [{ index: 1, term: 0, cmd: null }], leaderCommit: 0, round: 1 });
+    const rd = n2.ready();
+    expect(rd.messages[0]).toMatchObject({ type: 'AppendEntriesResp', success: true });
+    expect(n2.entryAt(1)?.term).toBe(0);
+  });
+
+  test('a candidate whose log is behind is not elected (election restriction, §5.4.1)', () => {
+    const net = new Net(3);
+    net.elect('n1');
+    net.node('n1').request(1, { type: 'write', key: 'x', value: 1 });
+    net.dropped.add('n3');
+    net.stabilize();
+    net.dropped.delete('n3');
+    // n3 missed the write; its log is shorter than n2's.
+    const n2 = net.node('n2');
+    for (let i = 0; i < 30; i++) n2.tick();
+    n2.ready();
+    n2.advance();
+    n2.step({ type: 'RequestVote', from: 'n3', to: 'n2', term: 7, lastLogIndex: 1, lastLogTerm: 1 });
+    const resp = n2.ready().messages.find((m) => m.type === 'RequestVoteResp');
+    expect(resp).toMatchObject({ granted: false, term: 7 });
+  });
+});
+
+describe('client patterns', () => {
+  test('a follower forwards a write to the leader and answers once it has applied it', () => {
+    const net = new Net(3);
+    net.elect('n1');
+    net.node('n2').request(7, { type: 'write', key: 'x', value: 42 });
+    net.stabilize();
+    expect(net.replies.get('n2')!.map((r) => r.body.type)).toEqual(['write_ok']);
+    net.node('n3').request(8, { type: 'read', key: 'x' });
+    net.stabilize();
+    expect(net.lastReply('n3')?.body).toMatchObject({ type: 'read_ok', value: 42 });
+  });
+
+  test('cas fails with 22 when the value differs and 20 when the key is absent', () => {
+    const net = new Net(3);
+    net.elect('n1');
+    const n1 = net.node('n1');
+    n1.request(1, { type: 'cas', key: 'x', from: 1, to: 2 });
+    net.stabilize();
+    n1.request(2, { type: 'write', key: 'x', value: 1 });
+    net.stabilize();
+    n1.request(3, { type: 'cas', key: 'x', from: 5, to: 2 });
+    net.stabilize();
+    n1.request(4, { type: 'cas', key: 'x', from: 1, to: 2 });
+    net.stabilize();
+    expect(net.replies.get('n1')!.map((r) => [r.reqId, r.body.type, r.body.code])).toEqual([
+      [1, 'error', 20],
+      [2, 'write_ok', undefined],
+      [3, 'error', 22],
+      [4, 'cas_ok', undefined],
+    ]);
+  });
+
+  test('idempotent receiver: a command retried after its first copy committed is applied once', () => {
+    const run = (variant: Variant): unknown => {
+      const net = new Net(3, variant);
+      net.elect('n1');
+      net.node('n2').request(1, { type: 'write', key: 'x', value: 'a' });
+      // The forward and its retry both reach the leader before anything commits.
+      net.flush();
+      const forward = net.inFlight.find((m) => m.type === 'Forward')!;
+      net.inFlight.push({ ...forward });
+      net.stabilize();
+      net.node('n1').request(2, { type: 'write', key: 'x', value: 'b' });
+      net.stabilize();
+      // A third copy arrives late, after a later write.
+      net.node('n1').step(forward);
+      net.stabilize();
+      net.node('n1').request(3, { type: 'read', key: 'x' });
+      net.stabilize();
+      return net.lastReply('n1')?.body.value;
+    };
+    expect(run('correct')).toBe('b');
+    expect(run('no-idempotent-receiver')).toBe('a');
+  });
+
+  test('a leader with a valid lease reads locally; without one it confirms leadership with a quorum round', () => {
+    const net = new Net(3);
+    net.elect('n1');
+    net.tickAll(2);
+    const n1 = net.node('n1');
+    n1.request(1, { type: 'read', key: 'x' });
+    net.flush();
+    expect(net.lastReply('n1')?.body).toMatchObject({ type: 'read_ok', value: null });
+    net.nowMs += 10_000; // lease long gone, no ticks
+    n1.request(2, { type: 'read', key: 'x' });
+    net.flush();
+    expect(net.lastReply('n1')?.reqId).toBe(1);
+    net.stabilize();
+    expect(net.lastReply('n1')?.reqId).toBe(2);
+  });
+
+  test('lease-wallclock: a leader whose wall clock is set back keeps serving from an expired lease', () => {
+    const run = (variant: Variant): string | undefined => {
+      const net = new Net(3, variant);
+      net.elect('n1');
+      net.tickAll(2);
+      net.skewMs.set('n1', -60_000);
+      net.nowMs += 10_000;
+      net.dropped.add('n2');
+      net.dropped.add('n3');
+      net.node('n1').request(1, { type: 'read', key: 'x' });
+      net.stabilize();
+      return net.lastReply('n1')?.body.type;
+    };
+    expect(run('correct')).toBeUndefined();
+    expect(run('lease-wallclock')).toBe('read_ok');
+  });
+
+  test('a follower read asks the leader for a read index; follower-reads-stale answers from local state', () => {
+    const reads = (variant: Variant): string[] => {
+      const net = new Net(3, variant);
+      net.elect('n1');
+      net.node('n3').request(1, { type: 'read', key: 'x' });
+      net.flush();
+      return net.inFlight.filter((m) => m.from === 'n3').map((m) => m.type);
+    };
+    expect(reads('correct')).toEqual(['ReadIndex']);
+    expect(reads('follower-reads-stale')).toEqual([]);
+  });
+
+  test('a leader cut off from its majority steps down (check quorum); leader-local-reads stays leader', () => {
+    const run = (variant: Variant): string => {
+      const net = new Net(3, variant);
+      net.elect('n1');
+      net.dropped.add('n2');
+      net.dropped.add('n3');
+      net.tickAll(25);
+      return net.node('n1').currentRole;
+    };
+    expect(run('correct')).toBe('follower');
+    expect(run('leader-local-reads')).toBe('leader');
+  });
+
+  test('a waiting command times out with the indefinite error 0', () => {
+    const net = new Net(3);
+    net.elect('n1');
+    net.dropped.add('n2');
+    net.dropped.add('n3');
+    net.node('n1').request(1, { type: 'write', key: 'x', value: 1 });
+    net.tickAll(60);
+    expect(net.replies.get('n1')!.find((r) => r.reqId === 1)?.body).toMatchObject({ type: 'error', code: 0 });
+  });
+});

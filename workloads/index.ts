@@ -1,0 +1,15 @@
+/**
+ * The workloads by name, as `--workload` takes them (Maelstrom's workload map).
+ */
+import { register } from './register.js';
+import type { Workload } from './types.js';
+
+/** Every workload faultline can run. */
+export const workloads: Readonly<Record<string, Workload>> = {
+  register,
+};
+
+/** Names of the workloads, sorted. */
+export function workloadNames(): string[] {
+  return Object.keys(workloads).sort();
+}

@@ -1,0 +1,96 @@
+/**
+ * Workload `register`: read, write and compare-and-set on independent keys (Maelstrom's lin-kv,
+ * Jepsen's independent cas-register), judged by the linearizability checker with the `kv` model.
+ *
+ * Ops in the history carry Jepsen's independent tuples: a read invokes `[k, null]` and completes
+ * `[k, v]`; a write is `[k, v]`; a cas is `[k, [from, to]]`. Values are small integers (0-4), so
+ * that cas often succeeds and a stale read is likely to show.
+ *
+ *   faultline run --system atomic-kv --workload register --nemesis kill,pause --time-limit 15
+ */
+import type { HistoryEvent } from '../checkers/history/types.js';
+import { each, independentKeys, type Generator, type PureRng } from './generator.js';
+import type { CheckOptions, CheckOutcome, Completion, Workload, WorkloadClient, WorkloadGeneratorOptions } from './types.js';
+import { checkKv } from './register-check.js';
+
+/** Values written and cas'd: 0..VALUE_MAX. */
+const VALUE_MAX = 4;
+/** Workers that share one key at a time. */
+const PROCESSES_PER_KEY_MAX = 4;
+/** Ops on a key before its workers move to a fresh one: keeps each key's history small. */
+const OPS_PER_KEY = 120;
+
+type Op = { f: string; value: unknown };
+
+function keyOf(value: unknown): unknown {
+  return Array.isArray(value) ? value[0] : undefined;
+}
+
+function draw(key: number, rng0: PureRng): [Op, PureRng] {
+  const [kind, rng1] = rng0.int(0, 2);
+  if (kind === 0) return [{ f: 'read', value: [key, null] }, rng1];
+  if (kind === 1) {
+    const [v, rng2] = rng1.int(0, VALUE_MAX);
+    return [{ f: 'write', value: [key, v] }, rng2];
+  }
+  const [from, rng2] = rng1.int(0, VALUE_MAX);
+  const [to, rng3] = rng2.int(0, VALUE_MAX);
+  return [{ f: 'cas', value: [key, [from, to]] }, rng3];
+}
+
+/** How register ops map to lin-kv messages (shared/specs/wire-protocol.md) and back. */
+export const registerClient: WorkloadClient = {
+  request(op: Op): Record<string, unknown> {
+    const [key, payload] = op.value as [unknown, unknown];
+    switch (op.f) {
+      case 'read':
+        return { type: 'read', key };
+      case 'write':
+        return { type: 'write', key, value: payload };
+      case 'cas': {
+        const [from, to] = payload as [unknown, unknown];
+        return { type: 'cas', key, from, to };
+      }
+      default:
+        throw new RangeError(`register has no op "${op.f}"`);
+    }
+  },
+  complete(op: Op, reply: Record<string, unknown>): Completion {
+    const [key] = op.value as [unknown, unknown];
+    const expected = `${op.f}_ok`;
+    if (reply.type !== expected) throw new Error(`expected ${expected}, got ${String(reply.type)}`);
+    if (op.f === 'read') return { type: 'ok', value: [key, reply.value === undefined ? null : reply.value] };
+    return { type: 'ok', value: op.value };
+  },
+  readOnly(op: Op): boolean {
+    return op.f === 'read';
+  },
+};
+
+/** The register workload. */
+export const register: Workload = {
+  name: 'register',
+  description: 'read/write/cas on independent keys; checked for linearizability (kv model)',
+  generator(opts: WorkloadGeneratorOptions): Generator {
+    return independentKeys({
+      rng: opts.rng,
+      perKey: Math.max(1, Math.min(PROCESSES_PER_KEY_MAX, opts.concurrency)),
+      opsPerKey: OPS_PER_KEY,
+      draw,
+    });
+  },
+  client: registerClient,
+  finalGenerator(history: readonly HistoryEvent[]): Generator {
+    // One read of every key the run touched, after the faults are healed.
+    const seen = new Map<string, unknown>();
+    for (const e of history) {
+      if (e.process === 'nemesis' || e.type !== 'invoke') continue;
+      const k = keyOf(e.value);
+      if (k !== undefined) seen.set(JSON.stringify(k), k);
+    }
+    return each([...seen.values()].map((k) => ({ f: 'read', value: [k, null] })));
+  },
+  checker(history: readonly HistoryEvent[], opts: CheckOptions): Promise<CheckOutcome> {
+    return checkKv(history, opts);
+  },
+};

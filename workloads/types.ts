@@ -1,0 +1,74 @@
+/**
+ * What a workload is: how clients pick operations, how each operation maps to a wire message and
+ * back, and which checkers judge the history (STYLE.md: `{ generator, client, checker,
+ * finalGenerator }`, Maelstrom's workloads). The harness knows workloads only through this shape.
+ */
+import type { HistoryEvent } from '../checkers/history/types.js';
+import type { Generator, PureRng } from './generator.js';
+
+/** Options the harness gives a workload's generator. */
+export interface WorkloadGeneratorOptions {
+  rng: PureRng;
+  /** Number of workers (--concurrency). */
+  concurrency: number;
+  /** Number of nodes in the cluster. */
+  nodes: number;
+}
+
+/** The outcome of an operation from a reply that came back. */
+export interface Completion {
+  type: 'ok' | 'fail' | 'info';
+  value: unknown;
+  error?: unknown;
+}
+
+/** How operations map to wire requests, and replies back to completions. */
+export interface WorkloadClient {
+  /** The request body for an op (without msg_id: the client adds it). */
+  request(op: { f: string; value: unknown }): Record<string, unknown>;
+  /** The completion for a non-error reply to that request. */
+  complete(op: { f: string; value: unknown }, reply: Record<string, unknown>): Completion;
+  /**
+   * True when the op cannot change state (a read): when its outcome is unknown it is recorded
+   * `fail` instead of `info`, since it had no effect either way.
+   */
+  readOnly(op: { f: string; value: unknown }): boolean;
+}
+
+/** A checker's verdict; each checker adds its own details. */
+export interface CheckerResult {
+  valid: boolean | 'unknown';
+  explanation?: string;
+  [detail: string]: unknown;
+}
+
+/** The history event a checker names first (see docs/formats.md, `firstAnomaly`). */
+export interface Anomaly {
+  index: number;
+  timeNs: number | null;
+  /** One line saying what is wrong, for the terminal. */
+  summary: string;
+}
+
+/** The verdicts of every checker of a workload. */
+export interface CheckOutcome {
+  checkers: Record<string, CheckerResult>;
+  firstAnomaly: Anomaly | null;
+}
+
+/** Budgets for the checkers. */
+export interface CheckOptions {
+  timeLimitMs: number;
+}
+
+/** A workload. */
+export interface Workload {
+  name: string;
+  description: string;
+  generator(opts: WorkloadGeneratorOptions): Generator;
+  client: WorkloadClient;
+  /** The ops that end a run, after every fault is healed (e.g. one read per key touched). */
+  finalGenerator(history: readonly HistoryEvent[]): Generator;
+  /** Runs every checker of the workload on a history. */
+  checker(history: readonly HistoryEvent[], opts: CheckOptions): Promise<CheckOutcome>;
+}
