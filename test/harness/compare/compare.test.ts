@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compareRun, compareTable, median, summarize } from '../../../harness/compare/compare.js';
-import { renderCompareHtml, type CompareJson } from '../../../harness/compare/html.js';
+import { renderCompareHtml, type CompareJson } from '../../../harness/report/compare.js';
 import type { RunOutcome } from '../../../harness/suite/entry.js';
 import { byoManifest, cli, tempDir } from '../suite/helpers.js';
 
@@ -50,7 +50,7 @@ describe('compare rows and summaries', () => {
     });
   });
 
-  it('renders the page with escaped values and links to each run report', () => {
+  it('renders the page and the terminal table with each run linked', () => {
     const c: CompareJson = {
       system: '<kv>', workload: 'register', nemesis: ['kill'], runsPerVariant: 1, timeLimitS: 5, seeds: [1], createdAt: 'now',
       variants: [{ variant: 'a"b', runs: [compareRun(1, 'runs/a"b-seed-1', outcome({}))], summary: summarize([]) }],
