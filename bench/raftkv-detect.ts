@@ -33,7 +33,7 @@ const CASES: Case[] = [
   { variant: 'follower-reads-stale', nemesis: 'latency', nodes: 3 },
   { variant: 'leader-local-reads', nemesis: 'partition', nodes: 3 },
   { variant: 'lease-wallclock', nemesis: 'clock,partition', nodes: 3 },
-  { variant: 'no-idempotent-receiver', nemesis: 'partition,kill', nodes: 3 },
+  { variant: 'no-idempotent-receiver', nemesis: 'latency', nodes: 3 },
 ];
 
 function arg(name: string, dflt: string): string {

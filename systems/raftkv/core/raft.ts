@@ -939,9 +939,12 @@ export class RaftNode {
     this.confirmedRound = q;
     const sent = this.roundSent.get(q);
     if (sent !== undefined) {
+      // A lease only ever grows. On the monotonic clock that is plain arithmetic; on the wall
+      // clock (the broken variant) a lease taken while the clock was ahead outlives the clock's
+      // correction, and a lease taken while it is set back reaches into the future.
       const leaseMs = this.params.electionTicksMin * this.params.tickMs * this.params.leaseFraction;
-      this.leaseUntilMono = sent.mono + leaseMs;
-      this.leaseUntilWall = sent.wall + leaseMs;
+      this.leaseUntilMono = Math.max(this.leaseUntilMono, sent.mono + leaseMs);
+      this.leaseUntilWall = Math.max(this.leaseUntilWall, sent.wall + leaseMs);
     }
     for (const k of this.roundSent.keys()) if (k < q) this.roundSent.delete(k);
     const still: typeof this.readIndexReqs = [];
