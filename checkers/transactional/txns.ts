@@ -119,7 +119,7 @@ export function buildTxnTable(history: readonly HistoryEvent[], allowedFs: reado
       invokePos[row] = pos;
       completePos[row] = n;
       proc[row] = procId(e.process);
-      eventIndex[row] = typeof e.index === 'number' ? e.index : pos;
+      eventIndex[row] = sourceIndex(e, pos);
       ops.push(checkTxnValue(e.value, pos, allowed));
       open.set(e.process, row);
     } else if (type === 'ok' || type === 'fail' || type === 'info') {
@@ -138,7 +138,7 @@ export function buildTxnTable(history: readonly HistoryEvent[], allowedFs: reado
       status[row] = type === 'ok' ? OK : type === 'fail' ? FAIL : INFO;
       // An info completion says nothing about when the transaction took effect: it may still.
       completePos[row] = type === 'info' ? n : pos;
-      eventIndex[row] = typeof e.index === 'number' ? e.index : pos;
+      eventIndex[row] = sourceIndex(e, pos);
     } else {
       throw new TxnHistoryError(`event at position ${pos}: unknown type ${short(type)}`, pos);
     }
@@ -155,6 +155,13 @@ export function buildTxnTable(history: readonly HistoryEvent[], allowedFs: reado
     eventIndex: eventIndex.slice(0, count),
     skippedOps,
   };
+}
+
+/** The index the event's source gave it: an imported history's own `:index`, else `index`, else its position. */
+function sourceIndex(e: HistoryEvent, pos: number): number {
+  const src = (e as { sourceIndex?: unknown }).sourceIndex;
+  if (typeof src === 'number') return src;
+  return typeof e.index === 'number' ? e.index : pos;
 }
 
 /** The explanation-facing view of transaction `t`. */
