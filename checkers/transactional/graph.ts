@@ -120,8 +120,9 @@ export function buildGraph(nodeCount: number, edges: EdgeBuffer): Graph {
     }
   }
   off[nodeCount] = w;
-  const adj = tmpAdj.slice(0, w);
-  const bits = tmpBits.slice(0, w);
+  // Views, not copies: a copy of a large array costs time and can trigger a full collection.
+  const adj = tmpAdj.subarray(0, w);
+  const bits = tmpBits.subarray(0, w);
   const label = new Uint8Array(w);
   for (let i = 0; i < w; i++) label[i] = labelOf(bits[i]!);
   return { nodeCount, off, adj, bits, label };

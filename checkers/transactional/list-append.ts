@@ -33,6 +33,7 @@ export function prim(x: unknown): unknown {
 }
 
 interface KeyState {
+  id: number;
   name: unknown;
   /** Appended value -> writer * 2 + (1 when it is the writer's last append to this key). */
   appends: Map<unknown, number>;
@@ -65,7 +66,7 @@ export function checkListAppend(history: readonly HistoryEvent[], options: TxnCh
     if (id === undefined) {
       id = keys.length;
       keyIds.set(p, id);
-      keys.push({ name: k, appends: new Map(), order: [], writerAt: new Int32Array(0), unobserved: [], unobservedValues: [] });
+      keys.push({ id, name: k, appends: new Map(), order: [], writerAt: new Int32Array(0), unobserved: [], unobservedValues: [] });
     }
     return keys[id]!;
   };
@@ -113,7 +114,7 @@ export function checkListAppend(history: readonly HistoryEvent[], options: TxnCh
           throw new TxnHistoryError(`a read of key ${show(m[1])} returned ${show(val)}, not a list`, txns.invokePos[t]);
         }
         const list = (val ?? []) as unknown[];
-        const kid = keyIds.get(prim(m[1]))!;
+        const kid = ks.id;
         if (readCount === readCap) {
           readCap *= 2;
           const a = new Int32Array(readCap);
@@ -257,7 +258,8 @@ export function checkListAppend(history: readonly HistoryEvent[], options: TxnCh
     let p = n - 1;
     while (p >= 0 && writerAt[p] === t) p--;
     let appendsKey = false;
-    for (const m of txns.ops[t]!) if (m[0] === 'append' && prim(m[1]) === prim(ks.name)) appendsKey = true;
+    const kp = prim(ks.name);
+    for (const m of txns.ops[t]!) if (m[0] === 'append' && prim(m[1]) === kp) appendsKey = true;
     if (p >= 0) {
       const w = writerAt[p]!;
       if (w >= 0 && txns.status[w] !== FAIL) {
