@@ -8,8 +8,9 @@
  *
  * Each measurement runs in a fresh child process so that peak memory (max RSS) belongs to one
  * history; the RSS includes the history itself, which the checker needs in memory. Sizes up to
- * 100k are repeated and the median is printed; 1M runs once per model. Times are wall-clock on a
- * shared machine, so compare ratios measured in the same run, not absolute figures across runs.
+ * 100k are repeated and the median is printed; 1M runs once per model. Wall-clock times on a
+ * shared machine scale with its load (printed), so the CPU time of the check and the ratio to a
+ * baseline scan measured in the same process are printed too.
  */
 import { execFileSync } from 'node:child_process';
 import { loadavg } from 'node:os';
@@ -24,6 +25,8 @@ interface Measurement {
   concurrency: number;
   model: string;
   checkMs: number;
+  /** CPU time (user + system) of the check: less sensitive than wall time to a busy machine. */
+  cpuMs: number;
   /** The baseline: one pass over every micro-operation and read element, interning keys. */
   scanMs: number;
   genMs: number;
@@ -64,13 +67,17 @@ function child(txns: number, concurrency: number, model: ConsistencyModel, seed:
   if (scan(history) < 0) throw new Error('unreachable');
   const scanMs = performance.now() - s0;
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   const r = checkListAppend(history, { consistencyModel: model });
+  const c1 = process.cpuUsage(c0);
   const checkMs = performance.now() - t0;
+  const cpuMs = (c1.user + c1.system) / 1000;
   const m: Measurement = {
     txns,
     concurrency,
     model,
     checkMs,
+    cpuMs,
     scanMs,
     genMs,
     maxRssMb: process.resourceUsage().maxRSS / 1024,
@@ -104,7 +111,7 @@ function main(): void {
   const sizes = argv.length ? argv.map(Number) : [10_000, 100_000, 1_000_000];
   console.log('list-append checker benchmark (simulated serializable store, 100 active keys, 1-5 ops per txn)');
   console.log(`load average at start: ${loadavg().map((x) => x.toFixed(1)).join(' ')} on this machine (times scale with it)`);
-  console.log('txns      conc  model                 runs  check ms (median)  txn/s       scan ms  check/scan  max RSS MB  edges');
+  console.log('txns      conc  model                 runs  check ms (median)  cpu ms  txn/s       scan ms  check/scan  max RSS MB  edges');
   for (const txns of sizes) {
     for (const concurrency of [10, 100]) {
       for (const model of ['serializable', 'strict-serializable']) {
@@ -113,11 +120,12 @@ function main(): void {
         for (let i = 0; i < runs; i++) ms.push(runChild(txns, concurrency, model, 1 + i));
         const checkMs = median(ms.map((m) => m.checkMs));
         const scanMs = median(ms.map((m) => m.scanMs));
+        const cpuMs = median(ms.map((m) => m.cpuMs));
         const ratio = median(ms.map((m) => m.checkMs / m.scanMs));
         const rss = median(ms.map((m) => m.maxRssMb));
         const valid = ms.every((m) => m.valid === true);
         console.log(
-          `${String(txns).padEnd(9)} ${String(concurrency).padEnd(5)} ${model.padEnd(21)} ${String(runs).padEnd(5)} ${checkMs.toFixed(0).padStart(17)}  ${Math.round((txns / checkMs) * 1000)
+          `${String(txns).padEnd(9)} ${String(concurrency).padEnd(5)} ${model.padEnd(21)} ${String(runs).padEnd(5)} ${checkMs.toFixed(0).padStart(17)}  ${cpuMs.toFixed(0).padStart(6)}  ${Math.round((txns / checkMs) * 1000)
             .toString()
             .padEnd(10)}  ${scanMs.toFixed(0).padStart(7)}  ${ratio.toFixed(1).padStart(10)}  ${rss.toFixed(0).padStart(10)}  ${ms[0]!.edges}${valid ? '' : '  (NOT VALID: a checker or simulator bug)'}`,
         );

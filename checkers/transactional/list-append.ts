@@ -140,7 +140,6 @@ export function checkListAppend(history: readonly HistoryEvent[], options: TxnCh
   let mopCount = 0;
   for (let t = 0; t < txns.count; t++) mopCount += txns.ops[t]!.length;
   const edges = new EdgeBuffer(3 * mopCount + 1024);
-  const T1 = performance.now();
 
   // Pass 2: each key's version order, ww edges, unobserved appends, dirty updates.
   for (let kid = 0; kid < keys.length; kid++) {
@@ -198,7 +197,6 @@ export function checkListAppend(history: readonly HistoryEvent[], options: TxnCh
     }
   }
 
-  const T2 = performance.now();
   // Pass 3: each read against its key's order: wr and rw edges, read anomalies, lost updates.
   const lostSeen = new Map<number, Map<number, number>>();
   const incompatibleKeys = new Set<number>();
@@ -304,8 +302,6 @@ export function checkListAppend(history: readonly HistoryEvent[], options: TxnCh
     }
   }
 
-  const T3 = performance.now();
-  if (process.env.ELLE_T) console.error('table+pass1', T1 - startedMs, 'pass2', T2 - T1, 'pass3', T3 - T2);
   const explain = (from: number, to: number, rel: 'ww' | 'wr' | 'rw', a: string, b: string): EdgeWitness =>
     explainEdge(txns, keys, keyIds, from, to, rel, a, b);
   return analyze({ checker: 'list-append', txns, edges, opAnomalies, explain, keyCount: keys.length, options, startedMs });
