@@ -81,7 +81,7 @@ export const listAppend: Workload = {
   finalGenerator(history: readonly HistoryEvent[]) {
     return finalReads(history);
   },
-  async checker(history: readonly HistoryEvent[], _opts: CheckOptions): Promise<CheckOutcome> {
-    return txnOutcome('list-append', history, checkListAppend(history));
+  async checker(history: readonly HistoryEvent[], opts: CheckOptions): Promise<CheckOutcome> {
+    return txnOutcome('list-append', history, checkListAppend(history, { timeLimitMs: opts.timeLimitMs }));
   },
 };

@@ -60,7 +60,7 @@ export const rwRegister: Workload = {
   finalGenerator(history: readonly HistoryEvent[]) {
     return finalReads(history);
   },
-  async checker(history: readonly HistoryEvent[], _opts: CheckOptions): Promise<CheckOutcome> {
-    return txnOutcome('rw-register', history, checkRwRegister(history));
+  async checker(history: readonly HistoryEvent[], opts: CheckOptions): Promise<CheckOutcome> {
+    return txnOutcome('rw-register', history, checkRwRegister(history, { timeLimitMs: opts.timeLimitMs }));
   },
 };

@@ -9,7 +9,7 @@
  * already a G1c one), so that each component is described by its worst cycles.
  */
 import type { EdgeBuffer } from './graph.js';
-import { addProcessEdges, addRealtimeEdges, buildGraph, DATA, L_PROCESS, L_REALTIME, L_RW, L_WR, L_WW, LABEL_NAMES, PROCESS, tarjan } from './graph.js';
+import { addProcessEdges, addRealtimeEdges, buildGraph, L_PROCESS, L_REALTIME, L_RW, L_WR, L_WW, LABEL_NAMES, PROCESS, REALTIME, RW, tarjan, WR, WW } from './graph.js';
 import type { FoundCycle } from './cycles.js';
 import { CycleSearcher, edgeBits } from './cycles.js';
 import { anomaliesProhibitedBy, boundary, impliedAnomalies } from './models.js';
@@ -109,14 +109,18 @@ export function analyze(input: AnalyzeInput): TxnCheckResult {
         foundHere.push(type);
         continue;
       }
-      const r = searcher.find(type, members, budget);
+      const late = options.timeLimitMs !== undefined && performance.now() - input.startedMs > options.timeLimitMs;
+      const r = late ? 'timeout' : searcher.find(type, members, budget);
       if (r === 'timeout') {
         timedOut = true;
         add({
           type: 'cycle-search-timeout',
           anomalySpecType: type,
           sccSize: members.length,
-          text: `The search for a ${type} cycle among ${members.length} transactions ran out of its budget of ${budget} edge visits.`,
+          reason: late ? 'time-limit' : 'budget',
+          text: late
+            ? `The search for a ${type} cycle among ${members.length} transactions was not run: the check reached its time limit of ${options.timeLimitMs} ms.`
+            : `The search for a ${type} cycle among ${members.length} transactions ran out of its budget of ${budget} edge visits.`,
         });
         note('cycle-search-timeout');
       } else if (r !== null) {
@@ -224,7 +228,7 @@ function explainCycle(input: AnalyzeInput, g: ReturnType<typeof buildGraph>, typ
     if (w.prevValue !== undefined) step.prevValue = w.prevValue;
     steps.push(step);
     // Sanity: the witness must be an edge the graph has.
-    if (((rel === 'ww' ? 1 : rel === 'wr' ? 2 : rel === 'rw' ? 4 : rel === 'process' ? PROCESS : 16) & edgeBits(g, from, to)) === 0) {
+    if ((relBit(rel) & edgeBits(g, from, to)) === 0) {
       throw new Error(`internal error: cycle step ${name(i)} -> ${name(j)} has no ${rel} edge`);
     }
   }
@@ -235,9 +239,7 @@ function explainCycle(input: AnalyzeInput, g: ReturnType<typeof buildGraph>, typ
   return { type, txns: refs, steps, text };
 }
 
-/** Relations a data edge of this label has; used by checkers that need the bit for a rel name. */
-export function relBit(rel: Rel): number {
-  return rel === 'ww' ? 1 : rel === 'wr' ? 2 : rel === 'rw' ? 4 : rel === 'process' ? PROCESS : 16;
+/** The relation bit of a relation name. */
+function relBit(rel: Rel): number {
+  return rel === 'ww' ? WW : rel === 'wr' ? WR : rel === 'rw' ? RW : rel === 'process' ? PROCESS : REALTIME;
 }
-
-export { DATA };

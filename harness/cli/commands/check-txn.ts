@@ -25,6 +25,8 @@ export interface TxnCheckCliOptions {
   consistencyModel?: string;
   /** Edge visits per anomaly kind per component before a search gives up. */
   cycleSearchBudget?: number;
+  /** Wall-clock limit for the cycle searches. */
+  timeLimitMs?: number;
   linearizableKeys?: boolean;
   sequentialKeys?: boolean;
 }
@@ -57,6 +59,7 @@ export async function runTxnCheck(
     const common = {
       consistencyModel: model,
       ...(options.cycleSearchBudget !== undefined ? { cycleSearchBudget: options.cycleSearchBudget } : {}),
+      ...(options.timeLimitMs !== undefined ? { timeLimitMs: options.timeLimitMs } : {}),
     };
     result =
       options.checker === 'list-append'

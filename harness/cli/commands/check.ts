@@ -60,6 +60,7 @@ function txnOptions(checker: 'list-append' | 'rw-register', o: CheckCliOptions):
     json: o.json ?? false,
     ...(o.consistencyModel !== undefined ? { consistencyModel: o.consistencyModel } : {}),
     ...(o.cycleSearchBudget !== undefined ? { cycleSearchBudget: positiveNumber(o.cycleSearchBudget, '--cycle-search-budget') } : {}),
+    ...(o.timeLimit !== undefined ? { timeLimitMs: positiveNumber(o.timeLimit, '--time-limit') * 1000 } : {}),
     linearizableKeys: o.linearizableKeys ?? false,
     sequentialKeys: o.sequentialKeys ?? false,
   };

@@ -205,6 +205,13 @@ describe('list-append: one history per anomaly', () => {
     // ... which decides a check of serializability.
     expect(checkListAppend(h, { consistencyModel: 'serializable', cycleSearchBudget: 1 }).valid).toBe(false);
   });
+
+  test('a time limit stops the searches the same way', () => {
+    const h = history(['rx_ ay1', 'ry_ ax1'], { concurrent: true });
+    const r = checkListAppend(h, { consistencyModel: 'repeatable-read', timeLimitMs: 0 });
+    expect(r.valid).toBe('unknown');
+    expect(r.anomalies['cycle-search-timeout']![0]).toMatchObject({ reason: 'time-limit' });
+  });
 });
 
 describe('list-append: Elle corpus', () => {
