@@ -249,17 +249,8 @@ export function addProcessEdges(txns: TxnTable, edges: EdgeBuffer): void {
  */
 export function addRealtimeEdges(txns: TxnTable, edges: EdgeBuffer): void {
   const n = txns.count;
-  // Order the invocations and completions by history position.
-  const events = new Float64Array(2 * n);
-  let k = 0;
-  for (let t = 0; t < n; t++) {
-    if (txns.status[t] === FAIL) continue;
-    // Positions are unique per event, except for a completion recorded without its invocation,
-    // whose invocation is placed at the same position: it must come first.
-    events[k++] = txns.invokePos[t]! * 2;
-    if (txns.status[t] === OK) events[k++] = txns.completePos[t]! * 2 + 1;
-  }
-  const evs = events.subarray(0, k).sort();
+  // Walk the history positions in order; each position is one transaction's invocation or
+  // completion (a completion recorded without its invocation is both, invocation first).
   const txnAtPos = new Int32Array(Math.max(1, maxPos(txns) + 1)).fill(-1);
   for (let t = 0; t < n; t++) {
     if (txns.status[t] === FAIL) continue;
@@ -272,15 +263,15 @@ export function addRealtimeEdges(txns: TxnTable, edges: EdgeBuffer): void {
   // Where each transaction's incoming frontier edges start and end in the buffer.
   const inStart = new Int32Array(n);
   const inEnd = new Int32Array(n);
-  for (let i = 0; i < k; i++) {
-    const code = evs[i]!;
-    const pos = Math.floor(code / 2);
+  for (let pos = 0; pos < txnAtPos.length; pos++) {
     const t = txnAtPos[pos]!;
-    if (code % 2 === 0) {
+    if (t < 0) continue;
+    if (txns.invokePos[t] === pos) {
       inStart[t] = edges.length;
       for (let j = 0; j < size; j++) edges.add(frontier[j]!, t, REALTIME);
       inEnd[t] = edges.length;
-    } else {
+    }
+    if (txns.status[t] === OK && txns.completePos[t] === pos) {
       for (let e = inStart[t]!; e < inEnd[t]!; e++) {
         const u = edges.src[e]!;
         const s = slot[u]!;
