@@ -253,27 +253,30 @@ export function readResults(runDir: string): { results: RunResults | null; error
  * failing checker with its own explanation (or anomaly types), and the first anomalous op.
  */
 export function describeAnomaly(results: RunResults): string {
+  const summary = typeof results.firstAnomaly?.summary === 'string' ? results.firstAnomaly.summary : null;
   const parts: string[] = [];
   for (const [name, c] of Object.entries(results.checkers)) {
     if (c.valid === true) continue;
     const verdict = c.valid === false ? 'not valid' : 'unknown';
-    const why = checkerExplanation(c);
+    // With the first anomaly's own sentence at hand, the checker's first line (its verdict) is enough.
+    const why = checkerExplanation(c, summary ? 1 : 3).replace(/\.$/, '');
     parts.push(`${name} ${verdict}${why ? `: ${why}` : ''}`);
   }
   if (results.firstAnomaly) {
-    parts.push(`first anomalous op at history index ${results.firstAnomaly.index} (${(results.firstAnomaly.timeNs / 1e9).toFixed(3)} s)`);
+    const at = `first anomaly at history index ${results.firstAnomaly.index} (${(results.firstAnomaly.timeNs / 1e9).toFixed(3)} s)`;
+    parts.push(summary ? `${at}: ${summary.length > 500 ? `${summary.slice(0, 497)}...` : summary}` : at);
   }
   if (parts.length === 0) return results.valid === true ? 'valid' : `verdict ${String(results.valid)}`;
   return parts.join('; ');
 }
 
-function checkerExplanation(c: Record<string, unknown>): string {
+function checkerExplanation(c: Record<string, unknown>, lineCount: number): string {
   const limit = (t: string) => (t.length > 500 ? `${t.slice(0, 497)}...` : t);
   if (typeof c.explanation === 'string' && c.explanation) {
     // The first lines of a checker's explanation state the anomaly (the verdict, then the op or
     // cycle); the rest is the witness, which stays in the report and in `checkerDetails`.
     const lines = c.explanation.split('\n').map((l) => l.trim()).filter(Boolean);
-    return limit(lines.slice(0, 3).join(' '));
+    return limit(lines.slice(0, lineCount).join(' '));
   }
   for (const k of ['anomalyTypes', 'anomaly-types', 'anomalies']) {
     const v = c[k];

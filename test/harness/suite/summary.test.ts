@@ -47,7 +47,7 @@ describe('settle', () => {
     const r = settle(pending, outcome({ exitCode: 1, results: results(false) }));
     expect(r.status).toBe('failed');
     expect(r.message).toBe(
-      'linearizable not valid: Not linearizable (model kv): 1 of 18 partitions cannot be linearized. Key "1": this operation cannot be linearized: process 4: 1: read null [index 54..67]; first anomalous op at history index 67 (2.700 s)',
+      'linearizable not valid: Not linearizable (model kv): 1 of 18 partitions cannot be linearized. Key "1": this operation cannot be linearized: process 4: 1: read null [index 54..67]; first anomaly at history index 67 (2.700 s)',
     );
     expect(r.details).toContain('The longest linearizable prefix has 5 operations.');
     expect(r.firstAnomaly).toEqual({ index: 67, timeNs: 2_700_000_000 });
@@ -74,6 +74,14 @@ describe('settle', () => {
 });
 
 describe('describeAnomaly', () => {
+  it('uses the first anomaly\'s own sentence when the run gives one', () => {
+    const r = results(false);
+    r.firstAnomaly = { index: 67, timeNs: 2_700_000_000, summary: 'process 4\'s ok op "1: read null" cannot be linearized' };
+    expect(describeAnomaly(r)).toBe(
+      'linearizable not valid: Not linearizable (model kv): 1 of 18 partitions cannot be linearized; first anomaly at history index 67 (2.700 s): process 4\'s ok op "1: read null" cannot be linearized',
+    );
+  });
+
   it('names checkers by their anomaly types when there is no explanation', () => {
     const r: RunResults = { valid: false, checkers: { elle: { valid: false, anomalyTypes: ['G1c', 'G-single'] }, other: { valid: true } }, stats: {}, firstAnomaly: null };
     expect(describeAnomaly(r)).toBe('elle not valid: anomalies G1c, G-single');
