@@ -86,7 +86,7 @@ describe('cluster', () => {
         name: 'mute',
         variants: { correct: 'never ready' },
         workloads: ['register'],
-        start: { command: 'node', args: ['-e', 'console.error("warming up"); setInterval(() => {}, 1000)'], readyTimeoutMs: 500 },
+        start: { command: 'node', args: ['-e', 'console.error("warming up"); setInterval(() => {}, 1000)'], readyTimeoutMs: 2000 },
       }),
     );
     const launcher = await LocalLauncher.create({});
@@ -94,7 +94,7 @@ describe('cluster', () => {
     const plans = await planCluster(dir, 1);
     const err = await Cluster.start({ manifest: readManifest(manifestPath), variant: 'correct', plans, peers: { n1: {} }, launcher }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(NodeStartError);
-    expect((err as Error).message).toMatch(/node n1 did not print "ready" within 500 ms/);
+    expect((err as Error).message).toMatch(/node n1 did not print "ready" within 2000 ms/);
     expect((err as Error).message).toMatch(/warming up/);
   });
 

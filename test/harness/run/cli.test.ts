@@ -40,7 +40,7 @@ async function waitFor(cond: () => boolean, timeoutMs: number): Promise<void> {
 
 const common = ['--workload', 'register', '--nemesis', 'kill,pause', '--nemesis-interval', '1', '--time-limit', '6', '--rate', '60', '--seed', '7'];
 
-describe('faultline run', () => {
+describe.concurrent('faultline run', () => {
   it('finds atomic-kv valid under kill and pause, and writes the run folder', async () => {
     const dir = tempDir();
     const r = await runCli(['run', '--system', 'atomic-kv', ...common, '--results-dir', join(dir, 'results')], { cwd: dir });
