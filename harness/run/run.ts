@@ -28,6 +28,7 @@ import { planNemesis, usableFaults } from '../nemesis/schedule.js';
 import { deriveSeed, Rng } from '../random.js';
 import { reproCommand, type ResolvedRun } from './config.js';
 import { createRunDir, linkLatest, runRecord, writeJson } from './folder.js';
+import { writeRunReport } from '../report/index.js';
 import { HISTORY_EVENTS_MAX, RunHistory } from './history.js';
 import { closeWorkers, interpret, makeWorkers } from './interpreter.js';
 import { Progress } from './progress.js';
@@ -228,6 +229,7 @@ export async function runTest(resolved: ResolvedRun, systemArg: string, io: RunI
       nemesisErrors: nemesis.errors,
     };
     writeJson(join(runDir, 'results.json'), results);
+    writeRunReport(runDir, io.note);
     return { runDir, results, command };
   } catch (err) {
     launcher.killAllNow();
@@ -239,6 +241,7 @@ export async function runTest(resolved: ResolvedRun, systemArg: string, io: RunI
       stats: computeStats(history.events),
       durationMs: Math.round(Number(process.hrtime.bigint() - startNs) / 1e6),
     });
+    writeRunReport(runDir, io.note);
     throw err;
   } finally {
     progress?.stop();
