@@ -87,7 +87,14 @@ export class Stage implements Sink, StageContext {
         this.next.push(item);
         continue;
       }
-      const r = this.behaviour.handle(this, item);
+      let r: void | Promise<void>;
+      try {
+        r = this.behaviour.handle(this, item);
+      } catch {
+        // A toxic must never take the server down: a failing stage ends its link instead.
+        this.closeLink();
+        return;
+      }
       if (r) {
         this.busy = true;
         r.then(
