@@ -1,5 +1,5 @@
 /**
- * Conformance checklist (spec section 12), API items: driven through toxiproxy-node-client (C)
+ * Toxiproxy 2.12 conformance checklist, API items: driven through toxiproxy-node-client (C)
  * and plain HTTP (H) against the embedded server. Test names carry the item numbers.
  */
 import net from 'node:net';
