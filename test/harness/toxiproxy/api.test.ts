@@ -103,6 +103,16 @@ describe('Proxies', () => {
     expect((b.json() as { listen: string }).listen).toMatch(/^\[::\]:\d+$/);
   });
 
+  it('8b. [::1]:0 reports [::1]:<port>; an upstream given as localhost:<port> is dialled', async () => {
+    const r = await post('/proxies', { name: 'p8c', listen: '[::1]:0', upstream: `localhost:${echo.port}` });
+    expect(r.status).toBe(201);
+    const listen = (r.json() as { listen: string }).listen;
+    expect(listen).toMatch(/^\[::1\]:\d+$/);
+    const c = await connect(listen);
+    await c.roundTrip('v6');
+    c.destroy();
+  });
+
   it('9. missing name/upstream, malformed and empty bodies are 400 with the real messages', async () => {
     expect(errorOf((await post('/proxies', { upstream: echo.addr })).text)).toEqual({ error: 'missing required field: name', status: 400 });
     expect(errorOf((await post('/proxies', { name: '', upstream: echo.addr })).text).error).toBe('missing required field: name');
