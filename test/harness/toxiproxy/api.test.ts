@@ -259,6 +259,9 @@ describe('Toxic CRUD', () => {
     expect((n.json() as { toxicity: number }).toxicity).toBe(1);
     const f = await post('/proxies/tx/toxics', { name: 'tf', type: 'noop', toxicity: 0.2 });
     expect(f.text).toContain('"toxicity":0.2');
+    // Stored as a float32, as the real server does.
+    const third = await post('/proxies/tx/toxics', { name: 't3', type: 'noop', toxicity: 1 / 3 });
+    expect(third.text).toContain('"toxicity":0.33333334');
   });
 
   it('31. GET toxics lists upstream then downstream, each in insertion order; the same array is in GET /proxies[/p]', async () => {
@@ -438,6 +441,7 @@ describe('bad input keeps the server serving', () => {
       ['POST', '/proxies/bad/toxics', '{"type":"latency","attributes":[1]}', 400],
       ['POST', '/proxies/bad/toxics', '{"type":"nope"}', 400],
       ['POST', '/proxies/bad/toxics', '{"type":"latency","toxicity":"high"}', 400],
+      ['POST', '/proxies/bad/toxics', '{"type":"latency","toxicity":1e300}', 400],
       ['POST', '/proxies/bad/toxics', 'null', 400], // type '' is not a toxic type
       ['POST', '/proxies', JSON.stringify({ name: 'bad', upstream: echo.addr }), 409],
       ['POST', '/proxies', JSON.stringify({ name: 'b2', listen: p.listen, upstream: echo.addr }), 500],
