@@ -282,6 +282,8 @@ function toxicityOf(v: unknown, dflt: number): number {
 
 /** Parses a list of proxy specs (populate body or config file). Throws 400 ApiErrors. */
 export function parseProxySpecs(body: unknown): ProxySpec[] {
+  // JSON null decodes to an empty list in Go.
+  if (body === null) return [];
   if (!Array.isArray(body)) {
     throw badBody(`json: cannot unmarshal ${body === null ? 'null' : typeof body === 'object' ? 'object' : typeof body} into Go value of type []main.Proxy`);
   }
