@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Toxiproxy, type Proxy } from 'toxiproxy-node-client';
 import type { ToxiproxyServer } from '../../../harness/toxiproxy/server.js';
+import { addNdjsonFilter } from '../../../harness/toxiproxy/connect.js';
 import { connect, http, sleep, startServer, startUpstream, type Upstream } from './helpers.js';
 
 let srv: ToxiproxyServer;
@@ -114,6 +115,23 @@ describe('ndjson_filter', () => {
     const got = types(c.received()).filter((x) => x.startsWith('Msg')).length;
     expect(got).toBeGreaterThan(50);
     expect(got).toBeLessThan(150);
+    c.destroy();
+  });
+
+  it('addNdjsonFilter adds the toxic with typed options', async () => {
+    const p = await proxy();
+    const t = await addNdjsonFilter(p, { name: 'typed', stream: 'upstream', types: ['Commit'], action: 'drop' });
+    expect(t.toJson()).toMatchObject({
+      name: 'typed',
+      type: 'ndjson_filter',
+      stream: 'upstream',
+      attributes: { types: ['Commit'], action: 'drop', delay_ms: 0, probability: 1, field: 'type' },
+    });
+    const c = await connect(p.listen);
+    c.socket.write(line('Commit', 1) + line('Prepare', 2));
+    await c.bytes(Buffer.byteLength(line('Prepare', 2)));
+    await sleep(50);
+    expect(types(c.received())).toEqual(['Prepare2']);
     c.destroy();
   });
 
