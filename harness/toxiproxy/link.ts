@@ -189,7 +189,7 @@ export class Stage implements Sink, StageContext {
    */
   interrupt(): void {
     if (this.state !== 'run') return;
-    this.clearTimers();
+    if (!this.behaviour.keepsTimersOnRestart) this.clearTimers();
     if (this.wake) this.wake();
     this.start();
     // A stage that became inactive passes its queue through.

@@ -67,6 +67,11 @@ export interface Behaviour {
   start?(ctx: StageContext): void;
   /** Called when the toxic is removed: deliver everything held, now. */
   flush?(ctx: StageContext): void;
+  /**
+   * True when the behaviour's timers must survive a restart (messages held by ndjson_filter);
+   * otherwise a restart clears them and `start` sets them again.
+   */
+  readonly keepsTimersOnRestart?: boolean;
 }
 
 /** Attribute schema: the Go struct name (for error messages) and each key's Go type. */
@@ -425,6 +430,7 @@ function ndjsonFilter(): Behaviour {
   };
 
   return {
+    keepsTimersOnRestart: true,
     handle(ctx, item) {
       if (item.data === null) {
         if (partialBytes > 0) {

@@ -78,6 +78,19 @@ describe('ndjson_filter', () => {
     c.destroy();
   });
 
+  it('a held message is still released on time when a toxic added after it restarts the filter', async () => {
+    const p = await proxy();
+    await addNdjsonFilter(p, { name: 'hold', stream: 'downstream', types: ['Commit'], action: 'delay', delayMs: 300 });
+    const c = await connect(p.listen);
+    const t0 = performance.now();
+    c.socket.write(line('Commit', 1));
+    await sleep(50);
+    await p.addToxic({ name: 'after', type: 'noop' as never, stream: 'downstream', toxicity: 1, attributes: {} });
+    await c.bytes(Buffer.byteLength(line('Commit', 1)), 3000);
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(285);
+    c.destroy();
+  });
+
   it('removing the toxic releases held messages at once; an unterminated tail passes at the end', async () => {
     const p = await proxy();
     await p.addToxic({
