@@ -60,8 +60,10 @@ export class Stage implements Sink, StageContext {
   /** (Re)starts: rolls toxicity, as the real server does on every stub start. */
   private start(): void {
     const t = this.toxic.toxicity;
+    const wasActive = this.active;
     this.active = t >= 1 ? true : t <= 0 ? false : this.link.rng.float() < t;
     if (this.active) this.behaviour.start?.(this);
+    else if (wasActive) this.behaviour.deactivate?.(this);
   }
 
   push(item: Item): void {

@@ -72,6 +72,8 @@ export interface Behaviour {
    * otherwise a restart clears them and `start` sets them again.
    */
   readonly keepsTimersOnRestart?: boolean;
+  /** Called when a restart leaves the stage inactive (toxicity roll): pass on partial state. */
+  deactivate?(ctx: StageContext): void;
 }
 
 /** Attribute schema: the Go struct name (for error messages) and each key's Go type. */
@@ -481,6 +483,15 @@ function ndjsonFilter(): Behaviour {
         }
       }
       if (out.length > 0) ctx.forward({ data: out.length === 1 ? out[0]! : Buffer.concat(out), ts: item.ts });
+    },
+    deactivate(ctx) {
+      // The stage now passes bytes through; an unfinished line must go first to keep the stream whole.
+      if (partialBytes > 0) {
+        ctx.forward({ data: Buffer.concat(partial, partialBytes), ts: performance.now() });
+        partial = [];
+        partialBytes = 0;
+      }
+      passThroughLine = false;
     },
     flush(ctx) {
       for (const id of [...held.keys()].sort((a, b) => a - b)) release(ctx, id);

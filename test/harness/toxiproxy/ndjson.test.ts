@@ -91,6 +91,19 @@ describe('ndjson_filter', () => {
     c.destroy();
   });
 
+  it('a line split across a toxicity change still arrives whole', async () => {
+    const p = await proxy();
+    const t = await addNdjsonFilter(p, { name: 'f', stream: 'downstream', types: ['Commit'], action: 'drop' });
+    const c = await connect(p.listen);
+    c.socket.write('{"type":"Pre');
+    await sleep(50);
+    await t.update({ toxicity: 0 } as never);
+    c.socket.write('pare","i":1}\n');
+    await c.bytes(Buffer.byteLength(line('Prepare', 1)));
+    expect(c.received().toString()).toBe('{"type":"Prepare","i":1}\n');
+    c.destroy();
+  });
+
   it('removing the toxic releases held messages at once; an unterminated tail passes at the end', async () => {
     const p = await proxy();
     await p.addToxic({
