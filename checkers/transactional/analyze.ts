@@ -75,8 +75,9 @@ export function analyze(input: AnalyzeInput): TxnCheckResult {
   const needProcess = searchTypes.some((t) => t.endsWith('-process') || t.endsWith('-realtime'));
   const needRealtime = searchTypes.some((t) => t.endsWith('-realtime'));
   if (needProcess) addProcessEdges(txns, edges);
-  if (needRealtime) addRealtimeEdges(txns, edges);
-  const g = buildGraph(txns.count, edges);
+  // Real-time order goes through "moment" nodes numbered from txns.count (see addRealtimeEdges).
+  const moments = needRealtime ? addRealtimeEdges(txns, edges) : 0;
+  const g = buildGraph(txns.count + moments, edges);
   let mask = (1 << L_WW) | (1 << L_WR) | (1 << L_RW);
   if (needProcess) mask |= 1 << L_PROCESS;
   if (needRealtime) mask |= 1 << L_REALTIME;
@@ -99,7 +100,9 @@ export function analyze(input: AnalyzeInput): TxnCheckResult {
   const searcher = new CycleSearcher(g);
   let largest = 0;
   for (const members of sccs.members) {
-    if (members.length > largest) largest = members.length;
+    let real = 0;
+    for (let i = 0; i < members.length; i++) if (members[i]! < txns.count) real++;
+    if (real > largest) largest = real;
     const foundHere: AnomalyType[] = [];
     let timedOut = false;
     for (const type of searchTypes) {
@@ -116,11 +119,11 @@ export function analyze(input: AnalyzeInput): TxnCheckResult {
         add({
           type: 'cycle-search-timeout',
           anomalySpecType: type,
-          sccSize: members.length,
+          sccSize: real,
           reason: late ? 'time-limit' : 'budget',
           text: late
-            ? `The search for a ${type} cycle among ${members.length} transactions was not run: the check reached its time limit of ${options.timeLimitMs} ms.`
-            : `The search for a ${type} cycle among ${members.length} transactions ran out of its budget of ${budget} edge visits.`,
+            ? `The search for a ${type} cycle among ${real} transactions was not run: the check reached its time limit of ${options.timeLimitMs} ms.`
+            : `The search for a ${type} cycle among ${real} transactions ran out of its budget of ${budget} edge visits.`,
         });
         note('cycle-search-timeout');
       } else if (r !== null) {
@@ -140,9 +143,9 @@ export function analyze(input: AnalyzeInput): TxnCheckResult {
       note(kind);
       add({
         type: kind,
-        sccSize: members.length,
-        sample: Array.from(members.slice(0, 5), (t) => txnRef(txns, t)),
-        text: `${members.length} transactions depend on each other in a cycle, but no cycle could be named within the search budget.`,
+        sccSize: real,
+        sample: Array.from(members.filter((t) => t < txns.count).slice(0, 5), (t) => txnRef(txns, t)),
+        text: `${real} transactions depend on each other in a cycle, but no cycle could be named within the search budget.`,
       });
     }
   }
@@ -200,12 +203,23 @@ export function analyze(input: AnalyzeInput): TxnCheckResult {
 /** Turns a found cycle into sentences, with T1 the transaction that completed first. */
 function explainCycle(input: AnalyzeInput, g: ReturnType<typeof buildGraph>, type: CycleAnomalyType, c: FoundCycle): CycleAnomaly {
   const { txns } = input;
-  const n = c.nodes.length;
+  // A run of moment nodes between two transactions is one real-time step.
+  const realNodes: number[] = [];
+  const realLabels: number[] = [];
+  const first = c.nodes.findIndex((v) => v < txns.count);
+  for (let k = 0; k < c.nodes.length; k++) {
+    const i = (first + k) % c.nodes.length;
+    if (c.nodes[i]! >= txns.count) continue;
+    realNodes.push(c.nodes[i]!);
+    const next = c.nodes[(i + 1) % c.nodes.length]!;
+    realLabels.push(next >= txns.count ? L_REALTIME : c.labels[i]!);
+  }
+  const n = realNodes.length;
   // Rotate so the earliest transaction comes first.
   let r = 0;
-  for (let i = 1; i < n; i++) if (txns.invokePos[c.nodes[i]!]! < txns.invokePos[c.nodes[r]!]!) r = i;
-  const nodes = [...c.nodes.slice(r), ...c.nodes.slice(0, r)];
-  const labels = [...c.labels.slice(r), ...c.labels.slice(0, r)];
+  for (let i = 1; i < n; i++) if (txns.invokePos[realNodes[i]!]! < txns.invokePos[realNodes[r]!]!) r = i;
+  const nodes = [...realNodes.slice(r), ...realNodes.slice(0, r)];
+  const labels = [...realLabels.slice(r), ...realLabels.slice(0, r)];
   const name = (i: number): string => `T${i + 1}`;
   const steps: CycleStep[] = [];
   for (let i = 0; i < n; i++) {
@@ -227,8 +241,8 @@ function explainCycle(input: AnalyzeInput, g: ReturnType<typeof buildGraph>, typ
     if (w.value !== undefined) step.value = w.value;
     if (w.prevValue !== undefined) step.prevValue = w.prevValue;
     steps.push(step);
-    // Sanity: the witness must be an edge the graph has.
-    if ((relBit(rel) & edgeBits(g, from, to)) === 0) {
+    // Sanity: the witness must be an edge the graph has (real-time steps go through moments).
+    if (rel !== 'realtime' && (relBit(rel) & edgeBits(g, from, to)) === 0) {
       throw new Error(`internal error: cycle step ${name(i)} -> ${name(j)} has no ${rel} edge`);
     }
   }
