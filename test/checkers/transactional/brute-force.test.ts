@@ -132,3 +132,46 @@ test('rw-register: whatever it calls non-serializable is, and it catches some', 
   );
   expect(caught).toBeGreaterThan(100);
 });
+
+test('strict serializable exactly when some serial order that respects real time explains every read', () => {
+  const arbTimed = fc.record({
+    base: arbCase,
+    spans: fc.array(fc.tuple(fc.nat(8), fc.integer({ min: 1, max: 6 })), { minLength: 5, maxLength: 5 }),
+  });
+  let valid = 0;
+  let invalid = 0;
+  fc.assert(
+    fc.property(arbTimed, ({ base, spans }) => {
+      const txns = execute(base.plans, base.order, base.views, base.honest);
+      // Lay each transaction out in time: invoked at 2*start, completed at 2*(start+len)+1.
+      const events: { at: number; e: object }[] = [];
+      txns.forEach((ops, p) => {
+        const [start, len] = spans[p]!;
+        events.push({ at: start * 2, e: { type: 'invoke', process: p, f: 'txn', value: ops.map((m) => (m[0] === 'r' ? ['r', m[1], null] : m)) } });
+        events.push({ at: (start + len) * 2 + 1, e: { type: 'ok', process: p, f: 'txn', value: ops } });
+      });
+      events.sort((a, b) => a.at - b.at);
+      const h = events.map((x, i) => ({ ...x.e, index: i })) as never;
+      const before = (a: number, b: number): boolean => spans[a]![0] + spans[a]![1] < spans[b]![0];
+      const expected = permutations(txns.length).some((perm) => {
+        for (let i = 0; i < perm.length; i++) for (let j = i + 1; j < perm.length; j++) if (before(perm[j]!, perm[i]!)) return false;
+        const state = new Map<string, unknown[]>();
+        for (const t of perm) {
+          for (const [f, k, val] of txns[t]!) {
+            const cur = state.get(k as string) ?? [];
+            if (f === 'append') state.set(k as string, [...cur, val]);
+            else if (JSON.stringify(cur) !== JSON.stringify(val)) return false;
+          }
+        }
+        return true;
+      });
+      const r = checkListAppend(h, { consistencyModel: 'strict-serializable' });
+      expect(r.valid, JSON.stringify({ txns, spans }) + ' ' + r.anomalyTypes.join(',')).toBe(expected);
+      if (expected) valid++;
+      else invalid++;
+    }),
+    { numRuns: 1500, seed: 17 },
+  );
+  expect(valid).toBeGreaterThan(100);
+  expect(invalid).toBeGreaterThan(200);
+});
