@@ -112,7 +112,7 @@ export function analyze(input: AnalyzeInput): TxnCheckResult {
         foundHere.push(type);
         continue;
       }
-      const late = options.timeLimitMs !== undefined && performance.now() - input.startedMs > options.timeLimitMs;
+      const late = options.timeLimitMs !== undefined && performance.now() - input.startedMs >= options.timeLimitMs;
       const r = late ? 'timeout' : searcher.find(type, members, budget);
       if (r === 'timeout') {
         timedOut = true;
