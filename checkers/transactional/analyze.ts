@@ -173,7 +173,7 @@ export function analyze(input: AnalyzeInput): TxnCheckResult {
         ? `No anomalies in ${txns.count} transactions: the history is consistent with ${model}.`
         : `Found ${anomalyTypes.join(', ')}, none of which ${model} prohibits.`
       : valid === false
-        ? `Not ${model}: found ${found.filter((t) => prohibited.has(t)).join(', ')}${not.length ? ` (the history is not ${not.join(' nor ')})` : ''}.`
+        ? `Not ${model}: found ${found.filter((t) => prohibited.has(t)).join(', ')}${not.length === 1 ? ` (the history is not ${not[0]})` : not.length > 1 ? ` (the history is neither ${not.join(' nor ')})` : ''}.`
         : `Unknown: the cycle search ran out of budget before it could rule ${model} in or out.`;
 
   return {

@@ -92,6 +92,14 @@ describe('faultline check --checker list-append|rw-register', () => {
     }
   });
 
+  test('the example histories', async () => {
+    const ex = (f: string): string => join(__dirname, '..', '..', '..', 'examples', 'histories', f);
+    expect((await run(ex('list-append-good.jsonl'))).code).toBe(0);
+    expect((await run(ex('list-append-bad.jsonl'))).code).toBe(1);
+    expect((await run(ex('rw-register-good.jsonl'), { checker: 'rw-register' })).code).toBe(0);
+    expect((await run(ex('rw-register-bad.jsonl'), { checker: 'rw-register' })).code).toBe(1);
+  });
+
   test('Jepsen EDN from the Elle corpus', async (ctx) => {
     const c = corpusDir();
     const p = c ? join(c, 'elle', 'histories', 'si-without-g-single.edn') : null;
