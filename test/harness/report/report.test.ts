@@ -166,7 +166,7 @@ describe('report.html', () => {
     for (const t of ['T1', 'T2', 'T3', 'rw x', 'wr x', 'ww y']) expect(texts).toContain(t);
     expect(texts.some((t) => t.includes('append y 2'))).toBe(true);
     expect(await page.locator('#anomalies svg path[marker-end]').count()).toBe(3);
-    expect(await page.textContent('#anomalies .sentence')).toContain("T3 observed T2's append of 1 to key x");
+    expect(await page.textContent('#anomalies .sentence')).toContain("T2 observed T1's append of 1 to key x");
     await page.locator('#anomalies-card').screenshot({ path: join(OUT, 'txn-anomaly.png') });
     expect(errors).toEqual([]);
     await page.close();
