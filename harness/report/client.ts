@@ -112,6 +112,11 @@ function renderSummary() {
   if (D.firstAnomaly) {
     var fa = D.firstAnomaly;
     var p = el('p', { id: 'first-anomaly' }, 'First anomaly: history event ' + fa.index + (fa.timeMs !== null ? ' at ' + fmtMs(fa.timeMs) : '') + (fa.op >= 0 ? ' — process ' + D.processes[OPS.lane[fa.op]] + ', ' + OPS.desc[fa.op] : ''));
+    if (fa.op >= 0) {
+      var b = el('button', null, 'show'); b.style.marginLeft = '8px';
+      b.addEventListener('click', function () { if (api.timeline) api.timeline.focusOp(fa.op); });
+      p.appendChild(b);
+    }
     cl.appendChild(p);
   }
   if (D.warnings.length) {
@@ -269,6 +274,16 @@ Timeline.prototype.focusAnomaly = function () {
   var span = Math.max(hi - lo, (e - s) * 4, 1);
   this.t0 = lo - span * 0.15; this.t1 = hi + span * 0.15; this.requestDraw();
 };
+// Shows one op: its key's view, zoomed around it, framed in blue until another op is chosen.
+Timeline.prototype.focusOp = function (op) {
+  if (op < 0 || op >= N) return;
+  this.selected = op;
+  var key = OPS.key[op];
+  if (key !== this.key && !(this.key < 0 && key < 0)) { this.keySel.value = String(key); this.setKey(key); }
+  var s = OPS.startMs[op], e = OPS.endMs[op], span = Math.max((e - s) * 6, 2);
+  this.t0 = s - span / 2; this.t1 = e + span / 2; this.requestDraw();
+  this.canvas.scrollIntoView({ block: 'center' });
+};
 Timeline.prototype.requestDraw = function () {
   var self = this;
   if (this.pending) return;
@@ -383,6 +398,12 @@ Timeline.prototype.draw = function () {
       var label = this.witness && this.witness.failOp === aop ? 'cannot be linearized' : 'first anomaly';
       ctx.fillText(label, Math.max(ar.x, this.gutter + 2), Math.max(ar.y - 8, this.axisH + this.bandH - 6));
       ctx.font = '11px system-ui, sans-serif';
+    }
+  }
+  if (this.selected !== undefined && this.selected >= 0 && this.selected !== hl) {
+    var sr = this.opRect(this.selected);
+    if (sr && OPS.endMs[this.selected] >= t0 && OPS.startMs[this.selected] <= t1) {
+      ctx.strokeStyle = '#0969da'; ctx.lineWidth = 3; ctx.strokeRect(sr.x - 1.5, sr.y - 1.5, sr.w + 3, sr.h + 3);
     }
   }
   ctx.restore();
@@ -544,7 +565,11 @@ function renderAnomalies() {
           var above = p[1] < cy - 1;
           g.appendChild(svg('text', { x: p[0], y: above ? p[1] - 21 : p[1] + 30, 'text-anchor': 'middle', 'font-size': '11', fill: '#57606a' }, lab));
         }
-        var title = svg('title', null, nd.id + (nd.label ? ': ' + nd.label : '')); g.appendChild(title);
+        var title = svg('title', null, nd.id + (nd.label ? ': ' + nd.label : '') + (nd.op >= 0 ? ' (click: show it in the timeline)' : '')); g.appendChild(title);
+        if (nd.op >= 0) {
+          g.setAttribute('class', 'txn-node'); g.style.cursor = 'pointer';
+          g.addEventListener('click', (function (op) { return function () { if (api.timeline) api.timeline.focusOp(op); }; })(nd.op));
+        }
         s.appendChild(g);
       });
     }

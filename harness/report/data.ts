@@ -712,17 +712,20 @@ function pairMessages(folder: RunFolder, run: Record<string, unknown>): ReportDa
   if (!Number.isFinite(originMs)) for (const m of folder.messages) originMs = Math.min(originMs, m.t / 1000);
   const rel = (tUs: number) => tUs / 1000 - originMs;
   const out: ReportData['messages'] = [];
-  const pending = new Map<string, number>();
+  // Unmatched sends per (from, to, id), oldest first: a link is one TCP stream, so when ids are
+  // missing or reused, the first send not yet received is the one a receive belongs to.
+  const pending = new Map<string, number[]>();
   const sorted = [...folder.messages].sort((a, b) => a.t - b.t);
   for (const m of sorted) {
     const key = `${m.from}\u0000${m.to}\u0000${m.id}`;
-    const at = pending.get(key);
+    const queue = pending.get(key);
     if (m.dir === 'send') {
-      pending.set(key, out.length);
+      if (queue) queue.push(out.length);
+      else pending.set(key, [out.length]);
       out.push({ sendMs: rel(m.t), recvMs: null, from: m.from, to: m.to, type: m.type, id: String(m.id) });
-    } else if (at !== undefined && out[at]!.recvMs === null) {
-      out[at]!.recvMs = rel(m.t);
-      pending.delete(key);
+    } else if (queue && queue.length > 0) {
+      out[queue.shift()!]!.recvMs = rel(m.t);
+      if (queue.length === 0) pending.delete(key);
     } else {
       out.push({ sendMs: null, recvMs: rel(m.t), from: m.from, to: m.to, type: m.type, id: String(m.id) });
     }

@@ -168,6 +168,11 @@ describe('report.html', () => {
     expect(await page.locator('#anomalies svg path[marker-end]').count()).toBe(3);
     expect(await page.textContent('#anomalies .sentence')).toContain("T2 observed T1's append of 1 to key x");
     await page.locator('#anomalies-card').screenshot({ path: join(OUT, 'txn-anomaly.png') });
+    // Clicking a txn of the cycle shows it in the timeline.
+    const t1 = await page.evaluate(() => (window as any).faultlineReport.data.anomalies[0].nodes[0].op);
+    expect(t1).toBeGreaterThanOrEqual(0);
+    await page.click('#anomalies g.txn-node >> nth=0');
+    await expect.poll(() => page.evaluate(() => (window as any).faultlineReport.timeline.selected)).toBe(t1);
     expect(errors).toEqual([]);
     await page.close();
   });
