@@ -8,6 +8,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeReport } from '../../../harness/report/index.js';
 import { makeRunFolder, makeTxnRunFolder, NASTY } from './fixtures.js';
@@ -213,5 +215,24 @@ describe('report.html', () => {
     expect(r.warnings.some((w) => /history\.jsonl:\d+: not valid JSON/.test(w))).toBe(true);
     expect(errors).toEqual([]);
     await page.close();
+  });
+});
+
+describe('faultline report', () => {
+  const CLI = resolve('dist/harness/cli/main.js');
+  it('writes report.html for a run folder and says where', () => {
+    const dir = join(work, 'cli');
+    makeRunFolder(dir, { seed: 4, ops: 100, processes: 2, keys: 1 });
+    const r = spawnSync(process.execPath, [CLI, 'report', dir], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain(join(dir, 'report.html'));
+    expect(existsSync(join(dir, 'report.html'))).toBe(true);
+  });
+
+  it('rejects a folder that is not a run with one line and exit 254', () => {
+    const r = spawnSync(process.execPath, [CLI, 'report', join(work, 'no-such-run')], { encoding: 'utf8' });
+    expect(r.status).toBe(254);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain('no such run folder');
   });
 });
