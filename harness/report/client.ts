@@ -656,50 +656,82 @@ function MessageDiagram() {
   var len = Math.max(1, Math.min(500, (this.msgs[k] ? this.msgs[k].t : start) - start));
   this.startIn.value = (start / 1000).toFixed(3);
   this.lenIn.value = String(Math.ceil(len));
+  this.scaleSel = document.getElementById('msg-scale');
   document.getElementById('msg-draw').addEventListener('click', function () { self.draw(); });
+  this.scaleSel.addEventListener('change', function () { self.draw(); });
   this.draw();
 }
 MessageDiagram.prototype.draw = function () {
   var t0 = parseFloat(this.startIn.value) * 1000, len = Math.max(0.001, parseFloat(this.lenIn.value));
   if (!isFinite(t0)) t0 = 0; if (!isFinite(len)) len = 100;
-  var t1 = t0 + len, nodes = this.nodes, colW = 190, W = Math.max(420, nodes.length * colW + 60), H = 640, top = 40, bottom = H - 10;
-  var y = function (t) { return top + (t - t0) / len * (bottom - top); };
+  var t1 = t0 + len, nodes = this.nodes, colW = 190, W = Math.max(420, nodes.length * colW + 60), top = 40;
+  var byOrder = this.scaleSel.value === 'order';
   var x = function (n) { return 80 + nodes.indexOf(n) * colW; };
+  var inWin = this.msgs.filter(function (e) { var m = e.m; var a = m.sendMs !== null ? m.sendMs : m.recvMs, b = m.recvMs !== null ? m.recvMs : m.sendMs; return b >= t0 && a <= t1; });
+  var total = inWin.length, MAX = byOrder ? 200 : 800;
+  var shownMsgs = inWin.slice(0, MAX).map(function (e) { return e.m; });
+  // Two vertical scales: real time, where arrows are as steep as the network is slow; and event
+  // order (Lamport's view), one row per send or receive, where every arrow can be read even when
+  // messages take microseconds and are sent milliseconds apart.
+  var H, y, ticks = [];
+  if (byOrder) {
+    var times = [];
+    shownMsgs.forEach(function (m) { if (m.sendMs !== null) times.push(m.sendMs); if (m.recvMs !== null) times.push(m.recvMs); });
+    times.sort(function (a, b) { return a - b; });
+    var ROW = 15;
+    H = Math.max(260, top + (times.length + 2) * ROW);
+    y = function (t) {
+      var lo = 0, hi = times.length;
+      while (lo < hi) { var mid = (lo + hi) >> 1; if (times[mid] < t) lo = mid + 1; else hi = mid; }
+      if (lo < times.length && times[lo] === t) return top + (lo + 1) * ROW;
+      if (lo === 0) return top + ROW * 0.5;
+      if (lo >= times.length) return top + (times.length + 0.5) * ROW;
+      var f = (t - times[lo - 1]) / (times[lo] - times[lo - 1]);
+      return top + (lo + f) * ROW;
+    };
+    var every = Math.max(1, Math.ceil(times.length / 30));
+    for (var ti = 0; ti < times.length; ti += every) ticks.push(times[ti]);
+  } else {
+    H = 640;
+    y = function (t) { return top + (t - t0) / len * (H - 10 - top); };
+    for (var tk = 0; tk <= 5; tk++) ticks.push(t0 + len * tk / 5);
+  }
+  var bottom = H - 10;
   while (this.box.firstChild) this.box.removeChild(this.box.firstChild);
   var s = svg('svg', { width: W, height: H, viewBox: '0 0 ' + W + ' ' + H, 'class': 'lamport' });
   var defs = svg('defs'); var mk = svg('marker', { id: 'marrow', viewBox: '0 0 10 10', refX: '10', refY: '5', markerWidth: '6', markerHeight: '6', orient: 'auto-start-reverse' });
   mk.appendChild(svg('path', { d: 'M 0 0 L 10 5 L 0 10 z', fill: '#0969da' })); defs.appendChild(mk); s.appendChild(defs);
   D.nemesis.forEach(function (w) {
     if (w.endMs < t0 || w.startMs > t1) return;
-    var a = y(Math.max(w.startMs, t0)), b = y(Math.min(w.endMs, t1));
-    s.appendChild(svg('rect', { x: 0, y: a, width: W, height: Math.max(b - a, 1), fill: faultFill(w.kind) }));
+    var a = Math.max(top - 6, y(Math.max(w.startMs, t0))), b = Math.min(bottom, y(Math.min(w.endMs, t1)));
+    if (byOrder && w.endMs >= t1) b = bottom;
+    if (byOrder && w.startMs <= t0) a = top - 6;
+    s.appendChild(svg('rect', { x: 0, y: a, width: W, height: Math.max(b - a, 1), fill: faultFill(w.kind), 'class': 'fault' }));
     s.appendChild(svg('text', { x: 4, y: a + 12, 'font-size': '10', fill: faultInk(w.kind) }, w.kind));
   });
   nodes.forEach(function (n) {
     s.appendChild(svg('line', { x1: x(n), y1: top - 6, x2: x(n), y2: bottom, stroke: '#8c959f', 'stroke-width': '1' }));
     s.appendChild(svg('text', { x: x(n), y: 20, 'text-anchor': 'middle', 'font-size': '13', 'font-weight': '700' }, n));
   });
-  var shown = 0, total = 0, MAX = 800;
-  var inWin = this.msgs.filter(function (e) { var m = e.m; var a = m.sendMs !== null ? m.sendMs : m.recvMs, b = m.recvMs !== null ? m.recvMs : m.sendMs; return b >= t0 && a <= t1; });
-  total = inWin.length;
-  var labelAll = total <= 60;
-  inWin.slice(0, MAX).forEach(function (e) {
-    var m = e.m;
+  var labelAll = shownMsgs.length <= 60;
+  shownMsgs.forEach(function (m) {
     var sx = x(m.from), ex = x(m.to);
-    var sy = y(m.sendMs !== null ? m.sendMs : m.recvMs), ey = y(m.recvMs !== null ? m.recvMs : m.sendMs + len * 0.03);
     var lost = m.recvMs === null;
+    var sy = y(m.sendMs !== null ? m.sendMs : m.recvMs);
+    // A lost message ends part way, lower the farther it was going, so that several lost at once stay apart.
+    var ey = lost ? sy + 6 + 8 * Math.abs(ex - sx) / colW : y(m.recvMs);
     if (lost) ex = sx + (ex - sx) * 0.45;
-    var line = svg('line', { x1: sx, y1: sy, x2: ex, y2: ey, stroke: lost ? '#d0021b' : '#0969da', 'stroke-width': '1.2', 'stroke-dasharray': lost ? '4 3' : '', 'marker-end': lost ? '' : 'url(#marrow)' });
+    var line = svg('line', { x1: sx, y1: sy, x2: ex, y2: ey, stroke: lost ? '#d0021b' : '#0969da', 'stroke-width': '1.2', 'stroke-dasharray': lost ? '4 3' : '', 'marker-end': lost ? '' : 'url(#marrow)', 'class': lost ? 'msg lost' : 'msg' });
     line.appendChild(svg('title', null, m.type + ' ' + m.from + '→' + m.to + ' id ' + m.id + (lost ? ' (no receive logged)' : ' · ' + fmtMs((m.recvMs || 0) - (m.sendMs || 0)))));
     s.appendChild(line);
     if (lost) { s.appendChild(svg('text', { x: ex, y: ey + 4, 'font-size': '12', fill: '#d0021b', 'text-anchor': 'middle' }, '×')); }
-    // Labels sit a quarter of the way along, so messages sent at once to several nodes do not share one spot.
-    if (labelAll) s.appendChild(svg('text', { x: sx + (ex - sx) * 0.3, y: sy + (ey - sy) * 0.3 - 3, 'text-anchor': 'middle', 'font-size': '10', fill: '#57606a' }, m.type));
-    shown++;
+    // Labels sit near the sender, so messages sent at once to several nodes do not share one spot.
+    if (labelAll && lost) s.appendChild(svg('text', { x: ex + (ex >= sx ? 8 : -8), y: ey + 4, 'text-anchor': ex >= sx ? 'start' : 'end', 'font-size': '10', fill: '#d0021b' }, m.type));
+    else if (labelAll) s.appendChild(svg('text', { x: sx + (ex - sx) * 0.3, y: sy + (ey - sy) * 0.3 - 3, 'text-anchor': 'middle', 'font-size': '10', fill: '#57606a' }, m.type));
   });
-  for (var tk = 0; tk <= 5; tk++) { var tt = t0 + len * tk / 5; s.appendChild(svg('text', { x: 4, y: y(tt) + 3, 'font-size': '10', fill: '#57606a' }, fmtMs(tt))); }
+  ticks.forEach(function (tt) { s.appendChild(svg('text', { x: 4, y: y(tt) + 3, 'font-size': '10', fill: '#57606a' }, fmtMs(tt))); });
   this.box.appendChild(s);
-  document.getElementById('msg-status').textContent = shown + ' of ' + total + ' messages in this window' + (total > MAX ? ' (narrow the window to see all)' : '') + ' · ' + D.messages.length + ' logged in all';
+  document.getElementById('msg-status').textContent = shownMsgs.length + ' of ' + total + ' messages in this window' + (total > MAX ? ' (narrow the window to see all)' : '') + ' · ' + D.messages.length + ' logged in all';
 };
 
 var api = { data: D };

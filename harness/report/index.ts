@@ -130,7 +130,7 @@ ${inlineStyle(BASE_CSS + uplot.css + REPORT_CSS)}
 <section class="card" id="anomalies-card" hidden><h2>Transactional anomalies</h2><div id="anomalies"></div></section>
 <section class="card" id="plots-card"><h2>Latency and throughput</h2><div id="plots"><div class="plot" id="plot-latency"></div><div class="plot" id="plot-throughput"></div></div></section>
 <section class="card" id="messages-card"><h2>Messages between nodes</h2>
-  <div class="controls">window from <input id="msg-start" type="number" step="0.001" size="8"> s, for <input id="msg-len" type="number" step="1" min="1" size="6"> ms <button id="msg-draw">draw</button> <span id="msg-status" class="muted"></span></div>
+  <div class="controls">window from <input id="msg-start" type="number" step="0.001" size="8"> s, for <input id="msg-len" type="number" step="1" min="1" size="6"> ms, spaced by <select id="msg-scale"><option value="order">event order</option><option value="time">real time</option></select> <button id="msg-draw">draw</button> <span id="msg-status" class="muted"></span></div>
   <div id="messages"></div>
 </section>
 <section class="card"><h2>Checker results (raw)</h2><div id="raw"></div></section>
