@@ -2,8 +2,9 @@
  * walkv's record and snapshot encodings. A log record is one state change, `set key value`
  * (a successful cas is logged as the set it amounts to), in a compact binary layout:
  *   [key tag u8][key][value tag u8][value]
- * where a tag is 0 = null (no bytes), 1 = integer (i64 big-endian), 2 = any other JSON
- * (u32 big-endian length + UTF-8 text). A snapshot is the JSON array of [key, value] pairs.
+ * where a tag is 0 = integer (i64 big-endian, the common case), 1 = null (no bytes), 2 = any other
+ * JSON (u32 big-endian length + UTF-8 text). A snapshot is the JSON array of [key, value] pairs.
+ * Nothing here can tell a whole record from a torn one: that is the log's CRC's job.
  */
 
 /** One logged state change. */
@@ -12,8 +13,8 @@ export interface SetCommand {
   value: unknown;
 }
 
-const TAG_NULL = 0;
-const TAG_INT = 1;
+const TAG_INT = 0;
+const TAG_NULL = 1;
 const TAG_JSON = 2;
 
 function encodeValue(v: unknown): Buffer {

@@ -14,7 +14,7 @@ const rt = createNode(VARIANTS);
 const cfg = rt.config;
 const params: StoreParams = withConfigErrors(() => ({
   segmentBytes: numberParam(cfg, 'segmentBytes', DEFAULT_PARAMS.segmentBytes, 64, 1 << 30),
-  snapshotIntervalMs: numberParam(cfg, 'snapshotIntervalMs', DEFAULT_PARAMS.snapshotIntervalMs, 10, 3_600_000),
+  snapshotEveryRecords: numberParam(cfg, 'snapshotEveryRecords', DEFAULT_PARAMS.snapshotEveryRecords, 1, 1e9),
   cleanIntervalMs: numberParam(cfg, 'cleanIntervalMs', DEFAULT_PARAMS.cleanIntervalMs, 10, 3_600_000),
   flushIntervalMs: numberParam(cfg, 'flushIntervalMs', DEFAULT_PARAMS.flushIntervalMs, 1, 3_600_000),
   tornWriteWindowMs: numberParam(cfg, 'tornWriteWindowMs', DEFAULT_PARAMS.tornWriteWindowMs, 0, 10_000),

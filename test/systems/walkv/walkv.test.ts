@@ -77,7 +77,7 @@ describe('walkv', () => {
 
   it('correct: every acknowledged write survives kill -9, snapshots and compaction', async () => {
     const n = await walkv('correct');
-    const params = { segmentBytes: 128, snapshotIntervalMs: 50, cleanIntervalMs: 10 };
+    const params = { segmentBytes: 128, snapshotEveryRecords: 10, cleanIntervalMs: 10 };
     let c = await n.start(params);
     await writeAll(c, (k) => k);
     await new Promise((r) => setTimeout(r, 150)); // let snapshots and the cleaner run
@@ -101,7 +101,7 @@ describe('walkv', () => {
   it('truncate-before-snapshot: a kill before the next snapshot loses writes whose segments were discarded', async () => {
     for (const [variant, lost] of [['truncate-before-snapshot', true], ['correct', false]] as const) {
       const n = await walkv(variant);
-      const params = { segmentBytes: 64, snapshotIntervalMs: 600_000, cleanIntervalMs: 10 };
+      const params = { segmentBytes: 64, snapshotEveryRecords: 1e9, cleanIntervalMs: 10, tornWriteWindowMs: 0 };
       let c = await n.start(params);
       for (let k = 0; k < KEYS; k++) expect(await c.request({ type: 'write', key: k, value: k + 1 })).toMatchObject({ type: 'write_ok' });
       await new Promise((r) => setTimeout(r, 100)); // the log cleaner runs
@@ -116,7 +116,9 @@ describe('walkv', () => {
 
   it('no-crc: a kill inside a torn write makes recovery replay a half-written record; correct cuts it', async () => {
     // One durable write, then an unacknowledged write that is torn by a kill inside the window.
-    async function scenario(variant: string, seed: number): Promise<unknown> {
+    // Returns what keys 7 and 0 read afterwards; only [5, null] or [1234567, null] are possible
+    // outcomes of the operations actually sent.
+    async function scenario(variant: string, seed: number): Promise<[unknown, unknown]> {
       const n = await walkv(variant);
       let c = await n.start({ seed, tornWriteWindowMs: 0 });
       expect(await c.request({ type: 'write', key: 7, value: 5 })).toMatchObject({ type: 'write_ok' });
@@ -126,13 +128,14 @@ describe('walkv', () => {
       await new Promise((r) => setTimeout(r, 200));
       await n.kill();
       c = await n.start({ seed, tornWriteWindowMs: 0 });
-      return (await c.request({ type: 'read', key: 7 })).value;
+      return [(await c.request({ type: 'read', key: 7 })).value, (await c.request({ type: 'read', key: 0 })).value];
     }
-    for (let seed = 1; seed <= 3; seed++) expect([5, 1234567]).toContain(await scenario('correct', seed));
-    // Where the tear falls is seeded; some tears leave only intact bytes, so try a few seeds.
-    const seen: unknown[] = [];
-    for (let seed = 1; seed <= 8 && seen.every((v) => v === 5 || v === 1234567); seed++) seen.push(await scenario('no-crc', seed));
-    expect(seen.filter((v) => v !== 5 && v !== 1234567)).toHaveLength(1);
+    const possible = (r: [unknown, unknown]): boolean => (r[0] === 5 || r[0] === 1234567) && r[1] === null;
+    for (let seed = 1; seed <= 2; seed++) expect(possible(await scenario('correct', seed))).toBe(true);
+    // Where the tear falls is seeded; a tear at the very start of a record is harmless, so allow a few seeds.
+    const seen: Array<[unknown, unknown]> = [];
+    for (let seed = 1; seed <= 6 && seen.every(possible); seed++) seen.push(await scenario('no-crc', seed));
+    expect(seen.filter((r) => !possible(r))).toHaveLength(1);
   });
 
   it('rejects a bad config or an unknown variant with one line and exit 254', async () => {
