@@ -15,7 +15,9 @@
 export const REPORT_CLIENT_JS = String.raw`
 (function () {
 'use strict';
+var T0 = performance.now();
 var D = JSON.parse(document.getElementById('report-data').textContent);
+var TIMINGS = { scriptStartMs: T0, parseMs: performance.now() - T0 };
 var OPS = D.ops;
 var N = OPS.lane.length;
 var COLORS = ['#3a9d5d', '#d98cb3', '#f0a030', '#9aa0a6'];
@@ -200,8 +202,14 @@ Timeline.prototype.view = function (key) {
   if (this.views[key]) return this.views[key];
   var ids = [];
   for (var i = 0; i < N; i++) if (key < 0 || OPS.key[i] === key) ids.push(i);
-  ids.sort(function (a, b) { return OPS.startMs[a] - OPS.startMs[b]; });
-  var durs = ids.map(function (i) { return OPS.endMs[i] - OPS.startMs[i]; }).sort(function (a, b) { return a - b; });
+  // Ops come in invocation order, which is start order unless times were imported out of order:
+  // sort only when needed.
+  var sorted = true;
+  for (var q = 1; q < ids.length && sorted; q++) if (OPS.startMs[ids[q]] < OPS.startMs[ids[q - 1]]) sorted = false;
+  if (!sorted) ids.sort(function (a, b) { return OPS.startMs[a] - OPS.startMs[b]; });
+  var durs = new Float64Array(ids.length);
+  for (var di = 0; di < ids.length; di++) durs[di] = OPS.endMs[ids[di]] - OPS.startMs[ids[di]];
+  durs.sort();
   var bound = durs.length ? Math.max(durs[Math.floor(durs.length * 0.99)] * 2, 1) : 1;
   var shortIds = [], longIds = [];
   ids.forEach(function (i) { ((OPS.endMs[i] - OPS.startMs[i]) <= bound ? shortIds : longIds).push(i); });
@@ -321,6 +329,7 @@ Timeline.prototype.computeLinPoints = function () {
   }
 };
 Timeline.prototype.draw = function () {
+  var drawStart = performance.now();
   var ctx = this.ctx, W = this.cssW, H = this.cssH, self = this, v = this.v;
   var top = this.axisH + this.bandH, t0 = this.t0, t1 = this.t1;
   ctx.clearRect(0, 0, W, H);
@@ -420,7 +429,7 @@ Timeline.prototype.draw = function () {
   }
   this.last = { drawnOps: drawn, nemesisDrawn: nem, highlighted: hl, prefixDrawn: pref };
   // The first draw comes after every section was built: the moment the first view is complete.
-  if (api.firstDrawMs === undefined) api.firstDrawMs = performance.now();
+  if (api.firstDrawMs === undefined) { api.firstDrawMs = performance.now(); TIMINGS.firstDrawMs = api.firstDrawMs - drawStart; }
   this.canvas.setAttribute('data-drawn-ops', String(drawn));
   this.canvas.setAttribute('data-nemesis-drawn', String(nem));
   this.canvas.setAttribute('data-highlighted-op', String(hl));
@@ -605,16 +614,35 @@ function renderPlots() {
     for (var o = 0; o < 3; o++) ys[o][j] = OPS.outcome[op] === o ? lat : null;
   });
   var width = Math.max(300, document.getElementById('plots').clientWidth - 10);
-  var pts = function (c) { return { show: true, size: 3, stroke: c, fill: c, width: 0 }; };
   var common = { width: width, height: 260, cursor: { sync: { key: 'faultline' } }, plugins: [{ hooks: { drawClear: [nemesisShade] } }] };
+  // uPlot draws each point as a circle path, which takes seconds for 100k ops; the scatter is drawn
+  // here instead as small squares, only for the points inside the visible x range.
+  var scatter = function (u) {
+    var ctx = u.ctx, b = u.bbox, d = u.data, xsd = d[0], n = xsd.length;
+    var sz = Math.max(2, Math.round(2.5 * (window.devicePixelRatio || 1))), half = sz / 2;
+    var xmin = u.scales.x.min, xmax = u.scales.x.max, lo = 0, hi = n;
+    while (lo < hi) { var m = (lo + hi) >> 1; if (xsd[m] < xmin) lo = m + 1; else hi = m; }
+    ctx.save(); ctx.beginPath(); ctx.rect(b.left, b.top, b.width, b.height); ctx.clip();
+    for (var si = 1; si <= 3; si++) {
+      if (!u.series[si].show) continue;
+      var ys = d[si]; ctx.fillStyle = COLORS[si - 1];
+      for (var j = lo; j < n && xsd[j] <= xmax; j++) {
+        var v = ys[j]; if (v === null) continue;
+        ctx.fillRect(Math.round(u.valToPos(xsd[j], 'x', true) - half), Math.round(u.valToPos(v, 'y', true) - half), sz, sz);
+      }
+    }
+    ctx.restore();
+  };
+  var noPath = function () { return null; };
   var latOpts = Object.assign({}, common, {
     title: 'Latency per op (ms, log scale) by completion time (s)',
     scales: { x: { time: false }, y: { distr: 3 } },
     axes: [{ label: 'time (s)' }, { label: 'latency (ms)' }],
+    plugins: [{ hooks: { drawClear: [nemesisShade], draw: [scatter] } }],
     series: [{ label: 't (s)' },
-      { label: 'ok', stroke: COLORS[0], paths: function () { return null; }, points: pts(COLORS[0]) },
-      { label: 'fail', stroke: COLORS[1], paths: function () { return null; }, points: pts(COLORS[1]) },
-      { label: 'info', stroke: COLORS[2], paths: function () { return null; }, points: pts(COLORS[2]) }]
+      { label: 'ok', stroke: COLORS[0], fill: COLORS[0], paths: noPath, points: { show: false } },
+      { label: 'fail', stroke: COLORS[1], fill: COLORS[1], paths: noPath, points: { show: false } },
+      { label: 'info', stroke: COLORS[2], fill: COLORS[2], paths: noPath, points: { show: false } }]
   });
   if (done.length) new uPlot(latOpts, [xs, ys[0], ys[1], ys[2]], document.getElementById('plot-latency'));
   else document.getElementById('plot-latency').textContent = 'No completed ops.';
@@ -737,17 +765,21 @@ MessageDiagram.prototype.draw = function () {
 var api = { data: D };
 window.faultlineReport = api;
 function safely(name, fn) {
+  var t = performance.now();
   try { fn(); } catch (e) {
     var w = document.getElementById('warnings'); w.hidden = false;
     w.querySelector('ul').appendChild(el('li', null, name + ' could not be drawn: ' + (e && e.message ? e.message : String(e))));
     console.error(e);
   }
+  TIMINGS[name + 'Ms'] = performance.now() - t;
 }
+api.timings = TIMINGS;
 safely('summary', renderSummary);
 safely('timeline', function () { api.timeline = new Timeline(); });
 safely('anomalies', renderAnomalies);
 safely('plots', renderPlots);
 safely('messages', function () { api.messages = new MessageDiagram(); });
+TIMINGS.scriptEndMs = performance.now();
 document.body.setAttribute('data-rendered', 'true');
 })();
 `;

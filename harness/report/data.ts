@@ -246,7 +246,8 @@ function pairOps(events: HistoryEvent[]): Paired {
   const byIndex = new Map<number, number>();
   let lastMs = 0;
   // Imported histories may have no times: fall back to the event's position, 1 ms apart.
-  const timeMs = (ev: HistoryEvent, pos: number) => (typeof ev.time === 'number' ? ev.time / NS_PER_MS : pos);
+  // Times are kept to the microsecond: enough to draw, and it keeps the embedded data small.
+  const timeMs = (ev: HistoryEvent, pos: number) => (typeof ev.time === 'number' ? Math.round(ev.time / 1000) / 1000 : pos);
   for (let pos = 0; pos < events.length; pos++) {
     const ev = events[pos]!;
     const t = timeMs(ev, pos);
