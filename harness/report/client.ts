@@ -101,6 +101,17 @@ function renderSummary() {
   });
 
   var cl = document.getElementById('checkers');
+  if (D.runError) {
+    var re = el('div', { 'class': 'run-error', id: 'run-error' });
+    re.appendChild(el('strong', null, 'The run stopped early: '));
+    re.appendChild(el('span', null, D.runError));
+    cl.appendChild(re);
+  }
+  if (D.nemesisErrors.length) {
+    var ne = el('div', { 'class': 'warn' }, 'Faults that could not be applied or healed:');
+    var nul = el('ul'); D.nemesisErrors.forEach(function (t) { nul.appendChild(el('li', null, t)); }); ne.appendChild(nul);
+    cl.appendChild(ne);
+  }
   if (D.checkers.length === 0) cl.appendChild(el('p', { 'class': 'muted' }, 'No checker results (results.json is missing or has none).'));
   D.checkers.forEach(function (c) {
     var div = el('div', { 'class': 'checker' });

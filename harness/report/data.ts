@@ -109,6 +109,10 @@ export interface ReportData {
     okRateOutsideFaults: number | null;
   };
   firstAnomaly: { index: number; timeMs: number | null; op: number } | null;
+  /** The error that ended the run early (results.json `error`), or null. */
+  runError: string | null;
+  /** Faults the nemesis failed to apply or heal (results.json `nemesisErrors`). */
+  nemesisErrors: string[];
   durationMs: number;
   processes: string[];
   keys: string[];
@@ -164,6 +168,8 @@ export function buildReportData(folder: RunFolder): ReportData {
     checkers,
     stats,
     firstAnomaly,
+    runError: typeof results.error === 'string' ? show(results.error) : null,
+    nemesisErrors: Array.isArray(results.nemesisErrors) ? results.nemesisErrors.slice(0, 50).map((e) => show(e)) : [],
     durationMs,
     processes,
     keys,

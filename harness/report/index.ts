@@ -74,6 +74,7 @@ const REPORT_CSS = `
 #tip { position: fixed; z-index: 10; background: #fff; border: 1px solid var(--line); border-radius: 6px; box-shadow: 0 4px 14px rgba(0,0,0,.15); padding: 8px 10px; max-width: 520px; font-size: 12.5px; pointer-events: none; }
 #tip .tip-title { font-weight: 700; margin-bottom: 4px; word-break: break-word; }
 #tip td { word-break: break-word; }
+.run-error { color: var(--bad); margin: 0 0 8px; }
 .checker { margin: 0 0 8px; } .checker pre { margin: 6px 0 0; }
 .witness details { max-height: 380px; overflow: auto; }
 .witness h3, .anomaly h3 { font-size: 14px; margin: 8px 0 6px; }

@@ -124,6 +124,18 @@ describe('report data', () => {
     expect(d.messages.map((x) => [x.sendMs, x.recvMs, x.id])).toEqual([[1, 1.5, ''], [2, 2.5, ''], [3, null, '7']]);
   });
 
+  it('carries the error of a run that stopped early and the faults that failed', () => {
+    const dir = folder({
+      'history.jsonl': '',
+      'results.json': JSON.stringify({ valid: 'unknown', exitCode: 255, error: 'node n2 died at start', nemesisErrors: ['kill n3: no such process'] }),
+    });
+    const d = buildReportData(readRunFolder(dir));
+    expect(d.valid).toBe('unknown');
+    expect(d.exitCode).toBe(255);
+    expect(d.runError).toBe('node n2 died at start');
+    expect(d.nemesisErrors).toEqual(['kill n3: no such process']);
+  });
+
   it('bounds what it reads, and says so', () => {
     const evs = Array.from({ length: 50 }, (_, i) => ({ time: i * MS, type: i % 2 ? 'ok' : 'invoke', process: 0, f: 'read', value: ['k', null] }));
     const dir = folder({ 'history.jsonl': jsonl(evs) });
