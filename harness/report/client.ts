@@ -164,7 +164,10 @@ function Timeline() {
   var opt = el('option', { value: '-1' }, 'all keys (' + N + ' ops)');
   this.keySel.appendChild(opt);
   var counts = new Array(D.keys.length).fill(0);
-  for (var i = 0; i < N; i++) if (OPS.key[i] >= 0) counts[OPS.key[i]]++;
+  for (var i = 0; i < N; i++) {
+    if (OPS.key[i] >= 0) counts[OPS.key[i]]++;
+    var tk = OPS.txnKeys[i]; if (tk) for (var c = 0; c < tk.length; c++) counts[tk[c]]++;
+  }
   var shown = Math.min(D.keys.length, 5000);
   for (var k = 0; k < shown; k++) this.keySel.appendChild(el('option', { value: String(k) }, 'key ' + D.keys[k] + ' (' + counts[k] + ' ops)'));
   var start = -1;
@@ -212,7 +215,10 @@ Timeline.prototype.xAt = function (t) { return this.gutter + (t - this.t0) / (th
 Timeline.prototype.view = function (key) {
   if (this.views[key]) return this.views[key];
   var ids = [];
-  for (var i = 0; i < N; i++) if (key < 0 || OPS.key[i] === key) ids.push(i);
+  for (var i = 0; i < N; i++) {
+    if (key < 0 || OPS.key[i] === key) ids.push(i);
+    else if (OPS.txnKeys[i] && OPS.txnKeys[i].indexOf(key) >= 0) ids.push(i);
+  }
   // Ops come in invocation order, which is start order unless times were imported out of order:
   // sort only when needed.
   var sorted = true;
@@ -297,8 +303,8 @@ Timeline.prototype.focusAnomaly = function () {
 Timeline.prototype.focusOp = function (op) {
   if (op < 0 || op >= N) return;
   this.selected = op;
-  var key = OPS.key[op];
-  if (key !== this.key && !(this.key < 0 && key < 0)) { this.keySel.value = String(key); this.setKey(key); }
+  var key = OPS.key[op], inView = this.key < 0 || key === this.key || (OPS.txnKeys[op] && OPS.txnKeys[op].indexOf(this.key) >= 0);
+  if (!inView) { this.keySel.value = String(key); this.setKey(key); }
   var s = OPS.startMs[op], e = OPS.endMs[op], span = Math.max((e - s) * 6, 2);
   this.t0 = s - span / 2; this.t1 = e + span / 2; this.requestDraw();
   this.canvas.scrollIntoView({ block: 'center' });

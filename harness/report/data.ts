@@ -25,6 +25,8 @@ export interface OpColumns {
   outcome: number[];
   /** Index into `ReportData.keys`, or -1 for an op without a single key (a transaction). */
   key: number[];
+  /** For transactions: op index -> the keys its micro-ops touch (indexes into `ReportData.keys`). */
+  txnKeys: Record<number, number[]>;
   /** One line that says what the op did ("write 3", "read -> 4", "cas 1->2"). */
   desc: string[];
   /** History index of the invocation. */
@@ -241,7 +243,16 @@ interface Paired {
 /** Pairs each invocation with the next completion of the same process, as Jepsen does. */
 function pairOps(events: HistoryEvent[]): Paired {
   const ops: OpColumns = {
-    lane: [], startMs: [], endMs: [], outcome: [], key: [], desc: [], invokeIndex: [], completeIndex: [], node: [], error: [],
+    lane: [], startMs: [], endMs: [], outcome: [], key: [], txnKeys: {}, desc: [], invokeIndex: [], completeIndex: [], node: [], error: [],
+  };
+  const keyIndex = (k: string): number => {
+    let ki = keyOf.get(k);
+    if (ki === undefined) {
+      ki = keys.length;
+      keys.push(k);
+      keyOf.set(k, ki);
+    }
+    return ki;
   };
   const laneOf = new Map<string, number>();
   const keyOf = new Map<string, number>();
@@ -271,17 +282,15 @@ function pairOps(events: HistoryEvent[]): Paired {
         laneOf.set(p, lane);
       }
       let key = -1;
-      if (isKeyed(ev.f, ev.value)) {
-        const k = show(ev.value[0]);
-        let ki = keyOf.get(k);
-        if (ki === undefined) {
-          ki = keys.length;
-          keys.push(k);
-          keyOf.set(k, ki);
-        }
-        key = ki;
-      }
       const op = ops.lane.length;
+      if (isKeyed(ev.f, ev.value)) {
+        key = keyIndex(show(ev.value[0]));
+      } else if (ev.f === 'txn' && Array.isArray(ev.value)) {
+        // A transaction belongs to the view of every key its micro-ops ([f, key, value]) touch.
+        const ks = new Set<number>();
+        for (const m of ev.value) if (Array.isArray(m) && m.length >= 2 && (typeof m[1] === 'string' || typeof m[1] === 'number')) ks.add(keyIndex(show(m[1])));
+        if (ks.size > 0) ops.txnKeys[op] = [...ks];
+      }
       ops.lane.push(lane);
       ops.startMs.push(t);
       ops.endMs.push(-1);

@@ -57,6 +57,21 @@ describe('report data', () => {
     expect(d.valid).toBeNull();
   });
 
+  it('puts a transaction in the view of every key it touches', () => {
+    const dir = folder({
+      'history.jsonl': jsonl([
+        { time: 1 * MS, type: 'invoke', process: 0, f: 'txn', value: [['append', 'x', 1], ['r', 'y', null]] },
+        { time: 2 * MS, type: 'ok', process: 0, f: 'txn', value: [['append', 'x', 1], ['r', 'y', [2]]] },
+        { time: 3 * MS, type: 'invoke', process: 1, f: 'txn', value: [['r', 'z', null]] },
+      ]),
+    });
+    const d = buildReportData(readRunFolder(dir));
+    expect(d.keys).toEqual(['x', 'y', 'z']);
+    expect(d.ops.key).toEqual([-1, -1]);
+    expect(d.ops.txnKeys).toEqual({ 0: [0, 1], 1: [2] });
+    expect(d.ops.desc).toEqual(['append x 1, r y [2]', 'r z null']);
+  });
+
   it('turns start/stop nemesis events into windows; a repeated start is one window; heal ends them all', () => {
     const dir = folder({
       'history.jsonl': jsonl([

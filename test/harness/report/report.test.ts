@@ -170,6 +170,9 @@ describe('report.html', () => {
     expect(await page.locator('#anomalies svg path[marker-end]').count()).toBe(3);
     expect(await page.textContent('#anomalies .sentence')).toContain("T2 observed T1's append of 1 to key x");
     await page.locator('#anomalies-card').screenshot({ path: join(OUT, 'txn-anomaly.png') });
+    // Each key has its view: the txns that touch y are T2, T3 and the final read.
+    await page.selectOption('#key-select', '1');
+    await expect.poll(() => page.evaluate(() => (window as any).faultlineReport.timeline.last.drawnOps)).toBe(3);
     // Clicking a txn of the cycle shows it in the timeline.
     const t1 = await page.evaluate(() => (window as any).faultlineReport.data.anomalies[0].nodes[0].op);
     expect(t1).toBeGreaterThanOrEqual(0);
