@@ -54,6 +54,8 @@ beforeAll(async () => {
   symlinkSync('c-new-partial', join(results, 'latest'));
   mkdirSync(join(results, 'compare-20261124T052000000'));
   writeFileSync(join(results, 'compare-20261124T052000000', 'compare.html'), '<!doctype html><title>c</title>');
+  makeRunFolder(join(results, 'compare-20261124T052000000', 'runs', 'correct-seed-1'), { seed: 1, ops: 50, processes: 2, keys: 1 });
+  setRunTime(join(results, 'compare-20261124T052000000', 'runs', 'correct-seed-1'), '2026-11-24T03:00:00.000Z', 'raftkv');
   writeFileSync(join(work, 'secret.txt'), 'top secret');
   symlinkSync(work, join(results, 'a-old-valid', 'escape'));
   // Act: start the server as the CLI.
@@ -115,7 +117,7 @@ describe('faultline serve', () => {
       await page.waitForSelector('body[data-rendered="true"]');
       // Newest first, each once (the `latest` link does not add a row).
       const names = await page.locator('tr.run td:nth-child(2) > a').allTextContents();
-      expect(names).toEqual(['c-new-partial', 'b-mid-invalid', 'a-old-valid', 'd-nasty']);
+      expect(names).toEqual(['c-new-partial', 'b-mid-invalid', 'a-old-valid', 'd-nasty', 'compare-20261124T052000000/runs/correct-seed-1']);
       expect(await page.locator('tr.run:nth-child(1) .badge.latest').count()).toBe(1);
       // Markup in a run's names is shown as text.
       expect(await page.evaluate(() => (window as any).__pwned)).toBeUndefined();
