@@ -247,7 +247,7 @@ function explainCycle(input: AnalyzeInput, g: ReturnType<typeof buildGraph>, typ
     }
   }
   const refs = nodes.map((t) => txnRef(txns, t));
-  const lets = refs.map((t, i) => `  ${name(i)} = {${t.value.map(showOp).join(', ')}} (${t.type} at index ${t.eventIndex}${t.process === null ? '' : `, process ${String(t.process)}`})`);
+  const lets = refs.map((t, i) => `  ${name(i)} = {${t.value.map(showOp).join(', ')}} (${t.type} at index ${t.sourceIndex ?? t.eventIndex}${t.process === null ? '' : `, process ${String(t.process)}`})`);
   const thens = steps.map((s, i) => (i < n - 1 ? `  - ${s.text};` : `  - However, ${s.text}: a contradiction!`));
   const text = `${type} cycle of ${n} transactions.\nLet:\n${lets.join('\n')}\nThen:\n${thens.join('\n')}`;
   return { type, txns: refs, steps, text };

@@ -46,6 +46,8 @@ export interface TxnRef {
   index: number;
   /** The `index` field of that event, when the history carries one. */
   eventIndex: number;
+  /** The index the source file gave that event, for imported histories (EDN `:index`). */
+  sourceIndex?: number;
   process: number | string | null;
   type: 'ok' | 'info' | 'fail';
   /** The completed micro-operations (for ok transactions the reads are filled in). */
