@@ -92,6 +92,8 @@ const STRIDE = 13;
 /** Bytes per memo entry beyond its words: the arena fields plus a share of the hash table. */
 const ENTRY_BYTES = STRIDE * 4 + 8;
 const CACHE_BITS = 14;
+/** States that are integers below this are interned through an array, not a Map. */
+const SMALL_STATE_LIMIT = 1 << 22;
 
 /** A resumable WGL search of one partition. */
 export class PartitionSearch<S, I> {
@@ -111,6 +113,7 @@ export class PartitionSearch<S, I> {
   private readonly zob: Int32Array;
   private readonly states: S[] = [];
   private readonly primIds = new Map<unknown, number>();
+  private smallIds = new Int32Array(64).fill(-1);
   private readonly bucketIds = new Map<unknown, number[]>();
   private readonly hashFn: ((s: S) => unknown) | undefined;
   private readonly equalFn: ((a: S, b: S) => boolean) | undefined;
@@ -199,6 +202,22 @@ export class PartitionSearch<S, I> {
   }
 
   private intern(s: S): number {
+    // Fast path: models whose states are small non-negative integers (ids of their own).
+    if (typeof s === 'number' && !this.hashFn && (s | 0) === s && s >= 0 && s < SMALL_STATE_LIMIT) {
+      let map = this.smallIds;
+      if (s >= map.length) {
+        const m = new Int32Array(Math.min(SMALL_STATE_LIMIT, Math.max(map.length * 2, s + 1))).fill(-1);
+        m.set(map);
+        this.smallIds = map = m;
+      }
+      let id = map[s]!;
+      if (id < 0) {
+        id = this.states.length;
+        this.states.push(s);
+        map[s] = id;
+      }
+      return id;
+    }
     let k: unknown;
     if (this.hashFn) k = this.hashFn(s);
     else if (s === null || typeof s !== 'object') k = s;
