@@ -155,6 +155,7 @@ function runSet(set: BenchSet): Row {
     let total = 0;
     let cpu = 0;
     const counts = { true: 0, false: 0, unknown: 0 };
+    const causes = new Set<string>();
     operations = 0;
     for (const item of set.items) {
       const model = createModel(set.model, set.options);
@@ -166,11 +167,12 @@ function runSet(set: BenchSet): Row {
       cpu += (c.user + c.system) / 1000;
       operations += result.operationCount;
       counts[String(result.valid) as 'true' | 'false' | 'unknown']++;
+      if (result.cause) causes.add(result.cause);
       if (item.expected !== null && result.valid !== item.expected) mismatches.add(`${item.name}: ${String(result.valid)}`);
     }
     totals.push(total);
     cpuTotals.push(cpu);
-    verdicts = `${counts.true} valid, ${counts.false} invalid, ${counts.unknown} unknown`;
+    verdicts = `${counts.true} valid, ${counts.false} invalid, ${counts.unknown} unknown${causes.size ? ` (${[...causes].join(', ')})` : ''}`;
     // A set that hits the time limit is not worth repeating.
     if (counts.unknown > 0) break;
   }
