@@ -270,12 +270,15 @@ function stringKvInner(options: ModelOptions): KeyedInner<number, StringKvInput>
     }
     return id;
   };
-  // Node 0 is the initial string, a `put` of it.
+  // Node 0 is the initial string, a `put` of it. Each node's children (its appends) are a
+  // sibling list in typed arrays: a node has few children, and a short scan of adjacent memory
+  // beats a hash lookup in a table of hundreds of thousands of entries.
   const parent: number[] = [-1];
   const nodeValue: number[] = [valueId(initialText)];
   const nodeHash: number[] = [valueHash[0]!];
   const text: Array<string | undefined> = [initialText];
-  const children = new Map<number | string, number>();
+  let firstChild = new Int32Array(1024).fill(-1);
+  let nextSibling = new Int32Array(1024).fill(-1);
   const puts = new Map<number, number>([[0, 0]]);
   const node = (p: number, vid: number): number => {
     const id = parent.length;
@@ -283,6 +286,18 @@ function stringKvInner(options: ModelOptions): KeyedInner<number, StringKvInput>
     nodeValue.push(vid);
     nodeHash.push(p < 0 ? valueHash[vid]! : (Math.imul(nodeHash[p]!, valuePow[vid]!) + valueHash[vid]!) | 0);
     text.push(undefined);
+    if (id >= firstChild.length) {
+      const f = new Int32Array(firstChild.length * 2).fill(-1);
+      f.set(firstChild);
+      firstChild = f;
+      const n = new Int32Array(nextSibling.length * 2).fill(-1);
+      n.set(nextSibling);
+      nextSibling = n;
+    }
+    if (p >= 0) {
+      nextSibling[id] = firstChild[p]!;
+      firstChild[p] = id;
+    }
     return id;
   };
   const textOf = (id: number): string => {
@@ -324,11 +339,8 @@ function stringKvInner(options: ModelOptions): KeyedInner<number, StringKvInput>
         if (id === undefined) puts.set(i.vid, (id = node(-1, i.vid)));
         return id;
       }
-      // A small-integer key while it fits (fast Map path), a string key beyond.
-      const key: number | string = s < 0x8000 && i.vid < 0x10000 ? s * 0x10000 + i.vid : `${s}:${i.vid}`;
-      let id = children.get(key);
-      if (id === undefined) children.set(key, (id = node(s, i.vid)));
-      return id;
+      for (let c = firstChild[s]!; c >= 0; c = nextSibling[c]!) if (nodeValue[c] === i.vid) return c;
+      return node(s, i.vid);
     },
     readOnly: (i) => i.kind === 0,
     describeInput: (i) => (i.kind === 0 ? `get ${show(i.v)}` : `${i.kind === 1 ? 'put' : 'append'} ${show(i.v)}`),
