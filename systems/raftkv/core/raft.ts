@@ -869,6 +869,13 @@ export class RaftNode {
       }
     }
     if (this.role === 'leader') {
+      this.readIndexReqs = this.readIndexReqs.filter((r) => {
+        if (r.req.kind === 'local' && this.ticks - r.req.startTick >= p.requestTimeoutTicks) {
+          this.failReadIndex(r.req);
+          return false;
+        }
+        return true;
+      });
       this.readsAwaitingNoop = this.readsAwaitingNoop.filter((r) => {
         if (r.kind === 'local' && this.ticks - r.startTick >= p.requestTimeoutTicks) {
           this.failReadIndex(r);
