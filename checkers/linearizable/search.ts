@@ -87,7 +87,8 @@ const E_SAVED_LO = 8; // lo before
 const E_SAVED_HI = 9; // hi before
 const E_PARENT = 10; // the frame below, -1 at the root
 const E_OK = 11; // completed ops linearized up to and including this frame
-const STRIDE = 12;
+const E_FORCED = 12; // 1 when the op was linearized by the read-only rule (no alternatives)
+const STRIDE = 13;
 /** Bytes per memo entry beyond its words: the arena fields plus a share of the hash table. */
 const ENTRY_BYTES = STRIDE * 4 + 8;
 const CACHE_BITS = 14;
@@ -99,6 +100,8 @@ export class PartitionSearch<S, I> {
   private readonly order: number[];
   private readonly opInput: I[];
   private readonly opOutput: unknown[];
+  /** 1 for operations that never change the state (model.readOnly). */
+  private readonly readOnly: Uint8Array;
   private readonly next: Int32Array;
   private readonly prev: Int32Array;
   private readonly HEAD: number;
@@ -154,6 +157,8 @@ export class PartitionSearch<S, I> {
     this.order = order;
     this.opInput = order.map((k) => inputs[k]!);
     this.opOutput = order.map((k) => (ops[k]!.status === 'ok' ? ops[k]!.output : UNKNOWN));
+    this.readOnly = new Uint8Array(n);
+    if (model.readOnly) for (let i = 0; i < n; i++) this.readOnly[i] = model.readOnly(this.opInput[i]!) ? 1 : 0;
     this.HEAD = 2 * n;
     this.next = new Int32Array(2 * n + 1);
     this.prev = new Int32Array(2 * n + 1);
@@ -256,6 +261,7 @@ export class PartitionSearch<S, I> {
     const states = this.states;
     const opInput = this.opInput;
     const opOutput = this.opOutput;
+    const readOnly = this.readOnly;
     const tcState = this.tcState;
     const tcOp = this.tcOp;
     const tcNext = this.tcNext;
@@ -381,6 +387,7 @@ export class PartitionSearch<S, I> {
             arena[base + E_SAVED_HI] = savedHi;
             arena[base + E_PARENT] = top;
             arena[base + E_OK] = okCount;
+            arena[base + E_FORCED] = readOnly[op]!;
             table[tslot] = e;
             this.entries = e + 1;
             const added = ENTRY_BYTES + 4 * len;
@@ -422,17 +429,29 @@ export class PartitionSearch<S, I> {
           hash ^= zob[op]!;
           lo = savedLo;
           hi = savedHi;
+          // A read-only op legal here commutes to the front of any linearization from this node
+          // (it changes nothing, and nothing unlinearized must precede it); so if the node after
+          // it is known dead, this node is dead too, whatever else it could try.
+          if (readOnly[op] === 0) {
+            entry = next[entry]!;
+            continue;
+          }
+        } else {
+          entry = next[entry]!;
+          continue;
         }
-        entry = next[entry]!;
-      } else {
-        // A return entry of an operation not linearized: this branch is a dead end.
-        if (top === this.best && this.failingOp < 0) this.failingOp = entry - n;
+      }
+      // A dead end: a return entry of an operation not linearized, or a dead read-only step.
+      // Backtrack; a frame pushed by the read-only rule had no alternatives, so keep popping.
+      for (;;) {
+        if (top === this.best && this.failingOp < 0) this.failingOp = this.firstReturn() - n;
         if (top < 0) {
           outcome = this.invalid(steps);
           break;
         }
         const base = top * STRIDE;
         const op = arena[base + E_OP]!;
+        const forced = arena[base + E_FORCED]!;
         state = arena[base + E_BEFORE]!;
         lo = arena[base + E_SAVED_LO]!;
         hi = arena[base + E_SAVED_HI]!;
@@ -450,7 +469,9 @@ export class PartitionSearch<S, I> {
         next[prev[op]!] = op;
         if (next[op]! >= 0) prev[next[op]!] = op;
         entry = next[op]!;
+        if (forced === 0) break;
       }
+      if (outcome) break;
     }
     if (remaining === 0 && !outcome) outcome = this.outcome(true, steps);
     this.hash = hash;
@@ -463,6 +484,13 @@ export class PartitionSearch<S, I> {
     this.steps = steps;
     if (outcome) this.finish(outcome, budget);
     return outcome;
+  }
+
+  /** The first return entry in the list: the operation that must be linearized next, at the latest. */
+  private firstReturn(): number {
+    let e = this.next[this.HEAD]!;
+    while (e >= 0 && e < this.n) e = this.next[e]!;
+    return e;
   }
 
   /** Gives the memo's memory back to the budget and drops it. */

@@ -76,11 +76,14 @@ export function analyze(input: AnalyzeInput): TxnCheckResult {
   const needRealtime = searchTypes.some((t) => t.endsWith('-realtime'));
   if (needProcess) addProcessEdges(txns, edges);
   if (needRealtime) addRealtimeEdges(txns, edges);
+  const A0 = performance.now();
   const g = buildGraph(txns.count, edges);
+  const A1 = performance.now();
   let mask = (1 << L_WW) | (1 << L_WR) | (1 << L_RW);
   if (needProcess) mask |= 1 << L_PROCESS;
   if (needRealtime) mask |= 1 << L_REALTIME;
   const sccs = tarjan(g, mask);
+  if (process.env.ELLE_T) console.error('rt/proc', A0 - input.startedMs, 'build', A1 - A0, 'tarjan', performance.now() - A1);
 
   const anomalies: Partial<Record<AnomalyType, Anomaly[]>> = {};
   const add = (a: Anomaly): void => {

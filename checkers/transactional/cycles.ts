@@ -53,6 +53,7 @@ interface Spec {
   /** The flavour label the cycle must contain (-1: none). */
   needs: number;
   kind: CycleKind;
+  type: CycleAnomalyType;
 }
 
 function specFor(type: CycleAnomalyType): Spec {
@@ -69,7 +70,7 @@ function specFor(type: CycleAnomalyType): Spec {
   if (startLabel === L_RW) s0 |= LAST_RW;
   if (needs >= 0 && startLabel === needs) s0 |= FLV;
   if (kind === 'G1c' && startLabel === L_WR) s0 |= MARK;
-  return { allowed: data | flavourLabels, startLabel, s0, needs, kind };
+  return { allowed: data | flavourLabels, startLabel, s0, needs, kind, type };
 }
 
 /** The state after taking an edge with `label`; -1 when the kind forbids it. `closing`: the edge leads back to the start. */
@@ -164,6 +165,7 @@ export class CycleSearcher {
                 const same = inner[la]! >= 0 && inner[la] === inner[lb];
                 if ((pass === 0) !== same) continue;
               }
+              if (spent >= budget) return 'timeout';
               const r = this.bfs(spec, a, b, sub.comp, c, budget - spent);
               spent += r.cost;
               if (r.cycle) return r.cycle;
@@ -205,6 +207,7 @@ export class CycleSearcher {
     parent[startCode] = -1;
     queue[tail++] = startCode;
     const allowed = spec.allowed;
+    let nonSimple = false;
     while (head < tail) {
       const code = queue[head++]!;
       const li = (code / STATES) | 0;
@@ -225,12 +228,78 @@ export class CycleSearcher {
         stamp[wc] = epoch;
         parent[wc] = code;
         if (closing) {
-          if (accepting(spec, t)) return { cycle: this.rebuild(spec, a, wc), cost };
+          if (accepting(spec, t)) {
+            // The shortest accepted walk may pass a node twice (in two automaton states). Then
+            // it is several simple cycles; use one of the right kind, else search simple paths.
+            const walk = this.rebuild(spec, a, wc);
+            const simple = simpleCycleOfType(walk, spec.type);
+            if (simple) return { cycle: simple, cost };
+            nonSimple = true;
+          }
           continue; // never walk through the start node
         }
         queue[tail++] = wc;
       }
       if (cost > budget) return { cycle: null, cost };
+    }
+    if (nonSimple) {
+      const r = this.dfsSimple(spec, a, b, comp, c, budget - cost);
+      return { cycle: r.cycle, cost: cost + r.cost };
+    }
+    return { cycle: null, cost };
+  }
+
+  /**
+   * Depth-first search over simple paths from b back to a, for when breadth-first search only
+   * found walks that repeat a node. Exponential in the worst case, so bounded by the budget.
+   */
+  private dfsSimple(
+    spec: Spec,
+    a: number,
+    b: number,
+    comp: Int32Array,
+    c: number,
+    budget: number,
+  ): { cycle: FoundCycle | null; cost: number } {
+    const g = this.g;
+    const local = this.local;
+    const pathNodes: number[] = [a, b];
+    const pathLabels: number[] = [spec.startLabel];
+    const states: number[] = [spec.s0];
+    const edgeAt: number[] = [g.off[b]!];
+    const onPath = new Set<number>([a, b]);
+    let cost = 0;
+    while (edgeAt.length > 0) {
+      const depth = edgeAt.length - 1;
+      const v = pathNodes[depth + 1]!;
+      const e = edgeAt[depth]!;
+      if (e >= g.off[v + 1]!) {
+        edgeAt.pop();
+        states.pop();
+        pathLabels.pop();
+        onPath.delete(pathNodes.pop()!);
+        continue;
+      }
+      edgeAt[depth] = e + 1;
+      if (++cost > budget) return { cycle: null, cost };
+      const lab = g.label[e]!;
+      if (((1 << lab) & spec.allowed) === 0) continue;
+      const w = g.adj[e]!;
+      const lw = local[w]!;
+      if (lw < 0 || comp[lw] !== c) continue;
+      const closing = w === a;
+      if (!closing && onPath.has(w)) continue;
+      const t = step(spec, states[depth]!, lab, closing);
+      if (t < 0) continue;
+      if (closing) {
+        if (accepting(spec, t)) return { cycle: { nodes: pathNodes.slice(), labels: [...pathLabels, lab] }, cost };
+        continue;
+      }
+      pathNodes.push(w);
+      pathLabels.push(lab);
+      states.push(t);
+      edgeAt.push(g.off[w]!);
+      onPath.add(w);
     }
     return { cycle: null, cost };
   }
@@ -251,6 +320,45 @@ export class CycleSearcher {
     }
     return { nodes, labels };
   }
+}
+
+/** The anomaly type of a simple cycle with these edge labels, by definition. */
+export function classifyCycle(labels: readonly number[]): CycleAnomalyType {
+  const flavour = labels.includes(L_REALTIME) ? '-realtime' : labels.includes(L_PROCESS) ? '-process' : '';
+  let rw = 0;
+  let adjacent = false;
+  for (let i = 0; i < labels.length; i++) {
+    if (labels[i] !== L_RW) continue;
+    rw++;
+    if (labels[(i + 1) % labels.length] === L_RW) adjacent = true;
+  }
+  let kind: CycleKind;
+  if (rw === 0) kind = labels.includes(L_WR) ? 'G1c' : 'G0';
+  else if (rw === 1) kind = 'G-single';
+  else kind = adjacent ? 'G2-item' : 'G-nonadjacent';
+  return `${kind}${flavour}` as CycleAnomalyType;
+}
+
+/** Splits a closed walk into simple cycles and returns one of the given type, if any. */
+export function simpleCycleOfType(walk: FoundCycle, type: CycleAnomalyType): FoundCycle | null {
+  const k = walk.nodes.length;
+  if (new Set(walk.nodes).size === k) return classifyCycle(walk.labels) === type ? walk : null;
+  const stackNodes: number[] = [walk.nodes[0]!];
+  const stackLabels: number[] = [];
+  for (let i = 0; i < k; i++) {
+    stackLabels.push(walk.labels[i]!);
+    const w = walk.nodes[(i + 1) % k]!;
+    const j = stackNodes.indexOf(w);
+    if (j >= 0) {
+      const cyc = { nodes: stackNodes.slice(j), labels: stackLabels.slice(j) };
+      if (classifyCycle(cyc.labels) === type) return cyc;
+      stackNodes.length = j + 1;
+      stackLabels.length = j;
+    } else {
+      stackNodes.push(w);
+    }
+  }
+  return null;
 }
 
 /** The label of the adjacency entry from -> to (there is exactly one). */

@@ -38,10 +38,18 @@ export function labelOf(bits: number): number {
 
 /** A growable list of edges. */
 export class EdgeBuffer {
-  src = new Int32Array(1024);
-  dst = new Int32Array(1024);
-  rel = new Uint8Array(1024);
+  src: Int32Array;
+  dst: Int32Array;
+  rel: Uint8Array;
   length = 0;
+
+  /** `capacity`: the expected number of edges, to avoid regrowing large arrays. */
+  constructor(capacity = 1024) {
+    const cap = Math.max(16, Math.ceil(capacity));
+    this.src = new Int32Array(cap);
+    this.dst = new Int32Array(cap);
+    this.rel = new Uint8Array(cap);
+  }
 
   add(from: number, to: number, rel: number): void {
     if (from === to) return;
@@ -53,7 +61,7 @@ export class EdgeBuffer {
   }
 
   private grow(): void {
-    const cap = this.src.length * 2;
+    const cap = Math.ceil(this.src.length * 1.5);
     const s = new Int32Array(cap);
     s.set(this.src);
     this.src = s;

@@ -60,7 +60,7 @@ export function checkListAppend(history: readonly HistoryEvent[], options: TxnCh
     if (opAnomalies.length < anomalyCap) opAnomalies.push(a);
   };
   const keyOf = (k: unknown): KeyState => {
-    const p = prim(k);
+    const p = typeof k === 'number' || typeof k === 'string' ? k : prim(k);
     let id = keyIds.get(p);
     if (id === undefined) {
       id = keys.length;
@@ -132,11 +132,14 @@ export function checkListAppend(history: readonly HistoryEvent[], options: TxnCh
         readCount++;
       }
     }
-    if (status === OK && ops.length > 1) checkInternal(txns, t, report);
+    if (status === OK && ops.length > 1 && touchesKeyTwice(ops)) checkInternal(txns, t, report);
   }
   while (longest.length < keys.length) longest.push(-1);
 
-  const edges = new EdgeBuffer();
+  let mopCount = 0;
+  for (let t = 0; t < txns.count; t++) mopCount += txns.ops[t]!.length;
+  const edges = new EdgeBuffer(3 * mopCount + 1024);
+  const T1 = performance.now();
 
   // Pass 2: each key's version order, ww edges, unobserved appends, dirty updates.
   for (let kid = 0; kid < keys.length; kid++) {
@@ -194,6 +197,7 @@ export function checkListAppend(history: readonly HistoryEvent[], options: TxnCh
     }
   }
 
+  const T2 = performance.now();
   // Pass 3: each read against its key's order: wr and rw edges, read anomalies, lost updates.
   const lostSeen = new Map<number, Map<number, number>>();
   const incompatibleKeys = new Set<number>();
@@ -298,9 +302,20 @@ export function checkListAppend(history: readonly HistoryEvent[], options: TxnCh
     }
   }
 
+  const T3 = performance.now();
+  if (process.env.ELLE_T) console.error('table+pass1', T1 - startedMs, 'pass2', T2 - T1, 'pass3', T3 - T2);
   const explain = (from: number, to: number, rel: 'ww' | 'wr' | 'rw', a: string, b: string): EdgeWitness =>
     explainEdge(txns, keys, keyIds, from, to, rel, a, b);
   return analyze({ checker: 'list-append', txns, edges, opAnomalies, explain, keyCount: keys.length, options, startedMs });
+}
+
+/** True when two micro-operations share a key (only then can a transaction contradict itself). */
+function touchesKeyTwice(ops: readonly (readonly unknown[])[]): boolean {
+  for (let i = 1; i < ops.length; i++) {
+    const k = prim(ops[i]![1]);
+    for (let j = 0; j < i; j++) if (prim(ops[j]![1]) === k) return true;
+  }
+  return false;
 }
 
 /**

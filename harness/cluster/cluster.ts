@@ -30,17 +30,22 @@ export function nodeIds(count: number): string[] {
   return Array.from({ length: count }, (_, i) => `n${i + 1}`);
 }
 
-/** Ports and files for `count` nodes under `runDir` (creates `nodes/` and `data/<id>/`). */
-export async function planCluster(runDir: string, count: number): Promise<NodePlan[]> {
-  const ports = await freePorts(count * 2);
+/**
+ * Ports and files for `count` nodes under `runDir` (creates `nodes/` and `data/<id>/`). `ports`
+ * (2 per node) come from the caller when it also needs ports for other things (the proxies):
+ * ports found in one `freePorts` call are distinct, ports found in two calls may not be.
+ */
+export async function planCluster(runDir: string, count: number, ports?: readonly number[]): Promise<NodePlan[]> {
+  if (ports && ports.length < count * 2) throw new RangeError(`planCluster needs ${count * 2} ports, got ${ports.length}`);
+  ports ??= await freePorts(count * 2);
   mkdirSync(join(runDir, 'nodes'), { recursive: true });
   return nodeIds(count).map((id, i) => {
     const dataDir = join(runDir, 'data', id);
     mkdirSync(dataDir, { recursive: true });
     return {
       id,
-      clientPort: ports[2 * i] as number,
-      peerPort: ports[2 * i + 1] as number,
+      clientPort: (ports as readonly number[])[2 * i] as number,
+      peerPort: (ports as readonly number[])[2 * i + 1] as number,
       dataDir,
       configFile: join(runDir, 'nodes', `${id}.json`),
       logFile: join(runDir, 'nodes', `${id}.log`),

@@ -11,12 +11,12 @@
  * This file is the only place in faultline that knows nodes are local processes.
  */
 import { appendFileSync, closeSync, existsSync, openSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
+import { DIST_ROOT } from './manifest.js';
 import { NodeStartError, type LaunchSpec, type Launcher, type NodeExit, type NodeHandle, type NodeSignal } from './launcher.js';
 
-const REAPER_JS = join(dirname(fileURLToPath(import.meta.url)), 'reaper.js');
+const REAPER_JS = join(DIST_ROOT, 'harness', 'cluster', 'reaper.js');
 /** The most of a log file read for a tail; logs can be large. */
 const TAIL_BYTES_MAX = 64 * 1024;
 
@@ -171,7 +171,9 @@ export class LocalLauncher implements Launcher {
     await new Promise<void>((resolve, reject) => {
       let buf = '';
       let ready = false;
+      let failing = false;
       const fail = (reason: string) => {
+        failing = true;
         clearTimeout(timer);
         node.signal('SIGKILL');
         // Give the log a moment to receive the last bytes the node wrote.
@@ -198,7 +200,7 @@ export class LocalLauncher implements Launcher {
         }
       });
       void node.exited.then((e) => {
-        if (ready) return;
+        if (ready || failing) return;
         clearTimeout(timer);
         const how = e.signal ? `was killed by ${e.signal}` : `exited with code ${e.exitCode}`;
         reject(new NodeStartError(spec.id, `${how} before it was ready`, spec.logFile, tailFile(spec.logFile, 20)));

@@ -14,8 +14,18 @@ import { UsageError } from '../cli/exit.js';
 
 const MANIFEST = 'faultline.system.json';
 
+/**
+ * The root of the built tree (dist/). Processes always run built JavaScript, also when this module
+ * itself is loaded from its TypeScript source (as tests do).
+ */
+export const DIST_ROOT = ((): string => {
+  const here = fileURLToPath(import.meta.url);
+  const up = resolve(dirname(here), '..', '..');
+  return here.endsWith('.ts') ? join(up, 'dist') : up;
+})();
+
 /** The folder holding the built systems: dist/systems, beside dist/harness. */
-export const BUILT_SYSTEMS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'systems');
+export const BUILT_SYSTEMS_DIR = join(DIST_ROOT, 'systems');
 
 const manifestSchema = z.object({
   name: z.string().min(1),

@@ -14,7 +14,7 @@ import { join, relative, resolve } from 'node:path';
 import { startRun, type RunOutcome, type RunSpec } from '../suite/entry.js';
 import { defaultEntryTimeoutS } from '../suite/spec.js';
 import { PARALLEL_MAX } from '../suite/run-suite.js';
-import { renderCompareHtml, type CompareJson, type CompareRun, type CompareSummary } from './html.js';
+import { renderCompareHtml, type CompareJson, type CompareRun, type CompareSummary } from '../report/compare.js';
 
 export type { CompareJson, CompareRun, CompareSummary };
 
@@ -118,7 +118,7 @@ export async function runCompare(opts: CompareOptions): Promise<{ compare: Compa
       v.summary = summarize(v.runs);
     }
     writeAtomic(join(outDir, 'compare.json'), `${JSON.stringify(compare, null, 2)}\n`);
-    writeAtomic(join(outDir, 'compare.html'), renderCompareHtml(compare));
+    writeAtomic(join(outDir, 'compare.html'), renderCompareHtml(compare, { baseDir: outDir }));
   };
   save();
 

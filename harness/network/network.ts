@@ -34,6 +34,11 @@ interface LinkProxy {
   toxics: Map<string, Toxic<unknown>>;
 }
 
+/** The number of directed links (and so proxies) between `nodeCount` nodes. */
+export function linkCount(nodeCount: number): number {
+  return nodeCount * (nodeCount - 1);
+}
+
 /** Key of a link in maps: "n1->n2". */
 export function linkName(link: Link): string {
   return `${link[0]}->${link[1]}`;
@@ -45,17 +50,25 @@ export class Network {
 
   /**
    * Creates one proxy per directed link between the nodes. `prefix` keeps proxy names unique
-   * when several runs share one external toxiproxy-server.
+   * when several runs share one external toxiproxy-server. `ports` (one per link, see
+   * `linkCount`) are the proxies' listen ports, found together with the nodes' own ports so that
+   * none collide.
    */
-  static async create(factory: ProxyFactory, nodes: ReadonlyArray<{ id: string; peerPort: number }>, prefix: string): Promise<Network> {
+  static async create(
+    factory: ProxyFactory,
+    nodes: ReadonlyArray<{ id: string; peerPort: number }>,
+    prefix: string,
+    ports?: readonly number[],
+  ): Promise<Network> {
     const links: Link[] = [];
     for (const a of nodes) for (const b of nodes) if (a.id !== b.id) links.push([a.id, b.id]);
-    const ports = await freePorts(links.length);
+    if (ports && ports.length < links.length) throw new RangeError(`Network.create needs ${links.length} ports, got ${ports.length}`);
+    ports ??= await freePorts(links.length);
     const peerPort = new Map(nodes.map((n) => [n.id, n.peerPort]));
     const proxies = new Map<string, LinkProxy>();
     await Promise.all(
       links.map(async (link, i) => {
-        const listen = `127.0.0.1:${ports[i] as number}`;
+        const listen = `127.0.0.1:${(ports as readonly number[])[i] as number}`;
         const upstream = `127.0.0.1:${peerPort.get(link[1]) as number}`;
         const proxy = await factory.createProxy({ name: `${prefix}${link[0]}-to-${link[1]}`, listen, upstream, enabled: true });
         proxies.set(linkName(link), { link, proxy, listen, upstream, enabled: true, toxics: new Map() });

@@ -45,9 +45,18 @@ function fmtNum(v, digits) {
 function fmtPct(v) { return (typeof v === 'number' && isFinite(v)) ? (v * 100).toFixed(1) + '%' : '–'; }
 function fmtMs(ms) {
   if (!isFinite(ms)) return '–';
+  if (ms === 0) return '0 s';
   if (Math.abs(ms) >= 1000) return (ms / 1000).toFixed(3) + ' s';
   if (Math.abs(ms) >= 1) return ms.toFixed(2) + ' ms';
   return (ms * 1000).toFixed(0) + ' µs';
+}
+// Axis labels with as many decimals as the tick step needs, in s, ms or µs.
+function fmtAxis(t, step) {
+  var unit = step >= 1000 ? 1000 : step >= 1 ? 1 : 0.001, name = step >= 1000 ? ' s' : step >= 1 ? ' ms' : ' µs';
+  var dec = Math.max(0, -Math.floor(Math.log10(step / unit) + 1e-9));
+  var v = t / unit;
+  if (Math.abs(v) < 1e-9) v = 0;
+  return v.toFixed(Math.min(dec, 6)) + name;
 }
 function verdictText(v) { return v === true ? 'VALID' : v === false ? 'INVALID' : v === 'unknown' ? 'UNKNOWN' : 'NO VERDICT'; }
 function verdictClass(v) { return v === true ? 'valid' : v === false ? 'invalid' : v === 'unknown' ? 'unknown' : 'none'; }
@@ -237,7 +246,7 @@ Timeline.prototype.fit = function () {
   else all.forEach(function (i) { if (OPS.startMs[i] < lo) lo = OPS.startMs[i]; if (OPS.endMs[i] > hi) hi = OPS.endMs[i]; });
   if (!isFinite(lo)) { lo = 0; hi = D.durationMs; }
   var pad = (hi - lo) * 0.02 || 1;
-  this.t0 = lo - pad; this.t1 = hi + pad; this.requestDraw();
+  this.t0 = lo >= 0 ? Math.max(0, lo - pad) : lo - pad; this.t1 = hi + pad; this.requestDraw();
 };
 Timeline.prototype.zoom = function (factor, at) {
   var c = at === null ? (this.t0 + this.t1) / 2 : at;
@@ -308,17 +317,8 @@ Timeline.prototype.draw = function () {
     if (l % 2 === 1) { ctx.fillStyle = '#f6f8fa'; ctx.fillRect(this.gutter, y, W - this.gutter, this.laneH); }
     if (this.laneH >= 10) { ctx.fillStyle = '#57606a'; ctx.fillText('p ' + D.processes[v.lanes[l]], 6, y + this.laneH / 2); }
   }
-  // Nemesis windows, shaded across every lane, labelled in the band above them.
   var nem = 0;
   ctx.save(); ctx.beginPath(); ctx.rect(this.gutter, 0, W - this.gutter, H); ctx.clip();
-  D.nemesis.forEach(function (w) {
-    if (w.endMs < t0 || w.startMs > t1) return;
-    var x0 = self.xAt(w.startMs), x1 = Math.max(self.xAt(w.endMs), x0 + 2);
-    ctx.fillStyle = faultFill(w.kind); ctx.fillRect(x0, self.axisH, x1 - x0, H - self.axisH);
-    ctx.fillStyle = faultInk(w.kind); ctx.fillRect(x0, self.axisH, x1 - x0, 3);
-    if (x1 - x0 > 30) { ctx.fillText(w.kind + (w.detail ? ' ' + w.detail : ''), Math.max(x0, self.gutter) + 3, self.axisH + 10); }
-    nem++;
-  });
   // Ops: batched into one path per outcome, which is what keeps 100k boxes fast.
   var paths = [new Path2D(), new Path2D(), new Path2D(), new Path2D()];
   var drawn = 0, labels = [];
@@ -334,6 +334,20 @@ Timeline.prototype.draw = function () {
     ctx.save(); ctx.beginPath(); ctx.rect(r.x, r.y, r.w, r.h); ctx.clip();
     ctx.fillStyle = OPS.outcome[lr[0]] === 0 ? '#fff' : '#1f2328';
     ctx.fillText(OPS.desc[lr[0]], Math.max(r.x, self.gutter) + 3, r.y + r.h / 2); ctx.restore();
+  });
+  // Nemesis windows, shaded over every lane (over the ops, so dense lanes still show them) and
+  // labelled in the band above.
+  D.nemesis.forEach(function (w) {
+    if (w.endMs < t0 || w.startMs > t1) return;
+    var x0 = self.xAt(w.startMs), x1 = Math.max(self.xAt(w.endMs), x0 + 2);
+    ctx.fillStyle = faultFill(w.kind); ctx.fillRect(x0, self.axisH, x1 - x0, H - self.axisH);
+    ctx.fillStyle = faultInk(w.kind); ctx.fillRect(x0, self.axisH, x1 - x0, 3);
+    var label = w.detail && w.detail.indexOf(w.kind) === 0 ? w.detail : w.kind + (w.detail ? ': ' + w.detail : '');
+    if (x1 - x0 > 30) {
+      ctx.save(); ctx.beginPath(); ctx.rect(x0, self.axisH, x1 - x0, self.bandH); ctx.clip();
+      ctx.fillText(label, Math.max(x0, self.gutter) + 3, self.axisH + 10); ctx.restore();
+    }
+    nem++;
   });
   // The linearizable prefix: each op outlined, its linearization point marked, points joined in order.
   var pref = 0;
@@ -381,9 +395,11 @@ Timeline.prototype.draw = function () {
   for (var t = Math.ceil(t0 / step) * step; t <= t1; t += step) {
     var x = this.xAt(t);
     ctx.fillRect(x, this.axisH - 5, 1, 5);
-    ctx.fillText(fmtMs(t), x + 2, 11);
+    ctx.fillText(fmtAxis(t, step), x + 2, 11);
   }
   this.last = { drawnOps: drawn, nemesisDrawn: nem, highlighted: hl, prefixDrawn: pref };
+  // The first draw comes after every section was built: the moment the first view is complete.
+  if (api.firstDrawMs === undefined) api.firstDrawMs = performance.now();
   this.canvas.setAttribute('data-drawn-ops', String(drawn));
   this.canvas.setAttribute('data-nemesis-drawn', String(nem));
   this.canvas.setAttribute('data-highlighted-op', String(hl));
@@ -414,7 +430,7 @@ Timeline.prototype.showTip = function (i, cx, cy) {
   var w = this.witness;
   if (w && this.linOrder[i] !== undefined) {
     var step = w.prefix[this.linOrder[i]];
-    lines.push(['linearized', '#' + (this.linOrder[i] + 1) + ' of ' + w.prefix.length + ' at ' + fmtMs(this.linPoint[i])]);
+    lines.push(['linearized', '#' + (w.prefixOmitted + this.linOrder[i] + 1) + ' of ' + (w.prefixOmitted + w.prefix.length) + ' at ' + fmtMs(this.linPoint[i])]);
     lines.push(['state before', step.before === null ? '?' : step.before]);
     lines.push(['state after', step.after === null ? '?' : step.after]);
   }
@@ -441,7 +457,7 @@ Timeline.prototype.renderWitness = function () {
   var self = this;
   D.lin.forEach(function (w, wi) {
     var div = el('div', { 'class': 'witness' });
-    div.appendChild(el('h3', null, (w.key !== null ? 'Key ' + w.key : 'History') + ' — ' + w.checker));
+    div.appendChild(el('h3', null, (w.key !== null ? 'Key ' + w.key : 'The whole history') + ' (checker: ' + w.checker + ')'));
     if (w.failOp >= 0) {
       var f = w.failOp;
       var p = el('p', { 'class': 'fail-op' });
@@ -453,23 +469,39 @@ Timeline.prototype.renderWitness = function () {
       });
       p.appendChild(b); div.appendChild(p);
     }
-    if (w.finalStates.length) div.appendChild(el('p', null, 'Model state(s) after the prefix: ' + w.finalStates.join(' | ')));
+    if (w.finalStates.length) div.appendChild(el('p', null, 'Model state after the prefix: ' + w.finalStates.join(' | ')));
+    if (w.candidates.length) {
+      var cd = el('details');
+      cd.appendChild(el('summary', null, 'What could come next, and why none of it leads anywhere (' + w.candidates.length + ')'));
+      var ct = el('table', { 'class': 'grid' }); var ch = el('tr');
+      ['process', 'op', 'outcome', 'state it would lead to'].forEach(function (h) { ch.appendChild(el('th', null, h)); }); ct.appendChild(ch);
+      w.candidates.forEach(function (c) {
+        var tr = el('tr');
+        [c.op >= 0 ? D.processes[OPS.lane[c.op]] : '', c.desc, c.outcome, c.stateAfter === null ? '' : c.stateAfter].forEach(function (x) { tr.appendChild(el('td', null, x)); });
+        ct.appendChild(tr);
+      });
+      cd.appendChild(ct); div.appendChild(cd);
+    }
     if (w.text) div.appendChild(el('pre', null, w.text));
+    var d = null;
     if (w.prefix.length) {
-      var d = el('details'); if (wi === 0) d.open = true;
-      d.appendChild(el('summary', null, 'Longest linearizable prefix: ' + w.prefix.length + ' ops, in linearization order'));
+      d = el('details'); if (wi === 0) d.open = true;
+      d.appendChild(el('summary', null, 'Longest linearizable prefix: ' + (w.prefix.length + w.prefixOmitted) + ' ops, in linearization order'));
       var t = el('table', { 'class': 'grid' }); var hr = el('tr');
       ['#', 'process', 'op', 'state before', 'state after'].forEach(function (h) { hr.appendChild(el('th', null, h)); }); t.appendChild(hr);
       var from = Math.max(0, w.prefix.length - 200);
+      if (w.prefixOmitted > 0) { var tro = el('tr'); tro.appendChild(el('td', { colspan: '5', 'class': 'muted' }, '… ' + w.prefixOmitted + ' earlier ops of the prefix are not kept in the result')); t.appendChild(tro); }
       if (from > 0) { var tr0 = el('tr'); tr0.appendChild(el('td', { colspan: '5', 'class': 'muted' }, '… ' + from + ' earlier ops')); t.appendChild(tr0); }
       for (var i = from; i < w.prefix.length; i++) {
         var s = w.prefix[i], tr = el('tr');
-        [String(i + 1), D.processes[OPS.lane[s.op]], OPS.desc[s.op], s.before === null ? '' : s.before, s.after === null ? '' : s.after].forEach(function (c) { tr.appendChild(el('td', null, c)); });
+        [String(w.prefixOmitted + i + 1), D.processes[OPS.lane[s.op]], OPS.desc[s.op], s.before === null ? '' : s.before, s.after === null ? '' : s.after].forEach(function (c) { tr.appendChild(el('td', null, c)); });
         t.appendChild(tr);
       }
       d.appendChild(t); div.appendChild(d);
     }
     box.appendChild(div);
+    // The end of the prefix, next to the failing op, is what matters: show it first.
+    if (d && d.open) requestAnimationFrame(function () { d.scrollTop = d.scrollHeight; });
   });
 };
 
@@ -477,14 +509,15 @@ Timeline.prototype.renderWitness = function () {
 function renderAnomalies() {
   var sec = document.getElementById('anomalies-card');
   if (!D.anomalies.length) { sec.hidden = true; return; }
+  sec.hidden = false;
   var box = document.getElementById('anomalies');
   D.anomalies.forEach(function (a, ai) {
     var div = el('div', { 'class': 'anomaly' });
     div.appendChild(el('h3', null, a.type + ' — ' + a.checker));
-    var n = a.nodes.length;
+    var n = a.nodes.length, s = null;
     if (n > 0) {
-      var W = 520, R = n === 1 ? 0 : Math.max(90, Math.min(170, 40 * n)), H = 2 * R + 90, cx = W / 2, cy = H / 2;
-      var s = svg('svg', { width: W, height: H, viewBox: '0 0 ' + W + ' ' + H, 'class': 'cycle' });
+      var W = 520, R = n === 1 ? 0 : Math.max(90, Math.min(170, 40 * n)), H = 2 * R + 110, cx = W / 2, cy = H / 2 + 8;
+      s = svg('svg', { width: W, height: H, viewBox: '0 0 ' + W + ' ' + H, 'class': 'cycle' });
       var defs = svg('defs'); var mk = svg('marker', { id: 'arrow' + ai, viewBox: '0 0 10 10', refX: '10', refY: '5', markerWidth: '7', markerHeight: '7', orient: 'auto-start-reverse' });
       mk.appendChild(svg('path', { d: 'M 0 0 L 10 5 L 0 10 z', fill: '#57606a' })); defs.appendChild(mk); s.appendChild(defs);
       var pos = {};
@@ -507,14 +540,18 @@ function renderAnomalies() {
         g.appendChild(svg('text', { x: p[0], y: p[1] + 5, 'text-anchor': 'middle', 'font-size': '13', 'font-weight': '700', fill: '#0550ae' }, nd.id.length > 7 ? nd.id.slice(0, 7) : nd.id));
         if (nd.label) {
           var lab = nd.label.length > 44 ? nd.label.slice(0, 43) + '…' : nd.label;
-          g.appendChild(svg('text', { x: p[0], y: p[1] + 30, 'text-anchor': 'middle', 'font-size': '11', fill: '#57606a' }, lab));
+          // Labels go on the outer side of the ring, away from the edges inside it.
+          var above = p[1] < cy - 1;
+          g.appendChild(svg('text', { x: p[0], y: above ? p[1] - 21 : p[1] + 30, 'text-anchor': 'middle', 'font-size': '11', fill: '#57606a' }, lab));
         }
         var title = svg('title', null, nd.id + (nd.label ? ': ' + nd.label : '')); g.appendChild(title);
         s.appendChild(g);
       });
-      div.appendChild(s);
     }
-    if (a.sentence) div.appendChild(el('pre', { 'class': 'sentence' }, a.sentence));
+    var body = el('div', { 'class': 'row' });
+    if (n > 0) body.appendChild(s);
+    if (a.sentence) body.appendChild(el('pre', { 'class': 'sentence' }, a.sentence));
+    div.appendChild(body);
     box.appendChild(div);
   });
 }

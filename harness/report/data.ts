@@ -67,6 +67,10 @@ export interface LinWitness {
   prefix: LinStep[];
   /** States the model could be in when the failing op was tried, as text. */
   finalStates: string[];
+  /** Ops of the prefix left out before its shown part (the checker keeps only its end). */
+  prefixOmitted: number;
+  /** The ops that could have come next, and why none leads anywhere. */
+  candidates: Array<{ op: number; desc: string; outcome: string; stateAfter: string | null }>;
   text: string;
 }
 
@@ -305,7 +309,7 @@ function pairOps(events: HistoryEvent[]): Paired {
 /** Fault names that open a window, and the kind they belong to. */
 const OPENERS: Record<string, string> = { kill: 'kill', pause: 'pause', partition: 'partition', skew: 'clock', 'clock-skew': 'clock' };
 /** Fault names that close a window of the given kind. */
-const CLOSERS: Record<string, string> = { heal: 'partition', restart: 'kill', resume: 'pause', 'reset-clock': 'clock', 'clock-reset': 'clock' };
+const CLOSERS: Record<string, string> = { restart: 'kill', resume: 'pause', 'reset-clock': 'clock', 'clock-reset': 'clock' };
 
 /**
  * Nemesis start/stop events into windows. `start-X` opens a window of kind X and `stop-X` closes
@@ -334,14 +338,20 @@ function nemesisWindows(events: HistoryEvent[], durationMs: number): NemesisWind
     } else if (CLOSERS[f]) {
       kind = CLOSERS[f];
     }
+    if (f === 'heal') {
+      // The harness's final heal ends every fault at once.
+      for (const w of open.values()) w.endMs = Math.max(t, w.startMs);
+      open.clear();
+      continue;
+    }
     if (!kind) continue;
     if (opens) {
       const w = open.get(kind);
       if (w) {
-        if (ev.value !== undefined && ev.value !== null && !w.detail) w.detail = show(ev.value);
+        if (!w.detail) w.detail = faultDetail(ev.value);
         continue;
       }
-      const nw: NemesisWindow = { kind, startMs: t, endMs: durationMs, detail: ev.value === undefined || ev.value === null ? '' : show(ev.value) };
+      const nw: NemesisWindow = { kind, startMs: t, endMs: durationMs, detail: faultDetail(ev.value) };
       open.set(kind, nw);
       windows.push(nw);
     } else {
@@ -352,6 +362,15 @@ function nemesisWindows(events: HistoryEvent[], durationMs: number): NemesisWind
     }
   }
   return windows;
+}
+
+/** What a fault was applied to: the harness's own `description`, else the value as JSON. */
+function faultDetail(v: unknown): string {
+  if (v === undefined || v === null) return '';
+  if (typeof v === 'object' && !Array.isArray(v) && typeof (v as Record<string, unknown>).description === 'string') {
+    return show((v as Record<string, unknown>).description);
+  }
+  return show(v);
 }
 
 function checkerViews(results: Record<string, unknown>): CheckerView[] {
@@ -427,8 +446,11 @@ function linWitnesses(c: CheckerView, ops: OpColumns, keys: string[], byIndex: M
     if (!part || typeof part !== 'object') continue;
     const o = part as Record<string, unknown>;
     if (o.valid === true || o.valid === 'unknown') continue;
-    const failRef = pick(o, ['op', 'failingOp', 'failedOp', 'unlinearizableOp', 'cannotLinearize', 'culprit', 'failure']);
-    const prefixRaw = pick(o, ['longestPrefix', 'prefix', 'linearization', 'linearized', 'partialLinearization', 'longestLinearizablePrefix']);
+    // The checker's shape is { key, valid, counterexample: { op, state, prefix: [{ op, stateAfter }],
+    // prefixOmitted, candidates } }; flatter shapes are read the same way.
+    const cx = (o.counterexample && typeof o.counterexample === 'object' ? o.counterexample : o) as Record<string, unknown>;
+    const failRef = pick(cx, ['op', 'failingOp', 'failedOp', 'unlinearizableOp', 'cannotLinearize', 'culprit', 'failure']);
+    const prefixRaw = pick(cx, ['longestPrefix', 'prefix', 'linearization', 'linearized', 'partialLinearization', 'longestLinearizablePrefix']);
     if (failRef === undefined && prefixRaw === undefined) continue;
     const failOp = opRef(failRef, byIndex);
     const prefix: LinStep[] = [];
@@ -437,26 +459,44 @@ function linWitnesses(c: CheckerView, ops: OpColumns, keys: string[], byIndex: M
       : prefixRaw && typeof prefixRaw === 'object' && Array.isArray((prefixRaw as Record<string, unknown>).ops)
         ? ((prefixRaw as Record<string, unknown>).ops as unknown[])
         : [];
+    let prevAfter: string | null = null;
     for (const step of prefixList) {
       const op = opRef(step, byIndex);
       if (op < 0) continue;
       const s = step && typeof step === 'object' ? (step as Record<string, unknown>) : {};
-      prefix.push({
-        op,
-        before: stateText(pick(s, ['stateBefore', 'before', 'from'])),
-        after: stateText(pick(s, ['stateAfter', 'after', 'state', 'to'])),
-      });
+      const after = stateText(pick(s, ['stateAfter', 'after', 'state', 'to']));
+      // A step's state before is the state after the step before it, when the result leaves it out.
+      const before = stateText(pick(s, ['stateBefore', 'before', 'from'])) ?? prevAfter;
+      prefix.push({ op, before, after });
+      prevAfter = after;
     }
-    const finalRaw = pick(o, ['states', 'finalStates', 'modelStates', 'statesAtFailure']);
+    const candidates: LinWitness['candidates'] = [];
+    const candRaw = pick(cx, ['candidates']);
+    if (Array.isArray(candRaw)) {
+      for (const c of candRaw.slice(0, 50)) {
+        if (!c || typeof c !== 'object') continue;
+        const co = c as Record<string, unknown>;
+        const op = opRef(co, byIndex);
+        const d = co.op && typeof co.op === 'object' ? (co.op as Record<string, unknown>).description : undefined;
+        candidates.push({
+          op,
+          desc: typeof d === 'string' ? d : op >= 0 ? ops.desc[op]! : '',
+          outcome: show(co.outcome ?? ''),
+          stateAfter: stateText(co.stateAfter),
+        });
+      }
+    }
+    const prefixOmitted = typeof cx.prefixOmitted === 'number' ? cx.prefixOmitted : 0;
+    const finalRaw = pick(cx, ['states', 'finalStates', 'modelStates', 'statesAtFailure', 'state']);
     const finalStates = Array.isArray(finalRaw) ? finalRaw.slice(0, 20).map((s) => show(s)) : finalRaw !== undefined ? [show(finalRaw)] : [];
     let key: string | null = null;
     const k = pick(o, ['key', 'partition', 'partitionKey']);
-    if (k !== undefined && typeof k !== 'object') key = show(k);
+    if (k !== undefined && typeof k !== 'object' && k !== '') key = show(k);
     let keyIndex = key === null ? -1 : keys.indexOf(key);
     if (keyIndex < 0 && failOp >= 0) keyIndex = ops.key[failOp]!;
     if (key === null && keyIndex >= 0) key = keys[keyIndex]!;
-    const text = typeof o.explanation === 'string' ? o.explanation : c.explanation;
-    out.push({ checker: c.name, key, keyIndex, failOp, prefix, finalStates, text });
+    const text = typeof o.explanation === 'string' ? o.explanation : typeof cx.explanation === 'string' ? cx.explanation : '';
+    out.push({ checker: c.name, key, keyIndex, failOp, prefix, finalStates, prefixOmitted, candidates, text });
   }
   return out;
 }
@@ -477,12 +517,61 @@ function anomalyGraphs(c: CheckerView, ops: OpColumns, byIndex: Map<number, numb
   }
   const out: AnomalyGraph[] = [];
   for (const { type, a } of list.slice(0, 50)) {
-    const g = cycleGraph(a, ops, byIndex);
+    const g = elleGraph(a, ops, byIndex) ?? cycleGraph(a, ops, byIndex);
     const sentence = sentenceOf(a);
     if (g.nodes.length === 0 && !sentence) continue;
     out.push({ checker: c.name, type, nodes: g.nodes, edges: g.edges, sentence });
   }
   return out;
+}
+
+/** A txn reference of the transactional checker: `{ index, eventIndex, process, type, value }`. */
+function elleTxn(t: unknown, name: string, ops: OpColumns, byIndex: Map<number, number>): { id: string; label: string; op: number } {
+  const o = (t && typeof t === 'object' ? t : {}) as Record<string, unknown>;
+  const ev = typeof o.eventIndex === 'number' ? o.eventIndex : typeof o.index === 'number' ? o.index : -1;
+  const op = byIndex.get(ev) ?? -1;
+  let label = '';
+  if (Array.isArray(o.value)) {
+    label = o.value.map((m) => (Array.isArray(m) ? m.map((x, i) => (i === 0 ? String(x) : show(x))).join(' ') : show(m))).join(', ');
+  } else if (op >= 0) {
+    label = ops.desc[op]!;
+  }
+  const who = o.process !== undefined && o.process !== null ? ` (process ${show(o.process)}${typeof o.type === 'string' && o.type !== 'ok' ? ', ' + o.type : ''})` : '';
+  return { id: name, label: label + who, op };
+}
+
+/**
+ * The transactional checker's anomalies: a cycle `{ txns, steps: [{ from, to, rel, key, text }] }`
+ * (from/to are positions in txns, T1 = txns[0]); an anomaly of one or two txns `{ txn, other? }`;
+ * or a cycle known to exist among `sample` txns. Returns null for any other shape.
+ */
+function elleGraph(a: Record<string, unknown>, ops: OpColumns, byIndex: Map<number, number>): Pick<AnomalyGraph, 'nodes' | 'edges'> | null {
+  if (Array.isArray(a.txns) && Array.isArray(a.steps)) {
+    const nodes = a.txns.slice(0, 30).map((t, i) => elleTxn(t, `T${i + 1}`, ops, byIndex));
+    const edges: AnomalyGraph['edges'] = [];
+    for (const st of a.steps.slice(0, 60)) {
+      if (!st || typeof st !== 'object') continue;
+      const so = st as Record<string, unknown>;
+      if (typeof so.from !== 'number' || typeof so.to !== 'number' || !nodes[so.from] || !nodes[so.to]) continue;
+      const rel = so.rel === 'realtime' ? 'rt' : so.rel === 'process' ? 'proc' : show(so.rel ?? '');
+      const key = so.key !== undefined && so.key !== null && (rel === 'ww' || rel === 'wr' || rel === 'rw') ? ` ${show(so.key)}` : '';
+      edges.push({ from: nodes[so.from]!.id, to: nodes[so.to]!.id, label: rel + key });
+    }
+    return { nodes, edges };
+  }
+  if (a.txn && typeof a.txn === 'object') {
+    const nodes = [elleTxn(a.txn, 'T1', ops, byIndex)];
+    const edges: AnomalyGraph['edges'] = [];
+    if (a.other && typeof a.other === 'object') {
+      nodes.push(elleTxn(a.other, 'T2', ops, byIndex));
+      edges.push({ from: 'T2', to: 'T1', label: show(a.type ?? '') });
+    }
+    return { nodes, edges };
+  }
+  if (Array.isArray(a.sample)) {
+    return { nodes: a.sample.slice(0, 12).map((t, i) => elleTxn(t, `T${i + 1}`, ops, byIndex)), edges: [] };
+  }
+  return null;
 }
 
 function sentenceOf(a: Record<string, unknown>): string {

@@ -53,6 +53,18 @@ export function writeReport(runDir: string, options: WriteReportOptions = {}): W
   return { file, bytes: Buffer.byteLength(html), ops: data.ops.lane.length, warnings: data.warnings };
 }
 
+/**
+ * Writes a run's report at the end of `faultline run` or `recheck`. A report that cannot be
+ * written never changes the run's outcome: the reason is passed to `note` and the run goes on.
+ */
+export function writeRunReport(runDir: string, note: (line: string) => void): void {
+  try {
+    writeReport(runDir);
+  } catch (err) {
+    note(`the HTML report could not be written: ${(err as Error).message} (try: faultline report ${runDir})`);
+  }
+}
+
 const REPORT_CSS = `
 #timeline-wrap { position: relative; width: 100%; overflow: hidden; border: 1px solid var(--line); border-radius: 6px; }
 #timeline { display: block; cursor: crosshair; }
@@ -66,6 +78,7 @@ const REPORT_CSS = `
 .witness details { max-height: 380px; overflow: auto; }
 .witness h3, .anomaly h3 { font-size: 14px; margin: 8px 0 6px; }
 .fail-op { color: var(--bad); } .fail-op button { margin-left: 8px; }
+pre.sentence { flex: 1 1 380px; margin: 0; max-height: none; }
 .anomaly { border-top: 1px solid var(--line); padding-top: 6px; } .anomaly:first-child { border-top: 0; }
 svg.cycle, svg.lamport { background: #fff; border: 1px solid var(--line); border-radius: 6px; max-width: 100%; height: auto; }
 #messages { overflow-x: auto; }

@@ -5,6 +5,8 @@
  * writer died mid-line.
  */
 import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { formatEvent } from '../../checkers/history/jsonl.js';
+import { validateEvent } from '../../checkers/history/schema.js';
 import type { HistoryEvent } from '../../checkers/history/types.js';
 import { UsageError } from '../cli/exit.js';
 
@@ -30,13 +32,8 @@ export class RunHistory {
   /** Records one event (index and time filled in) and returns it. */
   append(e: Omit<HistoryEvent, 'index' | 'time'>): HistoryEvent {
     const event: HistoryEvent = { index: this.events.length, time: this.nowNs(), ...e };
-    // Field order as in docs/formats.md, for readers of the raw file.
-    const ordered: Record<string, unknown> = { index: event.index, time: event.time, type: event.type, process: event.process, f: event.f };
-    if (event.value !== undefined) ordered.value = event.value;
-    if (event.node !== undefined) ordered.node = event.node;
-    if (event.error !== undefined) ordered.error = event.error;
     this.events.push(event);
-    if (this.fd !== null) writeSync(this.fd, `${JSON.stringify(ordered)}\n`);
+    if (this.fd !== null) writeSync(this.fd, `${formatEvent(event)}\n`);
     return event;
   }
 
@@ -52,17 +49,6 @@ export interface StoredHistory {
   events: HistoryEvent[];
   /** Set when the last line was cut short (the writer died in the middle of it) and was left out. */
   tornTail: boolean;
-}
-
-function isEvent(v: unknown): v is HistoryEvent {
-  if (v === null || typeof v !== 'object') return false;
-  const e = v as Record<string, unknown>;
-  return (
-    typeof e.index === 'number' &&
-    (e.type === 'invoke' || e.type === 'ok' || e.type === 'fail' || e.type === 'info') &&
-    (typeof e.process === 'number' || e.process === 'nemesis') &&
-    typeof e.f === 'string'
-  );
 }
 
 /**
@@ -94,8 +80,9 @@ export function readStoredHistory(path: string): StoredHistory {
       }
       throw new UsageError(`${path}:${i + 1}: not JSON (${(err as Error).message})`);
     }
-    if (!isEvent(v)) throw new UsageError(`${path}:${i + 1}: not a history event (needs index, type, process, f)`);
-    events.push(v);
+    const checked = validateEvent(v);
+    if ('reason' in checked) throw new UsageError(`${path}:${i + 1}: ${checked.reason}`);
+    events.push(checked.event);
   }
   return { events, tornTail };
 }

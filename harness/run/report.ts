@@ -2,7 +2,8 @@
  * The lines a finished run or recheck prints: the verdict, the first anomaly, where the results
  * are, and the command that reproduces the run.
  */
-import { relative } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import type { RunResults } from './run.js';
 
 /** The verdict in words. */
@@ -31,6 +32,7 @@ export function summaryLines(results: Pick<RunResults, 'valid' | 'checkers' | 's
   for (const e of results.nemesisErrors ?? []) lines.push(`nemesis error: ${e}`);
   const rel = relative(process.cwd(), runDir);
   lines.push(`results: ${rel.startsWith('..') || rel === '' ? runDir : rel}`);
+  if (existsSync(join(runDir, 'report.html'))) lines.push(`report: ${join(rel.startsWith('..') || rel === '' ? runDir : rel, 'report.html')}`);
   if (command) lines.push(`repro: ${command}`);
   return lines;
 }

@@ -20,12 +20,15 @@ import { Cluster, planCluster } from '../cluster/cluster.js';
 import { NodeStartError } from '../cluster/launcher.js';
 import { LocalLauncher } from '../cluster/local.js';
 import { limit, stagger, timeLimit } from '../generator/index.js';
-import { Network, type ProxyFactory } from '../network/network.js';
+import { linkCount, Network } from '../network/network.js';
+import { freePorts } from '../cluster/ports.js';
+import { openToxiproxy, type ToxiproxyHandle } from '../toxiproxy/connect.js';
 import { Nemesis } from '../nemesis/nemesis.js';
-import { planNemesis } from '../nemesis/schedule.js';
+import { planNemesis, usableFaults } from '../nemesis/schedule.js';
 import { deriveSeed, Rng } from '../random.js';
 import { reproCommand, type ResolvedRun } from './config.js';
 import { createRunDir, linkLatest, runRecord, writeJson } from './folder.js';
+import { writeRunReport } from '../report/index.js';
 import { HISTORY_EVENTS_MAX, RunHistory } from './history.js';
 import { closeWorkers, interpret, makeWorkers } from './interpreter.js';
 import { Progress } from './progress.js';
@@ -35,6 +38,8 @@ import { computeStats, type RunStats } from './stats.js';
 const SETTLE_MS = 1000;
 /** The most time the final phase may take. */
 const FINAL_PHASE_MS_MAX = 60_000;
+/** Cluster starts tried when a node finds its port taken by another program. */
+const START_ATTEMPTS_MAX = 3;
 /** The checkers' time budget. */
 const CHECK_TIME_LIMIT_MS = 120_000;
 
@@ -65,24 +70,11 @@ export interface RunIo {
   progress: boolean;
 }
 
-interface ToxiproxyHandle extends ProxyFactory {
-  url: string;
-  embedded: boolean;
-  close(): Promise<void>;
-}
-
 async function openProxies(url: string, seed: number): Promise<ToxiproxyHandle> {
-  // The module is loaded by path so that a single-node run never needs the proxy at all.
-  const modulePath = '../toxiproxy/connect.js';
-  let mod: { openToxiproxy(opts: { url?: string; seed?: number }): Promise<ToxiproxyHandle> };
   try {
-    mod = (await import(modulePath)) as typeof mod;
+    return await openToxiproxy(url === 'embedded' ? { seed } : { url, seed });
   } catch (err) {
-    throw new FaultlineError(`the Toxiproxy client module is missing from this build (${(err as Error).message})`, EXIT.crash);
-  }
-  try {
-    return await mod.openToxiproxy(url === 'embedded' ? { seed } : { url, seed });
-  } catch (err) {
+    if (err instanceof FaultlineError) throw err;
     throw new FaultlineError(`cannot use the Toxiproxy server ${url}: ${(err as Error).message}`, EXIT.crash);
   }
 }
@@ -110,7 +102,6 @@ export async function runTest(resolved: ResolvedRun, systemArg: string, io: RunI
 
   const launcher = await LocalLauncher.create({ pidsFile: join(runDir, 'pids') });
   const history = new RunHistory(join(runDir, 'history.jsonl'), startNs);
-  let stopping = false;
   const onSignal = (sig: NodeJS.Signals) => {
     // Kill every node first, synchronously: nothing may outlive an interrupted harness.
     launcher.killAllNow();
@@ -133,20 +124,33 @@ export async function runTest(resolved: ResolvedRun, systemArg: string, io: RunI
   let cluster: Cluster | null = null;
   let progress: Progress | null = null;
   try {
-    const plans = await planCluster(runDir, config.nodes);
-    const ids = plans.map((p) => p.id);
-    let peers: Record<string, Record<string, string>> = Object.fromEntries(ids.map((id) => [id, {}]));
-    if (config.nodes > 1) {
-      toxi = await openProxies(config.toxiproxy, deriveSeed(config.seed, 'toxiproxy'));
-      network = await Network.create(toxi, plans, `fl${process.pid}-${startNs % 1_000_000n}-`);
-      const net = network;
-      peers = Object.fromEntries(ids.map((id) => [id, net.peersOf(id)]));
-    }
-    try {
-      cluster = await Cluster.start({ manifest, variant: config.variant, plans, peers, launcher });
-    } catch (err) {
-      if (err instanceof NodeStartError) throw new FaultlineError(`${manifest.name}: ${err.message}`, EXIT.crash);
-      throw err;
+    let ids: string[] = [];
+    if (config.nodes > 1) toxi = await openProxies(config.toxiproxy, deriveSeed(config.seed, 'toxiproxy'));
+    for (let attempt = 1; cluster === null; attempt++) {
+      // Every port of the run in one call, so that they are distinct (nodes: client + peer; proxies).
+      const ports = await freePorts(2 * config.nodes + linkCount(config.nodes));
+      const plans = await planCluster(runDir, config.nodes, ports.slice(0, 2 * config.nodes));
+      ids = plans.map((p) => p.id);
+      let peers: Record<string, Record<string, string>> = Object.fromEntries(ids.map((id) => [id, {}]));
+      if (toxi) {
+        const net = await Network.create(toxi, plans, `fl${process.pid}-${startNs % 1_000_000n}-${attempt}-`, ports.slice(2 * config.nodes));
+        network = net;
+        peers = Object.fromEntries(ids.map((id) => [id, net.peersOf(id)]));
+      }
+      try {
+        cluster = await Cluster.start({ manifest, variant: config.variant, plans, peers, launcher });
+      } catch (err) {
+        if (!(err instanceof NodeStartError)) throw err;
+        // Another program may take a free port between the moment it is found and the moment the
+        // node binds it: start again on new ports, a few times, before calling it a crash.
+        if (/EADDRINUSE/.test(err.logTail) && attempt < START_ATTEMPTS_MAX) {
+          io.note(`faultline: node ${err.nodeId} found its port taken; starting the cluster again on new ports`);
+          await network?.remove();
+          network = null;
+          continue;
+        }
+        throw new FaultlineError(`${manifest.name}: ${err.message}`, EXIT.crash);
+      }
     }
     const c = cluster;
 
@@ -169,6 +173,8 @@ export async function runTest(resolved: ResolvedRun, systemArg: string, io: RunI
         ),
       ),
     );
+    const unusable = config.nemesis.filter((f) => !usableFaults(config.nemesis, config.nodes).includes(f));
+    if (unusable.length) io.note(`faultline: ${unusable.join(', ')} need at least 2 nodes; left out of this run`);
     const schedule = planNemesis({
       faults: config.nemesis,
       intervalMs: config.nemesisIntervalS * 1000,
@@ -184,11 +190,11 @@ export async function runTest(resolved: ResolvedRun, systemArg: string, io: RunI
         const waitMs = (phaseStartNs + step.atMs * 1e6 - history.nowNs()) / 1e6;
         sleeper = cancellableSleep(waitMs);
         await sleeper.done;
-        if (clientsDone || stopping) return;
+        if (clientsDone) return;
         await nemesis.apply(step);
       }
     })();
-    const shouldStop = () => stopping || history.events.length >= HISTORY_EVENTS_MAX;
+    const shouldStop = () => history.events.length >= HISTORY_EVENTS_MAX;
     const address = (node: string) => c.clientAddress(node);
     await interpret(mainGen, { workers, history, client: workload.client, address, opTimeoutMs: config.opTimeoutMs, shouldStop, onCompletion: (x) => progress?.count(x.type) });
     clientsDone = true;
@@ -207,12 +213,11 @@ export async function runTest(resolved: ResolvedRun, systemArg: string, io: RunI
 
     await c.stop();
     cluster = null;
-    await network?.remove().catch(() => {});
     await toxi?.close();
     toxi = null;
     history.close();
 
-    io.note('checking the history...');
+    if (io.progress) io.note('checking the history...');
     const outcome = await checkHistory(workload, history.events);
     const results: RunResults = {
       valid: outcome.valid,
@@ -224,6 +229,7 @@ export async function runTest(resolved: ResolvedRun, systemArg: string, io: RunI
       nemesisErrors: nemesis.errors,
     };
     writeJson(join(runDir, 'results.json'), results);
+    writeRunReport(runDir, io.note);
     return { runDir, results, command };
   } catch (err) {
     launcher.killAllNow();
@@ -235,6 +241,7 @@ export async function runTest(resolved: ResolvedRun, systemArg: string, io: RunI
       stats: computeStats(history.events),
       durationMs: Math.round(Number(process.hrtime.bigint() - startNs) / 1e6),
     });
+    writeRunReport(runDir, io.note);
     throw err;
   } finally {
     progress?.stop();

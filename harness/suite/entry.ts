@@ -13,6 +13,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeSync } f
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { writeReport } from '../report/index.js';
 
 /** The options of one run, as `faultline run` flags. */
 export interface RunSpec {
@@ -188,6 +189,7 @@ export function startRun(opts: { spec: RunSpec; runDir: string; logFile: string;
     child.on('close', (code, signal) => {
       clearTimeout(deadline);
       if (killTimer) clearTimeout(killTimer);
+      ensureReport(runDir, log);
       closeSync(log);
       const { results, error } = readResults(runDir);
       resolveOutcome({
@@ -212,6 +214,20 @@ export function startRun(opts: { spec: RunSpec; runDir: string; logFile: string;
     },
     outcome,
   };
+}
+
+/**
+ * Writes the run's report.html when the run left a history but no report (it was killed, or
+ * crashed before the end), so every link of the suite's index and the compare page leads somewhere.
+ * A report that cannot be written is noted in the run's log and does not fail the entry.
+ */
+function ensureReport(runDir: string, log: number): void {
+  if (existsSync(join(runDir, 'report.html')) || !existsSync(join(runDir, 'history.jsonl'))) return;
+  try {
+    writeReport(runDir);
+  } catch (err) {
+    writeSync(log, `faultline: could not write ${join(runDir, 'report.html')}: ${(err as Error).message}\n`);
+  }
 }
 
 /** Reads and validates `<runDir>/results.json`. */

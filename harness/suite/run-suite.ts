@@ -56,6 +56,12 @@ export function entryRunDir(e: SuiteEntry): string {
   return `runs/${String(e.index + 1).padStart(3, '0')}-${slug(e.id)}`;
 }
 
+/** A path as the user most easily reads it: relative to the working folder when inside it. */
+function displayPath(p: string): string {
+  const rel = relative(process.cwd(), p);
+  return rel === '' ? '.' : rel.startsWith('..') ? p : rel;
+}
+
 /** Writes summary.json, junit.xml and index.html for a summary. */
 export function writeSuiteFiles(dir: string, s: SuiteSummary): void {
   writeSummary(dir, s);
@@ -92,7 +98,7 @@ export async function runSuite(opts: SuiteRunOptions): Promise<SuiteSummary> {
     save();
   };
   save();
-  log(`faultline suite ${opts.suite.name}: ${entries.length} entr${entries.length === 1 ? 'y' : 'ies'}${opts.shard ? ` (shard ${opts.shard.index}/${opts.shard.count} of ${opts.suite.entries.length})` : ''}, writing ${relative(process.cwd(), outDir) || '.'}`);
+  log(`faultline suite ${opts.suite.name}: ${entries.length} entr${entries.length === 1 ? 'y' : 'ies'}${opts.shard ? ` (shard ${opts.shard.index}/${opts.shard.count} of ${opts.suite.entries.length})` : ''}, writing ${displayPath(outDir)}`);
 
   const running = new Map<number, RunningRun>();
   let interrupted = false;

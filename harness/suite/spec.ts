@@ -31,6 +31,9 @@ export const SUITE_ENTRIES_MAX = 10_000;
 /** What a run is expected to conclude. `any` accepts valid, invalid and unknown, but not a crash. */
 export type Expectation = 'valid' | 'invalid' | 'any';
 
+/** `faultline run` flags that the suite sets from an entry's fields, so `args` may not repeat them. */
+const SUITE_SET_FLAGS = ['--system', '--variant', '--workload', '--nemesis', '--seed', '--time-limit', '--nodes', '--concurrency', '--rate', '--nemesis-interval', '--op-timeout', '--run-dir', '--results-dir', '--json'];
+
 const nameRe = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const nemesisRe = /^(none|[a-z][a-z0-9-]*(,[a-z][a-z0-9-]*)*)$/;
 
@@ -56,7 +59,13 @@ const runOptions = {
   /** Wall-clock limit of one entry's process; past it the run is stopped and counted as an error. */
   entryTimeoutS: z.number().positive().max(48 * 3600).optional(),
   /** Further `faultline run` flags, passed as they are (for example ["--toxiproxy", "http://..."]). */
-  args: z.array(z.string().max(1000)).max(100).optional(),
+  args: z
+    .array(z.string().max(1000))
+    .max(100)
+    .refine((a) => !a.some((x) => SUITE_SET_FLAGS.includes(x.split('=')[0]!)), {
+      message: 'may not set flags the suite sets itself (--system, --variant, --workload, --nemesis, --seed, --time-limit, --nodes, --concurrency, --rate, --nemesis-interval, --op-timeout, --run-dir, --results-dir, --json): use the fields of the same meaning',
+    })
+    .optional(),
   expect: z.enum(['valid', 'invalid', 'any']).optional(),
 };
 

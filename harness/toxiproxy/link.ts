@@ -16,7 +16,7 @@
  */
 import type { Socket } from 'node:net';
 import { createBehaviour, type Behaviour, type Direction, type Item, type StageContext, type ToxicDef } from './toxics.js';
-import type { Rng } from './random.js';
+import type { MutableRng as Rng } from '../random.js';
 
 /** Bytes a link's toxics may hold before the link stops reading (the real server holds ~32 MiB). */
 const MAX_BUFFERED_BYTES = 32 * 1024 * 1024;
@@ -205,6 +205,7 @@ export class Stage implements Sink, StageContext {
     // Delivered in place of this stage: first what the behaviour holds, then the queue.
     const ctx: StageContext = Object.create(this, { forward: { value: (it: Item) => next.push(it) } });
     this.behaviour.flush?.(ctx);
+    // Normally empty (the pump passes items through while removing); kept for items requeued last.
     for (let i = this.queueHead; i < this.queue.length; i++) next.push(this.queue[i]!);
     this.queue = [];
     this.queueHead = 0;
@@ -233,6 +234,7 @@ class Writer implements Sink {
     }
     link.release(item.data.length);
     if (link.finished || item.data.length === 0) return;
+    link.sentBytes += item.data.length;
     if (!link.dst.write(item.data)) link.setCongested();
   }
 }
@@ -244,6 +246,9 @@ export class Link {
   /** Per-link toxic state that survives restarts (limit_data). */
   readonly state = new Map<string, unknown>();
   finished = false;
+  /** Bytes read from the source and written to the destination (for /metrics). */
+  receivedBytes = 0;
+  sentBytes = 0;
   private srcEnded = false;
   private buffered = 0;
   private congested = false;
@@ -280,9 +285,12 @@ export class Link {
 
   private onData(chunk: Buffer): void {
     if (this.srcEnded) return;
+    this.receivedBytes += chunk.length;
     if (this.stages.length === 0) {
       // Fast path: no toxic in this direction.
-      if (!this.finished && !this.dst.write(chunk)) this.setCongested();
+      if (this.finished) return;
+      this.sentBytes += chunk.length;
+      if (!this.dst.write(chunk)) this.setCongested();
       return;
     }
     this.buffered += chunk.length;
@@ -353,6 +361,8 @@ export class Link {
     if (i < 0) return false;
     const stage = this.stages[i]!;
     stage.remove();
+    // A toxic added later under the same name starts afresh (limit_data's byte count).
+    this.state.delete(name);
     this.stages[i - 1]?.interrupt();
     return true;
   }

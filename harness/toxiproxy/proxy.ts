@@ -10,7 +10,7 @@ import { createConnection, createServer, type Server, type Socket } from 'node:n
 import { ApiError } from './errors.js';
 import { bindHost, formatBound, resolveTcpAddr, splitHostPort } from './address.js';
 import { Connection, Link } from './link.js';
-import { Rng, deriveSeed } from './random.js';
+import { MutableRng, deriveSeed } from '../random.js';
 import type { Direction, ToxicDef } from './toxics.js';
 
 /** At most this many open connections per proxy; further clients are closed at once. */
@@ -20,6 +20,9 @@ const MAX_CONNECTIONS_PER_PROXY = 10_000;
 export function toxicJson(t: ToxicDef): Record<string, unknown> {
   return { attributes: t.attributes, name: t.name, type: t.type, stream: t.stream, toxicity: t.toxicity };
 }
+
+/** Receives each finished link's byte counts (the /metrics counters). */
+export type LinkBytesSink = (labels: { direction: Direction; listener: string; proxy: string; upstream: string }, received: number, sent: number) => void;
 
 /** A proxy and its data plane. */
 export class ProxyInstance {
@@ -37,6 +40,7 @@ export class ProxyInstance {
     listen: string,
     upstream: string,
     private readonly seed: number,
+    private readonly onLinkBytes?: LinkBytesSink,
   ) {
     this.listen = listen;
     this.upstream = upstream;
@@ -139,8 +143,16 @@ export class ProxyInstance {
         client.destroy();
         return;
       }
-      const conn = new Connection(client, upstream, (c) => this.conns.delete(c));
-      const rng = new Rng(deriveSeed(deriveSeed(this.seed, this.name), String(index)));
+      const listener = this.listen;
+      const upstreamAddr = this.upstream;
+      const conn = new Connection(client, upstream, (c) => {
+        this.conns.delete(c);
+        // Counted when a link ends, as the real server does.
+        for (const l of [c.up, c.down]) {
+          this.onLinkBytes?.({ direction: l.direction, listener, proxy: this.name, upstream: upstreamAddr }, l.receivedBytes, l.sentBytes);
+        }
+      });
+      const rng = new MutableRng(deriveSeed(deriveSeed(this.seed, this.name), String(index)));
       // A reset_peer toxic present at start sets SO_LINGER=0 on the connection (even at toxicity 0).
       conn.linger0 = this.toxics().some((t) => t.type === 'reset_peer');
       conn.up = new Link(conn, 'upstream', client, upstream, rng, this.upToxics);

@@ -15,8 +15,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import { ApiError, MSG, badBody, missingField, proxyNotFound, toxicNotFound } from './errors.js';
 import { resolveTcpAddr } from './address.js';
+import { freshSeed } from '../random.js';
 import { checkFields, decodeFirstValue } from './json.js';
-import { ProxyInstance, toxicJson } from './proxy.js';
+import { ProxyInstance, toxicJson, type LinkBytesSink } from './proxy.js';
 import { defaultAttributes, isToxicType, mergeAttributes, type Direction, type ToxicDef } from './toxics.js';
 
 /** The Toxiproxy version this server's API matches, and the version it reports. */
@@ -47,6 +48,8 @@ export interface ToxiproxyServerOptions {
   port?: number;
   /** Seed of every random decision (toxicity, jitter, slicer). */
   seed?: number;
+  /** Serve /metrics with the per-proxy byte counters (the real server's -proxy-metrics). */
+  proxyMetrics?: boolean;
 }
 
 /** A running embedded server. */
@@ -70,8 +73,46 @@ export interface PopulateResult {
 /** The API's state and operations, independent of HTTP. */
 export class ToxiproxyApi {
   readonly proxies = new Map<string, ProxyInstance>();
+  /** Byte counters by metric line labels, when metrics are on. */
+  readonly byteCounters = new Map<string, { received: number; sent: number }>();
+  private readonly onLinkBytes: LinkBytesSink | undefined;
 
-  constructor(readonly seed: number) {}
+  constructor(
+    readonly seed: number,
+    readonly proxyMetrics = false,
+  ) {
+    this.onLinkBytes = proxyMetrics
+      ? (labels, received, sent) => {
+          const esc = (v: string): string => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+          // Prometheus orders labels alphabetically.
+          const key = `direction="${labels.direction}",listener="${esc(labels.listener)}",proxy="${esc(labels.proxy)}",upstream="${esc(labels.upstream)}"`;
+          const c = this.byteCounters.get(key) ?? { received: 0, sent: 0 };
+          c.received += received;
+          c.sent += sent;
+          this.byteCounters.set(key, c);
+        }
+      : undefined;
+  }
+
+  /** A new proxy instance wired to this API's metrics. */
+  private instance(name: string, listen: string, upstream: string): ProxyInstance {
+    return new ProxyInstance(name, listen, upstream, this.seed, this.onLinkBytes);
+  }
+
+  /** The Prometheus text of the byte counters. */
+  metricsText(): string {
+    const keys = [...this.byteCounters.keys()].sort();
+    const lines: string[] = [];
+    for (const [metric, field, help] of [
+      ['toxiproxy_proxy_received_bytes_total', 'received', 'The total bytes received from a proxy link.'],
+      ['toxiproxy_proxy_sent_bytes_total', 'sent', 'The total bytes sent by a proxy link.'],
+    ] as const) {
+      if (keys.length === 0) continue;
+      lines.push(`# HELP ${metric} ${help}`, `# TYPE ${metric} counter`);
+      for (const k of keys) lines.push(`${metric}{${k}} ${this.byteCounters.get(k)![field]}`);
+    }
+    return lines.length ? `${lines.join('\n')}\n` : '';
+  }
 
   get(name: string): ProxyInstance {
     const p = this.proxies.get(name);
@@ -84,7 +125,7 @@ export class ToxiproxyApi {
     if (!spec.upstream) throw missingField('upstream');
     if (this.proxies.has(spec.name)) throw new ApiError(409, MSG.proxyExists);
     if (this.proxies.size >= MAX_PROXIES) throw new ApiError(400, `too many proxies (at most ${MAX_PROXIES})`);
-    const p = new ProxyInstance(spec.name, spec.listen ?? '', spec.upstream, this.seed);
+    const p = this.instance(spec.name, spec.listen ?? '', spec.upstream);
     if (spec.enabled !== false) await p.start();
     this.proxies.set(spec.name, p);
     return p;
@@ -141,8 +182,8 @@ export class ToxiproxyApi {
             continue;
           }
           existing.stop();
-          const fresh = new ProxyInstance(item.name, item.listen ?? '', item.upstream, this.seed);
-          this.proxies.set(item.name, existing);
+          const fresh = this.instance(item.name, item.listen ?? '', item.upstream);
+          // On a bind failure the stopped old proxy stays registered, as on the real server.
           if (item.enabled !== false) await fresh.start();
           this.proxies.set(item.name, fresh);
           out.push(fresh);
@@ -276,6 +317,8 @@ function proxyBody(text: string): Record<string, unknown> {
   return checkFields(decodeFirstValue(text), 'Proxy', { name: 'string', listen: 'string', upstream: 'string', enabled: 'bool' });
 }
 
+const ANY_METHOD = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
+
 function routes(api: ToxiproxyApi): Route[] {
   const update: Handler = async ({ params, body, res }) => {
     api.get(params[0]!);
@@ -284,7 +327,12 @@ function routes(api: ToxiproxyApi): Route[] {
   const updateToxic: Handler = ({ params, body, res }) => {
     sendJson(res, 200, toxicJson(api.updateToxic(params[0]!, params[1]!, body())));
   };
-  return [
+  const metrics: Handler = ({ res }) => {
+    const text = api.metricsText();
+    res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
+    res.end(text);
+  };
+  const table: Route[] = [
     {
       pattern: /^\/proxies$/,
       methods: {
@@ -378,6 +426,9 @@ function routes(api: ToxiproxyApi): Route[] {
       },
     },
   ];
+  // /metrics exists only when metrics are on (any method); otherwise it is 404 like any unknown path.
+  if (api.proxyMetrics) table.push({ pattern: /^\/metrics$/, methods: Object.fromEntries(ANY_METHOD.map((m) => [m, metrics])) });
+  return table;
 }
 
 /** A 20-character request id in the alphabet of the real server's xids. */
@@ -414,8 +465,8 @@ function readBody(req: IncomingMessage): Promise<string | null> {
 /** Starts the embedded server. Rejects when the API port cannot be bound. */
 export async function startToxiproxyServer(opts: ToxiproxyServerOptions = {}): Promise<ToxiproxyServer> {
   const host = opts.host ?? '127.0.0.1';
-  const seed = opts.seed ?? Date.now() % 2147483647;
-  const api = new ToxiproxyApi(seed);
+  const seed = opts.seed ?? freshSeed();
+  const api = new ToxiproxyApi(seed, opts.proxyMetrics ?? false);
   const table = routes(api);
   const nextId = requestIdFactory();
   let queue: Promise<void> = Promise.resolve();

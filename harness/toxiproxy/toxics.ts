@@ -11,7 +11,7 @@
  * JSON and drops or delays whole messages whose type field is in a list.
  */
 import { ApiError, badBody, jsonKind } from './errors.js';
-import type { Rng } from './random.js';
+import type { MutableRng as Rng } from '../random.js';
 
 /** One item on a link: a chunk of bytes, or the end of the stream (`data === null`). */
 export interface Item {
@@ -192,7 +192,7 @@ function latency(): Behaviour {
       const base = int(ctx.toxic.attributes, 'latency');
       const jitter = int(ctx.toxic.attributes, 'jitter');
       // Uniform over [latency - jitter, latency + jitter), as Go's rand.Int63n(2*jitter) - jitter.
-      const delayMs = base + (jitter > 0 ? ctx.rng.intN(2 * jitter) - jitter : 0);
+      const delayMs = base + (jitter > 0 ? ctx.rng.int(0, 2 * jitter - 1) - jitter : 0);
       // Relative to the read time, so back-to-back chunks do not add up and throughput holds.
       const sleepMs = delayMs - (performance.now() - item.ts);
       if (sleepMs <= 0) {
@@ -332,7 +332,7 @@ export function slicePoints(length: number, avg: number, variation: number, rng:
       continue;
     }
     let mid = Math.floor(len / 2);
-    if (variation > 0) mid += rng.intN(2 * variation) - variation;
+    if (variation > 0) mid += rng.int(0, 2 * variation - 1) - variation;
     mid = Math.min(Math.max(mid, 1), len - 1);
     // Right half first on the stack so the left half is emitted first.
     stack.push([start + mid, end], [start, start + mid]);

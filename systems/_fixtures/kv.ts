@@ -9,7 +9,7 @@
  * With `staleReads`, n1 answers reads from a copy of the map that is refreshed only every
  * `staleLagMs` (default 400 ms): the register workload must find that non-linearizable.
  */
-import { appendFileSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, truncateSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import {
@@ -37,7 +37,12 @@ class Store {
     mkdirSync(dataDir, { recursive: true });
     this.logFile = join(dataDir, 'kv.log');
     if (existsSync(this.logFile)) {
-      for (const line of readFileSync(this.logFile, 'utf8').split('\n')) {
+      const text = readFileSync(this.logFile, 'utf8');
+      // Cut a torn last line (kill -9 in the middle of an append), so the next append starts on a
+      // line of its own instead of being glued to the fragment and lost at the next replay.
+      const end = text.lastIndexOf('\n') + 1;
+      if (end < text.length) truncateSync(this.logFile, Buffer.byteLength(text.slice(0, end)));
+      for (const line of text.slice(0, end).split('\n')) {
         // A torn last line (kill -9 in the middle of a write) was never acknowledged: skip it.
         try {
           const [k, v] = JSON.parse(line) as [string, unknown];

@@ -45,6 +45,8 @@ export interface SimOptions {
   opTimeoutMs?: number;
   faults?: SimFaults;
   params?: Partial<RaftParams>;
+  /** Stop after this many events (a broken variant can make nodes chatter without end). */
+  maxEvents?: number;
 }
 
 /** A history event, field for field the harness's `HistoryEvent` (checkers/history/types.ts). */
@@ -274,7 +276,9 @@ export function simulate(opts: SimOptions): SimResult {
     if (n === undefined || n.core === null || n.incarnation !== incarnation) return; // lost with the old process
     if (!connected(m.from, m.to)) return;
     if (n.pausedUntilMs > now) {
-      q.push(n.pausedUntilMs, () => deliver(m, incarnation));
+      // A resumed process finds all its sockets readable at once and reads them in no particular
+      // order: spread the held messages over a few ms after the resume.
+      q.push(n.pausedUntilMs + rand.int(0, 5), () => deliver(m, incarnation));
       return;
     }
     guarded(n, (c) => c.step(m));
@@ -351,7 +355,7 @@ export function simulate(opts: SimOptions): SimResult {
       } else {
         const deliverReq = (): void => {
           if (n.pausedUntilMs > now) {
-            q.push(n.pausedUntilMs, deliverReq);
+            q.push(n.pausedUntilMs + rand.int(0, 5), deliverReq);
             return;
           }
           if (inflight.has(reqId)) guarded(n, (c) => c.request(reqId, req));
@@ -465,7 +469,8 @@ export function simulate(opts: SimOptions): SimResult {
   }
   if (anyFault) q.push(intervalMs, nemesis);
   let lastLogCheck = 0;
-  while (q.size > 0) {
+  const maxEvents = opts.maxEvents ?? 2_000_000;
+  while (q.size > 0 && stats.events < maxEvents) {
     const e = q.pop()!;
     if (e.at > durationMs + opTimeoutMs + 100) break;
     now = e.at;

@@ -15,6 +15,7 @@ import { summaryLines } from '../../run/report.js';
 import { checkHistory } from '../../run/run.js';
 import { computeStats } from '../../run/stats.js';
 import { workloadNames, workloads } from '../../../workloads/index.js';
+import { writeRunReport } from '../../report/index.js';
 
 /** Registers `faultline recheck`. */
 export function register(program: Command): void {
@@ -51,6 +52,7 @@ export function register(program: Command): void {
         rechecked: { at: new Date().toISOString(), events: events.length, partial: tornTail || previous.stats === undefined },
       };
       writeJson(join(runDir, 'results.json'), results);
+      writeRunReport(runDir, (t) => process.stderr.write(`faultline: ${t}\n`));
       const lines = summaryLines(results, runDir, typeof record.command === 'string' ? record.command : null);
       if (opts.json) {
         process.stderr.write(`${lines.join('\n')}\n`);

@@ -39,7 +39,7 @@ export function register(program: Command): void {
       const { json, ...flags } = opts;
       const resolved = resolveRunFlags(flags, note);
       const systemArg = flags.system ?? resolved.manifest.name;
-      const outcome = await runTest(resolved, systemArg, { note: () => {}, progress: process.stderr.isTTY === true && !json });
+      const outcome = await runTest(resolved, systemArg, { note, progress: process.stderr.isTTY === true && !json });
       const lines = summaryLines(outcome.results, outcome.runDir, outcome.command);
       if (json) {
         process.stderr.write(`${lines.join('\n')}\n`);

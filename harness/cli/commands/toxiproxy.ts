@@ -1,7 +1,7 @@
 /**
  * `faultline toxiproxy`: the embedded Toxiproxy-compatible server, standalone.
  *
- *   faultline toxiproxy [--host 127.0.0.1] [--port 8474] [--config proxies.json] [--seed n]
+ *   faultline toxiproxy [--host 127.0.0.1] [--port 8474] [--config proxies.json] [--seed n] [--proxy-metrics]
  *
  * Same defaults as toxiproxy-server (loopback only, port 8474). `--config` takes a JSON array in
  * /populate format, applied before the API listens; unlike the real server, a bad config file is
@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { UsageError } from '../exit.js';
 import { ApiError } from '../../toxiproxy/errors.js';
+import { SEED_MAX, freshSeed } from '../../random.js';
 import { parseProxySpecs, startToxiproxyServer } from '../../toxiproxy/server.js';
 
 interface Options {
@@ -18,6 +19,7 @@ interface Options {
   port: string;
   config?: string;
   seed?: string;
+  proxyMetrics?: boolean;
 }
 
 function parseIntFlag(flag: string, text: string, min: number, max: number): number {
@@ -54,9 +56,10 @@ export function register(program: Command): void {
     .option('--port <port>', 'API port (0 picks a free one)', '8474')
     .option('--config <file>', 'JSON array of proxies to create at start (/populate format)')
     .option('--seed <n>', 'seed of the toxics\' random decisions (toxicity, jitter, slicer)')
+    .option('--proxy-metrics', 'serve /metrics with per-proxy byte counters (Prometheus text)')
     .action(async (opts: Options) => {
       const port = parseIntFlag('--port', opts.port, 0, 65535);
-      const seed = opts.seed === undefined ? Date.now() % 2147483647 : parseIntFlag('--seed', opts.seed, 0, Number.MAX_SAFE_INTEGER);
+      const seed = opts.seed === undefined ? freshSeed() : parseIntFlag('--seed', opts.seed, 0, SEED_MAX);
       const config = opts.config === undefined ? undefined : readConfig(opts.config);
       let specs;
       try {
@@ -66,7 +69,7 @@ export function register(program: Command): void {
       }
       let server;
       try {
-        server = await startToxiproxyServer({ host: opts.host, port, seed });
+        server = await startToxiproxyServer({ host: opts.host, port, seed, proxyMetrics: opts.proxyMetrics === true });
       } catch (e) {
         const err = e as NodeJS.ErrnoException;
         const why = err.code === 'EADDRINUSE' ? 'address already in use' : err.code ?? err.message;

@@ -293,7 +293,8 @@ export class RaftNode {
         // locally at the leader trusts its role without this check.
         if (this.variant !== 'leader-local-reads') {
           this.recentActive.add(this.id);
-          if (this.recentActive.size < this.quorum) {
+          // While its lease holds no other leader can exist, so it keeps the role until then.
+          if (this.recentActive.size < this.quorum && !this.leaseValid()) {
             this.becomeFollower(this.term, null);
           }
           this.recentActive.clear();
@@ -327,9 +328,14 @@ export class RaftNode {
         // nor answering. Leases depend on it.
         return;
       }
-      if (m.type === 'AppendEntriesResp' && this.role === 'leader' && this.variant === 'no-generation-check') {
-        // The broken variant ignores the generation in acknowledgements: a deposed leader keeps
-        // counting them and keeps committing.
+      if (
+        (m.type === 'AppendEntriesResp' || m.type === 'AppendEntries') &&
+        this.role === 'leader' &&
+        this.variant === 'no-generation-check'
+      ) {
+        // The broken variant does not compare generations on the replication path: a deposed
+        // leader neither steps down when a newer leader appears nor when its followers answer
+        // with a newer term, and keeps committing with their acknowledgements.
       } else {
         this.becomeFollower(m.term, m.type === 'AppendEntries' ? m.from : null);
       }
@@ -376,6 +382,7 @@ export class RaftNode {
       const cmd: Command = {
         client: this.sessionId,
         seq: this.nextSeq++,
+        attempt: 0,
         minPending: 0,
         op: req.type === 'write' ? { f: 'write', key: req.key, value: req.value } : { f: 'cas', key: req.key, from: req.from, to: req.to },
       };
@@ -711,6 +718,14 @@ export class RaftNode {
   // ---------------------------------------------------------------- replication (follower)
 
   private onAppend(m: Extract<PeerMessage, { type: 'AppendEntries' }>): void {
+    if (this.role === 'leader' && this.variant === 'no-generation-check') {
+      // (See step.) Another leader's entries are refused, whatever its term.
+      this.msgs.push({
+        type: 'AppendEntriesResp', from: this.id, to: m.from, term: this.term,
+        success: false, matchIndex: this.lastIndex(), round: m.round,
+      });
+      return;
+    }
     if (m.term < this.term) {
       const acceptStale = this.variant === 'no-generation-check' && this.role !== 'leader';
       if (!acceptStale) {
@@ -779,12 +794,12 @@ export class RaftNode {
   /** Hands a waiting command to the leader: appended here if leader, else forwarded (batched). */
   private submit(w: Waiter): void {
     if (this.role === 'leader') {
-      w.cmd = { ...w.cmd, minPending: this.minPending() };
+      w.cmd = { ...w.cmd, attempt: w.cmd.attempt + 1, minPending: this.minPending() };
       this.appendLocal(w.cmd);
       w.lastSentTo = this.id;
       w.lastSentTick = this.ticks;
     } else if (this.leaderId !== null) {
-      w.cmd = { ...w.cmd, minPending: this.minPending() };
+      w.cmd = { ...w.cmd, attempt: w.cmd.attempt + 1, minPending: this.minPending() };
       this.forwardBuf.push(w.cmd);
       w.lastSentTo = this.leaderId;
       w.lastSentTick = this.ticks;
@@ -1008,7 +1023,11 @@ export class RaftNode {
       const result = this.kv.apply(e.cmd);
       if (e.cmd.client === this.sessionId) {
         const w = this.pending.get(e.cmd.seq);
-        if (w !== undefined) {
+        // Every copy of a seq carries the same (cached) result, so the first one applied answers.
+        // Without the Idempotent Receiver a retry is a new request, and its submitter waits for
+        // the answer to its latest attempt, which may be the second execution's.
+        const answers = this.variant !== 'no-idempotent-receiver' || (w !== undefined && e.cmd.attempt === w.cmd.attempt);
+        if (w !== undefined && answers) {
           this.pending.delete(e.cmd.seq);
           this.reply(w.reqId, { ...result, index: e.index });
         }

@@ -32,13 +32,16 @@ export type KvOp =
   | { f: 'cas'; key: string; from: unknown; to: unknown };
 
 /**
- * A client command in the log. `client` + `seq` identify it for the Idempotent Receiver;
+ * A client command in the log. `client` + `seq` identify it for the Idempotent Receiver (every
+ * retry of one request keeps its seq);
  * `minPending` is the lowest seq the submitting node still waits for, so the state machine can
  * forget cached results below it (and must never apply a seq below it again).
  */
 export interface Command {
   client: string;
   seq: number;
+  /** Which submission of this seq this copy is (1 for the first, +1 per retry). */
+  attempt: number;
   minPending: number;
   op: KvOp;
 }

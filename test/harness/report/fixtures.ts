@@ -9,6 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import prand from 'pure-rand';
 import type { HistoryEvent } from '../../../checkers/history/types.js';
+import { checkLinearizable, createModel } from '../../../checkers/linearizable/index.js';
 
 export interface FixtureOptions {
   seed: number;
@@ -153,28 +154,10 @@ export function makeRunFolder(dir: string, o: FixtureOptions): Fixture {
   writeFileSync(join(dir, 'history.jsonl'), events.map((e) => JSON.stringify(e)).join('\n') + '\n');
 
   if (!o.noResults) {
-    let lin: Record<string, unknown> = { valid: true, explanation: 'every key is linearizable', partitions: [] };
-    let firstAnomaly: unknown = null;
-    if (stale) {
-      // A witness in the checker's shape: the failing op and the ops of its key that were
-      // linearized before it, with the model states on each side.
-      const prefix = sim
-        .filter((s) => s.key === stale!.key && s.linNs < stale!.startNs && (s.outcome === 'ok' || s.applied))
-        .sort((a, b) => a.linNs - b.linNs);
-      let st: unknown = null;
-      const steps = prefix.map((s) => {
-        const before = st;
-        if (s.f === 'write') st = s.arg;
-        else if (s.f === 'cas' && s.applied) st = (s.arg as unknown[])[1];
-        return { index: indexOf.get(s)!.invoke, stateBefore: before, stateAfter: st };
-      });
-      lin = {
-        valid: false,
-        explanation: `key ${stale.key}: read returned ${JSON.stringify(stale.result)} but the register held ${JSON.stringify(st)}`,
-        partitions: [{ key: stale.key, valid: false, op: { index: staleInvokeIndex }, longestPrefix: steps, states: [st] }],
-      };
-      firstAnomaly = { index: staleInvokeIndex, timeNs: stale.startNs };
-    }
+    // The verdict comes from the real linearizability checker, as in a run.
+    const lin = checkLinearizable(createModel('kv'), events, { timeLimitMs: 20_000 });
+    const fa = lin.firstAnomaly;
+    const firstAnomaly = fa ? { index: fa.index, timeNs: events[fa.index]?.time ?? null } : null;
     const count = (t: string) => sim.filter((x) => x.outcome === t).length;
     const lat = sim.filter((x) => x.outcome === 'ok').map((x) => (x.endNs - x.startNs) / MS).sort((a, b) => a - b);
     const q = (p: number) => lat[Math.min(lat.length - 1, Math.ceil(p * lat.length) - 1)] ?? 0;
@@ -183,7 +166,7 @@ export function makeRunFolder(dir: string, o: FixtureOptions): Fixture {
       latencyMs: { p50: q(0.5), p95: q(0.95), p99: q(0.99), max: lat[lat.length - 1] ?? 0 },
     };
     writeFileSync(join(dir, 'results.json'), JSON.stringify({
-      valid: !stale, exitCode: stale ? 1 : 0, checkers: { linearizable: lin }, stats, firstAnomaly, durationMs: Math.round(endNs / MS),
+      valid: lin.valid, exitCode: lin.valid === true ? 0 : lin.valid === false ? 1 : 2, checkers: { linearizable: lin }, stats, firstAnomaly, durationMs: Math.round(endNs / MS),
     }, null, 2));
   }
 
@@ -207,4 +190,51 @@ export function makeRunFolder(dir: string, o: FixtureOptions): Fixture {
     for (const [n, lines] of Object.entries(logs)) writeFileSync(join(dir, 'nodes', `${n}.log`), `${n} listening\n${lines.join('\n')}\n`);
   }
   return { dir, events, staleInvokeIndex, staleKey: stale?.key ?? null };
+}
+
+/**
+ * A list-append run with Elle's G-single example: T3 read x before T1 appended to it (rw), T2
+ * read T1's append (wr), and T3's append to y came after T2's (ww), a cycle with one rw edge.
+ * results.json carries the anomaly in the transactional checker's result shape.
+ */
+export function makeTxnRunFolder(dir: string): void {
+  const MS = 1_000_000;
+  const txns: Array<{ p: number; a: number; b: number; inv: unknown[]; out: unknown[] }> = [
+    { p: 0, a: 1, b: 5, inv: [['append', 'x', 1]], out: [['append', 'x', 1]] },
+    { p: 1, a: 6, b: 9, inv: [['r', 'x', null], ['append', 'y', 1]], out: [['r', 'x', [1]], ['append', 'y', 1]] },
+    { p: 2, a: 2, b: 12, inv: [['append', 'y', 2], ['r', 'x', null]], out: [['append', 'y', 2], ['r', 'x', []]] },
+    { p: 0, a: 13, b: 15, inv: [['r', 'y', null]], out: [['r', 'y', [1, 2]]] },
+  ];
+  const evs: Array<Omit<HistoryEvent, 'index'>> = [];
+  for (const t of txns) {
+    evs.push({ time: t.a * MS, type: 'invoke', process: t.p, f: 'txn', value: t.inv });
+    evs.push({ time: t.b * MS, type: 'ok', process: t.p, f: 'txn', value: t.out });
+  }
+  evs.push({ time: 3 * MS, type: 'info', process: 'nemesis', f: 'start-partition', value: [['n1'], ['n2', 'n3']] });
+  evs.push({ time: 10 * MS, type: 'info', process: 'nemesis', f: 'stop-partition', value: null });
+  evs.sort((x, y) => x.time! - y.time!);
+  const events = evs.map((e, index) => ({ index, ...e }) as HistoryEvent);
+  const ref = (i: number) => {
+    const t = txns[i]!;
+    const index = events.findIndex((e) => e.type === 'ok' && e.time === t.b * MS);
+    return { index, eventIndex: index, process: t.p, type: 'ok', value: t.out };
+  };
+  const steps = [
+    { from: 0, to: 1, rel: 'rw', key: 'x', value: 1, text: "T1 < T2, because T1 read key x = [] and T2 appended 1 after that version." },
+    { from: 1, to: 2, rel: 'wr', key: 'x', value: 1, text: "T2 < T3, because T3 observed T2's append of 1 to key x." },
+    { from: 2, to: 0, rel: 'ww', key: 'y', value: 2, prevValue: 1, text: "T3 < T1, because T1 appended 2 after T3 appended 1 to y." },
+  ];
+  const anomaly = {
+    type: 'G-single', txns: [ref(2), ref(0), ref(1)], steps,
+    text: 'Let:\n  T1 = ...\nThen:\n' + steps.map((s) => '  - ' + s.text).join('\n') + '\n  - However, T1 < T1: a contradiction!',
+  };
+  const result = {
+    valid: false, checker: 'list-append', consistencyModel: 'strict-serializable', anomalyTypes: ['G-single'],
+    anomalies: { 'G-single': [anomaly] }, not: ['snapshot-isolation'], alsoNot: ['serializable', 'strict-serializable'],
+    explanation: 'G-single: a read skew cycle among 3 transactions; not snapshot-isolation',
+  };
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'run.json'), JSON.stringify({ system: 'txn-kv', variant: 'read-committed', workload: 'list-append', seed: 1, nemesis: ['partition'], command: 'faultline run --system txn-kv --workload list-append --seed 1' }));
+  writeFileSync(join(dir, 'history.jsonl'), events.map((e) => JSON.stringify(e)).join('\n') + '\n');
+  writeFileSync(join(dir, 'results.json'), JSON.stringify({ valid: false, exitCode: 1, checkers: { 'list-append': result }, firstAnomaly: { index: ref(2).index, timeNs: 12 * MS } }));
 }

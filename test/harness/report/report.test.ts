@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeReport } from '../../../harness/report/index.js';
-import { makeRunFolder, NASTY } from './fixtures.js';
+import { makeRunFolder, makeTxnRunFolder, NASTY } from './fixtures.js';
 import { haveChromium, launch, newPage, type OpenBrowser } from './browser.js';
 
 const OUT = resolve('test-output/report');
@@ -72,7 +72,11 @@ describe('report.html', () => {
       const r = t.opRect(op);
       return { op, r, last: t.last, key: t.key, invokeIndex: (window as any).faultlineReport.data.ops.invokeIndex[op] };
     });
-    expect(state.invokeIndex).toBe(fx.staleInvokeIndex);
+    // The op highlighted is the one the checker could not linearize, on the key of the planted read.
+    const lin = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')).checkers.linearizable;
+    const part = lin.partitions.find((p: { valid: unknown }) => p.valid === false);
+    expect(part.key).toBe(fx.staleKey);
+    expect(state.invokeIndex).toBe(part.counterexample.op.index);
     expect(state.last.highlighted).toBe(state.op);
     expect(state.last.prefixDrawn).toBeGreaterThan(0);
     expect(await page.inputValue('#key-select')).toBe(String(state.key));
@@ -85,7 +89,9 @@ describe('report.html', () => {
     expect(await page.textContent('#witness .fail-op')).toContain('Cannot be linearized');
     expect(await page.locator('#witness table.grid tr').count()).toBeGreaterThan(2);
     // Hovering the failing op shows it; hovering a prefix op shows the model states.
-    await page.mouse.move((await page.locator('#timeline').boundingBox())!.x + state.r.x + state.r.w / 2, (await page.locator('#timeline').boundingBox())!.y + state.r.y + state.r.h / 2);
+    await page.evaluate((y) => { const c = document.getElementById('timeline')!; window.scrollTo(0, c.getBoundingClientRect().top + window.scrollY + y - 300); }, state.r.y);
+    const box = (await page.locator('#timeline').boundingBox())!;
+    await page.mouse.move(box.x + state.r.x + state.r.w / 2, box.y + state.r.y + state.r.h / 2);
     await expect.poll(() => page.textContent('#tip')).toContain('cannot be linearized');
     // Nemesis shading: fit the whole run and check that windows were drawn and tinted the lanes.
     await page.click('#zoom-fit');
@@ -139,6 +145,29 @@ describe('report.html', () => {
     expect(perKey).toBeGreaterThan(0);
     expect(perKey).toBeLessThan(1500);
     await page.screenshot({ path: join(OUT, 'valid-run.png'), fullPage: true });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it.runIf(haveChromium())('draws a transactional anomaly as a graph of txns with labelled edges and its sentences', async () => {
+    // Arrange
+    const dir = join(work, 'txn');
+    makeTxnRunFolder(dir);
+    writeReport(dir);
+    const { page, errors } = await newPage(browser!, 1400, 900);
+    // Act
+    await page.goto(pathToFileURL(join(dir, 'report.html')).href);
+    await page.waitForSelector('body[data-rendered="true"]');
+    // Assert
+    expect(await page.textContent('#verdict')).toBe('INVALID');
+    expect(await page.isVisible('#anomalies-card')).toBe(true);
+    expect(await page.textContent('#anomalies h3')).toContain('G-single');
+    const texts = await page.locator('#anomalies svg text').allTextContents();
+    for (const t of ['T1', 'T2', 'T3', 'rw x', 'wr x', 'ww y']) expect(texts).toContain(t);
+    expect(texts.some((t) => t.includes('append y 2'))).toBe(true);
+    expect(await page.locator('#anomalies svg path[marker-end]').count()).toBe(3);
+    expect(await page.textContent('#anomalies .sentence')).toContain("T3 observed T2's append of 1 to key x");
+    await page.locator('#anomalies-card').screenshot({ path: join(OUT, 'txn-anomaly.png') });
     expect(errors).toEqual([]);
     await page.close();
   });

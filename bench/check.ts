@@ -1,0 +1,214 @@
+/**
+ * Benchmark of the linearizability checker: `npm run bench:check` (builds, then runs
+ * `node dist/bench/check.js`).
+ *
+ * For each corpus set it prints the total check time of all its files (parsing excluded), the
+ * median of 5 rounds, and operations checked per second, next to Porcupine v1.3.0's figures for
+ * the same sets on this machine (sum of per-file medians, from the corpus README). Every verdict
+ * is compared with the expected one in every round. Then it checks generated cas-register
+ * histories of 10k and 100k operations (5 to 50 processes, 1% crashed operations, seeded).
+ *
+ *   node dist/bench/check.js [--rounds 5] [--json] [--time-limit 120]
+ *
+ * The machine is shared: the load average is printed with the results, so read ratios, not
+ * absolute numbers, and re-run when it is quiet.
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readHistory, type HistoryEvent } from '../checkers/history/index.js';
+import { checkLinearizable, createModel, type ModelOptions } from '../checkers/linearizable/index.js';
+import { generateRegisterHistory } from './generate.js';
+
+interface Item {
+  name: string;
+  events: HistoryEvent[];
+  expected: boolean | null;
+}
+
+interface BenchSet {
+  name: string;
+  model: string;
+  options: ModelOptions;
+  items: Item[];
+  /** Porcupine v1.3.0 on this machine, ms (sum of per-file medians). */
+  porcupineMs?: number;
+}
+
+interface Row {
+  set: string;
+  files: number;
+  operations: number;
+  medianMs: number;
+  minMs: number;
+  maxMs: number;
+  opsPerSec: number;
+  porcupineMs: number | null;
+  ratio: number | null;
+  verdicts: string;
+  mismatches: string[];
+}
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(name);
+  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1]! : fallback;
+}
+
+const rounds = Math.max(1, Number(arg('--rounds', '5')));
+const timeLimitMs = Number(arg('--time-limit', '120')) * 1000;
+const asJson = process.argv.includes('--json');
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+function corpusDir(): string | null {
+  for (const c of [process.env.FAULTLINE_CORPUS, join(repoRoot, '..', 'shared', 'corpus')]) {
+    if (c && existsSync(c)) return c;
+  }
+  return null;
+}
+
+const ETCD_OK = new Set([2, 5, 7, 18, 25, 31, 38, 45, 48, 49, 51, 53, 56, 67, 75, 76, 80, 87, 92, 98, 100, 101, 102, 95]);
+
+async function load(files: string[], expected: (f: string) => boolean | null): Promise<Item[]> {
+  const items: Item[] = [];
+  for (const f of files) items.push({ name: f, events: (await readHistory(f)).events, expected: expected(f) });
+  return items;
+}
+
+async function corpusSets(root: string): Promise<BenchSet[]> {
+  const sets: BenchSet[] = [];
+  const etcdDir = join(root, 'porcupine', 'test_data', 'jepsen');
+  const kvDir = join(root, 'porcupine', 'test_data', 'kv');
+  const kn = join(root, 'knossos', 'data');
+  if (existsSync(etcdDir)) {
+    const files = readdirSync(etcdDir).filter((f) => f.endsWith('.log')).sort().map((f) => join(etcdDir, f));
+    sets.push({
+      name: 'porcupine etcd (cas-register)',
+      model: 'cas-register',
+      options: {},
+      items: await load(files, (f) => ETCD_OK.has(Number(/etcd_(\d+)/.exec(f)![1]))),
+      porcupineMs: 287,
+    });
+  }
+  if (existsSync(kvDir)) {
+    const names = ['c01-ok', 'c01-bad', 'c10-ok', 'c10-bad', 'c50-ok', 'c50-bad'];
+    const all = await load(names.map((n) => join(kvDir, `${n}.txt`)), (f) => f.includes('-ok'));
+    sets.push({ name: 'porcupine kv, by key (string-kv)', model: 'string-kv', options: {}, items: all, porcupineMs: 124 });
+    sets.push({ name: 'porcupine kv c50-ok, by key', model: 'string-kv', options: {}, items: all.filter((i) => i.name.endsWith('c50-ok.txt')), porcupineMs: 107 });
+    sets.push({
+      name: 'porcupine kv c10-ok, one state',
+      model: 'string-kv',
+      options: { partitioned: false },
+      items: all.filter((i) => i.name.endsWith('c10-ok.txt')),
+      porcupineMs: 1332,
+    });
+  }
+  const knossosSets: Array<[string, string, ModelOptions]> = [
+    ['cas-register', 'cas-register', { initial: 0, nilReadIsUnknown: true }],
+    ['multi-register', 'multi-register', { initial: { x: 0, y: 0 }, nilReadIsUnknown: true }],
+    ['mutex', 'mutex', {}],
+  ];
+  for (const [dir, model, options] of knossosSets) {
+    const files: string[] = [];
+    for (const kind of ['good', 'bad']) {
+      const d = join(kn, dir, kind);
+      if (existsSync(d)) for (const f of readdirSync(d).filter((x) => x.endsWith('.edn')).sort()) files.push(join(d, f));
+    }
+    if (files.length > 0) {
+      sets.push({ name: `knossos ${dir}`, model, options, items: await load(files, (f) => f.includes('/good/')) });
+    }
+  }
+  return sets;
+}
+
+function generatedSets(): BenchSet[] {
+  const sets: BenchSet[] = [];
+  for (const operations of [10_000, 100_000]) {
+    for (const processes of [5, 20, 50]) {
+      const seed = operations + processes;
+      sets.push({
+        name: `generated ${operations / 1000}k ops, ${processes} processes (seed ${seed})`,
+        model: 'cas-register',
+        options: {},
+        items: [{ name: `gen-${operations}-${processes}`, events: generateRegisterHistory({ operations, processes, seed }), expected: true }],
+      });
+    }
+  }
+  return sets;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+function runSet(set: BenchSet): Row {
+  const totals: number[] = [];
+  const mismatches = new Set<string>();
+  let verdicts = '';
+  let operations = 0;
+  for (let r = 0; r < rounds; r++) {
+    let total = 0;
+    const counts = { true: 0, false: 0, unknown: 0 };
+    operations = 0;
+    for (const item of set.items) {
+      const model = createModel(set.model, set.options);
+      const t0 = performance.now();
+      const result = checkLinearizable(model, item.events, { timeLimitMs });
+      total += performance.now() - t0;
+      operations += result.operationCount;
+      counts[String(result.valid) as 'true' | 'false' | 'unknown']++;
+      if (item.expected !== null && result.valid !== item.expected) mismatches.add(`${item.name}: ${String(result.valid)}`);
+    }
+    totals.push(total);
+    verdicts = `${counts.true} valid, ${counts.false} invalid, ${counts.unknown} unknown`;
+    // A set that hits the time limit is not worth repeating.
+    if (counts.unknown > 0) break;
+  }
+  const med = median(totals);
+  return {
+    set: set.name,
+    files: set.items.length,
+    operations,
+    medianMs: med,
+    minMs: Math.min(...totals),
+    maxMs: Math.max(...totals),
+    opsPerSec: operations / (med / 1000),
+    porcupineMs: set.porcupineMs ?? null,
+    ratio: set.porcupineMs ? med / set.porcupineMs : null,
+    verdicts,
+    mismatches: [...mismatches],
+  };
+}
+
+async function main(): Promise<void> {
+  const root = corpusDir();
+  const sets = root ? await corpusSets(root) : [];
+  if (!root) process.stderr.write('corpus not found ($FAULTLINE_CORPUS or ../shared/corpus): only generated histories are measured\n');
+  sets.push(...generatedSets());
+  const rows: Row[] = [];
+  const loadBefore = loadavg()[0]!;
+  if (!asJson) {
+    process.stdout.write(`faultline check benchmark: ${rounds} rounds, median total per set, parsing excluded; node ${process.version}; load average ${loadBefore.toFixed(2)}\n`);
+    process.stdout.write(`${'set'.padEnd(52)} ${'files'.padStart(5)} ${'ops'.padStart(7)} ${'median ms'.padStart(10)} ${'ops/s'.padStart(10)} ${'porcupine'.padStart(10)} ${'ratio'.padStart(6)}  verdicts\n`);
+  }
+  for (const set of sets) {
+    const row = runSet(set);
+    rows.push(row);
+    if (!asJson) {
+      process.stdout.write(
+        `${row.set.padEnd(52)} ${String(row.files).padStart(5)} ${String(row.operations).padStart(7)} ${row.medianMs.toFixed(1).padStart(10)} ${Math.round(row.opsPerSec).toString().padStart(10)} ${(row.porcupineMs === null ? '-' : row.porcupineMs.toFixed(0)).padStart(10)} ${(row.ratio === null ? '-' : row.ratio.toFixed(2)).padStart(6)}  ${row.verdicts}${row.mismatches.length ? `  MISMATCH: ${row.mismatches.join(', ')}` : ''}\n`,
+      );
+    }
+  }
+  const loadAfter = loadavg()[0]!;
+  if (asJson) process.stdout.write(JSON.stringify({ rounds, node: process.version, loadAverage: [loadBefore, loadAfter], rows }, null, 2) + '\n');
+  else process.stdout.write(`ratio = our median / Porcupine v1.3.0 (Go, same sets, this machine when quiet); below 1 is faster. Load average at the end ${loadAfter.toFixed(2)}.\n`);
+  if (rows.some((r) => r.mismatches.length > 0)) process.exitCode = 1;
+}
+
+main().catch((err) => {
+  process.stderr.write(`bench: ${(err as Error).stack ?? String(err)}\n`);
+  process.exitCode = 255;
+});

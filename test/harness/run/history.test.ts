@@ -1,0 +1,66 @@
+import { appendFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readStoredHistory, RunHistory } from '../../../harness/run/history.js';
+import { computeStats, faultWindows } from '../../../harness/run/stats.js';
+import { UsageError } from '../../../harness/cli/exit.js';
+import { tempDir } from '../../support/cli.js';
+
+describe('run history', () => {
+  it('writes each event as one line at once, readable back while the file is still open', () => {
+    const path = join(tempDir(), 'history.jsonl');
+    const h = new RunHistory(path, process.hrtime.bigint());
+    h.append({ type: 'invoke', process: 0, f: 'write', value: [1, 2] });
+    h.append({ type: 'ok', process: 0, f: 'write', value: [1, 2], node: 'n1' });
+    const back = readStoredHistory(path);
+    expect(back.tornTail).toBe(false);
+    expect(back.events.map((e) => [e.index, e.type, e.node])).toEqual([
+      [0, 'invoke', undefined],
+      [1, 'ok', 'n1'],
+    ]);
+    expect((back.events[1]?.time ?? 0) >= (back.events[0]?.time ?? 0)).toBe(true);
+    h.close();
+  });
+
+  it('leaves out a torn last line, and names file:line for a bad line elsewhere', () => {
+    const path = join(tempDir(), 'history.jsonl');
+    writeFileSync(path, '{"index":0,"type":"invoke","process":0,"f":"read","value":[1,null]}\n');
+    appendFileSync(path, '{"index":1,"type":"ok","proc');
+    expect(readStoredHistory(path)).toMatchObject({ tornTail: true, events: [{ index: 0 }] });
+    const bad = join(tempDir(), 'history.jsonl');
+    writeFileSync(bad, '{"index":0,"type":"invoke","process":0,"f":"read"}\n{"index":1,"type":"maybe","process":0,"f":"read"}\n{"index":2,"type":"ok","process":0,"f":"read"}\n');
+    expect(() => readStoredHistory(bad)).toThrow(UsageError);
+    expect(() => readStoredHistory(bad)).toThrow(/history\.jsonl:2: field "type"/);
+    expect(() => readStoredHistory(join(tempDir(), 'absent.jsonl'))).toThrow(/ENOENT/);
+  });
+});
+
+describe('run stats', () => {
+  const ev = (index: number, timeMs: number, type: 'invoke' | 'ok' | 'fail' | 'info', process: number | 'nemesis', f = 'write') => ({
+    index,
+    time: timeMs * 1e6,
+    type,
+    process,
+    f,
+  });
+
+  it('counts completions, latencies, and ok rates inside and outside fault windows', () => {
+    const events = [
+      ev(0, 0, 'invoke', 0),
+      ev(1, 10, 'ok', 0),
+      ev(2, 100, 'info', 'nemesis', 'start-kill'),
+      ev(3, 110, 'invoke', 1),
+      ev(4, 130, 'info', 1),
+      ev(5, 120, 'invoke', 0),
+      ev(6, 150, 'ok', 0),
+      ev(7, 200, 'info', 'nemesis', 'stop-kill'),
+      ev(8, 210, 'invoke', 2),
+      ev(9, 215, 'fail', 2),
+      ev(10, 220, 'invoke', 3),
+    ];
+    expect(faultWindows(events)).toEqual([[100e6, 200e6]]);
+    const s = computeStats(events);
+    expect(s).toMatchObject({ ok: 2, fail: 1, info: 1, open: 1, okRateInFaults: 0.5, okRateOutsideFaults: 0.5 });
+    expect(s.latencyMs).toEqual({ p50: 10, p95: 30, p99: 30, max: 30 });
+  });
+});

@@ -1,0 +1,139 @@
+/**
+ * faultline's own toxic, ndjson_filter: whole newline-delimited JSON messages dropped or delayed
+ * by their type field, driven through toxiproxy-node-client like any toxic.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Toxiproxy, type Proxy } from 'toxiproxy-node-client';
+import type { ToxiproxyServer } from '../../../harness/toxiproxy/server.js';
+import { connect, http, sleep, startServer, startUpstream, type Upstream } from './helpers.js';
+
+let srv: ToxiproxyServer;
+let tp: Toxiproxy;
+let echo: Upstream;
+let n = 0;
+
+beforeAll(async () => {
+  srv = await startServer(3);
+  tp = new Toxiproxy(srv.url);
+  echo = await startUpstream();
+});
+afterAll(async () => {
+  await srv.close();
+  await echo.close();
+});
+
+const line = (type: string, i: number): string => `${JSON.stringify({ type, i })}\n`;
+const types = (buf: Buffer): string[] =>
+  buf
+    .toString()
+    .split('\n')
+    .filter((l) => l.length > 0)
+    .map((l) => (JSON.parse(l) as { type: string; i: number }).type + (JSON.parse(l) as { i: number }).i);
+const proxy = (): Promise<Proxy> => tp.createProxy({ name: `nd${n++}`, listen: '127.0.0.1:0', upstream: echo.addr });
+
+describe('ndjson_filter', () => {
+  it('drops every Commit but lets Prepare through, whatever the chunking', async () => {
+    const p = await proxy();
+    const t = await p.addToxic({
+      name: 'no-commit',
+      type: 'ndjson_filter' as never,
+      stream: 'upstream',
+      toxicity: 1,
+      attributes: { types: ['Commit'], action: 'drop' } as never,
+    });
+    expect(t.toJson()).toMatchObject({ type: 'ndjson_filter', attributes: { types: ['Commit'], action: 'drop', delay_ms: 0, probability: 1, field: 'type' } });
+    const c = await connect(p.listen);
+    const stream = line('Prepare', 1) + line('Commit', 2) + line('Prepare', 3) + 'not json\n' + line('Commit', 4) + line('Ack', 5);
+    // Split in awkward places: mid-line and mid-UTF-8 are both fine.
+    for (const part of [stream.slice(0, 7), stream.slice(7, 40), stream.slice(40)]) {
+      c.socket.write(part);
+      await sleep(20);
+    }
+    const expected = line('Prepare', 1) + line('Prepare', 3) + 'not json\n' + line('Ack', 5);
+    await c.bytes(Buffer.byteLength(expected));
+    await sleep(50);
+    expect(c.received().toString()).toBe(expected);
+    c.destroy();
+  });
+
+  it('delays matched messages by delay_ms while other messages pass; the end of stream waits for them', async () => {
+    const p = await proxy();
+    await p.addToxic({
+      name: 'slow-commit',
+      type: 'ndjson_filter' as never,
+      stream: 'downstream',
+      toxicity: 1,
+      attributes: { types: ['Commit'], action: 'delay', delay_ms: 1000 } as never,
+    });
+    const c = await connect(p.listen);
+    const t0 = performance.now();
+    c.socket.write(line('Commit', 1) + line('Prepare', 2));
+    await c.bytes(Buffer.byteLength(line('Prepare', 2)));
+    expect(performance.now() - t0).toBeLessThan(600);
+    expect(types(c.received())).toEqual(['Prepare2']);
+    await c.bytes(Buffer.byteLength(line('Commit', 1) + line('Prepare', 2)));
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(985);
+    expect(types(c.received())).toEqual(['Prepare2', 'Commit1']);
+    c.destroy();
+  });
+
+  it('removing the toxic releases held messages at once; an unterminated tail passes at the end', async () => {
+    const p = await proxy();
+    await p.addToxic({
+      name: 'hold',
+      type: 'ndjson_filter' as never,
+      stream: 'downstream',
+      toxicity: 1,
+      attributes: { types: ['Commit'], action: 'delay', delay_ms: 5000 } as never,
+    });
+    const c = await connect(p.listen);
+    c.socket.write(line('Commit', 1) + '{"type":"Commit"');
+    await sleep(100);
+    expect(c.received().length).toBe(0);
+    const t0 = performance.now();
+    await (await p.getToxic('hold')).remove();
+    await c.bytes(Buffer.byteLength(line('Commit', 1) + '{"type":"Commit"'));
+    expect(performance.now() - t0).toBeLessThan(1000);
+    c.destroy();
+  });
+
+  it('probability drops a seeded share of matching messages', async () => {
+    const p = await proxy();
+    await p.addToxic({
+      name: 'lossy',
+      type: 'ndjson_filter' as never,
+      stream: 'upstream',
+      toxicity: 1,
+      attributes: { types: ['Msg'], action: 'drop', probability: 0.5 } as never,
+    });
+    const c = await connect(p.listen);
+    let all = '';
+    for (let i = 0; i < 200; i++) all += line('Msg', i);
+    c.socket.write(all + line('End', 0));
+    await c.until(() => c.received().toString().includes('"End"'), 3000, 'the End message');
+    const got = types(c.received()).filter((x) => x.startsWith('Msg')).length;
+    expect(got).toBeGreaterThan(50);
+    expect(got).toBeLessThan(150);
+    c.destroy();
+  });
+
+  it('rejects bad attributes with 400 and keeps serving', async () => {
+    const p = await proxy();
+    const bad = [
+      { types: 'Commit' },
+      { types: [1] },
+      { types: ['A'], action: 'explode' },
+      { types: ['A'], action: 'delay', delay_ms: -1 },
+      { types: ['A'], delay_ms: 1.5 },
+      { types: ['A'], probability: 2 },
+      { types: ['A'], field: '' },
+    ];
+    for (const attributes of bad) {
+      const r = await http(srv.url, 'POST', `/proxies/${p.name}/toxics`, JSON.stringify({ type: 'ndjson_filter', attributes }));
+      expect({ attributes, status: r.status }).toEqual({ attributes, status: 400 });
+      expect((JSON.parse(r.text) as { error: string }).error).toMatch(/^bad request body: ndjson_filter: /);
+    }
+    const ok = await http(srv.url, 'POST', `/proxies/${p.name}/toxics`, JSON.stringify({ type: 'ndjson_filter', attributes: { types: ['A'] } }));
+    expect(ok.status).toBe(200);
+  });
+});

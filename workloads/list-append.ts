@@ -1,0 +1,66 @@
+/**
+ * The list-append workload: transactions of appends of unique values to lists and reads of whole
+ * lists, checked by the list-append checker (checkers/transactional/list-append.ts).
+ *
+ * Wire messages (see the wire protocol):
+ *   request  {"type":"txn","txn":[["r",k,null],["append",k,v]],"msg_id":4}
+ *   reply    {"type":"txn_ok","txn":[["r",k,[1,2]],["append",k,v]],"in_reply_to":4}
+ * A definite error (for example txn-conflict, code 30) is recorded `fail`, anything else `info`.
+ */
+import { checkListAppend } from '../checkers/transactional/list-append.js';
+import type { TxnCheckOptions, TxnCheckResult } from '../checkers/transactional/types.js';
+import type { HistoryEvent } from '../checkers/history/types.js';
+import { TxnGenerator } from './txn-gen.js';
+import type { TxnGenOptions, TxnOp } from './txn-gen.js';
+
+export type { TxnGenOptions, TxnOp };
+
+/** A list-append micro-operation in a reply: reads carry the list. */
+export type ListAppendOp = ['append', number, number] | ['r', number, number[] | null];
+
+/** The request a client sends for one transaction. */
+export interface TxnRequest {
+  type: 'txn';
+  txn: TxnOp[];
+  msg_id: number;
+}
+
+/** The reply to a transaction that committed. */
+export interface ListAppendTxnOk {
+  type: 'txn_ok';
+  txn: ListAppendOp[];
+  in_reply_to: number;
+}
+
+/** A seeded generator of list-append transactions (the invocation values, reads with null). */
+export function listAppendGenerator(seed: number, options: TxnGenOptions = {}): TxnGenerator {
+  return new TxnGenerator(seed, 'append', options);
+}
+
+/** Builds the wire request for a transaction. */
+export function txnRequest(txn: TxnOp[], msgId: number): TxnRequest {
+  return { type: 'txn', txn, msg_id: msgId };
+}
+
+/**
+ * Checks that a `txn_ok` reply answers the request: same micro-operations in the same order,
+ * every read answered with a list (or null). Returns a message for a malformed reply, else null.
+ */
+export function validateListAppendReply(request: TxnOp[], reply: unknown): string | null {
+  const r = reply as Partial<ListAppendTxnOk> | null;
+  if (!r || r.type !== 'txn_ok' || !Array.isArray(r.txn)) return 'expected {"type":"txn_ok","txn":[...]}';
+  if (r.txn.length !== request.length) return `expected ${request.length} micro-operations, got ${r.txn.length}`;
+  for (let i = 0; i < request.length; i++) {
+    const q = request[i]!;
+    const a = r.txn[i] as unknown[];
+    if (!Array.isArray(a) || a[0] !== q[0] || a[1] !== q[1]) return `micro-operation ${i} does not match the request`;
+    if (q[0] === 'r' && a[2] !== null && !Array.isArray(a[2])) return `read ${i} must return a list or null`;
+    if (q[0] === 'append' && a[2] !== q[2]) return `append ${i} must echo its value`;
+  }
+  return null;
+}
+
+/** Checks a list-append history. */
+export function checkListAppendHistory(history: readonly HistoryEvent[], options?: TxnCheckOptions): TxnCheckResult {
+  return checkListAppend(history, options);
+}
