@@ -27,7 +27,6 @@ export function buildProgram(): Command {
     .name('faultline')
     .description('Fault-injection test harness for the patterns of distributed systems')
     .version(VERSION)
-    .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   for (const register of commands) register(program);
   return program;

@@ -28,6 +28,25 @@ export function tailFile(path: string, lines: number): string {
   return slice.split('\n').filter((l, i, a) => l !== '' || i < a.length - 1).slice(-lines).join('\n');
 }
 
+/**
+ * Signals a node's whole process group (the node leads its own group, see `detached` below), so
+ * that a node started through a wrapper (`sh -c`, `npm start`) is killed or paused with everything
+ * it started, not only the wrapper; falls back to the pid alone.
+ */
+export function signalGroup(pid: number, sig: NodeSignal): void {
+  try {
+    process.kill(-pid, sig);
+    return;
+  } catch {
+    /* no such group: signal the process itself */
+  }
+  try {
+    process.kill(pid, sig);
+  } catch {
+    /* it ended between the check and the kill */
+  }
+}
+
 class LocalNode implements NodeHandle {
   alive = true;
   readonly exited: Promise<NodeExit>;
@@ -55,11 +74,7 @@ class LocalNode implements NodeHandle {
 
   signal(sig: NodeSignal): void {
     if (!this.alive || this.pid === undefined) return;
-    try {
-      process.kill(this.pid, sig);
-    } catch {
-      /* it ended between the check and the kill */
-    }
+    signalGroup(this.pid, sig);
   }
 
   async stop(graceMs: number): Promise<NodeExit> {
@@ -154,6 +169,9 @@ export class LocalLauncher implements Launcher {
         buffer: false,
         // The harness's own signal handlers kill nodes; execa's would only send SIGTERM.
         cleanup: false,
+        // Its own process group: signals reach what the node started too, and a Ctrl-C in the
+        // terminal reaches the harness only, which then stops the nodes itself.
+        detached: true,
       });
     } finally {
       closeSync(logFd);

@@ -5,7 +5,7 @@
  * node that is paused (SIGSTOP) at that moment: it cannot read its stdin. The harness therefore
  * tells this process every node pid it starts ("+pid" / "-pid" lines on its stdin); when that
  * stdin closes, whatever the harness died of, the reaper sends SIGKILL to every pid still listed
- * and exits.
+ * (and their process groups) and exits.
  *
  * Started by `LocalLauncher`; not meant to be run by hand.
  */
@@ -14,10 +14,13 @@ let buf = '';
 
 function reap(): void {
   for (const pid of pids) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      /* already gone */
+    // Each node leads its own process group: kill the group, then the pid in case it had none.
+    for (const target of [-pid, pid]) {
+      try {
+        process.kill(target, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
     }
   }
   process.exit(0);

@@ -11,6 +11,7 @@
 import { NdjsonConnection } from '../client/connection.js';
 import type { Cluster } from '../cluster/cluster.js';
 import type { Network } from '../network/network.js';
+import { separate } from '../network/partitions.js';
 import { describeFault, stepName, type FaultSpec, type NemesisStep } from './schedule.js';
 
 /** Records one nemesis event in the history. */
@@ -18,6 +19,8 @@ export type RecordNemesis = (f: string, value: unknown, error?: string) => void;
 
 /** How long a clock admin message may take. */
 const ADMIN_TIMEOUT_MS = 2000;
+/** How long each node may take to say whether it leads. */
+const LEADER_QUERY_TIMEOUT_MS = 500;
 
 /** Sends a clock-offset admin message to one node; returns an error text or null. */
 export async function setClockOffset(cluster: Cluster, id: string, ms: number): Promise<string | null> {
@@ -38,9 +41,56 @@ export async function setClockOffset(cluster: Cluster, id: string, ms: number): 
   }
 }
 
+/** Asks every running node for its admin status; the first (in id order) saying it leads, or null. */
+export async function findLeader(cluster: Cluster): Promise<string | null> {
+  const ids = cluster.ids.filter((id) => cluster.state(id) === 'running');
+  const roles = await Promise.all(
+    ids.map(async (id) => {
+      const { host, port } = cluster.clientAddress(id);
+      let conn: NdjsonConnection | null = null;
+      try {
+        conn = await NdjsonConnection.connect(host, port, LEADER_QUERY_TIMEOUT_MS);
+        const out = await conn.request({ type: 'admin', action: 'status' }, LEADER_QUERY_TIMEOUT_MS);
+        return out.kind === 'reply' && out.body.type === 'admin_ok' ? out.body.role : null;
+      } catch {
+        return null;
+      } finally {
+        conn?.close();
+      }
+    }),
+  );
+  const i = roles.findIndex((r) => r === 'leader');
+  return i >= 0 ? (ids[i] as string) : null;
+}
+
+/**
+ * A fault aimed at the leader, made concrete: the leader found now replaces the planned node.
+ * Without a leader the planned fault stands.
+ */
+export function aimAt(spec: FaultSpec, leader: string | null, nodes: readonly string[]): FaultSpec {
+  if (spec.target !== 'leader' || leader === null) return spec;
+  switch (spec.fault) {
+    case 'kill':
+    case 'pause':
+      return { ...spec, nodes: [leader] };
+    case 'clock': {
+      const ms = Object.values(spec.offsetsMs)[0] ?? 0;
+      return { ...spec, offsetsMs: { [leader]: ms } };
+    }
+    case 'partition': {
+      const rest = nodes.filter((n) => n !== leader);
+      return { ...spec, links: separate([leader], rest), description: `${leader} | ${rest.join(',')}` };
+    }
+    default:
+      return spec;
+  }
+}
+
 /** Applies faults to one run's cluster and network. */
 export class Nemesis {
   private readonly active = new Map<FaultSpec, string>();
+  /** The concrete fault applied for each planned one (they differ when aimed at the leader). */
+  private readonly applied = new Map<FaultSpec, FaultSpec>();
   private readonly clockSkewed = new Set<string>();
   /** Errors met while applying faults, for results.json. */
   readonly errors: string[] = [];
@@ -58,15 +108,23 @@ export class Nemesis {
 
   /** Applies one step of the schedule and records it. */
   async apply(step: NemesisStep): Promise<void> {
-    const { spec } = step;
+    let spec = step.spec;
     let error: string | undefined;
     try {
-      error = step.action === 'start' ? await this.start(spec) : await this.stop(spec);
+      if (step.action === 'start') {
+        if (spec.target === 'leader') spec = aimAt(spec, await findLeader(this.cluster), this.cluster.ids);
+        this.applied.set(step.spec, spec);
+        error = await this.start(spec);
+      } else {
+        spec = this.applied.get(step.spec) ?? spec;
+        this.applied.delete(step.spec);
+        error = await this.stop(spec);
+      }
     } catch (err) {
       error = (err as Error).message;
     }
-    if (step.action === 'start') this.active.set(spec, describeFault(spec));
-    else this.active.delete(spec);
+    if (step.action === 'start') this.active.set(step.spec, describeFault(spec));
+    else this.active.delete(step.spec);
     if (error) this.errors.push(`${stepName(step.action, spec)}: ${error}`);
     this.record(stepName(step.action, spec), { ...spec, description: describeFault(spec) }, error);
   }

@@ -15,14 +15,21 @@ import type { CutMode } from '../network/network.js';
 export const FAULT_KINDS = ['partition', 'kill', 'pause', 'latency', 'clock'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
+/**
+ * Who a fault aims at. `leader`: the node that says it leads (admin `status` with
+ * `role: "leader"`), found when the fault starts, as Jepsen's `:primaries`; the planned nodes are
+ * the fallback when no node says so (a system without leaders, or an election under way).
+ */
+export type FaultTarget = 'leader';
+
 /** One fault, with everything needed to apply and undo it. */
 export type FaultSpec =
-  | { fault: 'partition'; kind: PartitionKind; mode: CutMode; links: Link[]; description: string }
-  | { fault: 'kill'; nodes: string[] }
-  | { fault: 'pause'; nodes: string[] }
-  | { fault: 'latency'; links: Link[]; latencyMs: number; jitterMs: number; description: string }
-  | { fault: 'bandwidth'; links: Link[]; rateKBps: number; description: string }
-  | { fault: 'clock'; offsetsMs: Record<string, number> };
+  | { fault: 'partition'; kind: PartitionKind; mode: CutMode; links: Link[]; description: string; target?: FaultTarget }
+  | { fault: 'kill'; nodes: string[]; target?: FaultTarget }
+  | { fault: 'pause'; nodes: string[]; target?: FaultTarget }
+  | { fault: 'latency'; links: Link[]; latencyMs: number; jitterMs: number; description: string; target?: never }
+  | { fault: 'bandwidth'; links: Link[]; rateKBps: number; description: string; target?: never }
+  | { fault: 'clock'; offsetsMs: Record<string, number>; target?: FaultTarget };
 
 /** A step of the schedule. */
 export interface NemesisStep {
@@ -40,6 +47,9 @@ export interface NemesisPlanOptions {
   nodes: readonly string[];
   seed: number;
 }
+
+/** How often a kill, pause or clock fault aims at the leader rather than at random nodes. */
+const LEADER_TARGET_P = 0.4;
 
 /** A random non-empty subset of `nodes` of at most `max` nodes, in node order. */
 function someNodes(rng: MutableRng, nodes: readonly string[], max: number): string[] {
@@ -63,12 +73,16 @@ export function drawFault(kind: FaultKind, nodes: readonly string[], rng: Mutabl
       const k = rng.pick(PARTITION_KINDS);
       const mode: CutMode = rng.chance(0.5) ? 'clean' : 'silent';
       const { links, description } = partitionLinks(k, nodes, rng);
-      return { fault: 'partition', kind: k, mode, links, description };
+      // Isolating the leader is the partition that tests leader election hardest.
+      const toLeader = k === 'isolate' && rng.chance(0.5);
+      return { fault: 'partition', kind: k, mode, links, description, ...(toLeader ? { target: 'leader' as const } : {}) };
     }
     case 'kill':
-      return { fault: 'kill', nodes: someNodes(rng, nodes, majority) };
-    case 'pause':
-      return { fault: 'pause', nodes: someNodes(rng, nodes, majority) };
+    case 'pause': {
+      const chosen = someNodes(rng, nodes, majority);
+      const toLeader = rng.chance(LEADER_TARGET_P);
+      return { fault: kind, nodes: toLeader ? chosen.slice(0, 1) : chosen, ...(toLeader ? { target: 'leader' as const } : {}) };
+    }
     case 'latency': {
       const { links, description } = someLinks(rng, nodes);
       if (rng.chance(0.7)) {
@@ -79,11 +93,13 @@ export function drawFault(kind: FaultKind, nodes: readonly string[], rng: Mutabl
     }
     case 'clock': {
       const offsetsMs: Record<string, number> = {};
-      for (const n of someNodes(rng, nodes, nodes.length)) {
+      const toLeader = rng.chance(LEADER_TARGET_P);
+      const chosen = someNodes(rng, nodes, nodes.length);
+      for (const n of toLeader ? chosen.slice(0, 1) : chosen) {
         const ms = rng.int(100, 10_000);
         offsetsMs[n] = rng.chance(0.5) ? ms : -ms;
       }
-      return { fault: 'clock', offsetsMs };
+      return { fault: 'clock', offsetsMs, ...(toLeader ? { target: 'leader' as const } : {}) };
     }
   }
 }
@@ -114,6 +130,11 @@ export function stepName(action: 'start' | 'stop', spec: FaultSpec): string {
 
 /** A short text of a fault, for the terminal. */
 export function describeFault(spec: FaultSpec): string {
+  const text = describeFaultOnly(spec);
+  return spec.target === 'leader' ? `${text} (the leader)` : text;
+}
+
+function describeFaultOnly(spec: FaultSpec): string {
   switch (spec.fault) {
     case 'partition':
       return `partition ${spec.kind} (${spec.mode}): ${spec.description}`;

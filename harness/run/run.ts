@@ -99,6 +99,7 @@ export async function runTest(resolved: ResolvedRun, systemArg: string, io: RunI
   const command = reproCommand(config, systemArg);
   writeJson(join(runDir, 'run.json'), runRecord(config, manifest.manifestPath, startedAt, command));
   if (named) linkLatest(runDir);
+  if (io.progress) io.note(`faultline: ${config.system} (${config.variant}), ${config.workload}, ${config.nodes} nodes, seed ${config.seed}, in ${runDir}`);
 
   const launcher = await LocalLauncher.create({ pidsFile: join(runDir, 'pids') });
   const history = new RunHistory(join(runDir, 'history.jsonl'), startNs);

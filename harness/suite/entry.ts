@@ -253,23 +253,31 @@ export function readResults(runDir: string): { results: RunResults | null; error
  * failing checker with its own explanation (or anomaly types), and the first anomalous op.
  */
 export function describeAnomaly(results: RunResults): string {
+  const summary = typeof results.firstAnomaly?.summary === 'string' ? results.firstAnomaly.summary : null;
   const parts: string[] = [];
   for (const [name, c] of Object.entries(results.checkers)) {
     if (c.valid === true) continue;
     const verdict = c.valid === false ? 'not valid' : 'unknown';
-    const why = checkerExplanation(c);
+    // With the first anomaly's own sentence at hand, the checker's first line (its verdict) is enough.
+    const why = checkerExplanation(c, summary ? 1 : 3).replace(/\.$/, '');
     parts.push(`${name} ${verdict}${why ? `: ${why}` : ''}`);
   }
   if (results.firstAnomaly) {
-    parts.push(`first anomalous op at history index ${results.firstAnomaly.index} (${(results.firstAnomaly.timeNs / 1e9).toFixed(3)} s)`);
+    const at = `first anomaly at history index ${results.firstAnomaly.index} (${(results.firstAnomaly.timeNs / 1e9).toFixed(3)} s)`;
+    parts.push(summary ? `${at}: ${summary.length > 500 ? `${summary.slice(0, 497)}...` : summary}` : at);
   }
   if (parts.length === 0) return results.valid === true ? 'valid' : `verdict ${String(results.valid)}`;
   return parts.join('; ');
 }
 
-function checkerExplanation(c: Record<string, unknown>): string {
-  const limit = (s: string) => (s.length > 500 ? `${s.slice(0, 497)}...` : s);
-  if (typeof c.explanation === 'string' && c.explanation) return limit(c.explanation.replace(/\s+/g, ' '));
+function checkerExplanation(c: Record<string, unknown>, lineCount: number): string {
+  const limit = (t: string) => (t.length > 500 ? `${t.slice(0, 497)}...` : t);
+  if (typeof c.explanation === 'string' && c.explanation) {
+    // The first lines of a checker's explanation state the anomaly (the verdict, then the op or
+    // cycle); the rest is the witness, which stays in the report and in `checkerDetails`.
+    const lines = c.explanation.split('\n').map((l) => l.trim()).filter(Boolean);
+    return limit(lines.slice(0, lineCount).join(' '));
+  }
   for (const k of ['anomalyTypes', 'anomaly-types', 'anomalies']) {
     const v = c[k];
     if (Array.isArray(v) && v.length > 0) return limit(`anomalies ${v.map(String).join(', ')}`);
@@ -280,4 +288,19 @@ function checkerExplanation(c: Record<string, unknown>): string {
   }
   if (typeof c.error === 'string') return limit(c.error);
   return '';
+}
+
+/** Longest text kept of the checkers' full explanations in a suite summary. */
+const DETAILS_CHARS_MAX = 8000;
+
+/** The full explanations of the checkers that did not find the history valid, for JUnit failure bodies. */
+export function checkerDetails(results: RunResults): string | null {
+  const parts: string[] = [];
+  for (const [name, c] of Object.entries(results.checkers)) {
+    if (c.valid === true) continue;
+    if (typeof c.explanation === 'string' && c.explanation) parts.push(`${name}:\n${c.explanation}`);
+  }
+  if (parts.length === 0) return null;
+  const text = parts.join('\n\n');
+  return text.length > DETAILS_CHARS_MAX ? `${text.slice(0, DETAILS_CHARS_MAX - 3)}...` : text;
 }

@@ -53,9 +53,10 @@ function testcase(e: EntryResult): string {
     `report: ${reportPath(e)}`,
     e.command ? `repro: ${e.command}` : '',
   ].filter(Boolean).join('\n');
+  const body = e.details ? `${detail}\n\n${e.details}` : detail;
   if (e.status === 'failed') {
     const msg = `expected ${e.expect}, got ${String(e.valid)}: ${e.message ?? ''} (report: ${reportPath(e)})`;
-    lines.push(`      <failure message="${xmlEscape(msg)}" type="${e.valid === true ? 'NotDetected' : 'Anomaly'}">${xmlEscape(detail)}</failure>`);
+    lines.push(`      <failure message="${xmlEscape(msg)}" type="${e.valid === true ? 'NotDetected' : 'Anomaly'}">${xmlEscape(body)}</failure>`);
   } else if (e.status === 'error') {
     const msg = `${e.message ?? 'no verdict'} (log: ${e.runDir}.log)`;
     lines.push(`      <error message="${xmlEscape(msg)}" type="NoVerdict">${xmlEscape(detail)}</error>`);

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { UsageError } from '../cli/exit.js';
 import type { Expectation, SuiteEntry } from './spec.js';
-import { describeAnomaly, type RunOutcome } from './entry.js';
+import { checkerDetails, describeAnomaly, type RunOutcome } from './entry.js';
 
 /** Format tag of summary.json; bumped when a field changes meaning. */
 export const SUMMARY_FORMAT = 'faultline-suite/1';
@@ -43,6 +43,8 @@ export interface EntryResult {
   exitCode: number | null;
   /** One sentence: the anomaly the checkers named, or why there is no verdict. */
   message: string | null;
+  /** The checkers' full explanations when the verdict was not valid (bounded), else null. */
+  details?: string | null;
   firstAnomaly: { index: number; timeNs: number } | null;
   durationMs: number | null;
   startedAt: string | null;
@@ -91,6 +93,7 @@ export function pendingResult(e: SuiteEntry, runDir: string): EntryResult {
     valid: null,
     exitCode: null,
     message: null,
+    details: null,
     firstAnomaly: null,
     durationMs: null,
     startedAt: null,
@@ -132,6 +135,7 @@ export function settle(r: EntryResult, o: RunOutcome): EntryResult {
     out.message = met ? 'valid' : 'valid, but an anomaly was expected: the fault did not expose the broken variant';
   } else {
     out.message = describeAnomaly(results);
+    out.details = checkerDetails(results);
   }
   return out;
 }
@@ -180,6 +184,7 @@ const entrySchema = z
     valid: z.union([z.boolean(), z.literal('unknown')]).nullable(),
     exitCode: z.number().nullable(),
     message: z.string().nullable(),
+    details: z.string().nullable().optional(),
     firstAnomaly: z.object({ index: z.number(), timeNs: z.number() }).nullable(),
     durationMs: z.number().nullable(),
     startedAt: z.string().nullable(),

@@ -9,9 +9,10 @@
  *   await proxy.addToxic({ type: 'latency', attributes: { latency: 100, jitter: 0 } } as ...);
  *   await tp.close();   // embedded: server stopped; external: the proxies created here deleted
  */
-import { Toxiproxy, type Proxy } from 'toxiproxy-node-client';
+import { Toxiproxy, type Proxy, type Toxic, type ToxicType } from 'toxiproxy-node-client';
 import { FaultlineError, UsageError } from '../cli/exit.js';
 import { startToxiproxyServer, type ToxiproxyServer } from './server.js';
+import { NDJSON_FILTER } from './toxics.js';
 
 export { startToxiproxyServer, type ToxiproxyServer, type ToxiproxyServerOptions } from './server.js';
 
@@ -119,4 +120,42 @@ export async function openToxiproxy(opts: OpenToxiproxyOptions = {}): Promise<To
       created.clear();
     },
   };
+}
+
+/** Options of the `ndjson_filter` toxic (faultline's own; see README.md in this folder). */
+export interface NdjsonFilterOptions {
+  name: string;
+  /** upstream = client to server; downstream = server to client. */
+  stream: 'upstream' | 'downstream';
+  /** Values of the message field (default "type") to act on. */
+  types: string[];
+  action: 'drop' | 'delay';
+  /** How long a delayed message is held. */
+  delayMs?: number;
+  /** Chance, per matching message, that it is acted on (seeded). Default 1. */
+  probability?: number;
+  /** The JSON field compared with `types`. Default "type". */
+  field?: string;
+  /** Chance, per connection, that the toxic applies at all. Default 1. */
+  toxicity?: number;
+}
+
+/**
+ * Adds an `ndjson_filter` toxic to a proxy of the embedded server (a real toxiproxy-server
+ * refuses the type with 400). Typed, because toxiproxy-node-client's toxic types do not list it.
+ */
+export async function addNdjsonFilter(proxy: Proxy, opts: NdjsonFilterOptions): Promise<Toxic<unknown>> {
+  return proxy.addToxic<unknown>({
+    name: opts.name,
+    type: NDJSON_FILTER as ToxicType,
+    stream: opts.stream,
+    toxicity: opts.toxicity ?? 1,
+    attributes: {
+      types: opts.types,
+      action: opts.action,
+      delay_ms: opts.delayMs ?? 0,
+      probability: opts.probability ?? 1,
+      field: opts.field ?? 'type',
+    },
+  });
 }

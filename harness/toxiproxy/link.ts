@@ -60,8 +60,10 @@ export class Stage implements Sink, StageContext {
   /** (Re)starts: rolls toxicity, as the real server does on every stub start. */
   private start(): void {
     const t = this.toxic.toxicity;
+    const wasActive = this.active;
     this.active = t >= 1 ? true : t <= 0 ? false : this.link.rng.float() < t;
     if (this.active) this.behaviour.start?.(this);
+    else if (wasActive) this.behaviour.deactivate?.(this);
   }
 
   push(item: Item): void {
@@ -87,7 +89,14 @@ export class Stage implements Sink, StageContext {
         this.next.push(item);
         continue;
       }
-      const r = this.behaviour.handle(this, item);
+      let r: void | Promise<void>;
+      try {
+        r = this.behaviour.handle(this, item);
+      } catch {
+        // A toxic must never take the server down: a failing stage ends its link instead.
+        this.closeLink();
+        return;
+      }
       if (r) {
         this.busy = true;
         r.then(
@@ -182,7 +191,7 @@ export class Stage implements Sink, StageContext {
    */
   interrupt(): void {
     if (this.state !== 'run') return;
-    this.clearTimers();
+    if (!this.behaviour.keepsTimersOnRestart) this.clearTimers();
     if (this.wake) this.wake();
     this.start();
     // A stage that became inactive passes its queue through.

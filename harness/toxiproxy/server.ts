@@ -219,7 +219,7 @@ export class ToxiproxyApi {
     if (p.findToxic(name)) throw new ApiError(409, MSG.toxicExists);
     if (p.toxics().length >= MAX_TOXICS_PER_PROXY) throw new ApiError(400, `too many toxics (at most ${MAX_TOXICS_PER_PROXY})`);
     const attributes = mergeAttributes(type, defaultAttributes(type), obj['attributes']);
-    const toxicity = (obj['toxicity'] as number | undefined) ?? 1;
+    const toxicity = toxicityOf(obj['toxicity'], 1);
     const t: ToxicDef = { name, type, stream, direction, toxicity, attributes };
     p.addToxic(t);
     return t;
@@ -238,8 +238,9 @@ export class ToxiproxyApi {
     if (!t) throw toxicNotFound();
     const obj = checkFields(decodeFirstValue(bodyText), 'Toxic', { toxicity: 'number' });
     const attributes = mergeAttributes(t.type, t.attributes, obj['attributes']);
+    const toxicity = toxicityOf(obj['toxicity'], t.toxicity);
     t.attributes = attributes;
-    if (typeof obj['toxicity'] === 'number') t.toxicity = obj['toxicity'];
+    t.toxicity = toxicity;
     p.updateToxic(t);
     return t;
   }
@@ -257,8 +258,32 @@ export class ToxiproxyApi {
   }
 }
 
+/**
+ * A number as Go's float32 holds and prints it: rounded to float32, then the shortest decimal that
+ * rounds back to the same float32 (so 0.2 stays 0.2 and 1/3 becomes 0.33333334).
+ */
+export function float32(x: number): number {
+  const f = Math.fround(x);
+  if (!Number.isFinite(f)) return f;
+  for (let p = 1; p <= 9; p++) {
+    const d = Number(f.toPrecision(p));
+    if (Math.fround(d) === f) return d;
+  }
+  return f;
+}
+
+/** A body's toxicity as float32, or `dflt` when absent; out of float32 range is a 400 as in Go. */
+function toxicityOf(v: unknown, dflt: number): number {
+  if (typeof v !== 'number') return dflt;
+  const f = float32(v);
+  if (!Number.isFinite(f)) throw badBody(`json: cannot unmarshal number ${v} into Go struct field Toxic.toxicity of type float32`);
+  return f;
+}
+
 /** Parses a list of proxy specs (populate body or config file). Throws 400 ApiErrors. */
 export function parseProxySpecs(body: unknown): ProxySpec[] {
+  // JSON null decodes to an empty list in Go.
+  if (body === null) return [];
   if (!Array.isArray(body)) {
     throw badBody(`json: cannot unmarshal ${body === null ? 'null' : typeof body === 'object' ? 'object' : typeof body} into Go value of type []main.Proxy`);
   }

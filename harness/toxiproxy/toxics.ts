@@ -67,6 +67,13 @@ export interface Behaviour {
   start?(ctx: StageContext): void;
   /** Called when the toxic is removed: deliver everything held, now. */
   flush?(ctx: StageContext): void;
+  /**
+   * True when the behaviour's timers must survive a restart (messages held by ndjson_filter);
+   * otherwise a restart clears them and `start` sets them again.
+   */
+  readonly keepsTimersOnRestart?: boolean;
+  /** Called when a restart leaves the stage inactive (toxicity roll): pass on partial state. */
+  deactivate?(ctx: StageContext): void;
 }
 
 /** Attribute schema: the Go struct name (for error messages) and each key's Go type. */
@@ -425,6 +432,7 @@ function ndjsonFilter(): Behaviour {
   };
 
   return {
+    keepsTimersOnRestart: true,
     handle(ctx, item) {
       if (item.data === null) {
         if (partialBytes > 0) {
@@ -475,6 +483,15 @@ function ndjsonFilter(): Behaviour {
         }
       }
       if (out.length > 0) ctx.forward({ data: out.length === 1 ? out[0]! : Buffer.concat(out), ts: item.ts });
+    },
+    deactivate(ctx) {
+      // The stage now passes bytes through; an unfinished line must go first to keep the stream whole.
+      if (partialBytes > 0) {
+        ctx.forward({ data: Buffer.concat(partial, partialBytes), ts: performance.now() });
+        partial = [];
+        partialBytes = 0;
+      }
+      passThroughLine = false;
     },
     flush(ctx) {
       for (const id of [...held.keys()].sort((a, b) => a - b)) release(ctx, id);

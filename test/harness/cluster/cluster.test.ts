@@ -10,7 +10,7 @@ import { NdjsonConnection } from '../../../harness/client/connection.js';
 import { Cluster, planCluster } from '../../../harness/cluster/cluster.js';
 import { NodeStartError } from '../../../harness/cluster/launcher.js';
 import { LocalLauncher } from '../../../harness/cluster/local.js';
-import { findSystem, readManifest } from '../../../harness/cluster/manifest.js';
+import { BUILT_SYSTEMS_DIR, findSystem, readManifest } from '../../../harness/cluster/manifest.js';
 import { UsageError } from '../../../harness/cli/exit.js';
 import { isAlive, requireBuild, tempDir } from '../../support/cli.js';
 
@@ -77,6 +77,31 @@ describe('cluster', () => {
     expect(pids.filter(isAlive)).toEqual([]);
   });
 
+  it('kills and pauses what a node started through a wrapper, not only the wrapper', async () => {
+    // Arrange: the node runs under `sh -c` without exec, so the shell stays its parent.
+    const dir = tempDir();
+    const atomic = join(BUILT_SYSTEMS_DIR, '_fixtures', 'atomic-kv', 'main.js');
+    const manifestPath = join(dir, 'faultline.system.json');
+    writeFileSync(
+      manifestPath,
+      JSON.stringify({ name: 'wrapped', variants: { correct: '' }, workloads: ['register'], start: { command: 'sh', args: ['-c', `node ${atomic} --config "$1"; true`, 'sh', '{configFile}'] } }),
+    );
+    const launcher = await LocalLauncher.create({});
+    cleanup.push(() => launcher.close());
+    const plans = await planCluster(dir, 1);
+    const cluster = await Cluster.start({ manifest: readManifest(manifestPath), variant: 'correct', plans, peers: { n1: {} }, launcher });
+    cleanup.unshift(() => cluster.stop());
+    // Act / Assert: a paused group answers nothing; a killed one frees its port for the restart.
+    cluster.pause('n1');
+    expect((await request(cluster, 'n1', { type: 'read', key: 1 }, 300)).kind).toBe('timeout');
+    cluster.resume('n1');
+    expect((await request(cluster, 'n1', { type: 'write', key: 1, value: 2 })).kind).toBe('reply');
+    await cluster.kill('n1');
+    await expect(request(cluster, 'n1', { type: 'read', key: 1 })).rejects.toThrow(/ECONNREFUSED/);
+    await cluster.restart('n1');
+    expect(await request(cluster, 'n1', { type: 'read', key: 1 })).toMatchObject({ kind: 'reply', body: { value: 2 } });
+  });
+
   it('names the node and shows its log when it does not become ready in time', async () => {
     const dir = tempDir();
     const manifestPath = join(dir, 'faultline.system.json');
@@ -86,7 +111,7 @@ describe('cluster', () => {
         name: 'mute',
         variants: { correct: 'never ready' },
         workloads: ['register'],
-        start: { command: 'node', args: ['-e', 'console.error("warming up"); setInterval(() => {}, 1000)'], readyTimeoutMs: 500 },
+        start: { command: 'node', args: ['-e', 'console.error("warming up"); setInterval(() => {}, 1000)'], readyTimeoutMs: 2000 },
       }),
     );
     const launcher = await LocalLauncher.create({});
@@ -94,7 +119,7 @@ describe('cluster', () => {
     const plans = await planCluster(dir, 1);
     const err = await Cluster.start({ manifest: readManifest(manifestPath), variant: 'correct', plans, peers: { n1: {} }, launcher }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(NodeStartError);
-    expect((err as Error).message).toMatch(/node n1 did not print "ready" within 500 ms/);
+    expect((err as Error).message).toMatch(/node n1 did not print "ready" within 2000 ms/);
     expect((err as Error).message).toMatch(/warming up/);
   });
 

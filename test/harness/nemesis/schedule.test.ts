@@ -80,3 +80,23 @@ describe('partition shapes', () => {
     }
   });
 });
+
+describe('faults aimed at the leader', () => {
+  it('are planned for kill, pause, clock and isolation, and made concrete on the leader found', async () => {
+    const { aimAt } = await import('../../../harness/nemesis/nemesis.js');
+    const s = planNemesis({ faults: ['kill', 'pause', 'clock', 'partition'], intervalMs: 100, timeLimitMs: 100_000, nodes, seed: 3 });
+    const aimed = s.filter((x) => x.action === 'start' && x.spec.target === 'leader');
+    expect(new Set(aimed.map((x) => x.spec.fault))).toEqual(new Set(['kill', 'pause', 'clock', 'partition']));
+    for (const { spec } of aimed) {
+      const concrete = aimAt(spec, 'n4', nodes);
+      if (concrete.fault === 'kill' || concrete.fault === 'pause') expect(concrete.nodes).toEqual(['n4']);
+      if (concrete.fault === 'clock') expect(Object.keys(concrete.offsetsMs)).toEqual(['n4']);
+      if (concrete.fault === 'partition') {
+        expect(concrete.links).toHaveLength(8);
+        expect(concrete.links.every(([a, b]) => a === 'n4' || b === 'n4')).toBe(true);
+      }
+      // No leader found: the planned fault stands.
+      expect(aimAt(spec, null, nodes)).toBe(spec);
+    }
+  });
+});

@@ -40,7 +40,7 @@ async function waitFor(cond: () => boolean, timeoutMs: number): Promise<void> {
 
 const common = ['--workload', 'register', '--nemesis', 'kill,pause', '--nemesis-interval', '1', '--time-limit', '6', '--rate', '60', '--seed', '7'];
 
-describe('faultline run', () => {
+describe.concurrent('faultline run', () => {
   it('finds atomic-kv valid under kill and pause, and writes the run folder', async () => {
     const dir = tempDir();
     const r = await runCli(['run', '--system', 'atomic-kv', ...common, '--results-dir', join(dir, 'results')], { cwd: dir });
@@ -94,11 +94,11 @@ describe('faultline run', () => {
 
   it('fails fast with the log tail and exit 255 when a node dies at start', async () => {
     const dir = tempDir();
-    const t0 = Date.now();
     const r = await runCli(['run', '--system', 'crash-on-start', '--run-dir', join(dir, 'run')], { cwd: dir });
     expect(r.exitCode).toBe(255);
-    expect(Date.now() - t0).toBeLessThan(10_000);
+    // Fast: the harness reports the exit itself, it does not wait for the readiness timeout.
     expect(r.stderr).toMatch(/node n\d exited with code 1 before it was ready/);
+    expect(r.stderr).not.toMatch(/did not print "ready"/);
     expect(r.stderr).toMatch(/checksum mismatch/);
     for (const pid of recordedPids(join(dir, 'run'))) expect(isAlive(pid)).toBe(false);
   });

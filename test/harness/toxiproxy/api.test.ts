@@ -1,5 +1,5 @@
 /**
- * Conformance checklist (spec section 12), API items: driven through toxiproxy-node-client (C)
+ * Toxiproxy 2.12 conformance checklist, API items: driven through toxiproxy-node-client (C)
  * and plain HTTP (H) against the embedded server. Test names carry the item numbers.
  */
 import net from 'node:net';
@@ -101,6 +101,16 @@ describe('Proxies', () => {
     expect((a.json() as { listen: string }).listen).toMatch(/^\[::\]:\d+$/);
     const b = await post('/proxies', { name: 'p8b', listen: '0.0.0.0:0', upstream: echo.addr });
     expect((b.json() as { listen: string }).listen).toMatch(/^\[::\]:\d+$/);
+  });
+
+  it('8b. [::1]:0 reports [::1]:<port>; an upstream given as localhost:<port> is dialled', async () => {
+    const r = await post('/proxies', { name: 'p8c', listen: '[::1]:0', upstream: `localhost:${echo.port}` });
+    expect(r.status).toBe(201);
+    const listen = (r.json() as { listen: string }).listen;
+    expect(listen).toMatch(/^\[::1\]:\d+$/);
+    const c = await connect(listen);
+    await c.roundTrip('v6');
+    c.destroy();
   });
 
   it('9. missing name/upstream, malformed and empty bodies are 400 with the real messages', async () => {
@@ -249,6 +259,9 @@ describe('Toxic CRUD', () => {
     expect((n.json() as { toxicity: number }).toxicity).toBe(1);
     const f = await post('/proxies/tx/toxics', { name: 'tf', type: 'noop', toxicity: 0.2 });
     expect(f.text).toContain('"toxicity":0.2');
+    // Stored as a float32, as the real server does.
+    const third = await post('/proxies/tx/toxics', { name: 't3', type: 'noop', toxicity: 1 / 3 });
+    expect(third.text).toContain('"toxicity":0.33333334');
   });
 
   it('31. GET toxics lists upstream then downstream, each in insertion order; the same array is in GET /proxies[/p]', async () => {
@@ -428,6 +441,7 @@ describe('bad input keeps the server serving', () => {
       ['POST', '/proxies/bad/toxics', '{"type":"latency","attributes":[1]}', 400],
       ['POST', '/proxies/bad/toxics', '{"type":"nope"}', 400],
       ['POST', '/proxies/bad/toxics', '{"type":"latency","toxicity":"high"}', 400],
+      ['POST', '/proxies/bad/toxics', '{"type":"latency","toxicity":1e300}', 400],
       ['POST', '/proxies/bad/toxics', 'null', 400], // type '' is not a toxic type
       ['POST', '/proxies', JSON.stringify({ name: 'bad', upstream: echo.addr }), 409],
       ['POST', '/proxies', JSON.stringify({ name: 'b2', listen: p.listen, upstream: echo.addr }), 500],

@@ -1,5 +1,5 @@
 /**
- * Conformance checklist (spec section 12): proxy lifecycle with open connections, pass-through,
+ * Toxiproxy 2.12 conformance checklist: proxy lifecycle with open connections, pass-through,
  * reset. Each test drives real TCP through the embedded server to echo upstreams on loopback.
  */
 import net from 'node:net';

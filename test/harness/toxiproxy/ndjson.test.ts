@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Toxiproxy, type Proxy } from 'toxiproxy-node-client';
 import type { ToxiproxyServer } from '../../../harness/toxiproxy/server.js';
+import { addNdjsonFilter } from '../../../harness/toxiproxy/connect.js';
 import { connect, http, sleep, startServer, startUpstream, type Upstream } from './helpers.js';
 
 let srv: ToxiproxyServer;
@@ -77,6 +78,32 @@ describe('ndjson_filter', () => {
     c.destroy();
   });
 
+  it('a held message is still released on time when a toxic added after it restarts the filter', async () => {
+    const p = await proxy();
+    await addNdjsonFilter(p, { name: 'hold', stream: 'downstream', types: ['Commit'], action: 'delay', delayMs: 300 });
+    const c = await connect(p.listen);
+    const t0 = performance.now();
+    c.socket.write(line('Commit', 1));
+    await sleep(50);
+    await p.addToxic({ name: 'after', type: 'noop' as never, stream: 'downstream', toxicity: 1, attributes: {} });
+    await c.bytes(Buffer.byteLength(line('Commit', 1)), 3000);
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(285);
+    c.destroy();
+  });
+
+  it('a line split across a toxicity change still arrives whole', async () => {
+    const p = await proxy();
+    const t = await addNdjsonFilter(p, { name: 'f', stream: 'downstream', types: ['Commit'], action: 'drop' });
+    const c = await connect(p.listen);
+    c.socket.write('{"type":"Pre');
+    await sleep(50);
+    await t.update({ toxicity: 0 } as never);
+    c.socket.write('pare","i":1}\n');
+    await c.bytes(Buffer.byteLength(line('Prepare', 1)));
+    expect(c.received().toString()).toBe('{"type":"Prepare","i":1}\n');
+    c.destroy();
+  });
+
   it('removing the toxic releases held messages at once; an unterminated tail passes at the end', async () => {
     const p = await proxy();
     await p.addToxic({
@@ -114,6 +141,23 @@ describe('ndjson_filter', () => {
     const got = types(c.received()).filter((x) => x.startsWith('Msg')).length;
     expect(got).toBeGreaterThan(50);
     expect(got).toBeLessThan(150);
+    c.destroy();
+  });
+
+  it('addNdjsonFilter adds the toxic with typed options', async () => {
+    const p = await proxy();
+    const t = await addNdjsonFilter(p, { name: 'typed', stream: 'upstream', types: ['Commit'], action: 'drop' });
+    expect(t.toJson()).toMatchObject({
+      name: 'typed',
+      type: 'ndjson_filter',
+      stream: 'upstream',
+      attributes: { types: ['Commit'], action: 'drop', delay_ms: 0, probability: 1, field: 'type' },
+    });
+    const c = await connect(p.listen);
+    c.socket.write(line('Commit', 1) + line('Prepare', 2));
+    await c.bytes(Buffer.byteLength(line('Prepare', 2)));
+    await sleep(50);
+    expect(types(c.received())).toEqual(['Prepare2']);
     c.destroy();
   });
 

@@ -1,7 +1,7 @@
 /**
- * Conformance checklist (spec section 12), items 46-61: toxic behaviour on the wire, through the
+ * Toxiproxy 2.12 conformance checklist, items 46-61: toxic behaviour on the wire, through the
  * embedded server to TCP upstreams on loopback. Timing bounds are loose above (the machine is
- * shared) and tight below (a toxic must never be early).
+ * shared) and tight below (a toxic must never be early). Test names carry the item numbers.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Toxiproxy, type Proxy } from 'toxiproxy-node-client';

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { reproCommand, resolveRunFlags, type RunFlags } from '../../../harness/run/config.js';
+import { UsageError } from '../../../harness/cli/exit.js';
+import { requireBuild } from '../../support/cli.js';
+
+/** The flags of a repro command line, as commander would hand them over. */
+function flagsOf(command: string): RunFlags {
+  const words = command.replace(/^faultline run /, '').split(' ');
+  const flags: Record<string, string> = {};
+  for (let i = 0; i < words.length; i += 2) {
+    const name = (words[i] as string).replace(/^--/, '').replace(/-(\w)/g, (_, c: string) => c.toUpperCase());
+    flags[name] = words[i + 1] as string;
+  }
+  return flags as RunFlags;
+}
+
+describe('run config', () => {
+  it('fills defaults from the manifest and reproduces itself from its repro command', () => {
+    requireBuild();
+    const { config } = resolveRunFlags({ system: 'stale-kv', nemesis: 'kill,pause', seed: '12', rate: '2.5' });
+    expect(config).toMatchObject({ system: 'stale-kv', variant: 'correct', workload: 'register', nodes: 3, concurrency: 6, rateOpsPerSec: 2.5, nemesis: ['kill', 'pause'], seed: 12 });
+    const again = resolveRunFlags(flagsOf(reproCommand(config, 'stale-kv'))).config;
+    expect(again).toEqual(config);
+  });
+
+  it('rejects each bad value with a UsageError naming the flag', () => {
+    requireBuild();
+    const bad: Array<[RunFlags, RegExp]> = [
+      [{ system: 'atomic-kv', seed: '-1' }, /--seed must be at least 0/],
+      [{ system: 'atomic-kv', seed: '1.5' }, /--seed must be an integer/],
+      [{ system: 'atomic-kv', opTimeout: '0' }, /--op-timeout must be greater than 0/],
+      [{ system: 'atomic-kv', nemesisInterval: '-2' }, /--nemesis-interval must be greater than 0/],
+      [{ system: 'atomic-kv', rate: '1e9' }, /--rate must be at most 100000/],
+      [{ system: 'atomic-kv', nemesis: 'kill,,pause' }, /unknown fault ""/],
+    ];
+    for (const [flags, message] of bad) {
+      expect(() => resolveRunFlags(flags)).toThrow(UsageError);
+      expect(() => resolveRunFlags(flags)).toThrow(message);
+    }
+    expect(resolveRunFlags({ system: 'atomic-kv', nemesis: 'none' }).config.nemesis).toEqual([]);
+  });
+});
