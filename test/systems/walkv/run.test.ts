@@ -7,8 +7,8 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { repoRoot, tempDir } from '../../support/systems.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { repoRoot, tempDir, removeTempDirs } from '../../support/systems.js';
 
 interface RunOutcome {
   exitCode: number | null;
@@ -36,6 +36,8 @@ async function faultlineRun(variant: string, seed: number, timeLimitS: number): 
   };
   return { exitCode, valid: results.valid, ok: results.stats.ok, output };
 }
+
+afterAll(() => removeTempDirs());
 
 // The runs are mostly idle (rate-limited clients), so they share the machine well: run them side by side.
 describe.concurrent('walkv under faultline run --nemesis kill', () => {
