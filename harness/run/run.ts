@@ -141,7 +141,7 @@ export async function runTest(resolved: ResolvedRun, systemArg: string, io: RunI
       try {
         // Nodes draw their own randomness (election jitter, torn writes) from a seed derived from the
         // run's, so that one seed constrains the whole scenario.
-        const params = { seed: deriveSeed(config.seed, 'nodes') };
+        const params = { seed: deriveSeed(config.seed, 'nodes'), ...(config.logMessages ? { logMessages: true } : {}) };
         cluster = await Cluster.start({ manifest, variant: config.variant, plans, peers, launcher, params });
       } catch (err) {
         if (!(err instanceof NodeStartError)) throw err;
