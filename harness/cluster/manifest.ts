@@ -48,6 +48,8 @@ const manifestSchema = z.object({
     env: z.record(z.string()).optional(),
   }),
   params: z.record(z.unknown()).optional(),
+  /** Peer message types (the `type` field) the `message` nemesis may delay or drop. */
+  messageTypes: z.array(z.string().min(1).max(100)).max(100).optional(),
 });
 
 /** A validated manifest, with the folder it was read from. */

@@ -6,7 +6,8 @@
  * SIGCONT), network faults to the proxies, clock faults to the node as an admin message
  * `{"type":"admin","action":"clock-offset","ms":n}` on its client port. `healAll` ends every
  * fault, whatever the schedule did: partitions and toxics removed, paused nodes resumed, dead
- * nodes restarted, clocks set back to 0.
+ * nodes restarted, clocks set back to 0. Faults may overlap (`--nemesis-overlap`): each stop
+ * undoes only its own kind (a partition's stop heals partitions, not latency or message faults).
  */
 import { NdjsonConnection } from '../client/connection.js';
 import type { Cluster } from '../cluster/cluster.js';
@@ -140,6 +141,9 @@ export class Nemesis {
       case 'bandwidth':
         await this.network?.throttle(spec.links, spec.rateKBps);
         return undefined;
+      case 'message':
+        await this.network?.filterMessages(spec.links, spec);
+        return undefined;
       case 'kill':
         await Promise.all(spec.nodes.map((n) => this.cluster.kill(n)));
         return undefined;
@@ -166,6 +170,9 @@ export class Nemesis {
       case 'latency':
       case 'bandwidth':
         await this.network?.healSlowness();
+        return undefined;
+      case 'message':
+        await this.network?.healMessages();
         return undefined;
       case 'kill': {
         const results = await Promise.allSettled(spec.nodes.map((n) => this.cluster.restart(n)));

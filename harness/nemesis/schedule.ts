@@ -1,18 +1,24 @@
 /**
  * The nemesis schedule: a pure, seeded plan of which fault starts and stops when.
  *
- * Faults alternate with quiet periods, each `intervalMs` long: at t = interval a fault starts, at
- * 2 x interval it stops, at 3 x interval the next one starts, and so on until the time limit (the
- * final heal ends whatever is still on). Each start picks one of the enabled fault kinds and its
- * targets from the seeded stream, so the same seed gives the same schedule, and a run can be
- * reproduced as far as real processes allow.
+ * Two plans, both deterministic by seed:
+ * - one at a time (the default): faults alternate with quiet periods, each `intervalMs` long: at
+ *   t = interval a fault starts, at 2 x interval it stops, at 3 x interval the next one starts,
+ *   and so on until the time limit (the final heal ends whatever is still on). Each start picks
+ *   one of the enabled fault kinds and its targets from the seeded stream.
+ * - overlapping (`overlap: true`, `--nemesis-overlap`), as Jepsen composes nemesis packages: each
+ *   fault kind follows its own schedule from its own seeded stream, a quiet gap then a fault, each
+ *   lasting between half and one and a half `intervalMs`, so faults of different kinds overlap
+ *   (a clock skew on the leader still in force when the leader is cut off into a minority). Two
+ *   faults of one kind never overlap, so each stop undoes exactly its own start.
+ * The same seed gives the same schedule, so a run can be reproduced as far as real processes allow.
  */
 import { MutableRng } from '../random.js';
 import { allLinks, PARTITION_KINDS, partitionLinks, type Link, type PartitionKind } from '../network/partitions.js';
 import type { CutMode } from '../network/network.js';
 
 /** The fault kinds `--nemesis` accepts. */
-export const FAULT_KINDS = ['partition', 'kill', 'pause', 'latency', 'clock'] as const;
+export const FAULT_KINDS = ['partition', 'kill', 'pause', 'latency', 'clock', 'message'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 /**
@@ -29,7 +35,20 @@ export type FaultSpec =
   | { fault: 'pause'; nodes: string[]; target?: FaultTarget }
   | { fault: 'latency'; links: Link[]; latencyMs: number; jitterMs: number; description: string; target?: never }
   | { fault: 'bandwidth'; links: Link[]; rateKBps: number; description: string; target?: never }
-  | { fault: 'clock'; offsetsMs: Record<string, number>; target?: FaultTarget };
+  | { fault: 'clock'; offsetsMs: Record<string, number>; target?: FaultTarget }
+  | {
+      fault: 'message';
+      links: Link[];
+      /** Peer message types acted on (from the system manifest's `messageTypes`). */
+      types: string[];
+      action: 'delay' | 'drop';
+      /** How long a delayed message is held (0 for drop). */
+      delayMs: number;
+      /** Chance, per matching message, that it is delayed or dropped. */
+      probability: number;
+      description: string;
+      target?: never;
+    };
 
 /** A step of the schedule. */
 export interface NemesisStep {
@@ -46,10 +65,21 @@ export interface NemesisPlanOptions {
   timeLimitMs: number;
   nodes: readonly string[];
   seed: number;
+  /** Each fault kind on its own schedule, so faults of different kinds overlap. Default false. */
+  overlap?: boolean;
+  /** Peer message types the `message` fault may delay or drop; without any it is left out. */
+  messageTypes?: readonly string[];
 }
 
-/** How often a kill, pause or clock fault aims at the leader rather than at random nodes. */
-const LEADER_TARGET_P = 0.4;
+/**
+ * How often a kill, pause, clock or isolating partition fault aims at the leader rather than at
+ * random nodes (Jepsen's `:primaries`): most of the faults that break a leader-based system need
+ * the leader, and the rest keep some random choice so that followers are hit too.
+ */
+export const LEADER_TARGET_P = 0.7;
+
+/** Delay of a held message in a `message` fault: longer than the usual retry timeouts (ms). */
+const MESSAGE_DELAY_MS = { min: 300, max: 1500 } as const;
 
 /** A random non-empty subset of `nodes` of at most `max` nodes, in node order. */
 function someNodes(rng: MutableRng, nodes: readonly string[], max: number): string[] {
@@ -65,8 +95,8 @@ function someLinks(rng: MutableRng, nodes: readonly string[]): { links: Link[]; 
   return { links: allLinks(nodes).filter(([a, b]) => a === x || b === x), description: `links of ${x}` };
 }
 
-/** Draws one fault of the given kind. */
-export function drawFault(kind: FaultKind, nodes: readonly string[], rng: MutableRng): FaultSpec {
+/** Draws one fault of the given kind (`messageTypes`: those a `message` fault may act on). */
+export function drawFault(kind: FaultKind, nodes: readonly string[], rng: MutableRng, messageTypes: readonly string[] = []): FaultSpec {
   const majority = Math.floor(nodes.length / 2) + 1;
   switch (kind) {
     case 'partition': {
@@ -74,7 +104,7 @@ export function drawFault(kind: FaultKind, nodes: readonly string[], rng: Mutabl
       const mode: CutMode = rng.chance(0.5) ? 'clean' : 'silent';
       const { links, description } = partitionLinks(k, nodes, rng);
       // Isolating the leader is the partition that tests leader election hardest.
-      const toLeader = k === 'isolate' && rng.chance(0.5);
+      const toLeader = k === 'isolate' && rng.chance(LEADER_TARGET_P);
       return { fault: 'partition', kind: k, mode, links, description, ...(toLeader ? { target: 'leader' as const } : {}) };
     }
     case 'kill':
@@ -101,26 +131,64 @@ export function drawFault(kind: FaultKind, nodes: readonly string[], rng: Mutabl
       }
       return { fault: 'clock', offsetsMs, ...(toLeader ? { target: 'leader' as const } : {}) };
     }
+    case 'message': {
+      const { links, description } = someLinks(rng, nodes);
+      // One type most of the time: the scenarios this serves (a slow reply, a lost forward) hit
+      // one kind of message while the rest of the protocol (heartbeats) goes on.
+      const types = rng.chance(0.7) || messageTypes.length < 2 ? [rng.pick(messageTypes)] : rng.shuffle(messageTypes).slice(0, rng.int(2, messageTypes.length));
+      const action = rng.chance(0.75) ? 'delay' : 'drop';
+      const delayMs = action === 'delay' ? rng.int(MESSAGE_DELAY_MS.min, MESSAGE_DELAY_MS.max) : 0;
+      const probability = rng.pick([0.25, 0.5, 1]);
+      return { fault: 'message', links, types, action, delayMs, probability, description };
+    }
   }
 }
 
-/** The faults that make sense for this many nodes (no network faults between one node). */
-export function usableFaults(faults: readonly FaultKind[], nodeCount: number): FaultKind[] {
-  return faults.filter((f) => nodeCount >= 2 || (f !== 'partition' && f !== 'latency'));
+/**
+ * The faults that make sense for this cluster: no network faults between one node, and no
+ * `message` fault for a system that names no message types.
+ */
+export function usableFaults(faults: readonly FaultKind[], nodeCount: number, messageTypes: readonly string[] = []): FaultKind[] {
+  return faults.filter(
+    (f) => (nodeCount >= 2 || (f !== 'partition' && f !== 'latency' && f !== 'message')) && (f !== 'message' || messageTypes.length > 0),
+  );
 }
 
-/** The schedule for a run. */
+/** A duration between half and one and a half `intervalMs`, for overlapping schedules. */
+function around(rng: MutableRng, intervalMs: number): number {
+  return rng.int(Math.max(1, Math.round(intervalMs / 2)), Math.max(1, Math.round((intervalMs * 3) / 2)));
+}
+
+/** The schedule for a run, in time order (a stop before a start at the same time). */
 export function planNemesis(opts: NemesisPlanOptions): NemesisStep[] {
-  const kinds = usableFaults(opts.faults, opts.nodes.length);
+  const types = opts.messageTypes ?? [];
+  const kinds = usableFaults(opts.faults, opts.nodes.length, types);
   if (kinds.length === 0 || opts.intervalMs <= 0) return [];
   const rng = new MutableRng(opts.seed);
   const steps: NemesisStep[] = [];
-  for (let t = opts.intervalMs; t < opts.timeLimitMs; t += 2 * opts.intervalMs) {
-    const spec = drawFault(rng.pick(kinds), opts.nodes, rng);
-    steps.push({ atMs: t, action: 'start', spec });
-    if (t + opts.intervalMs < opts.timeLimitMs) steps.push({ atMs: t + opts.intervalMs, action: 'stop', spec });
+  if (opts.overlap !== true) {
+    for (let t = opts.intervalMs; t < opts.timeLimitMs; t += 2 * opts.intervalMs) {
+      const spec = drawFault(rng.pick(kinds), opts.nodes, rng, types);
+      steps.push({ atMs: t, action: 'start', spec });
+      if (t + opts.intervalMs < opts.timeLimitMs) steps.push({ atMs: t + opts.intervalMs, action: 'stop', spec });
+    }
+    return steps;
   }
-  return steps;
+  // One stream per kind, each seeded from the run's stream in kind order, so that adding a kind
+  // does not change the schedules of the others' draws before it.
+  for (const kind of kinds) {
+    const own = new MutableRng(rng.int(0, 0x7fffffff));
+    for (let t = around(own, opts.intervalMs); t < opts.timeLimitMs; ) {
+      const spec = drawFault(kind, opts.nodes, own, types);
+      const end = t + around(own, opts.intervalMs);
+      steps.push({ atMs: t, action: 'start', spec });
+      if (end < opts.timeLimitMs) steps.push({ atMs: end, action: 'stop', spec });
+      t = end + around(own, opts.intervalMs);
+    }
+  }
+  const order = (s: NemesisStep) => (s.action === 'stop' ? 0 : 1);
+  // Array.prototype.sort is stable, so steps at one time keep the kinds' order.
+  return steps.sort((a, b) => a.atMs - b.atMs || order(a) - order(b));
 }
 
 /** The history `f` of a step: start-partition, stop-kill... */
@@ -148,5 +216,10 @@ function describeFaultOnly(spec: FaultSpec): string {
       return `bandwidth ${spec.rateKBps} KB/s on ${spec.description}`;
     case 'clock':
       return `clock ${Object.entries(spec.offsetsMs).map(([n, ms]) => `${n}${ms >= 0 ? '+' : ''}${ms}ms`).join(' ')}`;
+    case 'message': {
+      const share = spec.probability < 1 ? `${Math.round(spec.probability * 100)} % of ` : '';
+      const what = spec.action === 'delay' ? `delay ${share}${spec.types.join(',')} by ${spec.delayMs} ms` : `drop ${share}${spec.types.join(',')}`;
+      return `${what} on ${spec.description}`;
+    }
   }
 }

@@ -11,10 +11,13 @@
  * - a clean cut disables the proxy: its listener closes, open connections are reset;
  * - a silent cut adds a `timeout` toxic with timeout 0 in both streams: connections stay open and
  *   data stops, as when packets are dropped;
- * - latency (with jitter) and bandwidth toxics on chosen links, in the link's direction.
+ * - latency (with jitter) and bandwidth toxics on chosen links, in the link's direction;
+ * - message faults: an `ndjson_filter` toxic (faultline's own, embedded server only) that delays
+ *   or drops the peer messages of chosen types on chosen links, in the link's direction.
  */
 import type { Proxy, Toxic } from 'toxiproxy-node-client';
 import { freePorts } from '../cluster/ports.js';
+import { addNdjsonFilter } from '../toxiproxy/connect.js';
 import type { Link } from './partitions.js';
 
 /** The part of a Toxiproxy handle the network needs (see harness/toxiproxy/connect.ts). */
@@ -138,6 +141,28 @@ export class Network {
     await Promise.all(links.map((l) => this.addToxic(this.get(l), 'bandwidth', 'bandwidth', 'upstream', { rate: rateKBps })));
   }
 
+  /**
+   * Delays (by `delayMs`) or drops the messages whose `type` is one of `types` on the given links,
+   * each matching message with chance `probability`. Needs the embedded proxy server.
+   */
+  async filterMessages(links: readonly Link[], opts: { types: readonly string[]; action: 'delay' | 'drop'; delayMs: number; probability: number }): Promise<void> {
+    await Promise.all(
+      links.map(async (l) => {
+        const p = this.get(l);
+        await this.removeToxic(p, 'message');
+        const toxic = await addNdjsonFilter(p.proxy, {
+          name: 'message', stream: 'upstream', types: [...opts.types], action: opts.action, delayMs: opts.delayMs, probability: opts.probability,
+        });
+        p.toxics.set('message', toxic);
+      }),
+    );
+  }
+
+  /** Removes message faults (held messages are delivered). */
+  async healMessages(): Promise<void> {
+    await Promise.all([...this.proxies.values()].map((p) => this.removeToxic(p, 'message')));
+  }
+
   /** Ends every partition: proxies enabled, cut toxics removed. */
   async healPartitions(): Promise<void> {
     await Promise.all(
@@ -163,6 +188,7 @@ export class Network {
   async healAll(): Promise<void> {
     await this.healPartitions();
     await this.healSlowness();
+    await this.healMessages();
   }
 
   /** Deletes the proxies (for an external server; the embedded one goes away with its handle). */

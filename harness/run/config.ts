@@ -33,6 +33,8 @@ export const runConfigSchema = z.object({
   timeLimitS: z.number().positive().max(LIMITS.timeLimitSMax),
   nemesis: z.array(z.enum(FAULT_KINDS)),
   nemesisIntervalS: z.number().positive().max(LIMITS.nemesisIntervalSMax),
+  /** Each fault kind on its own schedule, so that faults of different kinds overlap. */
+  nemesisOverlap: z.boolean().default(false),
   seed: z.number().int().min(0).max(SEED_MAX),
   /** "embedded", or the URL of an external toxiproxy-server. */
   toxiproxy: z.string().min(1),
@@ -58,6 +60,7 @@ export interface RunFlags {
   timeLimit?: string;
   nemesis?: string;
   nemesisInterval?: string;
+  nemesisOverlap?: boolean;
   seed?: string;
   toxiproxy?: string;
   logMessages?: boolean;
@@ -135,6 +138,7 @@ export function resolveRunFlags(flags: RunFlags, note: (text: string) => void = 
     timeLimitS: number('time-limit', flags.timeLimit, { positive: true, max: LIMITS.timeLimitSMax }) ?? 20,
     nemesis: parseNemesis(flags.nemesis ?? 'partition,kill'),
     nemesisIntervalS: number('nemesis-interval', flags.nemesisInterval, { positive: true, max: LIMITS.nemesisIntervalSMax }) ?? 5,
+    nemesisOverlap: flags.nemesisOverlap === true,
     seed: number('seed', flags.seed, { integer: true, min: 0, max: SEED_MAX }) ?? freshSeed(),
     toxiproxy: flags.toxiproxy ?? 'embedded',
     opTimeoutMs: number('op-timeout', flags.opTimeout, { integer: true, positive: true, max: LIMITS.opTimeoutMsMax }) ?? 1000,
@@ -170,6 +174,7 @@ export function reproCommand(config: RunConfig, systemArg: string): string {
     `--op-timeout ${config.opTimeoutMs}`,
     `--seed ${config.seed}`,
   ];
+  if (config.nemesisOverlap) parts.push('--nemesis-overlap');
   if (config.toxiproxy !== 'embedded') parts.push(`--toxiproxy ${q(config.toxiproxy)}`);
   if (config.logMessages) parts.push('--log-messages');
   return parts.join(' ');

@@ -177,14 +177,17 @@ export async function runTest(resolved: ResolvedRun, systemArg: string, io: RunI
         ),
       ),
     );
-    const unusable = config.nemesis.filter((f) => !usableFaults(config.nemesis, config.nodes).includes(f));
-    if (unusable.length) io.note(`faultline: ${unusable.join(', ')} need at least 2 nodes; left out of this run`);
+    const messageTypes = manifest.messageTypes ?? [];
+    const unusable = config.nemesis.filter((f) => !usableFaults(config.nemesis, config.nodes, messageTypes).includes(f));
+    if (unusable.length) io.note(`faultline: ${unusable.join(', ')} left out of this run (network faults need at least 2 nodes; message faults need the manifest's messageTypes)`);
     const schedule = planNemesis({
       faults: config.nemesis,
       intervalMs: config.nemesisIntervalS * 1000,
       timeLimitMs,
       nodes: ids,
       seed: deriveSeed(config.seed, 'nemesis'),
+      overlap: config.nemesisOverlap,
+      messageTypes,
     });
 
     let sleeper: { done: Promise<void>; cancel: () => void } | null = null;
