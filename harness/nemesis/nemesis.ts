@@ -79,8 +79,12 @@ export function aimAt(spec: FaultSpec, leader: string | null, nodes: readonly st
       return { ...spec, offsetsMs: { [leader]: ms } };
     }
     case 'partition': {
-      const rest = nodes.filter((n) => n !== leader);
-      return { ...spec, links: separate([leader], rest), description: `${leader} | ${rest.join(',')}` };
+      // Isolation: the leader alone. Halves: the leader with the first others in node order, as
+      // many as make the smaller half, so the leader is in a minority either way.
+      const others = nodes.filter((n) => n !== leader);
+      const minority = spec.kind === 'isolate' ? [leader] : [leader, ...others.slice(0, Math.floor(nodes.length / 2) - 1)];
+      const rest = nodes.filter((n) => !minority.includes(n));
+      return { ...spec, links: separate(minority, rest), description: `${minority.join(',')} | ${rest.join(',')}` };
     }
     default:
       return spec;

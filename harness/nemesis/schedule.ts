@@ -78,6 +78,9 @@ export interface NemesisPlanOptions {
  */
 export const LEADER_TARGET_P = 0.7;
 
+/** Partition shapes that, aimed at the leader, put it on the minority side. */
+const LEADER_PARTITION_KINDS: ReadonlySet<PartitionKind> = new Set<PartitionKind>(['isolate', 'halves', 'random-halves']);
+
 /** Delay of a held message in a `message` fault: longer than the usual retry timeouts (ms). */
 const MESSAGE_DELAY_MS = { min: 300, max: 1500 } as const;
 
@@ -103,8 +106,9 @@ export function drawFault(kind: FaultKind, nodes: readonly string[], rng: Mutabl
       const k = rng.pick(PARTITION_KINDS);
       const mode: CutMode = rng.chance(0.5) ? 'clean' : 'silent';
       const { links, description } = partitionLinks(k, nodes, rng);
-      // Isolating the leader is the partition that tests leader election hardest.
-      const toLeader = k === 'isolate' && rng.chance(LEADER_TARGET_P);
+      // A leader cut off into a minority is the partition that tests leader election hardest:
+      // isolations and halves are aimed at the leader (which ends on the minority side).
+      const toLeader = LEADER_PARTITION_KINDS.has(k) && rng.chance(LEADER_TARGET_P);
       return { fault: 'partition', kind: k, mode, links, description, ...(toLeader ? { target: 'leader' as const } : {}) };
     }
     case 'kill':

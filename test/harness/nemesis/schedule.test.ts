@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { allLinks, partitionLinks, PARTITION_KINDS } from '../../../harness/network/partitions.js';
-import { FAULT_KINDS, planNemesis } from '../../../harness/nemesis/schedule.js';
+import { drawFault, FAULT_KINDS, LEADER_TARGET_P, planNemesis, usableFaults, type NemesisStep } from '../../../harness/nemesis/schedule.js';
 import { MutableRng } from '../../../harness/random.js';
 
 const nodes = ['n1', 'n2', 'n3', 'n4', 'n5'];
@@ -12,7 +12,7 @@ function reach(cut: ReadonlyArray<readonly [string, string]>, a: string, b: stri
 
 describe('nemesis schedule', () => {
   it('is the same for the same seed, and differs for another seed', () => {
-    const opts = { faults: FAULT_KINDS, intervalMs: 1000, timeLimitMs: 60_000, nodes };
+    const opts = { faults: FAULT_KINDS, intervalMs: 1000, timeLimitMs: 60_000, nodes, messageTypes: ['Forward', 'ReadIndex'] };
     const a = planNemesis({ ...opts, seed: 11 });
     expect(planNemesis({ ...opts, seed: 11 })).toEqual(a);
     expect(planNemesis({ ...opts, seed: 12 })).not.toEqual(a);
@@ -32,6 +32,10 @@ describe('nemesis schedule', () => {
     expect(new Set(kp.map((s) => s.spec.fault))).toEqual(new Set(['kill', 'pause']));
     expect(planNemesis({ faults: ['partition', 'latency'], intervalMs: 500, timeLimitMs: 20_000, nodes: ['n1'], seed: 1 })).toEqual([]);
     expect(planNemesis({ faults: [], intervalMs: 500, timeLimitMs: 20_000, nodes, seed: 1 })).toEqual([]);
+    // Message faults need message types from the system, and at least two nodes.
+    expect(usableFaults(['message', 'kill'], 3)).toEqual(['kill']);
+    expect(usableFaults(['message', 'kill'], 3, ['Forward'])).toEqual(['message', 'kill']);
+    expect(usableFaults(['message'], 1, ['Forward'])).toEqual([]);
   });
 
   it('kills and pauses at most a majority of the nodes', () => {
@@ -43,7 +47,114 @@ describe('nemesis schedule', () => {
       }
     }
   });
+
+  it('message faults delay or drop some of the named types on real links', () => {
+    const types = ['Forward', 'ReadIndex', 'ReadIndexResp'];
+    const s = planNemesis({ faults: ['message'], intervalMs: 100, timeLimitMs: 20_000, nodes, seed: 9, messageTypes: types });
+    const starts = s.filter((x) => x.action === 'start').map((x) => x.spec);
+    expect(starts.length).toBeGreaterThan(50);
+    const actions = new Set<string>();
+    for (const spec of starts) {
+      if (spec.fault !== 'message') throw new Error(`unexpected ${spec.fault}`);
+      actions.add(spec.action);
+      expect(spec.types.length).toBeGreaterThanOrEqual(1);
+      for (const t of spec.types) expect(types).toContain(t);
+      expect(spec.links.length).toBeGreaterThan(0);
+      for (const [a, b] of spec.links) expect(a !== b && nodes.includes(a) && nodes.includes(b)).toBe(true);
+      expect(spec.probability).toBeGreaterThan(0);
+      expect(spec.probability).toBeLessThanOrEqual(1);
+      if (spec.action === 'delay') {
+        expect(spec.delayMs).toBeGreaterThanOrEqual(300);
+        expect(spec.delayMs).toBeLessThanOrEqual(1500);
+      } else expect(spec.delayMs).toBe(0);
+    }
+    expect(actions).toEqual(new Set(['delay', 'drop']));
+  });
+
+  it('aims kill, pause and clock faults at the leader about as often as LEADER_TARGET_P says', () => {
+    const rng = new MutableRng(21);
+    for (const kind of ['kill', 'pause', 'clock'] as const) {
+      let aimed = 0;
+      const n = 1000;
+      for (let i = 0; i < n; i++) if (drawFault(kind, nodes, rng).target === 'leader') aimed++;
+      expect(aimed / n).toBeGreaterThan(LEADER_TARGET_P - 0.08);
+      expect(aimed / n).toBeLessThan(LEADER_TARGET_P + 0.08);
+    }
+  });
 });
+
+/** For each kind, its steps in order. */
+function byKind(steps: readonly NemesisStep[]): Map<string, NemesisStep[]> {
+  const out = new Map<string, NemesisStep[]>();
+  for (const s of steps) {
+    const k = s.spec.fault === 'bandwidth' ? 'latency' : s.spec.fault;
+    out.set(k, [...(out.get(k) ?? []), s]);
+  }
+  return out;
+}
+
+describe('overlapping nemesis schedule', () => {
+  const opts = { faults: ['clock', 'partition', 'kill'] as const, intervalMs: 2000, timeLimitMs: 120_000, nodes, overlap: true };
+
+  it('is the same for the same seed, differs for another, and is in time order', () => {
+    const a = planNemesis({ ...opts, seed: 5 });
+    expect(planNemesis({ ...opts, seed: 5 })).toEqual(a);
+    expect(planNemesis({ ...opts, seed: 6 })).not.toEqual(a);
+    for (let i = 1; i < a.length; i++) expect(a[i]!.atMs).toBeGreaterThanOrEqual(a[i - 1]!.atMs);
+    for (const s of a) expect(s.atMs).toBeLessThan(opts.timeLimitMs);
+    expect(a.length).toBeGreaterThan(3 * 20);
+  });
+
+  it('gives each kind its own alternating schedule, gaps and faults of 0.5 to 1.5 intervals', () => {
+    const a = planNemesis({ ...opts, seed: 7 });
+    const kinds = byKind(a);
+    expect([...kinds.keys()].sort()).toEqual(['clock', 'kill', 'partition']);
+    for (const steps of kinds.values()) {
+      let last = 0;
+      steps.forEach((s, i) => {
+        expect(s.action).toBe(i % 2 === 0 ? 'start' : 'stop');
+        if (i % 2 === 1) expect(s.spec).toBe(steps[i - 1]?.spec);
+        expect(s.atMs - last).toBeGreaterThanOrEqual(1000);
+        expect(s.atMs - last).toBeLessThanOrEqual(3000);
+        last = s.atMs;
+      });
+    }
+  });
+
+  it('lets faults of different kinds overlap, and a single kind never overlap itself', () => {
+    const a = planNemesis({ ...opts, seed: 8 });
+    let active = 0;
+    let most = 0;
+    for (const s of a) {
+      active += s.action === 'start' ? 1 : -1;
+      most = Math.max(most, active);
+      expect(active).toBeGreaterThanOrEqual(0);
+    }
+    expect(most).toBe(3);
+    let one = 0;
+    for (const s of planNemesis({ ...opts, faults: ['clock'], seed: 8 })) {
+      one += s.action === 'start' ? 1 : -1;
+      expect(one === 0 || one === 1).toBe(true);
+    }
+  });
+
+  it('puts a clock skew on the leader and an isolation of the leader at once in most 30 s runs', () => {
+    // The scenario that needs overlap: a skewed leader cut off into a minority.
+    let runs = 0;
+    for (let seed = 1; seed <= 20; seed++) {
+      const s = planNemesis({ faults: ['clock', 'partition'], intervalMs: 2000, timeLimitMs: 30_000, nodes: ['n1', 'n2', 'n3'], seed, overlap: true });
+      let clockOn = false;
+      let met = false;
+      for (const x of s) {
+        if (x.spec.fault === 'clock' && x.spec.target === 'leader') clockOn = x.action === 'start';
+        if (x.action === 'start' && x.spec.fault === 'partition' && x.spec.target === 'leader' && clockOn) met = true;
+      }
+      if (met) runs++;
+    }
+    expect(runs).toBeGreaterThanOrEqual(10);
+  });
+});
+
 
 describe('partition shapes', () => {
   it('halves, isolate and bridge cut both directions between their sides', () => {
@@ -91,9 +202,13 @@ describe('faults aimed at the leader', () => {
       const concrete = aimAt(spec, 'n4', nodes);
       if (concrete.fault === 'kill' || concrete.fault === 'pause') expect(concrete.nodes).toEqual(['n4']);
       if (concrete.fault === 'clock') expect(Object.keys(concrete.offsetsMs)).toEqual(['n4']);
-      if (concrete.fault === 'partition') {
+      if (concrete.fault === 'partition' && concrete.kind === 'isolate') {
         expect(concrete.links).toHaveLength(8);
         expect(concrete.links.every(([a, b]) => a === 'n4' || b === 'n4')).toBe(true);
+      } else if (concrete.fault === 'partition') {
+        // Halves: n4 with one other node (n1) against the other three.
+        expect(concrete.description).toBe('n4,n1 | n2,n3,n5');
+        expect(concrete.links).toHaveLength(2 * 2 * 3);
       }
       // No leader found: the planned fault stands.
       expect(aimAt(spec, null, nodes)).toBe(spec);

@@ -1,7 +1,7 @@
 /**
  * The per-link proxy network against the embedded Toxiproxy server and real TCP peers: a cut
  * link refuses or holds traffic, the reverse link keeps working, healing restores the same
- * address, latency delays messages.
+ * address, latency delays messages, a message fault drops or delays messages of one type only.
  */
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -26,7 +26,7 @@ async function echoServer(): Promise<number> {
 }
 
 /** Sends one line through `address` and resolves with what comes back, or an error/timeout word. */
-function roundTrip(address: string, timeoutMs: number): Promise<string> {
+function roundTrip(address: string, timeoutMs: number, line = 'ping'): Promise<string> {
   const [host, port] = address.split(':');
   return new Promise((resolve) => {
     const s = connect(Number(port), host);
@@ -35,7 +35,7 @@ function roundTrip(address: string, timeoutMs: number): Promise<string> {
       s.destroy();
       resolve('timeout');
     }, timeoutMs);
-    s.on('connect', () => s.write('ping\n'));
+    s.on('connect', () => s.write(`${line}\n`));
     s.on('data', (d) => {
       clearTimeout(timer);
       s.destroy();
@@ -94,6 +94,28 @@ describe('network', () => {
     expect(await roundTrip(n1ToN2, 300)).toBe('timeout');
     await net.healAll();
     expect(await roundTrip(n1ToN2, 2000)).toBe('ping');
+  });
+
+  it('a message fault drops or delays the named types only, until healed', async () => {
+    const n1ToN2 = net.peersOf('n1').n2 as string;
+    const n2ToN1 = net.peersOf('n2').n1 as string;
+    const forward = JSON.stringify({ type: 'Forward', cmds: [] });
+    const vote = JSON.stringify({ type: 'RequestVote', term: 2 });
+    await net.filterMessages([['n1', 'n2']], { types: ['Forward'], action: 'drop', delayMs: 0, probability: 1 });
+    expect(await roundTrip(n1ToN2, 2000, vote)).toBe(vote);
+    expect(await roundTrip(n1ToN2, 400, forward)).toBe('timeout');
+    expect(await roundTrip(n2ToN1, 2000, forward)).toBe(forward);
+    await net.filterMessages([['n1', 'n2']], { types: ['Forward'], action: 'delay', delayMs: 300, probability: 1 });
+    const t0 = performance.now();
+    expect(await roundTrip(n1ToN2, 5000, forward)).toBe(forward);
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(290);
+    await net.healMessages();
+    const t1 = performance.now();
+    expect(await roundTrip(n1ToN2, 2000, forward)).toBe(forward);
+    expect(performance.now() - t1).toBeLessThan(290);
+    await net.filterMessages([['n1', 'n2']], { types: ['Forward'], action: 'drop', delayMs: 0, probability: 1 });
+    await net.healAll();
+    expect(await roundTrip(n1ToN2, 2000, forward)).toBe(forward);
   });
 
   it('latency delays the messages of the link', async () => {

@@ -36,6 +36,16 @@ describe('run config', () => {
     expect(resolveRunFlags({ system: 'atomic-kv', seed: '3' }).config.logMessages).toBe(false);
   });
 
+  it('keeps --nemesis-overlap in the repro command', () => {
+    requireBuild();
+    const { config } = resolveRunFlags({ system: 'atomic-kv', seed: '4', nemesis: 'kill,clock', nemesisOverlap: true });
+    expect(config.nemesisOverlap).toBe(true);
+    const command = reproCommand(config, 'atomic-kv');
+    expect(command).toContain(' --nemesis-overlap');
+    expect(resolveRunFlags(flagsOf(command)).config).toEqual(config);
+    expect(resolveRunFlags({ system: 'atomic-kv', seed: '4' }).config.nemesisOverlap).toBe(false);
+  });
+
   it('rejects each bad value with a UsageError naming the flag', () => {
     requireBuild();
     const bad: Array<[RunFlags, RegExp]> = [
