@@ -9,7 +9,7 @@
  *   node dist/bench/raftkv-detect.js --only correct --runs 20 --nodes 5
  *
  * Each run is a child `faultline run` (results in a temp folder, deleted unless --keep); the
- * seeds are 1..runs, so any line can be repeated with the printed command.
+ * seeds are 1..runs (or from --first-seed on), so any line can be repeated with the printed command.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -44,13 +44,15 @@ function arg(name: string, dflt: string): string {
 }
 
 const runs = Number(arg('--runs', '5'));
+/** Seeds are firstSeed .. firstSeed + runs - 1 (to split a long measurement over processes). */
+const firstSeed = Number(arg('--first-seed', '1'));
 const timeLimitS = Number(arg('--time-limit', '30'));
 const intervalS = Number(arg('--nemesis-interval', '2'));
 const only = arg('--only', '');
 const nodesOverride = arg('--nodes', '');
 const keep = process.argv.includes('--keep');
-if (!Number.isInteger(runs) || runs < 1 || !(timeLimitS > 0) || !(intervalS > 0)) {
-  process.stderr.write('raftkv-detect: --runs must be a positive integer, --time-limit and --nemesis-interval positive\n');
+if (!Number.isInteger(runs) || runs < 1 || !Number.isInteger(firstSeed) || firstSeed < 0 || !(timeLimitS > 0) || !(intervalS > 0)) {
+  process.stderr.write('raftkv-detect: --runs must be a positive integer, --first-seed a non-negative integer, --time-limit and --nemesis-interval positive\n');
   process.exit(254);
 }
 const cli = join(dirname(fileURLToPath(import.meta.url)), '../harness/cli/main.js');
@@ -80,7 +82,7 @@ async function main(): Promise<void> {
     let unknown = 0;
     const firstS: number[] = [];
     const okShares: number[] = [];
-    for (let seed = 1; seed <= runs; seed++) {
+    for (let seed = firstSeed; seed < firstSeed + runs; seed++) {
       const dir = mkdtempSync(join(tmpdir(), 'raftkv-detect-'));
       const args = [
         'run', '--system', 'raftkv', '--variant', c.variant, '--workload', 'register', '--nodes', String(nodes),
