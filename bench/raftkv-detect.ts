@@ -7,6 +7,7 @@
  *
  *   npm run build && node dist/bench/raftkv-detect.js --runs 5 --time-limit 30
  *   node dist/bench/raftkv-detect.js --only correct --runs 20 --nodes 5
+ *   node dist/bench/raftkv-detect.js --only correct@overlap --runs 5   # every fault, overlapping
  *
  * Each run is a child `faultline run` (results in a temp folder, deleted unless --keep); the
  * seeds are 1..runs (or from --first-seed on), so any line can be repeated with the printed command.
@@ -30,6 +31,7 @@ interface Case {
 /** Each variant with the fault named for it in SYSTEMS.md. */
 const CASES: Case[] = [
   { variant: 'correct', nemesis: 'partition,kill,pause', nodes: 5 },
+  { variant: 'correct', nemesis: 'partition,kill,pause,clock,message', nodes: 5, overlap: true },
   { variant: 'no-generation-check', nemesis: 'pause', nodes: 3 },
   { variant: 'commit-before-quorum', nemesis: 'partition,kill', nodes: 3 },
   { variant: 'follower-reads-stale', nemesis: 'latency', nodes: 3 },
@@ -76,7 +78,9 @@ const median = (xs: number[]): number => {
 async function main(): Promise<void> {
   const rows: string[] = [];
   for (const c of CASES) {
-    if (only !== '' && !only.split(',').includes(c.variant)) continue;
+    // --only names variants; `name@overlap` picks a variant's overlapping case alone.
+    const id = c.overlap === true ? `${c.variant}@overlap` : c.variant;
+    if (only !== '' && !only.split(',').some((o) => o === c.variant || o === id)) continue;
     const nodes = nodesOverride !== '' ? Number(nodesOverride) : c.nodes;
     let detected = 0;
     let unknown = 0;
