@@ -569,15 +569,20 @@ function renderAnomalies() {
       mk.appendChild(svg('path', { d: 'M 0 0 L 10 5 L 0 10 z', fill: '#57606a' })); defs.appendChild(mk); s.appendChild(defs);
       var pos = {};
       a.nodes.forEach(function (nd, i) { var ang = -Math.PI / 2 + 2 * Math.PI * i / n; pos[nd.id] = [cx + R * Math.cos(ang), cy + R * Math.sin(ang)]; });
+      var labelW = function (e) { return e.label.length * 7.2 + 8; };
       a.edges.forEach(function (e) {
         var p = pos[e.from], q = pos[e.to]; if (!p || !q) return;
         var dx = q[0] - p[0], dy = q[1] - p[1], len = Math.sqrt(dx * dx + dy * dy) || 1, ux = dx / len, uy = dy / len;
         var sx = p[0] + ux * 26, sy = p[1] + uy * 16, ex = q[0] - ux * 28, ey = q[1] - uy * 18;
-        // Bend each edge outward a little so that a pair of opposite edges does not overlap.
-        var mx = (sx + ex) / 2 - uy * 22, my = (sy + ey) / 2 + ux * 22;
+        // Bend each edge outward a little so that a pair of opposite edges does not overlap. The
+        // label sits at the curve's middle, half the bend off the straight line: a pair of opposite
+        // edges (every 2-transaction cycle) is bent far enough that its two labels sit side by side.
+        var back = a.edges.filter(function (o) { return o.from === e.to && o.to === e.from; })[0];
+        var bend = back ? Math.max(22, (labelW(e) + labelW(back)) / 2 + 8) : 22;
+        var mx = (sx + ex) / 2 - uy * bend, my = (sy + ey) / 2 + ux * bend;
         s.appendChild(svg('path', { d: 'M ' + sx + ' ' + sy + ' Q ' + mx + ' ' + my + ' ' + ex + ' ' + ey, fill: 'none', stroke: '#57606a', 'stroke-width': '1.5', 'marker-end': 'url(#arrow' + ai + ')' }));
         var lx = (sx + 2 * mx + ex) / 4, ly = (sy + 2 * my + ey) / 4;
-        s.appendChild(svg('rect', { x: lx - 4 - e.label.length * 3.6, y: ly - 9, width: e.label.length * 7.2 + 8, height: 17, rx: 4, fill: '#fff8c5', stroke: '#d4a72c' }));
+        s.appendChild(svg('rect', { x: lx - labelW(e) / 2, y: ly - 9, width: labelW(e), height: 17, rx: 4, fill: '#fff8c5', stroke: '#d4a72c', 'class': 'edge-label' }));
         s.appendChild(svg('text', { x: lx, y: ly + 4, 'text-anchor': 'middle', 'font-size': '12', 'font-weight': '600', fill: '#7d4e00' }, e.label));
       });
       a.nodes.forEach(function (nd) {

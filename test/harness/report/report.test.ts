@@ -12,7 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeReport } from '../../../harness/report/index.js';
-import { makeRunFolder, makeTxnRunFolder, NASTY } from './fixtures.js';
+import { makeRunFolder, makeTxnRunFolder, NASTY, WRITE_SKEW_TXNS } from './fixtures.js';
 import { haveChromium, launch, newPage, type OpenBrowser } from './browser.js';
 
 const OUT = resolve('test-output/report');
@@ -178,6 +178,29 @@ describe('report.html', () => {
     expect(t1).toBeGreaterThanOrEqual(0);
     await page.click('#anomalies g.txn-node >> nth=0');
     await expect.poll(() => page.evaluate(() => (window as any).faultlineReport.timeline.selected)).toBe(t1);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it.runIf(haveChromium())('draws the two edges of a 2-transaction cycle with labels that do not cover each other', async () => {
+    // Arrange
+    const dir = join(work, 'write-skew');
+    makeTxnRunFolder(dir, WRITE_SKEW_TXNS);
+    writeReport(dir);
+    const { page, errors } = await newPage(browser!, 1400, 900);
+    // Act
+    await page.goto(pathToFileURL(join(dir, 'report.html')).href);
+    await page.waitForSelector('body[data-rendered="true"]');
+    // Assert
+    expect(await page.textContent('#anomalies h3')).toContain('G2-item');
+    const texts = await page.locator('#anomalies svg text').allTextContents();
+    for (const t of ['rw x', 'rw y']) expect(texts).toContain(t);
+    const boxes = await page.locator('#anomalies svg rect.edge-label').evaluateAll((rs) => rs.map((r) => r.getBoundingClientRect().toJSON() as DOMRect));
+    expect(boxes).toHaveLength(2);
+    const [a, b] = boxes as [DOMRect, DOMRect];
+    const overlap = a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+    expect(overlap, JSON.stringify(boxes)).toBe(false);
+    await page.locator('#anomalies-card').screenshot({ path: join(OUT, 'write-skew.png') });
     expect(errors).toEqual([]);
     await page.close();
   });
