@@ -531,6 +531,10 @@ function anomalyGraphs(c: CheckerView, ops: OpColumns, byIndex: Map<number, numb
       for (const a of arr) if (a && typeof a === 'object') list.push({ type, a: a as Record<string, unknown> });
     }
   }
+  // Cycles first: they are what the graphs are for, and a run with many single-transaction
+  // anomalies (internal, lost-update...) would otherwise bury them, or push them past the limit.
+  const isCycle = (a: Record<string, unknown>): boolean => Array.isArray(a.steps) || Array.isArray(a.cycle) || Array.isArray(a.edges);
+  list.sort((x, y) => Number(isCycle(y.a)) - Number(isCycle(x.a)));
   const out: AnomalyGraph[] = [];
   for (const { type, a } of list.slice(0, 50)) {
     const g = elleGraph(a, ops, byIndex) ?? cycleGraph(a, ops, byIndex);

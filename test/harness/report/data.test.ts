@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { buildReportData, readRunFolder } from '../../../harness/report/index.js';
 import { OUTCOME } from '../../../harness/report/data.js';
 import { FaultlineError } from '../../../harness/cli/exit.js';
+import { G_SINGLE_TXNS, makeTxnRunFolder, type FixtureTxn } from './fixtures.js';
 
 const work = mkdtempSync(join(tmpdir(), 'faultline-report-data-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -157,6 +158,25 @@ describe('report data', () => {
     const f = readRunFolder(dir, { maxEvents: 10, maxJsonBytes: 1e6, maxHistoryBytes: 1e6, maxLogBytes: 1e6, maxMessages: 10 });
     expect(f.events).toHaveLength(10);
     expect(f.warnings.join('\n')).toContain('more than 10 events');
+  });
+
+  it('puts the transactional cycles before the anomalies of single transactions', () => {
+    // Arrange: the G-single cycle of the fixture, after 9 transactions that each read a key twice
+    // and saw it change (internal anomalies, which the checker lists first).
+    const txns: FixtureTxn[] = [...G_SINGLE_TXNS];
+    for (let i = 0; i < 9; i++) {
+      txns.push({ p: 3, a: 20 + 4 * i, b: 21 + 4 * i, inv: [['append', `k${i}`, 1]], out: [['append', `k${i}`, 1]] });
+      txns.push({ p: 4, a: 20 + 4 * i, b: 22 + 4 * i, inv: [['r', `k${i}`, null], ['r', `k${i}`, null]], out: [['r', `k${i}`, []], ['r', `k${i}`, [1]]] });
+    }
+    const dir = join(work, `f${n++}`);
+    makeTxnRunFolder(dir, txns);
+    // Act
+    const data = buildReportData(readRunFolder(dir));
+    // Assert
+    const types = data.anomalies.map((a) => a.type);
+    expect(types).toContain('internal');
+    expect(types[0]).toBe('G-single');
+    expect(data.anomalies[0]!.edges.length).toBeGreaterThanOrEqual(2);
   });
 
   it('refuses a folder that is not a run folder with a one-line bad-input error', () => {

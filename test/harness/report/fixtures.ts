@@ -196,7 +196,8 @@ export function makeRunFolder(dir: string, o: FixtureOptions): Fixture {
 /** A transaction of a fixture run: process, invoke and completion times (ms), values. */
 export interface FixtureTxn { p: number; a: number; b: number; inv: unknown[]; out: unknown[] }
 
-const G_SINGLE_TXNS: FixtureTxn[] = [
+/** Elle's G-single example (see makeTxnRunFolder). */
+export const G_SINGLE_TXNS: FixtureTxn[] = [
   { p: 0, a: 1, b: 5, inv: [['append', 'x', 1]], out: [['append', 'x', 1]] },
   { p: 1, a: 6, b: 9, inv: [['r', 'x', null], ['append', 'y', 1]], out: [['r', 'x', [1]], ['append', 'y', 1]] },
   { p: 2, a: 2, b: 12, inv: [['append', 'y', 2], ['r', 'x', null]], out: [['append', 'y', 2], ['r', 'x', []]] },
