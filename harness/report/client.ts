@@ -563,13 +563,19 @@ function renderAnomalies() {
     div.appendChild(el('h3', null, a.type + ' — ' + a.checker));
     var n = a.nodes.length, s = null;
     if (n > 0) {
-      var W = 520, R = n === 1 ? 0 : Math.max(90, Math.min(170, 40 * n)), H = 2 * R + 110, cx = W / 2, cy = H / 2 + 8;
+      // A big cycle puts the txn labels beside its nodes, shorter, outside the ring: above and
+      // below, as for small cycles, they would run into the neighbouring nodes and their labels.
+      var big = n > 4, maxChars = big ? 24 : 44, sideW = big ? maxChars * 6.2 + 40 : 0;
+      // The ring is large enough that an edge's label fits between the two nodes it joins.
+      var labelW = function (e) { return e.label.length * 7.2 + 8; };
+      var widest = a.edges.reduce(function (m, e) { return Math.max(m, labelW(e)); }, 0);
+      var fitR = big ? Math.min(400, (60 + widest) / (2 * Math.sin(Math.PI / n))) : 0;
+      var R = n === 1 ? 0 : Math.max(90, Math.min(170, 40 * n), 10 * n, fitR), W = Math.max(520, 2 * R + 2 * sideW), H = 2 * R + 110, cx = W / 2, cy = H / 2 + 8;
       s = svg('svg', { width: W, height: H, viewBox: '0 0 ' + W + ' ' + H, 'class': 'cycle' });
       var defs = svg('defs'); var mk = svg('marker', { id: 'arrow' + ai, viewBox: '0 0 10 10', refX: '10', refY: '5', markerWidth: '7', markerHeight: '7', orient: 'auto-start-reverse' });
       mk.appendChild(svg('path', { d: 'M 0 0 L 10 5 L 0 10 z', fill: '#57606a' })); defs.appendChild(mk); s.appendChild(defs);
       var pos = {};
       a.nodes.forEach(function (nd, i) { var ang = -Math.PI / 2 + 2 * Math.PI * i / n; pos[nd.id] = [cx + R * Math.cos(ang), cy + R * Math.sin(ang)]; });
-      var labelW = function (e) { return e.label.length * 7.2 + 8; };
       a.edges.forEach(function (e) {
         var p = pos[e.from], q = pos[e.to]; if (!p || !q) return;
         var dx = q[0] - p[0], dy = q[1] - p[1], len = Math.sqrt(dx * dx + dy * dy) || 1, ux = dx / len, uy = dy / len;
@@ -591,10 +597,13 @@ function renderAnomalies() {
         g.appendChild(svg('rect', { x: p[0] - 26, y: p[1] - 15, width: 52, height: 30, rx: 8, fill: '#ddf4ff', stroke: '#0969da' }));
         g.appendChild(svg('text', { x: p[0], y: p[1] + 5, 'text-anchor': 'middle', 'font-size': '13', 'font-weight': '700', fill: '#0550ae' }, nd.id.length > 7 ? nd.id.slice(0, 7) : nd.id));
         if (nd.label) {
-          var lab = nd.label.length > 44 ? nd.label.slice(0, 43) + '…' : nd.label;
+          var lab = nd.label.length > maxChars ? nd.label.slice(0, maxChars - 1) + '…' : nd.label;
           // Labels go on the outer side of the ring, away from the edges inside it.
-          var above = p[1] < cy - 1;
-          g.appendChild(svg('text', { x: p[0], y: above ? p[1] - 21 : p[1] + 30, 'text-anchor': 'middle', 'font-size': '11', fill: '#57606a' }, lab));
+          var above = p[1] < cy - 1, side = big ? (p[0] - cx) / (R || 1) : 0;
+          var at = side > 0.35 ? { x: p[0] + 32, y: p[1] + 4, 'text-anchor': 'start' }
+            : side < -0.35 ? { x: p[0] - 32, y: p[1] + 4, 'text-anchor': 'end' }
+              : { x: p[0], y: above ? p[1] - 21 : p[1] + 30, 'text-anchor': 'middle' };
+          g.appendChild(svg('text', Object.assign(at, { 'font-size': '11', fill: '#57606a', 'class': 'txn-label' }), lab));
         }
         var title = svg('title', null, nd.id + (nd.label ? ': ' + nd.label : '') + (nd.op >= 0 ? ' (click: show it in the timeline)' : '')); g.appendChild(title);
         if (nd.op >= 0) {

@@ -215,6 +215,26 @@ export const WRITE_SKEW_TXNS: FixtureTxn[] = [
 ];
 
 /**
+ * A G0 cycle of n concurrent transactions: Ti appends i to `account-i` and to `account-(i+1)`,
+ * and the final reads order each key's two appends so that T1 -ww-> T2 -ww-> ... Tn -ww-> T1.
+ */
+export function ringTxns(n: number): FixtureTxn[] {
+  const key = (i: number) => `account-${((i - 1 + n) % n) + 1}`;
+  const txns: FixtureTxn[] = [];
+  for (let i = 1; i <= n; i++) {
+    const ops = [['append', key(i), i], ['append', key(i + 1), i]];
+    txns.push({ p: i, a: 1, b: 10 + i, inv: ops, out: ops });
+  }
+  // account-(i+1) got Ti's append, then T(i+1)'s; account-1 got Tn's, then T1's.
+  const reads = Array.from({ length: n }, (_, j) => {
+    const i = j + 1;
+    return { inv: ['r', key(i), null], out: ['r', key(i), i === 1 ? [n, 1] : [i - 1, i]] };
+  });
+  txns.push({ p: 0, a: 30, b: 31, inv: reads.map((r) => r.inv), out: reads.map((r) => r.out) });
+  return txns;
+}
+
+/**
  * A list-append run (by default Elle's G-single example: T3 read x before T1 appended to it (rw), T2
  * read T1's append (wr), and T3's append to y came after T2's (ww), a cycle with one rw edge.
  * results.json carries the transactional checker's verdict on it.
