@@ -5,7 +5,7 @@
  * the anomaly its bug produces. Runs are a few seconds each under a fixed seed.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -184,7 +184,14 @@ async function run(variant: string, workload: string, nemesis: string, seed: num
   const dir = tempDir();
   const args = ['run', '--system', 'txn-kv', '--variant', variant, '--workload', workload, '--nemesis', nemesis, '--nemesis-interval', '1',
     '--time-limit', '4', '--concurrency', '10', '--rate', '200', '--seed', String(seed), '--results-dir', join(dir, 'results')];
-  const r = await runCli(args, { cwd: dir, timeoutMs: 90_000 });
+  let r = await runCli(args, { cwd: dir, timeoutMs: 90_000 });
+  // The proxy's listen ports are picked free before the proxies bind them; on this shared machine
+  // another process sometimes takes one in between, and the run stops before it starts (exit 255,
+  // "cannot create proxy"). That says nothing about txn-kv: run once more, in a fresh folder.
+  if (r.exitCode === 255 && /cannot create proxy/.test(r.stderr)) {
+    rmSync(join(dir, 'results'), { recursive: true, force: true });
+    r = await runCli(args, { cwd: dir, timeoutMs: 90_000 });
+  }
   const out = r.stdout + r.stderr;
   let results: Record<string, unknown> = {};
   try {
@@ -194,6 +201,11 @@ async function run(variant: string, workload: string, nemesis: string, seed: num
   }
   const checker = (results.checkers as Record<string, { anomalyTypes?: string[] }> | undefined)?.[workload];
   return { exitCode: r.exitCode, out, valid: results.valid, anomalyTypes: checker?.anomalyTypes ?? [] };
+}
+
+/** The anomaly types found that match `forbidden`. */
+function matching(types: string[], forbidden: RegExp): string[] {
+  return types.filter((t) => forbidden.test(t));
 }
 
 describe.concurrent('faultline run against txn-kv', () => {
@@ -209,17 +221,18 @@ describe.concurrent('faultline run against txn-kv', () => {
     expect(r.valid).toBe(true);
   });
 
-  it('catches read-committed: G-single', async () => {
+  it('catches read-committed: read skew (G-single) or write skew (G2-item), and nothing read committed forbids', async () => {
     const r = await run('read-committed', 'list-append', 'partition', 1);
     expect(r.exitCode, r.out).toBe(1);
-    expect(r.anomalyTypes, r.out).toContain('G-single');
+    expect(r.anomalyTypes.some((t) => /^(G-single|G2-item)/.test(t)), r.out).toBe(true);
+    expect(matching(r.anomalyTypes, /^(G0|G1)/), r.out).toEqual([]);
   });
 
   it('catches snapshot-isolation: write skew (G2-item) and nothing weaker', async () => {
     const r = await run('snapshot-isolation', 'list-append', 'partition', 1);
     expect(r.exitCode, r.out).toBe(1);
-    expect(r.anomalyTypes, r.out).toContain('G2-item');
-    expect(r.anomalyTypes.filter((t) => t.startsWith('G-single') || t.startsWith('G1') || t.startsWith('G0')), r.out).toEqual([]);
+    expect(r.anomalyTypes.some((t) => t.startsWith('G2-item')), r.out).toBe(true);
+    expect(matching(r.anomalyTypes, /^(G0|G1|G-single|internal|lost-update|incompatible-order)/), r.out).toEqual([]);
   });
 
   it('catches lost-commit under kill', async () => {
