@@ -164,6 +164,27 @@ describe('txn-kv node', () => {
       { type: 'txn_ok', txn: [['r', 1, null], ['r', 2, null], ['w', 1, 1]] },
       { type: 'txn_ok', txn: [['r', 1, null], ['r', 2, null], ['w', 2, 1]] },
     ]);
+    // Read committed: a second read of a key sees a commit made in between (non-repeatable read),
+    // snapshot isolation does not; two writers of one key: the second is aborted (txn-conflict).
+    // Steps are 60 ms apart and the requests 20 ms apart, so timer noise does not reorder them.
+    const reread = async (variant: string): Promise<Array<Record<string, unknown>>> => {
+      const { port } = await startNode(tempDir(), variant, { stepDelayMs: 60 });
+      const [a, b, c] = [await Client.open(port), await Client.open(port), await Client.open(port)];
+      const long = a.call({ type: 'txn', txn: [['r', 1, null], ['r', 3, null], ['r', 3, null], ['r', 3, null], ['r', 1, null]] });
+      await new Promise((r) => setTimeout(r, 20));
+      const writer = b.call({ type: 'txn', txn: [['w', 2, 5], ['w', 1, 5]] });
+      await new Promise((r) => setTimeout(r, 20));
+      const rival = c.call({ type: 'txn', txn: [['w', 2, 6]] });
+      const replies = await Promise.all([long, writer, rival]);
+      for (const x of [a, b, c]) x.close();
+      return replies;
+    };
+    const rc = await reread('read-committed');
+    expect(rc[0]).toMatchObject({ type: 'txn_ok', txn: [['r', 1, null], ['r', 3, null], ['r', 3, null], ['r', 3, null], ['r', 1, 5]] });
+    expect(rc[1]).toMatchObject({ type: 'txn_ok' });
+    expect(rc[2]).toMatchObject({ type: 'error', code: 30 });
+    const si = await reread('snapshot-isolation');
+    expect(si[0]).toMatchObject({ type: 'txn_ok', txn: [['r', 1, null], ['r', 3, null], ['r', 3, null], ['r', 3, null], ['r', 1, null]] });
     // Serial execution: whichever runs second sees the write of the first.
     const serial = (await skew('correct')).map((r) => JSON.stringify(r.txn));
     expect(serial).toContainEqual(expect.stringMatching(/^\[\["r",1,1\],\["r",2,null\]|^\[\["r",1,null\],\["r",2,1\]/));
