@@ -25,6 +25,9 @@
  *     every `flushIntervalMs` (default 500): a kill -9 of n1 loses what was acknowledged since the
  *     last flush (lost appends, incompatible orders of a list, G1-class anomalies).
  *
+ * Single-key requests (the register workload's read, write and cas) run in one step in every
+ * variant; under `lost-commit` their log writes are delayed too.
+ *
  * Node params (`params` of the node config): `stepDelayMs` (default 2), the pause between the steps
  * of a transaction in the stepwise variants; `flushIntervalMs` (default 500) for `lost-commit`.
  *
