@@ -161,6 +161,12 @@ export function buildReportData(folder: RunFolder): ReportData {
     const op = lin[0]!.failOp;
     firstAnomaly = { index: ops.invokeIndex[op]!, timeMs: ops.startMs[op]!, op };
   }
+  // The cycle that holds the first anomaly, the one the header names, is drawn first.
+  if (firstAnomaly !== null && firstAnomaly.op >= 0) {
+    const op = firstAnomaly.op;
+    const at = anomalies.findIndex((a) => a.edges.length > 0 && a.nodes.some((nd) => nd.op === op));
+    if (at > 0) anomalies.unshift(...anomalies.splice(at, 1));
+  }
   const name = [run.system, run.variant, run.workload].filter((x) => typeof x === 'string').join(' / ');
   return {
     title: name || folder.dir,
