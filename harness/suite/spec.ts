@@ -21,6 +21,7 @@ import { dirname, extname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { parseDocument } from 'yaml';
 import { UsageError } from '../cli/exit.js';
+import { lineAt, lineOfPath, parseJsonText } from '../source-text.js';
 import { findManifest, type SystemManifest } from './manifest.js';
 
 /** The largest suite file read, in bytes: a suite is a short list, not data. */
@@ -161,11 +162,7 @@ export function parseSuiteText(text: string, path: string): SuiteFile {
   let data: unknown;
   const ext = extname(path).toLowerCase();
   if (ext === '.json') {
-    try {
-      data = JSON.parse(text);
-    } catch (err) {
-      throw new UsageError(`${path}: not valid JSON: ${jsonErrorWhere(text, err as Error)}`);
-    }
+    data = parseJsonText(text, path);
   } else if (ext === '.yaml' || ext === '.yml') {
     const doc = parseDocument(text, { prettyErrors: false });
     if (doc.errors.length > 0) {
@@ -184,38 +181,6 @@ export function parseSuiteText(text: string, path: string): SuiteFile {
     throw new UsageError(`${path}${line ? `:${line}` : ''}: ${formatPath(issue.path)}: ${issueMessage(issue)}`);
   }
   return result.data;
-}
-
-function lineAt(text: string, offset: number): number {
-  return text.slice(0, Math.max(0, offset)).split('\n').length;
-}
-
-/**
- * The line of the value at a path, for error messages. JSON is a subset of YAML, so one YAML parse
- * (which keeps source positions) serves both kinds of file. Null when the path is not in the text.
- */
-function lineOfPath(text: string, path: ReadonlyArray<string | number>): number | null {
-  try {
-    const doc = parseDocument(text);
-    for (let n = path.length; n >= 0; n--) {
-      const node = (n === 0 ? doc.contents : doc.getIn(path.slice(0, n), true)) as { range?: [number, number, number] } | undefined;
-      if (node && typeof node === 'object' && node.range) return lineAt(text, node.range[0]);
-    }
-  } catch {
-    // No line then: the message still names the field.
-  }
-  return null;
-}
-
-function jsonErrorWhere(text: string, err: Error): string {
-  // V8 says "... at position N"; turn that into a line number a person can jump to.
-  const m = /position (\d+)/.exec(err.message);
-  if (m) {
-    const pos = Number(m[1]);
-    const line = text.slice(0, pos).split('\n').length;
-    return `line ${line}: ${err.message}`;
-  }
-  return err.message;
 }
 
 function issueMessage(issue: z.ZodIssue): string {

@@ -129,7 +129,7 @@ describe('cluster', () => {
     const p = join(dir, 'sys', 'faultline.system.json');
     writeFileSync(p, JSON.stringify({ name: 'x', variants: { correct: '' }, workloads: ['register'], start: { args: [] } }));
     expect(() => findSystem(join(dir, 'sys'))).toThrow(UsageError);
-    expect(() => findSystem(join(dir, 'sys'))).toThrow(/faultline\.system\.json: start\.command/);
+    expect(() => findSystem(join(dir, 'sys'))).toThrow(/faultline\.system\.json:1: start\.command/);
     expect(() => findSystem('no-such-system')).toThrow(/unknown system "no-such-system" \(known: .*atomic-kv/);
   });
 });

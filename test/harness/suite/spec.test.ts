@@ -74,7 +74,7 @@ describe('suite file validation', () => {
 
   it('reports JSON syntax errors with a line number', () => {
     const { file, suite } = load('s.json', '{\n  "matrix": [\n    { "system": "kv", }\n  ]\n}\n');
-    expect(errorOf(suite).message).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: not valid JSON: line 3: `));
+    expect(errorOf(suite).message).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:3: not valid JSON: `));
   });
 
   it('names the line of a bad field in a YAML file', () => {
