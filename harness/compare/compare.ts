@@ -9,12 +9,13 @@
  * with seed s, then s+1...), so a comparison stopped early still compares like with like.
  * `compare.json` is rewritten after each run; `compare.html` is rendered from it.
  */
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { startRun, type RunOutcome, type RunSpec } from '../suite/entry.js';
 import { defaultEntryTimeoutS } from '../suite/spec.js';
 import { PARALLEL_MAX } from '../suite/run-suite.js';
 import { renderCompareHtml, type CompareJson, type CompareRun, type CompareSummary } from '../report/compare.js';
+import { writeFileAtomic } from '../run/folder.js';
 
 export type { CompareJson, CompareRun, CompareSummary };
 
@@ -90,12 +91,6 @@ export function summarize(runs: CompareRun[]): CompareSummary {
   };
 }
 
-function writeAtomic(path: string, text: string): void {
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, path);
-}
-
 /** Runs a comparison; returns compare.json's data and the outcomes of runs that reached no verdict. */
 export async function runCompare(opts: CompareOptions): Promise<{ compare: CompareJson; noVerdict: Array<{ variant: string; seed: number; outcome: RunOutcome }>; interrupted: boolean }> {
   const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
@@ -117,8 +112,8 @@ export async function runCompare(opts: CompareOptions): Promise<{ compare: Compa
       v.runs.sort((a, b) => a.seed - b.seed);
       v.summary = summarize(v.runs);
     }
-    writeAtomic(join(outDir, 'compare.json'), `${JSON.stringify(compare, null, 2)}\n`);
-    writeAtomic(join(outDir, 'compare.html'), renderCompareHtml(compare, { baseDir: outDir }));
+    writeFileAtomic(join(outDir, 'compare.json'), `${JSON.stringify(compare, null, 2)}\n`);
+    writeFileAtomic(join(outDir, 'compare.html'), renderCompareHtml(compare, { baseDir: outDir }));
   };
   save();
 

@@ -60,11 +60,24 @@ export function gitSha(): string | null {
   }
 }
 
-/** Writes a JSON file with a trailing newline, atomically (write then rename). */
-export function writeJson(path: string, value: unknown): void {
+/**
+ * Writes a file atomically (write a temporary file beside it, then rename): a reader, or a harness
+ * killed half-way, sees the old contents or the new ones, never a torn file.
+ */
+export function writeFileAtomic(path: string, text: string): void {
   const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, `${JSON.stringify(value, null, 2)}\n`);
-  renameSync(tmp, path);
+  writeFileSync(tmp, text);
+  try {
+    renameSync(tmp, path);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw err;
+  }
+}
+
+/** Writes a JSON file with a trailing newline, atomically. */
+export function writeJson(path: string, value: unknown): void {
+  writeFileAtomic(path, `${JSON.stringify(value, null, 2)}\n`);
 }
 
 /** The contents of run.json. */

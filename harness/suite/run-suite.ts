@@ -15,7 +15,7 @@
  * SIGKILL leaves the summary of the last finished entry, whose `pending`/`running` entries are the
  * ones without a result (the runs themselves stop when their stdin closes, see child.ts).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import type { Suite, SuiteEntry } from './spec.js';
 import { selectShard, type Shard } from './shard.js';
@@ -23,6 +23,7 @@ import { startRun, type RunningRun } from './entry.js';
 import { pendingResult, refresh, settle, writeSummary, SUMMARY_FORMAT, type EntryResult, type SuiteSummary } from './summary.js';
 import { renderJunit } from './junit.js';
 import { renderIndexHtml } from './html.js';
+import { writeFileAtomic } from '../run/folder.js';
 
 /** Largest number of entries run at once. */
 export const PARALLEL_MAX = 32;
@@ -62,11 +63,15 @@ function displayPath(p: string): string {
   return rel === '' ? '.' : rel.startsWith('..') ? p : rel;
 }
 
-/** Writes summary.json, junit.xml and index.html for a summary. */
+/**
+ * Writes junit.xml, index.html and summary.json for a summary, each atomically. summary.json comes
+ * last: a reader (or a suite killed at any moment) that sees a state in it finds the other two
+ * files at that state or later, never earlier.
+ */
 export function writeSuiteFiles(dir: string, s: SuiteSummary): void {
+  writeFileAtomic(join(dir, 'junit.xml'), renderJunit(s));
+  writeFileAtomic(join(dir, 'index.html'), renderIndexHtml(s));
   writeSummary(dir, s);
-  writeFileSync(join(dir, 'junit.xml'), renderJunit(s));
-  writeFileSync(join(dir, 'index.html'), renderIndexHtml(s));
 }
 
 /** Runs a suite (or one shard of it) and returns its final summary. */
