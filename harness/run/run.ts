@@ -243,6 +243,8 @@ export async function runTest(resolved: ResolvedRun, systemArg: string, io: RunI
       durationMs: Math.round(Number(process.hrtime.bigint() - startNs) / 1e6),
     });
     writeRunReport(runDir, io.note);
+    // A run that ended in an error is a failure like any other: say how to run it again.
+    if (err instanceof FaultlineError && err.exitCode !== EXIT.badInput) err.message = `${message}\nrepro: ${command}`;
     throw err;
   } finally {
     progress?.stop();

@@ -100,6 +100,7 @@ describe.concurrent('faultline run', () => {
     expect(r.stderr).toMatch(/node n\d exited with code 1 before it was ready/);
     expect(r.stderr).not.toMatch(/did not print "ready"/);
     expect(r.stderr).toMatch(/checksum mismatch/);
+    expect(r.stderr).toMatch(/\nrepro: faultline run --system crash-on-start .*--seed \d+$/);
     for (const pid of recordedPids(join(dir, 'run'))) expect(isAlive(pid)).toBe(false);
   });
 
