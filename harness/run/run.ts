@@ -40,6 +40,8 @@ const SETTLE_MS = 1000;
 const FINAL_PHASE_MS_MAX = 60_000;
 /** Cluster starts tried when a node finds its port taken by another program. */
 const START_ATTEMPTS_MAX = 3;
+/** How long an interrupted run may spend removing its proxies from an external Toxiproxy server. */
+const SIGNAL_CLEANUP_MS = 3000;
 /** The checkers' time budget. */
 const CHECK_TIME_LIMIT_MS = 120_000;
 
@@ -103,12 +105,22 @@ export async function runTest(resolved: ResolvedRun, systemArg: string, io: RunI
 
   const launcher = await LocalLauncher.create({ pidsFile: join(runDir, 'pids') });
   const history = new RunHistory(join(runDir, 'history.jsonl'), startNs);
+  let toxi: ToxiproxyHandle | null = null;
+  let interrupted = false;
   const onSignal = (sig: NodeJS.Signals) => {
+    const code = sig === 'SIGINT' ? 130 : 143;
+    if (interrupted) process.exit(code);
+    interrupted = true;
     // Kill every node first, synchronously: nothing may outlive an interrupted harness.
     launcher.killAllNow();
     history.close();
     process.stderr.write(`\nfaultline: interrupted by ${sig}; nodes killed; partial history in ${runDir}\n`);
-    process.exit(sig === 'SIGINT' ? 130 : 143);
+    // An external Toxiproxy server outlives the run: take this run's proxies off it (they listen on
+    // its ports and may carry a partition), for a short while at most. A second signal exits at once.
+    const external = toxi && !toxi.embedded ? toxi : null;
+    if (!external) process.exit(code);
+    setTimeout(() => process.exit(code), SIGNAL_CLEANUP_MS).unref();
+    void external.close().finally(() => process.exit(code));
   };
   const onFatal = (err: unknown) => {
     launcher.killAllNow();
@@ -120,7 +132,6 @@ export async function runTest(resolved: ResolvedRun, systemArg: string, io: RunI
   process.on('uncaughtException', onFatal);
   process.on('unhandledRejection', onFatal);
 
-  let toxi: ToxiproxyHandle | null = null;
   let network: Network | null = null;
   let cluster: Cluster | null = null;
   let progress: Progress | null = null;
