@@ -138,6 +138,10 @@ async function main(): Promise<void> {
         await page.waitForFunction(() => (globalThis as unknown as { faultlineReport?: { firstDrawMs?: number } }).faultlineReport?.firstDrawMs !== undefined, undefined, { timeout: 60_000 });
         loads.push(performance.now() - t);
         firsts.push(await page.evaluate(() => (globalThis as unknown as { faultlineReport: { firstDrawMs: number } }).faultlineReport.firstDrawMs));
+        if (i === repeat - 1) {
+          const t = await page.evaluate(() => (globalThis as unknown as { faultlineReport: { timings: Record<string, number> } }).faultlineReport.timings);
+          process.stdout.write(`  ${ops} ops, last load, ms per part: ${Object.entries(t).map(([k, v]) => `${k.replace(/Ms$/, '')} ${v.toFixed(0)}`).join(', ')}\n`);
+        }
         await page.close();
       }
       rows.push({ ops, writeMs: median(writes), bytes, firstViewMs: median(firsts), loadedMs: median(loads) });

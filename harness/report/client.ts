@@ -15,7 +15,9 @@
 export const REPORT_CLIENT_JS = String.raw`
 (function () {
 'use strict';
+var T0 = performance.now();
 var D = JSON.parse(document.getElementById('report-data').textContent);
+var TIMINGS = { scriptStartMs: T0, parseMs: performance.now() - T0 };
 var OPS = D.ops;
 var N = OPS.lane.length;
 var COLORS = ['#3a9d5d', '#d98cb3', '#f0a030', '#9aa0a6'];
@@ -99,6 +101,17 @@ function renderSummary() {
   });
 
   var cl = document.getElementById('checkers');
+  if (D.runError) {
+    var re = el('div', { 'class': 'run-error', id: 'run-error' });
+    re.appendChild(el('strong', null, 'The run stopped early: '));
+    re.appendChild(el('span', null, D.runError));
+    cl.appendChild(re);
+  }
+  if (D.nemesisErrors.length) {
+    var ne = el('div', { 'class': 'warn' }, 'Faults that could not be applied or healed:');
+    var nul = el('ul'); D.nemesisErrors.forEach(function (t) { nul.appendChild(el('li', null, t)); }); ne.appendChild(nul);
+    cl.appendChild(ne);
+  }
   if (D.checkers.length === 0) cl.appendChild(el('p', { 'class': 'muted' }, 'No checker results (results.json is missing or has none).'));
   D.checkers.forEach(function (c) {
     var div = el('div', { 'class': 'checker' });
@@ -112,6 +125,11 @@ function renderSummary() {
   if (D.firstAnomaly) {
     var fa = D.firstAnomaly;
     var p = el('p', { id: 'first-anomaly' }, 'First anomaly: history event ' + fa.index + (fa.timeMs !== null ? ' at ' + fmtMs(fa.timeMs) : '') + (fa.op >= 0 ? ' — process ' + D.processes[OPS.lane[fa.op]] + ', ' + OPS.desc[fa.op] : ''));
+    if (fa.op >= 0) {
+      var b = el('button', null, 'show'); b.style.marginLeft = '8px';
+      b.addEventListener('click', function () { if (api.timeline) api.timeline.focusOp(fa.op); });
+      p.appendChild(b);
+    }
     cl.appendChild(p);
   }
   if (D.warnings.length) {
@@ -146,7 +164,10 @@ function Timeline() {
   var opt = el('option', { value: '-1' }, 'all keys (' + N + ' ops)');
   this.keySel.appendChild(opt);
   var counts = new Array(D.keys.length).fill(0);
-  for (var i = 0; i < N; i++) if (OPS.key[i] >= 0) counts[OPS.key[i]]++;
+  for (var i = 0; i < N; i++) {
+    if (OPS.key[i] >= 0) counts[OPS.key[i]]++;
+    var tk = OPS.txnKeys[i]; if (tk) for (var c = 0; c < tk.length; c++) counts[tk[c]]++;
+  }
   var shown = Math.min(D.keys.length, 5000);
   for (var k = 0; k < shown; k++) this.keySel.appendChild(el('option', { value: String(k) }, 'key ' + D.keys[k] + ' (' + counts[k] + ' ops)'));
   var start = -1;
@@ -194,9 +215,18 @@ Timeline.prototype.xAt = function (t) { return this.gutter + (t - this.t0) / (th
 Timeline.prototype.view = function (key) {
   if (this.views[key]) return this.views[key];
   var ids = [];
-  for (var i = 0; i < N; i++) if (key < 0 || OPS.key[i] === key) ids.push(i);
-  ids.sort(function (a, b) { return OPS.startMs[a] - OPS.startMs[b]; });
-  var durs = ids.map(function (i) { return OPS.endMs[i] - OPS.startMs[i]; }).sort(function (a, b) { return a - b; });
+  for (var i = 0; i < N; i++) {
+    if (key < 0 || OPS.key[i] === key) ids.push(i);
+    else if (OPS.txnKeys[i] && OPS.txnKeys[i].indexOf(key) >= 0) ids.push(i);
+  }
+  // Ops come in invocation order, which is start order unless times were imported out of order:
+  // sort only when needed.
+  var sorted = true;
+  for (var q = 1; q < ids.length && sorted; q++) if (OPS.startMs[ids[q]] < OPS.startMs[ids[q - 1]]) sorted = false;
+  if (!sorted) ids.sort(function (a, b) { return OPS.startMs[a] - OPS.startMs[b]; });
+  var durs = new Float64Array(ids.length);
+  for (var di = 0; di < ids.length; di++) durs[di] = OPS.endMs[ids[di]] - OPS.startMs[ids[di]];
+  durs.sort();
   var bound = durs.length ? Math.max(durs[Math.floor(durs.length * 0.99)] * 2, 1) : 1;
   var shortIds = [], longIds = [];
   ids.forEach(function (i) { ((OPS.endMs[i] - OPS.startMs[i]) <= bound ? shortIds : longIds).push(i); });
@@ -269,6 +299,16 @@ Timeline.prototype.focusAnomaly = function () {
   var span = Math.max(hi - lo, (e - s) * 4, 1);
   this.t0 = lo - span * 0.15; this.t1 = hi + span * 0.15; this.requestDraw();
 };
+// Shows one op: its key's view, zoomed around it, framed in blue until another op is chosen.
+Timeline.prototype.focusOp = function (op) {
+  if (op < 0 || op >= N) return;
+  this.selected = op;
+  var key = OPS.key[op], inView = this.key < 0 || key === this.key || (OPS.txnKeys[op] && OPS.txnKeys[op].indexOf(this.key) >= 0);
+  if (!inView) { this.keySel.value = String(key); this.setKey(key); }
+  var s = OPS.startMs[op], e = OPS.endMs[op], span = Math.max((e - s) * 6, 2);
+  this.t0 = s - span / 2; this.t1 = e + span / 2; this.requestDraw();
+  this.canvas.scrollIntoView({ block: 'center' });
+};
 Timeline.prototype.requestDraw = function () {
   var self = this;
   if (this.pending) return;
@@ -306,6 +346,7 @@ Timeline.prototype.computeLinPoints = function () {
   }
 };
 Timeline.prototype.draw = function () {
+  var drawStart = performance.now();
   var ctx = this.ctx, W = this.cssW, H = this.cssH, self = this, v = this.v;
   var top = this.axisH + this.bandH, t0 = this.t0, t1 = this.t1;
   ctx.clearRect(0, 0, W, H);
@@ -385,6 +426,12 @@ Timeline.prototype.draw = function () {
       ctx.font = '11px system-ui, sans-serif';
     }
   }
+  if (this.selected !== undefined && this.selected >= 0 && this.selected !== hl) {
+    var sr = this.opRect(this.selected);
+    if (sr && OPS.endMs[this.selected] >= t0 && OPS.startMs[this.selected] <= t1) {
+      ctx.strokeStyle = '#0969da'; ctx.lineWidth = 3; ctx.strokeRect(sr.x - 1.5, sr.y - 1.5, sr.w + 3, sr.h + 3);
+    }
+  }
   ctx.restore();
   // Time axis.
   ctx.fillStyle = '#fff'; ctx.fillRect(0, 0, W, this.axisH);
@@ -399,7 +446,7 @@ Timeline.prototype.draw = function () {
   }
   this.last = { drawnOps: drawn, nemesisDrawn: nem, highlighted: hl, prefixDrawn: pref };
   // The first draw comes after every section was built: the moment the first view is complete.
-  if (api.firstDrawMs === undefined) api.firstDrawMs = performance.now();
+  if (api.firstDrawMs === undefined) { api.firstDrawMs = performance.now(); TIMINGS.firstDrawMs = api.firstDrawMs - drawStart; }
   this.canvas.setAttribute('data-drawn-ops', String(drawn));
   this.canvas.setAttribute('data-nemesis-drawn', String(nem));
   this.canvas.setAttribute('data-highlighted-op', String(hl));
@@ -544,7 +591,11 @@ function renderAnomalies() {
           var above = p[1] < cy - 1;
           g.appendChild(svg('text', { x: p[0], y: above ? p[1] - 21 : p[1] + 30, 'text-anchor': 'middle', 'font-size': '11', fill: '#57606a' }, lab));
         }
-        var title = svg('title', null, nd.id + (nd.label ? ': ' + nd.label : '')); g.appendChild(title);
+        var title = svg('title', null, nd.id + (nd.label ? ': ' + nd.label : '') + (nd.op >= 0 ? ' (click: show it in the timeline)' : '')); g.appendChild(title);
+        if (nd.op >= 0) {
+          g.setAttribute('class', 'txn-node'); g.style.cursor = 'pointer';
+          g.addEventListener('click', (function (op) { return function () { if (api.timeline) api.timeline.focusOp(op); }; })(nd.op));
+        }
         s.appendChild(g);
       });
     }
@@ -580,16 +631,35 @@ function renderPlots() {
     for (var o = 0; o < 3; o++) ys[o][j] = OPS.outcome[op] === o ? lat : null;
   });
   var width = Math.max(300, document.getElementById('plots').clientWidth - 10);
-  var pts = function (c) { return { show: true, size: 3, stroke: c, fill: c, width: 0 }; };
   var common = { width: width, height: 260, cursor: { sync: { key: 'faultline' } }, plugins: [{ hooks: { drawClear: [nemesisShade] } }] };
+  // uPlot draws each point as a circle path, which takes seconds for 100k ops; the scatter is drawn
+  // here instead as small squares, only for the points inside the visible x range.
+  var scatter = function (u) {
+    var ctx = u.ctx, b = u.bbox, d = u.data, xsd = d[0], n = xsd.length;
+    var sz = Math.max(2, Math.round(2.5 * (window.devicePixelRatio || 1))), half = sz / 2;
+    var xmin = u.scales.x.min, xmax = u.scales.x.max, lo = 0, hi = n;
+    while (lo < hi) { var m = (lo + hi) >> 1; if (xsd[m] < xmin) lo = m + 1; else hi = m; }
+    ctx.save(); ctx.beginPath(); ctx.rect(b.left, b.top, b.width, b.height); ctx.clip();
+    for (var si = 1; si <= 3; si++) {
+      if (!u.series[si].show) continue;
+      var ys = d[si]; ctx.fillStyle = COLORS[si - 1];
+      for (var j = lo; j < n && xsd[j] <= xmax; j++) {
+        var v = ys[j]; if (v === null) continue;
+        ctx.fillRect(Math.round(u.valToPos(xsd[j], 'x', true) - half), Math.round(u.valToPos(v, 'y', true) - half), sz, sz);
+      }
+    }
+    ctx.restore();
+  };
+  var noPath = function () { return null; };
   var latOpts = Object.assign({}, common, {
     title: 'Latency per op (ms, log scale) by completion time (s)',
     scales: { x: { time: false }, y: { distr: 3 } },
     axes: [{ label: 'time (s)' }, { label: 'latency (ms)' }],
+    plugins: [{ hooks: { drawClear: [nemesisShade], draw: [scatter] } }],
     series: [{ label: 't (s)' },
-      { label: 'ok', stroke: COLORS[0], paths: function () { return null; }, points: pts(COLORS[0]) },
-      { label: 'fail', stroke: COLORS[1], paths: function () { return null; }, points: pts(COLORS[1]) },
-      { label: 'info', stroke: COLORS[2], paths: function () { return null; }, points: pts(COLORS[2]) }]
+      { label: 'ok', stroke: COLORS[0], fill: COLORS[0], paths: noPath, points: { show: false } },
+      { label: 'fail', stroke: COLORS[1], fill: COLORS[1], paths: noPath, points: { show: false } },
+      { label: 'info', stroke: COLORS[2], fill: COLORS[2], paths: noPath, points: { show: false } }]
   });
   if (done.length) new uPlot(latOpts, [xs, ys[0], ys[1], ys[2]], document.getElementById('plot-latency'));
   else document.getElementById('plot-latency').textContent = 'No completed ops.';
@@ -631,66 +701,102 @@ function MessageDiagram() {
   var len = Math.max(1, Math.min(500, (this.msgs[k] ? this.msgs[k].t : start) - start));
   this.startIn.value = (start / 1000).toFixed(3);
   this.lenIn.value = String(Math.ceil(len));
+  this.scaleSel = document.getElementById('msg-scale');
   document.getElementById('msg-draw').addEventListener('click', function () { self.draw(); });
+  this.scaleSel.addEventListener('change', function () { self.draw(); });
   this.draw();
 }
 MessageDiagram.prototype.draw = function () {
   var t0 = parseFloat(this.startIn.value) * 1000, len = Math.max(0.001, parseFloat(this.lenIn.value));
   if (!isFinite(t0)) t0 = 0; if (!isFinite(len)) len = 100;
-  var t1 = t0 + len, nodes = this.nodes, colW = 190, W = Math.max(420, nodes.length * colW + 60), H = 640, top = 40, bottom = H - 10;
-  var y = function (t) { return top + (t - t0) / len * (bottom - top); };
+  var t1 = t0 + len, nodes = this.nodes, colW = 190, W = Math.max(420, nodes.length * colW + 60), top = 40;
+  var byOrder = this.scaleSel.value === 'order';
   var x = function (n) { return 80 + nodes.indexOf(n) * colW; };
+  var inWin = this.msgs.filter(function (e) { var m = e.m; var a = m.sendMs !== null ? m.sendMs : m.recvMs, b = m.recvMs !== null ? m.recvMs : m.sendMs; return b >= t0 && a <= t1; });
+  var total = inWin.length, MAX = byOrder ? 200 : 800;
+  var shownMsgs = inWin.slice(0, MAX).map(function (e) { return e.m; });
+  // Two vertical scales: real time, where arrows are as steep as the network is slow; and event
+  // order (Lamport's view), one row per send or receive, where every arrow can be read even when
+  // messages take microseconds and are sent milliseconds apart.
+  var H, y, ticks = [];
+  if (byOrder) {
+    var times = [];
+    shownMsgs.forEach(function (m) { if (m.sendMs !== null) times.push(m.sendMs); if (m.recvMs !== null) times.push(m.recvMs); });
+    times.sort(function (a, b) { return a - b; });
+    var ROW = 15;
+    H = Math.max(260, top + (times.length + 2) * ROW);
+    y = function (t) {
+      var lo = 0, hi = times.length;
+      while (lo < hi) { var mid = (lo + hi) >> 1; if (times[mid] < t) lo = mid + 1; else hi = mid; }
+      if (lo < times.length && times[lo] === t) return top + (lo + 1) * ROW;
+      if (lo === 0) return top + ROW * 0.5;
+      if (lo >= times.length) return top + (times.length + 0.5) * ROW;
+      var f = (t - times[lo - 1]) / (times[lo] - times[lo - 1]);
+      return top + (lo + f) * ROW;
+    };
+    var every = Math.max(1, Math.ceil(times.length / 30));
+    for (var ti = 0; ti < times.length; ti += every) ticks.push(times[ti]);
+  } else {
+    H = 640;
+    y = function (t) { return top + (t - t0) / len * (H - 10 - top); };
+    for (var tk = 0; tk <= 5; tk++) ticks.push(t0 + len * tk / 5);
+  }
+  var bottom = H - 10;
   while (this.box.firstChild) this.box.removeChild(this.box.firstChild);
   var s = svg('svg', { width: W, height: H, viewBox: '0 0 ' + W + ' ' + H, 'class': 'lamport' });
   var defs = svg('defs'); var mk = svg('marker', { id: 'marrow', viewBox: '0 0 10 10', refX: '10', refY: '5', markerWidth: '6', markerHeight: '6', orient: 'auto-start-reverse' });
   mk.appendChild(svg('path', { d: 'M 0 0 L 10 5 L 0 10 z', fill: '#0969da' })); defs.appendChild(mk); s.appendChild(defs);
   D.nemesis.forEach(function (w) {
     if (w.endMs < t0 || w.startMs > t1) return;
-    var a = y(Math.max(w.startMs, t0)), b = y(Math.min(w.endMs, t1));
-    s.appendChild(svg('rect', { x: 0, y: a, width: W, height: Math.max(b - a, 1), fill: faultFill(w.kind) }));
+    var a = Math.max(top - 6, y(Math.max(w.startMs, t0))), b = Math.min(bottom, y(Math.min(w.endMs, t1)));
+    if (byOrder && w.endMs >= t1) b = bottom;
+    if (byOrder && w.startMs <= t0) a = top - 6;
+    s.appendChild(svg('rect', { x: 0, y: a, width: W, height: Math.max(b - a, 1), fill: faultFill(w.kind), 'class': 'fault' }));
     s.appendChild(svg('text', { x: 4, y: a + 12, 'font-size': '10', fill: faultInk(w.kind) }, w.kind));
   });
   nodes.forEach(function (n) {
     s.appendChild(svg('line', { x1: x(n), y1: top - 6, x2: x(n), y2: bottom, stroke: '#8c959f', 'stroke-width': '1' }));
     s.appendChild(svg('text', { x: x(n), y: 20, 'text-anchor': 'middle', 'font-size': '13', 'font-weight': '700' }, n));
   });
-  var shown = 0, total = 0, MAX = 800;
-  var inWin = this.msgs.filter(function (e) { var m = e.m; var a = m.sendMs !== null ? m.sendMs : m.recvMs, b = m.recvMs !== null ? m.recvMs : m.sendMs; return b >= t0 && a <= t1; });
-  total = inWin.length;
-  var labelAll = total <= 60;
-  inWin.slice(0, MAX).forEach(function (e) {
-    var m = e.m;
+  var labelAll = shownMsgs.length <= 60;
+  shownMsgs.forEach(function (m) {
     var sx = x(m.from), ex = x(m.to);
-    var sy = y(m.sendMs !== null ? m.sendMs : m.recvMs), ey = y(m.recvMs !== null ? m.recvMs : m.sendMs + len * 0.03);
     var lost = m.recvMs === null;
+    var sy = y(m.sendMs !== null ? m.sendMs : m.recvMs);
+    // A lost message ends part way, lower the farther it was going, so that several lost at once stay apart.
+    var ey = lost ? sy + 6 + 8 * Math.abs(ex - sx) / colW : y(m.recvMs);
     if (lost) ex = sx + (ex - sx) * 0.45;
-    var line = svg('line', { x1: sx, y1: sy, x2: ex, y2: ey, stroke: lost ? '#d0021b' : '#0969da', 'stroke-width': '1.2', 'stroke-dasharray': lost ? '4 3' : '', 'marker-end': lost ? '' : 'url(#marrow)' });
+    var line = svg('line', { x1: sx, y1: sy, x2: ex, y2: ey, stroke: lost ? '#d0021b' : '#0969da', 'stroke-width': '1.2', 'stroke-dasharray': lost ? '4 3' : '', 'marker-end': lost ? '' : 'url(#marrow)', 'class': lost ? 'msg lost' : 'msg' });
     line.appendChild(svg('title', null, m.type + ' ' + m.from + '→' + m.to + ' id ' + m.id + (lost ? ' (no receive logged)' : ' · ' + fmtMs((m.recvMs || 0) - (m.sendMs || 0)))));
     s.appendChild(line);
     if (lost) { s.appendChild(svg('text', { x: ex, y: ey + 4, 'font-size': '12', fill: '#d0021b', 'text-anchor': 'middle' }, '×')); }
-    // Labels sit a quarter of the way along, so messages sent at once to several nodes do not share one spot.
-    if (labelAll) s.appendChild(svg('text', { x: sx + (ex - sx) * 0.3, y: sy + (ey - sy) * 0.3 - 3, 'text-anchor': 'middle', 'font-size': '10', fill: '#57606a' }, m.type));
-    shown++;
+    // Labels sit near the sender, so messages sent at once to several nodes do not share one spot.
+    if (labelAll && lost) s.appendChild(svg('text', { x: ex + (ex >= sx ? 8 : -8), y: ey + 4, 'text-anchor': ex >= sx ? 'start' : 'end', 'font-size': '10', fill: '#d0021b' }, m.type));
+    else if (labelAll) s.appendChild(svg('text', { x: sx + (ex - sx) * 0.3, y: sy + (ey - sy) * 0.3 - 3, 'text-anchor': 'middle', 'font-size': '10', fill: '#57606a' }, m.type));
   });
-  for (var tk = 0; tk <= 5; tk++) { var tt = t0 + len * tk / 5; s.appendChild(svg('text', { x: 4, y: y(tt) + 3, 'font-size': '10', fill: '#57606a' }, fmtMs(tt))); }
+  ticks.forEach(function (tt) { s.appendChild(svg('text', { x: 4, y: y(tt) + 3, 'font-size': '10', fill: '#57606a' }, fmtMs(tt))); });
   this.box.appendChild(s);
-  document.getElementById('msg-status').textContent = shown + ' of ' + total + ' messages in this window' + (total > MAX ? ' (narrow the window to see all)' : '') + ' · ' + D.messages.length + ' logged in all';
+  document.getElementById('msg-status').textContent = shownMsgs.length + ' of ' + total + ' messages in this window' + (total > MAX ? ' (narrow the window to see all)' : '') + ' · ' + D.messages.length + ' logged in all';
 };
 
 var api = { data: D };
 window.faultlineReport = api;
 function safely(name, fn) {
+  var t = performance.now();
   try { fn(); } catch (e) {
     var w = document.getElementById('warnings'); w.hidden = false;
     w.querySelector('ul').appendChild(el('li', null, name + ' could not be drawn: ' + (e && e.message ? e.message : String(e))));
     console.error(e);
   }
+  TIMINGS[name + 'Ms'] = performance.now() - t;
 }
+api.timings = TIMINGS;
 safely('summary', renderSummary);
 safely('timeline', function () { api.timeline = new Timeline(); });
 safely('anomalies', renderAnomalies);
 safely('plots', renderPlots);
 safely('messages', function () { api.messages = new MessageDiagram(); });
+TIMINGS.scriptEndMs = performance.now();
 document.body.setAttribute('data-rendered', 'true');
 })();
 `;

@@ -25,6 +25,8 @@ export interface OpColumns {
   outcome: number[];
   /** Index into `ReportData.keys`, or -1 for an op without a single key (a transaction). */
   key: number[];
+  /** For transactions: op index -> the keys its micro-ops touch (indexes into `ReportData.keys`). */
+  txnKeys: Record<number, number[]>;
   /** One line that says what the op did ("write 3", "read -> 4", "cas 1->2"). */
   desc: string[];
   /** History index of the invocation. */
@@ -109,6 +111,10 @@ export interface ReportData {
     okRateOutsideFaults: number | null;
   };
   firstAnomaly: { index: number; timeMs: number | null; op: number } | null;
+  /** The error that ended the run early (results.json `error`), or null. */
+  runError: string | null;
+  /** Faults the nemesis failed to apply or heal (results.json `nemesisErrors`). */
+  nemesisErrors: string[];
   durationMs: number;
   processes: string[];
   keys: string[];
@@ -164,6 +170,8 @@ export function buildReportData(folder: RunFolder): ReportData {
     checkers,
     stats,
     firstAnomaly,
+    runError: typeof results.error === 'string' ? show(results.error) : null,
+    nemesisErrors: Array.isArray(results.nemesisErrors) ? results.nemesisErrors.slice(0, 50).map((e) => show(e)) : [],
     durationMs,
     processes,
     keys,
@@ -235,7 +243,16 @@ interface Paired {
 /** Pairs each invocation with the next completion of the same process, as Jepsen does. */
 function pairOps(events: HistoryEvent[]): Paired {
   const ops: OpColumns = {
-    lane: [], startMs: [], endMs: [], outcome: [], key: [], desc: [], invokeIndex: [], completeIndex: [], node: [], error: [],
+    lane: [], startMs: [], endMs: [], outcome: [], key: [], txnKeys: {}, desc: [], invokeIndex: [], completeIndex: [], node: [], error: [],
+  };
+  const keyIndex = (k: string): number => {
+    let ki = keyOf.get(k);
+    if (ki === undefined) {
+      ki = keys.length;
+      keys.push(k);
+      keyOf.set(k, ki);
+    }
+    return ki;
   };
   const laneOf = new Map<string, number>();
   const keyOf = new Map<string, number>();
@@ -246,7 +263,8 @@ function pairOps(events: HistoryEvent[]): Paired {
   const byIndex = new Map<number, number>();
   let lastMs = 0;
   // Imported histories may have no times: fall back to the event's position, 1 ms apart.
-  const timeMs = (ev: HistoryEvent, pos: number) => (typeof ev.time === 'number' ? ev.time / NS_PER_MS : pos);
+  // Times are kept to the microsecond: enough to draw, and it keeps the embedded data small.
+  const timeMs = (ev: HistoryEvent, pos: number) => (typeof ev.time === 'number' ? Math.round(ev.time / 1000) / 1000 : pos);
   for (let pos = 0; pos < events.length; pos++) {
     const ev = events[pos]!;
     const t = timeMs(ev, pos);
@@ -264,17 +282,15 @@ function pairOps(events: HistoryEvent[]): Paired {
         laneOf.set(p, lane);
       }
       let key = -1;
-      if (isKeyed(ev.f, ev.value)) {
-        const k = show(ev.value[0]);
-        let ki = keyOf.get(k);
-        if (ki === undefined) {
-          ki = keys.length;
-          keys.push(k);
-          keyOf.set(k, ki);
-        }
-        key = ki;
-      }
       const op = ops.lane.length;
+      if (isKeyed(ev.f, ev.value)) {
+        key = keyIndex(show(ev.value[0]));
+      } else if (ev.f === 'txn' && Array.isArray(ev.value)) {
+        // A transaction belongs to the view of every key its micro-ops ([f, key, value]) touch.
+        const ks = new Set<number>();
+        for (const m of ev.value) if (Array.isArray(m) && m.length >= 2 && (typeof m[1] === 'string' || typeof m[1] === 'number')) ks.add(keyIndex(show(m[1])));
+        if (ks.size > 0) ops.txnKeys[op] = [...ks];
+      }
       ops.lane.push(lane);
       ops.startMs.push(t);
       ops.endMs.push(-1);
@@ -712,17 +728,20 @@ function pairMessages(folder: RunFolder, run: Record<string, unknown>): ReportDa
   if (!Number.isFinite(originMs)) for (const m of folder.messages) originMs = Math.min(originMs, m.t / 1000);
   const rel = (tUs: number) => tUs / 1000 - originMs;
   const out: ReportData['messages'] = [];
-  const pending = new Map<string, number>();
+  // Unmatched sends per (from, to, id), oldest first: a link is one TCP stream, so when ids are
+  // missing or reused, the first send not yet received is the one a receive belongs to.
+  const pending = new Map<string, number[]>();
   const sorted = [...folder.messages].sort((a, b) => a.t - b.t);
   for (const m of sorted) {
     const key = `${m.from}\u0000${m.to}\u0000${m.id}`;
-    const at = pending.get(key);
+    const queue = pending.get(key);
     if (m.dir === 'send') {
-      pending.set(key, out.length);
+      if (queue) queue.push(out.length);
+      else pending.set(key, [out.length]);
       out.push({ sendMs: rel(m.t), recvMs: null, from: m.from, to: m.to, type: m.type, id: String(m.id) });
-    } else if (at !== undefined && out[at]!.recvMs === null) {
-      out[at]!.recvMs = rel(m.t);
-      pending.delete(key);
+    } else if (queue && queue.length > 0) {
+      out[queue.shift()!]!.recvMs = rel(m.t);
+      if (queue.length === 0) pending.delete(key);
     } else {
       out.push({ sendMs: null, recvMs: rel(m.t), from: m.from, to: m.to, type: m.type, id: String(m.id) });
     }

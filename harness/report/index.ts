@@ -74,6 +74,7 @@ const REPORT_CSS = `
 #tip { position: fixed; z-index: 10; background: #fff; border: 1px solid var(--line); border-radius: 6px; box-shadow: 0 4px 14px rgba(0,0,0,.15); padding: 8px 10px; max-width: 520px; font-size: 12.5px; pointer-events: none; }
 #tip .tip-title { font-weight: 700; margin-bottom: 4px; word-break: break-word; }
 #tip td { word-break: break-word; }
+.run-error { color: var(--bad); margin: 0 0 8px; }
 .checker { margin: 0 0 8px; } .checker pre { margin: 6px 0 0; }
 .witness details { max-height: 380px; overflow: auto; }
 .witness h3, .anomaly h3 { font-size: 14px; margin: 8px 0 6px; }
@@ -130,7 +131,7 @@ ${inlineStyle(BASE_CSS + uplot.css + REPORT_CSS)}
 <section class="card" id="anomalies-card" hidden><h2>Transactional anomalies</h2><div id="anomalies"></div></section>
 <section class="card" id="plots-card"><h2>Latency and throughput</h2><div id="plots"><div class="plot" id="plot-latency"></div><div class="plot" id="plot-throughput"></div></div></section>
 <section class="card" id="messages-card"><h2>Messages between nodes</h2>
-  <div class="controls">window from <input id="msg-start" type="number" step="0.001" size="8"> s, for <input id="msg-len" type="number" step="1" min="1" size="6"> ms <button id="msg-draw">draw</button> <span id="msg-status" class="muted"></span></div>
+  <div class="controls">window from <input id="msg-start" type="number" step="0.001" size="8"> s, for <input id="msg-len" type="number" step="1" min="1" size="6"> ms, spaced by <select id="msg-scale"><option value="order">event order</option><option value="time">real time</option></select> <button id="msg-draw">draw</button> <span id="msg-status" class="muted"></span></div>
   <div id="messages"></div>
 </section>
 <section class="card"><h2>Checker results (raw)</h2><div id="raw"></div></section>

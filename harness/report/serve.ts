@@ -16,7 +16,7 @@ import { basename, extname, join, relative, resolve, sep } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { UsageError } from '../cli/exit.js';
 import { writeReport } from './index.js';
-import { BASE_CSS, embedJson, escapeHtml, inlineScript, inlineStyle } from './html.js';
+import { BASE_CSS, escapeHtml, inlineScript, inlineStyle } from './html.js';
 
 /** Options of startServer. */
 export interface ServeOptions {
@@ -295,7 +295,6 @@ ${rows}
 </tbody></table></section>
 ${list.groups.length ? `<section class="card"><h2>Comparisons and suites</h2><table class="grid" id="groups"><thead><tr><th>kind</th><th>folder</th></tr></thead><tbody>${groups}</tbody></table></section>` : ''}
 </main>
-${embedJson('runs-data', { count: list.runs.length })}
 ${inlineScript(INDEX_JS)}
 </body></html>
 `;

@@ -9,9 +9,12 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 
 export const CHROMIUM = process.env.FAULTLINE_CHROMIUM ?? '/usr/bin/chromium';
 
-/** Whether the browser is installed (apt-get install chromium). */
+/**
+ * Whether to run the browser tests: when the browser is installed (apt-get install chromium), and
+ * always in CI, where a missing browser must fail the tests rather than skip them.
+ */
 export function haveChromium(): boolean {
-  return existsSync(CHROMIUM);
+  return existsSync(CHROMIUM) || process.env.CI === 'true';
 }
 
 export interface OpenBrowser {
@@ -20,6 +23,7 @@ export interface OpenBrowser {
 }
 
 export async function launch(): Promise<OpenBrowser> {
+  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install chromium (or set FAULTLINE_CHROMIUM)`);
   const profile = mkdtempSync(join(tmpdir(), 'faultline-chromium-'));
   // The profile folder is given as Playwright wants it (a persistent context), which is Chromium's
   // --user-data-dir.

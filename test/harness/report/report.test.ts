@@ -8,6 +8,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeReport } from '../../../harness/report/index.js';
 import { makeRunFolder, makeTxnRunFolder, NASTY } from './fixtures.js';
@@ -166,8 +168,16 @@ describe('report.html', () => {
     for (const t of ['T1', 'T2', 'T3', 'rw x', 'wr x', 'ww y']) expect(texts).toContain(t);
     expect(texts.some((t) => t.includes('append y 2'))).toBe(true);
     expect(await page.locator('#anomalies svg path[marker-end]').count()).toBe(3);
-    expect(await page.textContent('#anomalies .sentence')).toContain("T3 observed T2's append of 1 to key x");
+    expect(await page.textContent('#anomalies .sentence')).toContain("T2 observed T1's append of 1 to key x");
     await page.locator('#anomalies-card').screenshot({ path: join(OUT, 'txn-anomaly.png') });
+    // Each key has its view: the txns that touch y are T2, T3 and the final read.
+    await page.selectOption('#key-select', '1');
+    await expect.poll(() => page.evaluate(() => (window as any).faultlineReport.timeline.last.drawnOps)).toBe(3);
+    // Clicking a txn of the cycle shows it in the timeline.
+    const t1 = await page.evaluate(() => (window as any).faultlineReport.data.anomalies[0].nodes[0].op);
+    expect(t1).toBeGreaterThanOrEqual(0);
+    await page.click('#anomalies g.txn-node >> nth=0');
+    await expect.poll(() => page.evaluate(() => (window as any).faultlineReport.timeline.selected)).toBe(t1);
     expect(errors).toEqual([]);
     await page.close();
   });
@@ -208,5 +218,24 @@ describe('report.html', () => {
     expect(r.warnings.some((w) => /history\.jsonl:\d+: not valid JSON/.test(w))).toBe(true);
     expect(errors).toEqual([]);
     await page.close();
+  });
+});
+
+describe('faultline report', () => {
+  const CLI = resolve('dist/harness/cli/main.js');
+  it('writes report.html for a run folder and says where', () => {
+    const dir = join(work, 'cli');
+    makeRunFolder(dir, { seed: 4, ops: 100, processes: 2, keys: 1 });
+    const r = spawnSync(process.execPath, [CLI, 'report', dir], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain(join(dir, 'report.html'));
+    expect(existsSync(join(dir, 'report.html'))).toBe(true);
+  });
+
+  it('rejects a folder that is not a run with one line and exit 254', () => {
+    const r = spawnSync(process.execPath, [CLI, 'report', join(work, 'no-such-run')], { encoding: 'utf8' });
+    expect(r.status).toBe(254);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain('no such run folder');
   });
 });

@@ -9,7 +9,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeRunFolder } from './fixtures.js';
+import { makeRunFolder, NASTY } from './fixtures.js';
 import { haveChromium, launch, newPage, type OpenBrowser } from './browser.js';
 
 const CLI = resolve('dist/harness/cli/main.js');
@@ -49,9 +49,13 @@ beforeAll(async () => {
   setRunTime(join(results, 'b-mid-invalid'), '2026-11-24T05:10:00.000Z', 'stale-kv');
   makeRunFolder(join(results, 'c-new-partial'), { seed: 3, ops: 100, processes: 2, keys: 1, noResults: true });
   setRunTime(join(results, 'c-new-partial'), '2026-11-24T05:20:00.000Z', 'atomic-kv');
+  makeRunFolder(join(results, 'd-nasty'), { seed: 4, ops: 50, processes: 2, keys: 1, nasty: true });
+  setRunTime(join(results, 'd-nasty'), '2026-11-24T04:00:00.000Z', NASTY);
   symlinkSync('c-new-partial', join(results, 'latest'));
   mkdirSync(join(results, 'compare-20261124T052000000'));
   writeFileSync(join(results, 'compare-20261124T052000000', 'compare.html'), '<!doctype html><title>c</title>');
+  makeRunFolder(join(results, 'compare-20261124T052000000', 'runs', 'correct-seed-1'), { seed: 1, ops: 50, processes: 2, keys: 1 });
+  setRunTime(join(results, 'compare-20261124T052000000', 'runs', 'correct-seed-1'), '2026-11-24T03:00:00.000Z', 'raftkv');
   writeFileSync(join(work, 'secret.txt'), 'top secret');
   symlinkSync(work, join(results, 'a-old-valid', 'escape'));
   // Act: start the server as the CLI.
@@ -113,7 +117,12 @@ describe('faultline serve', () => {
       await page.waitForSelector('body[data-rendered="true"]');
       // Newest first, each once (the `latest` link does not add a row).
       const names = await page.locator('tr.run td:nth-child(2) > a').allTextContents();
-      expect(names).toEqual(['c-new-partial', 'b-mid-invalid', 'a-old-valid']);
+      expect(names).toEqual(['c-new-partial', 'b-mid-invalid', 'a-old-valid', 'd-nasty', 'compare-20261124T052000000/runs/correct-seed-1']);
+      expect(await page.locator('tr.run:nth-child(1) .badge.latest').count()).toBe(1);
+      // Markup in a run's names is shown as text.
+      expect(await page.evaluate(() => (window as any).__pwned)).toBeUndefined();
+      expect(await page.locator('img').count()).toBe(0);
+      expect(await page.textContent('tr.run:nth-child(4) td:nth-child(3)')).toBe(NASTY);
       expect(await page.getAttribute('tr.run:nth-child(2)', 'class')).toContain('invalid');
       expect(await page.getAttribute('tr.run:nth-child(3)', 'class')).toContain('valid');
       expect(await page.locator('#groups a').allTextContents()).toEqual(['compare-20261124T052000000']);
