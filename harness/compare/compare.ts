@@ -11,7 +11,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { startRun, type RunOutcome, type RunSpec } from '../suite/entry.js';
+import { pickTuning, startRun, type RunOutcome, type RunSpec, type RunTuning } from '../suite/entry.js';
 import { defaultEntryTimeoutS } from '../suite/spec.js';
 import { PARALLEL_MAX } from '../suite/run-suite.js';
 import { renderCompareHtml, type CompareJson, type CompareRun, type CompareSummary } from '../report/compare.js';
@@ -20,7 +20,7 @@ import { writeFileAtomic } from '../run/folder.js';
 export type { CompareJson, CompareRun, CompareSummary };
 
 /** Options of a comparison. */
-export interface CompareOptions {
+export interface CompareOptions extends RunTuning {
   /** The system as `faultline run --system` takes it (a name or a manifest path). */
   system: string;
   /** The system's name, for compare.json (defaults to `system`). */
@@ -33,12 +33,7 @@ export interface CompareOptions {
   seedBase: number;
   parallel: number;
   outDir: string;
-  /** Further run options shared by every run. */
-  nodes?: number;
-  concurrency?: number;
-  rateOpsPerSec?: number;
-  nemesisIntervalS?: number;
-  opTimeoutMs?: number;
+  /** Further flags shared by every run, passed as they are. */
   args?: string[];
   log?: (line: string) => void;
 }
@@ -136,13 +131,8 @@ export async function runCompare(opts: CompareOptions): Promise<{ compare: Compa
       const runDir = join(outDir, rel);
       const spec: RunSpec = {
         system: opts.system, variant, workload: opts.workload, nemesis: opts.nemesis, seed, timeLimitS: opts.timeLimitS,
-        args: opts.args ?? [],
+        args: opts.args ?? [], ...pickTuning(opts),
       };
-      if (opts.nodes !== undefined) spec.nodes = opts.nodes;
-      if (opts.concurrency !== undefined) spec.concurrency = opts.concurrency;
-      if (opts.rateOpsPerSec !== undefined) spec.rateOpsPerSec = opts.rateOpsPerSec;
-      if (opts.nemesisIntervalS !== undefined) spec.nemesisIntervalS = opts.nemesisIntervalS;
-      if (opts.opTimeoutMs !== undefined) spec.opTimeoutMs = opts.opTimeoutMs;
       const run = startRun({ spec, runDir, logFile: `${runDir}.log`, timeoutMs: defaultEntryTimeoutS(opts.timeLimitS) * 1000 });
       running.add(run);
       const outcome = await run.outcome;

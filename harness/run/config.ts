@@ -149,14 +149,18 @@ export function resolveRunFlags(flags: RunFlags, note: (text: string) => void = 
   return { config: parsed.data, manifest, workload };
 }
 
+/** Quotes an argument for a POSIX shell only when it needs it. */
+export function shellQuote(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
 /** The command line that reproduces a run (the system given by name or by its manifest path). */
 export function reproCommand(config: RunConfig, systemArg: string): string {
-  const q = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
   const parts = [
     'faultline run',
-    `--system ${q(systemArg)}`,
-    `--variant ${q(config.variant)}`,
-    `--workload ${q(config.workload)}`,
+    `--system ${shellQuote(systemArg)}`,
+    `--variant ${shellQuote(config.variant)}`,
+    `--workload ${shellQuote(config.workload)}`,
     `--nodes ${config.nodes}`,
     `--concurrency ${config.concurrency}`,
     `--rate ${config.rateOpsPerSec}`,
@@ -166,6 +170,6 @@ export function reproCommand(config: RunConfig, systemArg: string): string {
     `--op-timeout ${config.opTimeoutMs}`,
     `--seed ${config.seed}`,
   ];
-  if (config.toxiproxy !== 'embedded') parts.push(`--toxiproxy ${q(config.toxiproxy)}`);
+  if (config.toxiproxy !== 'embedded') parts.push(`--toxiproxy ${shellQuote(config.toxiproxy)}`);
   return parts.join(' ');
 }

@@ -14,9 +14,10 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { writeReport } from '../report/index.js';
+import { shellQuote } from '../run/config.js';
 
 /** The options of one run, as `faultline run` flags. */
-export interface RunSpec {
+export interface RunSpec extends RunTuning {
   system: string;
   variant?: string;
   workload?: string;
@@ -24,13 +25,28 @@ export interface RunSpec {
   nemesis: string[];
   seed: number;
   timeLimitS: number;
+  /** Further flags, passed as they are. */
+  args?: string[];
+}
+
+/** Run options that keep `faultline run`'s defaults when left out. */
+export interface RunTuning {
   nodes?: number;
   concurrency?: number;
   rateOpsPerSec?: number;
   nemesisIntervalS?: number;
   opTimeoutMs?: number;
-  /** Further flags, passed as they are. */
-  args?: string[];
+}
+
+/** The run options set in `o`, and only those (a spec must not carry `undefined` fields). */
+export function pickTuning(o: RunTuning): RunTuning {
+  const t: RunTuning = {};
+  if (o.nodes !== undefined) t.nodes = o.nodes;
+  if (o.concurrency !== undefined) t.concurrency = o.concurrency;
+  if (o.rateOpsPerSec !== undefined) t.rateOpsPerSec = o.rateOpsPerSec;
+  if (o.nemesisIntervalS !== undefined) t.nemesisIntervalS = o.nemesisIntervalS;
+  if (o.opTimeoutMs !== undefined) t.opTimeoutMs = o.opTimeoutMs;
+  return t;
 }
 
 /** The fields of results.json the suite and compare commands read (docs/formats.md). */
@@ -124,11 +140,6 @@ export function runArgs(spec: RunSpec, runDir: string): string[] {
   a.push(...(spec.args ?? []));
   a.push('--run-dir', runDir);
   return a;
-}
-
-/** Quotes an argument for a POSIX shell only when it needs it. */
-export function shellQuote(s: string): string {
-  return /^[A-Za-z0-9_./:=,+@%-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
 /** A run in progress: its pid, a way to stop it, and its outcome. */

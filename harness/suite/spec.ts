@@ -23,6 +23,7 @@ import { parseDocument } from 'yaml';
 import { UsageError } from '../cli/exit.js';
 import { lineAt, lineOfPath, parseJsonText } from '../source-text.js';
 import { findManifest, type SystemManifest } from './manifest.js';
+import type { RunTuning } from './entry.js';
 
 /** The largest suite file read, in bytes: a suite is a short list, not data. */
 export const SUITE_FILE_BYTES_MAX = 1_000_000;
@@ -97,7 +98,7 @@ export type SuiteFile = z.infer<typeof suiteSchema>;
 type Row = z.infer<typeof rowSchema>;
 
 /** One run of a suite: everything `faultline run` needs, plus the expectation. */
-export interface SuiteEntry {
+export interface SuiteEntry extends RunTuning {
   /** Stable id, the same in every shard and every run of the same file, e.g. `stale-kv/correct/register/partition/seed-1`. */
   id: string;
   /** Position in the expanded suite (0-based). */
@@ -112,11 +113,6 @@ export interface SuiteEntry {
   nemesis: string[];
   seed: number;
   timeLimitS: number;
-  nodes?: number;
-  concurrency?: number;
-  rateOpsPerSec?: number;
-  nemesisIntervalS?: number;
-  opTimeoutMs?: number;
   entryTimeoutS: number;
   args: string[];
   expect: Expectation;
