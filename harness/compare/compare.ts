@@ -11,7 +11,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { pickTuning, startRun, type RunOutcome, type RunSpec, type RunTuning } from '../suite/entry.js';
+import { pickTuning, runPool, startRun, type RunOutcome, type RunSpec, type RunTuning } from '../suite/entry.js';
 import { defaultEntryTimeoutS } from '../suite/spec.js';
 import { PARALLEL_MAX } from '../suite/run-suite.js';
 import { renderCompareHtml, type CompareJson, type CompareRun, type CompareSummary } from '../report/compare.js';
@@ -114,32 +114,25 @@ export async function runCompare(opts: CompareOptions): Promise<{ compare: Compa
 
   const jobs = seeds.flatMap((seed) => opts.variants.map((variant) => ({ seed, variant })));
   const noVerdict: Array<{ variant: string; seed: number; outcome: RunOutcome }> = [];
-  const running = new Set<{ stop(): void }>();
-  let interrupted = false;
-  const onSignal = () => {
-    interrupted = true;
-    for (const r of running) r.stop();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  let next = 0;
   let done = 0;
-  const worker = async () => {
-    while (!interrupted && next < jobs.length) {
-      const { seed, variant } = jobs[next++]!;
-      const rel = `runs/${variant}-seed-${seed}`;
-      const runDir = join(outDir, rel);
+  const runDirOf = (job: { seed: number; variant: string }) => join(outDir, `runs/${job.variant}-seed-${job.seed}`);
+  const interrupted = await runPool({
+    count: jobs.length,
+    parallel: Math.min(opts.parallel, PARALLEL_MAX),
+    start: (i) => {
+      const { seed, variant } = jobs[i]!;
+      const runDir = runDirOf(jobs[i]!);
       const spec: RunSpec = {
         system: opts.system, variant, workload: opts.workload, nemesis: opts.nemesis, seed, timeLimitS: opts.timeLimitS,
         args: opts.args ?? [], ...pickTuning(opts),
       };
-      const run = startRun({ spec, runDir, logFile: `${runDir}.log`, timeoutMs: defaultEntryTimeoutS(opts.timeLimitS) * 1000 });
-      running.add(run);
-      const outcome = await run.outcome;
-      running.delete(run);
+      return startRun({ spec, runDir, logFile: `${runDir}.log`, timeoutMs: defaultEntryTimeoutS(opts.timeLimitS) * 1000 });
+    },
+    finished: (i, outcome) => {
+      const { seed, variant } = jobs[i]!;
       done++;
-      if (outcome.interrupted) continue;
-      const row = compareRun(seed, relative(outDir, runDir), outcome);
+      if (outcome.interrupted) return;
+      const row = compareRun(seed, relative(outDir, runDirOf(jobs[i]!)), outcome);
       compare.variants.find((v) => v.variant === variant)!.runs.push(row);
       save();
       const verdict = row.exitCode === 0 || row.exitCode === 1 || row.exitCode === 2 ? `valid=${String(row.valid)}` : 'no verdict';
@@ -147,15 +140,8 @@ export async function runCompare(opts: CompareOptions): Promise<{ compare: Compa
         noVerdict.push({ variant, seed, outcome });
       }
       log(`[${done}/${jobs.length}] ${variant} seed ${seed}: ${verdict} (${(outcome.durationMs / 1000).toFixed(1)} s)`);
-    }
-  };
-  try {
-    const slots = Math.max(1, Math.min(opts.parallel, PARALLEL_MAX, jobs.length));
-    await Promise.all(Array.from({ length: slots }, worker));
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
+    },
+  });
   save();
   return { compare, noVerdict, interrupted };
 }

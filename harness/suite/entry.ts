@@ -227,6 +227,56 @@ export function startRun(opts: { spec: RunSpec; runDir: string; logFile: string;
   };
 }
 
+/** What `runPool` needs from its caller. */
+export interface PoolJobs {
+  /** How many jobs there are; they start in order 0, 1, 2... */
+  count: number;
+  /** Jobs run at once (at least 1). */
+  parallel: number;
+  /** Starts job `i` as a child run. */
+  start(i: number): RunningRun;
+  /** Job `i` ended (stopped ones too: see `outcome.interrupted`). */
+  finished(i: number, outcome: RunOutcome): void;
+  /** Called once on the first SIGINT or SIGTERM, before the running jobs are stopped. */
+  interrupted?(signal: NodeJS.Signals, running: number): void;
+}
+
+/**
+ * Runs child runs, at most `parallel` at once: the loop shared by `faultline suite` and
+ * `faultline compare`. SIGINT or SIGTERM stops the running ones (each heals and stops its nodes)
+ * and starts no more. Resolves, once every started run has ended, to whether it was interrupted.
+ */
+export async function runPool(jobs: PoolJobs): Promise<boolean> {
+  const running = new Set<RunningRun>();
+  let interrupted = false;
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (interrupted) return;
+    interrupted = true;
+    jobs.interrupted?.(sig, running.size);
+    for (const r of running) r.stop();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  let next = 0;
+  const slot = async () => {
+    while (!interrupted && next < jobs.count) {
+      const i = next++;
+      const run = jobs.start(i);
+      running.add(run);
+      const outcome = await run.outcome;
+      running.delete(run);
+      jobs.finished(i, outcome);
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(jobs.parallel, jobs.count)) }, slot));
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  return interrupted;
+}
+
 /**
  * Writes the run's report.html when the run left a history but no report (it was killed, or
  * crashed before the end), so every link of the suite's index and the compare page leads somewhere.
