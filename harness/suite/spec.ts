@@ -172,11 +172,28 @@ export function parseSuiteText(text: string, path: string): SuiteFile {
   }
   const result = suiteSchema.safeParse(data);
   if (!result.success) {
-    const issue = result.error.issues[0]!;
+    const issue = deepestIssue(result.error.issues[0]!);
     const line = lineOfPath(text, issue.path);
     throw new UsageError(`${path}${line ? `:${line}` : ''}: ${formatPath(issue.path)}: ${issueMessage(issue)}`);
   }
   return result.data;
+}
+
+/**
+ * For a value that may be one item or a list (`seed: 1` or `seed: [1, 2]`), the issue inside the
+ * list when there is one (`seed[1]: Expected number, received string`) rather than the union's
+ * complaint about the list as a whole.
+ */
+function deepestIssue(issue: z.ZodIssue): z.ZodIssue {
+  if (issue.code !== 'invalid_union') return issue;
+  let best: z.ZodIssue = issue;
+  for (const u of issue.unionErrors) {
+    for (const inner of u.issues) {
+      const deep = deepestIssue(inner);
+      if (deep.path.length > best.path.length) best = deep;
+    }
+  }
+  return best;
 }
 
 function issueMessage(issue: z.ZodIssue): string {

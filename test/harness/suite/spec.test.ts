@@ -82,6 +82,11 @@ describe('suite file validation', () => {
     expect(errorOf(suite).message).toBe(`${file}:5: matrix[1].seed: Number must be greater than or equal to 0`);
   });
 
+  it('names the bad item of a list, and its line', () => {
+    const { file, suite } = load('s.yaml', 'name: x\nmatrix:\n  - system: kv\n    seed:\n      - 1\n      - a\n');
+    expect(errorOf(suite).message).toBe(`${file}:6: matrix[0].seed[1]: Expected number, received string`);
+  });
+
   it('reports YAML syntax errors with file:line', () => {
     const { file, suite } = load('s.yaml', 'matrix:\n  - system: kv\n    seed: [1, 2\n');
     expect(errorOf(suite).message).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+: not valid YAML`));
