@@ -8,10 +8,13 @@
  *
  * Each measurement runs in a fresh child process so that peak memory (max RSS) belongs to one
  * history; the RSS includes the history itself, which the checker needs in memory. Sizes up to
- * 100k are repeated and the median is printed; 1M runs once per model. Times are wall-clock on a
- * shared machine, so compare ratios measured in the same run, not absolute figures across runs.
+ * 100k are repeated and the median is printed; 1M runs once per model. Wall-clock times on a
+ * shared machine scale with its load (printed), so the CPU time of the check and the ratio to a
+ * baseline scan measured in the same process are printed too.
  */
 import { execFileSync } from 'node:child_process';
+import { loadavg } from 'node:os';
+import type { HistoryEvent } from '../checkers/history/types.js';
 import { fileURLToPath } from 'node:url';
 import { checkListAppend } from '../checkers/transactional/list-append.js';
 import type { ConsistencyModel } from '../checkers/transactional/types.js';
@@ -22,11 +25,36 @@ interface Measurement {
   concurrency: number;
   model: string;
   checkMs: number;
+  /** CPU time (user + system) of the check: less sensitive than wall time to a busy machine. */
+  cpuMs: number;
+  /** The baseline: one pass over every micro-operation and read element, interning keys. */
+  scanMs: number;
   genMs: number;
   maxRssMb: number;
   heapBeforeCheckMb: number;
   valid: boolean | 'unknown';
   edges: number;
+}
+
+/**
+ * The least any checker must do: touch every micro-operation and every element read, and map
+ * each key to an integer. The check/scan ratio says how much the analysis itself costs, and stays
+ * meaningful when the machine is busy.
+ */
+function scan(history: readonly HistoryEvent[]): number {
+  const keys = new Map<unknown, number>();
+  let sum = 0;
+  for (const e of history) {
+    if (e.type !== 'ok' || !Array.isArray(e.value)) continue;
+    for (const m of e.value as unknown[][]) {
+      let id = keys.get(m[1]);
+      if (id === undefined) keys.set(m[1], (id = keys.size));
+      sum += id;
+      const v = m[2];
+      if (Array.isArray(v)) for (const x of v) sum += x as number;
+    }
+  }
+  return sum;
 }
 
 function child(txns: number, concurrency: number, model: ConsistencyModel, seed: number): void {
@@ -35,14 +63,22 @@ function child(txns: number, concurrency: number, model: ConsistencyModel, seed:
   const genMs = performance.now() - g0;
   global.gc?.();
   const heapBefore = process.memoryUsage().heapUsed;
+  const s0 = performance.now();
+  if (scan(history) < 0) throw new Error('unreachable');
+  const scanMs = performance.now() - s0;
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   const r = checkListAppend(history, { consistencyModel: model });
+  const c1 = process.cpuUsage(c0);
   const checkMs = performance.now() - t0;
+  const cpuMs = (c1.user + c1.system) / 1000;
   const m: Measurement = {
     txns,
     concurrency,
     model,
     checkMs,
+    cpuMs,
+    scanMs,
     genMs,
     maxRssMb: process.resourceUsage().maxRSS / 1024,
     heapBeforeCheckMb: heapBefore / 2 ** 20,
@@ -74,7 +110,8 @@ function main(): void {
   }
   const sizes = argv.length ? argv.map(Number) : [10_000, 100_000, 1_000_000];
   console.log('list-append checker benchmark (simulated serializable store, 100 active keys, 1-5 ops per txn)');
-  console.log('txns      conc  model                 runs  check ms (median)  txn/s       max RSS MB  edges');
+  console.log(`load average at start: ${loadavg().map((x) => x.toFixed(1)).join(' ')} on this machine (times scale with it)`);
+  console.log('txns      conc  model                 runs  check ms (median)  cpu ms  txn/s       scan ms  check/scan  max RSS MB  edges');
   for (const txns of sizes) {
     for (const concurrency of [10, 100]) {
       for (const model of ['serializable', 'strict-serializable']) {
@@ -82,12 +119,15 @@ function main(): void {
         const ms: Measurement[] = [];
         for (let i = 0; i < runs; i++) ms.push(runChild(txns, concurrency, model, 1 + i));
         const checkMs = median(ms.map((m) => m.checkMs));
+        const scanMs = median(ms.map((m) => m.scanMs));
+        const cpuMs = median(ms.map((m) => m.cpuMs));
+        const ratio = median(ms.map((m) => m.checkMs / m.scanMs));
         const rss = median(ms.map((m) => m.maxRssMb));
         const valid = ms.every((m) => m.valid === true);
         console.log(
-          `${String(txns).padEnd(9)} ${String(concurrency).padEnd(5)} ${model.padEnd(21)} ${String(runs).padEnd(5)} ${checkMs.toFixed(0).padStart(17)}  ${Math.round((txns / checkMs) * 1000)
+          `${String(txns).padEnd(9)} ${String(concurrency).padEnd(5)} ${model.padEnd(21)} ${String(runs).padEnd(5)} ${checkMs.toFixed(0).padStart(17)}  ${cpuMs.toFixed(0).padStart(6)}  ${Math.round((txns / checkMs) * 1000)
             .toString()
-            .padEnd(10)}  ${rss.toFixed(0).padStart(10)}  ${ms[0]!.edges}${valid ? '' : '  (NOT VALID: a checker or simulator bug)'}`,
+            .padEnd(10)}  ${scanMs.toFixed(0).padStart(7)}  ${ratio.toFixed(1).padStart(10)}  ${rss.toFixed(0).padStart(10)}  ${ms[0]!.edges}${valid ? '' : '  (NOT VALID: a checker or simulator bug)'}`,
         );
       }
     }

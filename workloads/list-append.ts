@@ -6,12 +6,17 @@
  *   request  {"type":"txn","txn":[["r",k,null],["append",k,v]],"msg_id":4}
  *   reply    {"type":"txn_ok","txn":[["r",k,[1,2]],["append",k,v]],"in_reply_to":4}
  * A definite error (for example txn-conflict, code 30) is recorded `fail`, anything else `info`.
+ *
+ *   faultline run --system <txn system> --workload list-append --nemesis partition --time-limit 30
+ *   faultline check history.jsonl --checker list-append --consistency-model serializable
  */
 import { checkListAppend } from '../checkers/transactional/list-append.js';
 import type { TxnCheckOptions, TxnCheckResult } from '../checkers/transactional/types.js';
 import type { HistoryEvent } from '../checkers/history/types.js';
 import { TxnGenerator } from './txn-gen.js';
 import type { TxnGenOptions, TxnOp } from './txn-gen.js';
+import { finalReads, txnClient, txnOpGenerator, txnOutcome } from './txn-workload.js';
+import type { CheckOptions, CheckOutcome, Workload, WorkloadGeneratorOptions } from './types.js';
 
 export type { TxnGenOptions, TxnOp };
 
@@ -64,3 +69,19 @@ export function validateListAppendReply(request: TxnOp[], reply: unknown): strin
 export function checkListAppendHistory(history: readonly HistoryEvent[], options?: TxnCheckOptions): TxnCheckResult {
   return checkListAppend(history, options);
 }
+
+/** The list-append workload, checked for strict serializability. */
+export const listAppend: Workload = {
+  name: 'list-append',
+  description: 'transactions of appends to and reads of lists; checked for strict serializability (Elle-style)',
+  generator(opts: WorkloadGeneratorOptions) {
+    return txnOpGenerator(opts.rng, 'append', { activeKeys: Math.max(10, 2 * opts.concurrency) });
+  },
+  client: txnClient(validateListAppendReply),
+  finalGenerator(history: readonly HistoryEvent[]) {
+    return finalReads(history);
+  },
+  async checker(history: readonly HistoryEvent[], opts: CheckOptions): Promise<CheckOutcome> {
+    return txnOutcome('list-append', history, checkListAppend(history, { timeLimitMs: opts.timeLimitMs }));
+  },
+};

@@ -12,6 +12,8 @@ import type { RwRegisterOptions, TxnCheckResult } from '../checkers/transactiona
 import type { HistoryEvent } from '../checkers/history/types.js';
 import { TxnGenerator } from './txn-gen.js';
 import type { TxnGenOptions, TxnOp } from './txn-gen.js';
+import { finalReads, txnClient, txnOpGenerator, txnOutcome } from './txn-workload.js';
+import type { CheckOptions, CheckOutcome, Workload, WorkloadGeneratorOptions } from './types.js';
 
 /** An rw-register micro-operation in a reply: reads carry the value (null: never written). */
 export type RwRegisterOp = ['w', number, number] | ['r', number, number | null];
@@ -46,3 +48,19 @@ export function validateRwRegisterReply(request: TxnOp[], reply: unknown): strin
 export function checkRwRegisterHistory(history: readonly HistoryEvent[], options?: RwRegisterOptions): TxnCheckResult {
   return checkRwRegister(history, options);
 }
+
+/** The rw-register workload, checked for strict serializability. */
+export const rwRegister: Workload = {
+  name: 'rw-register',
+  description: 'transactions of writes and reads of registers; checked for strict serializability (Elle-style)',
+  generator(opts: WorkloadGeneratorOptions) {
+    return txnOpGenerator(opts.rng, 'w', { activeKeys: Math.max(10, 2 * opts.concurrency) });
+  },
+  client: txnClient(validateRwRegisterReply),
+  finalGenerator(history: readonly HistoryEvent[]) {
+    return finalReads(history);
+  },
+  async checker(history: readonly HistoryEvent[], opts: CheckOptions): Promise<CheckOutcome> {
+    return txnOutcome('rw-register', history, checkRwRegister(history, { timeLimitMs: opts.timeLimitMs }));
+  },
+};

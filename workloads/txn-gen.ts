@@ -27,68 +27,89 @@ export interface TxnGenOptions {
   readFraction?: number;
 }
 
-/** Draws transactions; `next()` is deterministic given the seed and options. */
+/** The generator's state between transactions. */
+export interface TxnGenState {
+  /** The active keys. */
+  pool: number[];
+  /** Writes taken so far per active key. */
+  writes: Map<number, number>;
+  /** The next fresh key. */
+  nextKey: number;
+}
+
+/** Options with their defaults filled in, checked. */
+export function txnGenDefaults(options: TxnGenOptions = {}): Required<TxnGenOptions> {
+  const o: Required<TxnGenOptions> = {
+    activeKeys: options.activeKeys ?? 100,
+    keyDistribution: options.keyDistribution ?? 'exponential',
+    minTxnLength: options.minTxnLength ?? 1,
+    maxTxnLength: options.maxTxnLength ?? 5,
+    maxWritesPerKey: options.maxWritesPerKey ?? 32,
+    readFraction: options.readFraction ?? 0.5,
+  };
+  if (!(o.activeKeys >= 1) || !(o.minTxnLength >= 1) || !(o.maxTxnLength >= o.minTxnLength) || !(o.maxWritesPerKey >= 1)) {
+    throw new RangeError('txn generator: need activeKeys >= 1, 1 <= minTxnLength <= maxTxnLength, maxWritesPerKey >= 1');
+  }
+  if (!(o.readFraction >= 0 && o.readFraction <= 1)) throw new RangeError('txn generator: readFraction must be in [0, 1]');
+  return o;
+}
+
+/** The state before the first transaction. */
+export function initialTxnGenState(o: Required<TxnGenOptions>): TxnGenState {
+  return { pool: Array.from({ length: o.activeKeys }, (_, i) => i), writes: new Map(), nextKey: o.activeKeys };
+}
+
+/**
+ * Draws one transaction, updating `st` in place. `int(min, max)` is the source of randomness
+ * (inclusive bounds), so the same draws give the same transactions.
+ */
+export function drawTxn(o: Required<TxnGenOptions>, st: TxnGenState, writeF: 'append' | 'w', int: (min: number, max: number) => number): TxnOp[] {
+  const n = st.pool.length;
+  const pickSlot = (): number => {
+    if (o.keyDistribution === 'uniform') return int(0, n - 1);
+    // Exponential: slot i with weight e^(-i / (n / 10)), so a tenth of the keys take most ops.
+    const u = (int(0, 0xfffffff) + 0.5) / 0x10000000;
+    return Math.min(n - 1, Math.floor(-Math.log(u) * Math.max(1, n / 10)));
+  };
+  const len = int(o.minTxnLength, o.maxTxnLength);
+  const ops: TxnOp[] = [];
+  for (let i = 0; i < len; i++) {
+    const slot = pickSlot();
+    const key = st.pool[slot]!;
+    if (int(0, 999) < o.readFraction * 1000) {
+      ops.push(['r', key, null]);
+    } else {
+      const w = (st.writes.get(key) ?? 0) + 1;
+      st.writes.set(key, w);
+      ops.push([writeF, key, w]);
+      if (w >= o.maxWritesPerKey) {
+        st.writes.delete(key);
+        st.pool[slot] = st.nextKey++;
+      }
+    }
+  }
+  return ops;
+}
+
+/** Draws transactions from a seed; `next()` is deterministic given the seed and options. */
 export class TxnGenerator {
-  private rng: RandomGenerator;
-  private readonly pool: number[];
-  private readonly writes = new Map<number, number>();
-  private nextKey: number;
+  private readonly rng: RandomGenerator;
   private readonly o: Required<TxnGenOptions>;
+  private readonly st: TxnGenState;
+  private readonly int = (min: number, max: number): number => unsafeUniformIntDistribution(min, max, this.rng);
 
   constructor(
     seed: number,
     private readonly writeF: 'append' | 'w',
     options: TxnGenOptions = {},
   ) {
-    this.o = {
-      activeKeys: options.activeKeys ?? 100,
-      keyDistribution: options.keyDistribution ?? 'exponential',
-      minTxnLength: options.minTxnLength ?? 1,
-      maxTxnLength: options.maxTxnLength ?? 5,
-      maxWritesPerKey: options.maxWritesPerKey ?? 32,
-      readFraction: options.readFraction ?? 0.5,
-    };
-    const o = this.o;
-    if (!(o.activeKeys >= 1) || !(o.minTxnLength >= 1) || !(o.maxTxnLength >= o.minTxnLength) || !(o.maxWritesPerKey >= 1)) {
-      throw new RangeError('txn generator: need activeKeys >= 1, 1 <= minTxnLength <= maxTxnLength, maxWritesPerKey >= 1');
-    }
+    this.o = txnGenDefaults(options);
     this.rng = xoroshiro128plus(seed);
-    this.pool = Array.from({ length: o.activeKeys }, (_, i) => i);
-    this.nextKey = o.activeKeys;
-  }
-
-  private int(min: number, max: number): number {
-    return unsafeUniformIntDistribution(min, max, this.rng);
-  }
-
-  private pickSlot(): number {
-    const n = this.pool.length;
-    if (this.o.keyDistribution === 'uniform') return this.int(0, n - 1);
-    // Exponential: slot i with weight 2^(-i / (n / 10)), i.e. a tenth of the keys take most ops.
-    const u = (this.int(0, 0xfffffff) + 0.5) / 0x10000000;
-    const scale = Math.max(1, n / 10);
-    return Math.min(n - 1, Math.floor(-Math.log(u) * scale));
+    this.st = initialTxnGenState(this.o);
   }
 
   /** The next transaction's micro-operations. */
   next(): TxnOp[] {
-    const len = this.int(this.o.minTxnLength, this.o.maxTxnLength);
-    const ops: TxnOp[] = [];
-    for (let i = 0; i < len; i++) {
-      const slot = this.pickSlot();
-      const key = this.pool[slot]!;
-      if (this.int(0, 999) < this.o.readFraction * 1000) {
-        ops.push(['r', key, null]);
-      } else {
-        const w = (this.writes.get(key) ?? 0) + 1;
-        this.writes.set(key, w);
-        ops.push([this.writeF, key, w]);
-        if (w >= this.o.maxWritesPerKey) {
-          this.writes.delete(key);
-          this.pool[slot] = this.nextKey++;
-        }
-      }
-    }
-    return ops;
+    return drawTxn(this.o, this.st, this.writeF, this.int);
   }
 }

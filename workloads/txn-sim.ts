@@ -130,7 +130,13 @@ export function simulate(opts: SimOptions): HistoryEvent[] {
       for (const [k, vals] of rb.writes) {
         const cur = latest(k);
         if (isList) install(k, (cur as number[]).filter((x) => !vals.includes(x)));
-        else if (vals.includes(cur)) install(k, initial);
+        else if (vals.includes(cur)) {
+          // The register goes back to the value before the lost write.
+          const vs = store.get(k)!;
+          let i = vs.length - 1;
+          while (i >= 0 && vals.includes(vs[i]!.value)) i--;
+          install(k, i >= 0 ? vs[i]!.value : initial);
+        }
       }
     }
     const c = clients[int(0, concurrency - 1)]!;
@@ -220,7 +226,7 @@ export function simulate(opts: SimOptions): HistoryEvent[] {
         else install(k, v);
         if (lost) writes.set(k, isList ? c.ops.filter((o) => o[1] === k && o[0] !== 'r').map((o) => o[2]) : [v]);
       }
-      if (lost) rollbacks.push({ atStep: step + int(1, 20 * concurrency), writes });
+      if (lost) rollbacks.push({ atStep: step + int(1, 4 * concurrency), writes });
     }
     release(c);
     emit(outcome, c.process, outcome === 'ok' ? c.done : c.ops.map((o) => [...o]));

@@ -54,10 +54,50 @@ export function parseEdn(text: string, file?: string): ParsedHistory {
     throw new HistoryError('expected a vector of operation maps or a sequence of maps', { file });
   }
   const events: HistoryEvent[] = [];
+  const anonymous = new AnonymousProcesses(data);
   for (let i = 0; i < data.length; i++) {
-    events.push(ednOpToEvent(data[i], i, file));
+    events.push(ednOpToEvent(anonymous.fill(data[i]), i, file));
   }
   return { events, lines: events.map(() => 0), file };
+}
+
+/**
+ * Some published histories (the Elle paper's example among them) leave out `:process` and `:f`.
+ * Such records are read as one client per operation: an invocation with no `:process` gets a fresh
+ * process id above every id the file uses, and a completion with no `:process` completes the oldest
+ * such invocation still open (the records come in invoke/complete order). A missing `:f` on a value
+ * that is a vector of micro-ops is `:txn`, the only function such a value can belong to.
+ */
+class AnonymousProcesses {
+  private next: number;
+  private readonly open: number[] = [];
+
+  constructor(ops: unknown[]) {
+    let max = -1;
+    for (const op of ops) {
+      const p = op !== null && typeof op === 'object' ? (op as Record<string, unknown>).process : undefined;
+      const n = typeof p === 'bigint' ? Number(p) : p;
+      if (typeof n === 'number' && Number.isInteger(n) && n > max) max = n;
+    }
+    this.next = max + 1;
+  }
+
+  fill(op: unknown): unknown {
+    if (op === null || typeof op !== 'object' || Array.isArray(op)) return op;
+    const m = op as Record<string, unknown>;
+    if (m.process !== undefined && m.f !== undefined) return op;
+    const out: Record<string, unknown> = { ...m };
+    if (out.f === undefined && Array.isArray(out.value) && out.value.every((x) => Array.isArray(x))) out.f = 'txn';
+    if (out.process === undefined) {
+      if (out.type === 'invoke') {
+        out.process = this.next;
+        this.open.push(this.next++);
+      } else if (this.open.length > 0) {
+        out.process = this.open.shift();
+      }
+    }
+    return out;
+  }
 }
 
 function ednOpToEvent(op: unknown, position: number, file: string | undefined): HistoryEvent {

@@ -24,6 +24,8 @@ export interface ParsedHistory {
   /** `lines[i]` is the 1-based source line of `events[i]` (0 when the format has no lines). */
   lines: number[];
   file: string | undefined;
+  /** The format the history was read from (set by readHistory/parseHistory). */
+  format?: 'jsonl' | 'edn' | 'porcupine-etcd' | 'porcupine-kv';
 }
 
 /** Incremental JSONL parser: feed it lines in order, read `result()` at the end. */

@@ -64,7 +64,7 @@ export function parseHistory(text: string, options: ReadOptions & { file?: strin
   let parsed: ParsedHistory;
   switch (format) {
     case 'jsonl':
-      return parseJsonl(text, file, maxEvents);
+      return { ...parseJsonl(text, file, maxEvents), format: 'jsonl' };
     case 'edn':
       parsed = parseEdn(text, file);
       break;
@@ -77,6 +77,7 @@ export function parseHistory(text: string, options: ReadOptions & { file?: strin
     default:
       throw new HistoryError(`unknown history format "${String(format)}" (known: ${HISTORY_FORMATS.join(', ')})`, { file });
   }
+  parsed.format = format;
   if (parsed.events.length > maxEvents) {
     throw new HistoryError(`more than ${maxEvents} events (raise the limit to check a longer history)`, { file });
   }
@@ -96,7 +97,7 @@ export async function readHistory(path: string, options: ReadOptions = {}): Prom
   }
   let format = options.format ?? 'auto';
   if (format === 'auto' && /\.jsonl$/i.test(path)) format = 'jsonl';
-  if (format === 'jsonl') return readJsonlFile(path, options.maxEvents ?? DEFAULT_MAX_EVENTS);
+  if (format === 'jsonl') return { ...(await readJsonlFile(path, options.maxEvents ?? DEFAULT_MAX_EVENTS)), format: 'jsonl' };
   if (size > MAX_WHOLE_FILE_BYTES) {
     throw new HistoryError(`file larger than ${MAX_WHOLE_FILE_BYTES} bytes; convert it to JSONL, which is streamed`, { file: path });
   }

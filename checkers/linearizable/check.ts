@@ -361,6 +361,10 @@ function explain(result: LinearizableResult, options: CheckOptions): string {
   lines.push(
     `Not linearizable (model ${result.model}): ${bad.length} of ${plural(parts.length, 'partition')} cannot be linearized; ${counts}.`,
   );
+  const skipped = parts.filter((p) => p.cause === 'skipped').length;
+  if (skipped > 0) {
+    lines.push(`(${plural(skipped, 'other partition')} left undecided once the verdict was known; --all-partitions searches them all.)`);
+  }
   for (const p of bad) {
     const c = p.counterexample!;
     lines.push('');

@@ -22,4 +22,4 @@ export {
   type UnknownCause,
   type Verdict,
 } from './check.js';
-export { searchPartition, type SearchBudget, type SearchOutcome } from './search.js';
+export { PartitionSearch, searchPartition, type SearchBudget, type SearchOutcome } from './search.js';

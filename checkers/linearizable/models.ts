@@ -167,8 +167,8 @@ function keyed<S, I>(inner: KeyedInner<S, I>, partitioned: boolean): Model<any, 
       name: inner.name,
       init: () => inner.init(),
       prepare: (op) => prepareKeyed(inner, op).input,
-      step: (s, i, o) => inner.step(s, i, o),
-      readOnly: (i) => inner.readOnly(i),
+      step: inner.step,
+      readOnly: inner.readOnly,
       partition(operations) {
         const groups = new Map<string, Operation[]>();
         for (const op of operations) {
@@ -231,35 +231,120 @@ interface StringKvInput {
   kind: 0 | 1 | 2;
   /** put/append: the value; get: the value read (UNKNOWN when crashed). */
   v: unknown;
+  /** The value's index in the model's value table (put/append), for O(1) transitions. */
+  vid: number;
+  /** get: the polynomial hash of the value read. */
+  h: number;
 }
 
-function stringKvInner(options: ModelOptions): KeyedInner<string, StringKvInput> {
-  const initial = typeof options.initial === 'string' ? options.initial : '';
+const BASE = 0x01000193;
+
+/**
+ * The string-kv model. Appends build ever longer strings; building, hashing or comparing them at
+ * every step would cost their length. So a state is a small integer naming a node of a tree of
+ * strings: a `put v` node, or "parent + v" for an append, each node made once per (parent, value)
+ * and carrying its length and a polynomial hash (hash(a + b) = hash(a) * BASE^|b| + hash(b)).
+ * A `get` compares hashes first and the text only when they agree. Equal ids mean equal strings,
+ * which is all the memo needs (two paths to the same text at worst cost the memo a duplicate).
+ */
+function stringKvInner(options: ModelOptions): KeyedInner<number, StringKvInput> {
+  const initialText = typeof options.initial === 'string' ? options.initial : '';
+  const values: string[] = [];
+  const valueIds = new Map<string, number>();
+  const valueHash: number[] = [];
+  const valuePow: number[] = [];
+  const valueId = (v: string): number => {
+    let id = valueIds.get(v);
+    if (id === undefined) {
+      id = values.length;
+      values.push(v);
+      valueIds.set(v, id);
+      let h = 0;
+      let pow = 1;
+      for (let i = 0; i < v.length; i++) {
+        h = (Math.imul(h, BASE) + v.charCodeAt(i)) | 0;
+        pow = Math.imul(pow, BASE);
+      }
+      valueHash.push(h);
+      valuePow.push(pow);
+    }
+    return id;
+  };
+  // Node 0 is the initial string, a `put` of it. Each node's children (its appends) are a
+  // sibling list in typed arrays: a node has few children, and a short scan of adjacent memory
+  // beats a hash lookup in a table of hundreds of thousands of entries.
+  const parent: number[] = [-1];
+  const nodeValue: number[] = [valueId(initialText)];
+  const nodeHash: number[] = [valueHash[0]!];
+  const text: Array<string | undefined> = [initialText];
+  let firstChild = new Int32Array(1024).fill(-1);
+  let nextSibling = new Int32Array(1024).fill(-1);
+  const puts = new Map<number, number>([[0, 0]]);
+  const node = (p: number, vid: number): number => {
+    const id = parent.length;
+    parent.push(p);
+    nodeValue.push(vid);
+    nodeHash.push(p < 0 ? valueHash[vid]! : (Math.imul(nodeHash[p]!, valuePow[vid]!) + valueHash[vid]!) | 0);
+    text.push(undefined);
+    if (id >= firstChild.length) {
+      const f = new Int32Array(firstChild.length * 2).fill(-1);
+      f.set(firstChild);
+      firstChild = f;
+      const n = new Int32Array(nextSibling.length * 2).fill(-1);
+      n.set(nextSibling);
+      nextSibling = n;
+    }
+    if (p >= 0) {
+      nextSibling[id] = firstChild[p]!;
+      firstChild[p] = id;
+    }
+    return id;
+  };
+  const textOf = (id: number): string => {
+    let t = text[id];
+    if (t === undefined) {
+      const p = parent[id]!;
+      t = (p < 0 ? '' : textOf(p)) + values[nodeValue[id]!]!;
+      text[id] = t;
+    }
+    return t;
+  };
   return {
     name: 'string-kv',
-    init: () => initial,
+    init: () => 0,
     prepare(op, payload, output) {
       switch (op.f) {
         case 'get':
-        case 'read':
-          if (op.status !== 'ok') return { kind: 0, v: UNKNOWN };
+        case 'read': {
+          if (op.status !== 'ok') return { kind: 0, v: UNKNOWN, vid: -1, h: 0 };
           if (typeof output !== 'string') throw new ModelInputError(`get must complete with a string, found ${show(output)}`);
-          return { kind: 0, v: output };
+          const vid = valueId(output);
+          return { kind: 0, v: output, vid, h: valueHash[vid]! };
+        }
         case 'put':
         case 'append':
           if (typeof payload !== 'string') throw new ModelInputError(`${op.f} needs a string, found ${show(payload)}`);
-          return { kind: op.f === 'put' ? 1 : 2, v: payload };
+          return { kind: op.f === 'put' ? 1 : 2, v: payload, vid: valueId(payload), h: 0 };
         default:
           throw new ModelInputError(`unknown operation "${op.f}" (expected get, put or append)`);
       }
     },
     step(s, i) {
-      if (i.kind === 0) return i.v === UNKNOWN || i.v === s ? s : ILLEGAL;
-      return i.kind === 1 ? (i.v as string) : s + (i.v as string);
+      if (i.kind === 0) {
+        if (i.v === UNKNOWN) return s;
+        return nodeHash[s] === i.h && textOf(s) === i.v ? s : ILLEGAL;
+      }
+      if (i.kind === 1) {
+        let id = puts.get(i.vid);
+        if (id === undefined) puts.set(i.vid, (id = node(-1, i.vid)));
+        return id;
+      }
+      for (let c = firstChild[s]!; c >= 0; c = nextSibling[c]!) if (nodeValue[c] === i.vid) return c;
+      return node(s, i.vid);
     },
     readOnly: (i) => i.kind === 0,
     describeInput: (i) => (i.kind === 0 ? `get ${show(i.v)}` : `${i.kind === 1 ? 'put' : 'append'} ${show(i.v)}`),
-    describeState: (s) => show(s),
+    describeState: (s) => show(textOf(s)),
   };
 }
 

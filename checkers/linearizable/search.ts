@@ -92,6 +92,8 @@ const STRIDE = 13;
 /** Bytes per memo entry beyond its words: the arena fields plus a share of the hash table. */
 const ENTRY_BYTES = STRIDE * 4 + 8;
 const CACHE_BITS = 14;
+/** States that are integers below this are interned through an array, not a Map. */
+const SMALL_STATE_LIMIT = 1 << 22;
 
 /** A resumable WGL search of one partition. */
 export class PartitionSearch<S, I> {
@@ -111,6 +113,7 @@ export class PartitionSearch<S, I> {
   private readonly zob: Int32Array;
   private readonly states: S[] = [];
   private readonly primIds = new Map<unknown, number>();
+  private smallIds = new Int32Array(64).fill(-1);
   private readonly bucketIds = new Map<unknown, number[]>();
   private readonly hashFn: ((s: S) => unknown) | undefined;
   private readonly equalFn: ((a: S, b: S) => boolean) | undefined;
@@ -136,6 +139,9 @@ export class PartitionSearch<S, I> {
   private bestCount = 0;
   private failingOp = -1;
   private entry: number;
+  /** True when the search has just arrived at a node (nothing tried there yet). */
+  private fresh = true;
+  private readonly anyReadOnly: boolean;
   private steps = 0;
   private result: SearchOutcome | null = null;
 
@@ -159,6 +165,7 @@ export class PartitionSearch<S, I> {
     this.opOutput = order.map((k) => (ops[k]!.status === 'ok' ? ops[k]!.output : UNKNOWN));
     this.readOnly = new Uint8Array(n);
     if (model.readOnly) for (let i = 0; i < n; i++) this.readOnly[i] = model.readOnly(this.opInput[i]!) ? 1 : 0;
+    this.anyReadOnly = this.readOnly.includes(1);
     this.HEAD = 2 * n;
     this.next = new Int32Array(2 * n + 1);
     this.prev = new Int32Array(2 * n + 1);
@@ -199,6 +206,22 @@ export class PartitionSearch<S, I> {
   }
 
   private intern(s: S): number {
+    // Fast path: models whose states are small non-negative integers (ids of their own).
+    if (typeof s === 'number' && !this.hashFn && (s | 0) === s && s >= 0 && s < SMALL_STATE_LIMIT) {
+      let map = this.smallIds;
+      if (s >= map.length) {
+        const m = new Int32Array(Math.min(SMALL_STATE_LIMIT, Math.max(map.length * 2, s + 1))).fill(-1);
+        m.set(map);
+        this.smallIds = map = m;
+      }
+      let id = map[s]!;
+      if (id < 0) {
+        id = this.states.length;
+        this.states.push(s);
+        map[s] = id;
+      }
+      return id;
+    }
     let k: unknown;
     if (this.hashFn) k = this.hashFn(s);
     else if (s === null || typeof s !== 'object') k = s;
@@ -273,6 +296,8 @@ export class PartitionSearch<S, I> {
     let state = this.state;
     let top = this.top;
     let entry = this.entry;
+    let fresh = this.fresh;
+    const anyReadOnly = this.anyReadOnly;
     let steps = this.steps;
     let arena = this.arena;
     let table = this.table;
@@ -285,6 +310,31 @@ export class PartitionSearch<S, I> {
       if ((iterations & 1023) === 0 && performance.now() > budget.deadline) {
         outcome = this.outcome('unknown', steps, 'timeout');
         break;
+      }
+      if (fresh) {
+        // Arriving at a new node: a read-only operation legal here may be linearized first
+        // without branching (see below), so look for one before branching on anything else.
+        fresh = false;
+        if (anyReadOnly) {
+          for (let e = next[HEAD]!; e >= 0 && e < n; e = next[e]!) {
+            if (readOnly[e] === 0) continue;
+            const sl = (Math.imul(state, 0x9e3779b1) ^ Math.imul(e + 1, 0x85ebca6b)) >>> (32 - CACHE_BITS);
+            let ns: number;
+            if (tcState[sl] === state && tcOp[sl] === e) {
+              ns = tcNext[sl]!;
+            } else {
+              const r = model.step(states[state]!, opInput[e]!, opOutput[e]);
+              ns = r === ILLEGAL ? -2 : this.intern(r as S);
+              tcState[sl] = state;
+              tcOp[sl] = e;
+              tcNext[sl] = ns;
+            }
+            if (ns >= 0) {
+              entry = e;
+              break;
+            }
+          }
+        }
       }
       if (entry < n) {
         // A call entry: try to linearize operation `entry` now.
@@ -422,6 +472,7 @@ export class PartitionSearch<S, I> {
               break;
             }
             entry = next[HEAD]!;
+            fresh = true;
             continue;
           }
           // Seen before: undo the tentative step.
@@ -481,6 +532,7 @@ export class PartitionSearch<S, I> {
     this.state = state;
     this.top = top;
     this.entry = entry;
+    this.fresh = fresh;
     this.steps = steps;
     if (outcome) this.finish(outcome, budget);
     return outcome;

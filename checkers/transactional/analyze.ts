@@ -9,7 +9,7 @@
  * already a G1c one), so that each component is described by its worst cycles.
  */
 import type { EdgeBuffer } from './graph.js';
-import { addProcessEdges, addRealtimeEdges, buildGraph, DATA, L_PROCESS, L_REALTIME, L_RW, L_WR, L_WW, LABEL_NAMES, PROCESS, tarjan } from './graph.js';
+import { addProcessEdges, addRealtimeEdges, buildGraph, L_PROCESS, L_REALTIME, L_RW, L_WR, L_WW, LABEL_NAMES, PROCESS, REALTIME, RW, tarjan, WR, WW } from './graph.js';
 import type { FoundCycle } from './cycles.js';
 import { CycleSearcher, edgeBits } from './cycles.js';
 import { anomaliesProhibitedBy, boundary, impliedAnomalies } from './models.js';
@@ -75,15 +75,13 @@ export function analyze(input: AnalyzeInput): TxnCheckResult {
   const needProcess = searchTypes.some((t) => t.endsWith('-process') || t.endsWith('-realtime'));
   const needRealtime = searchTypes.some((t) => t.endsWith('-realtime'));
   if (needProcess) addProcessEdges(txns, edges);
-  if (needRealtime) addRealtimeEdges(txns, edges);
-  const A0 = performance.now();
-  const g = buildGraph(txns.count, edges);
-  const A1 = performance.now();
+  // Real-time order goes through "moment" nodes numbered from txns.count (see addRealtimeEdges).
+  const moments = needRealtime ? addRealtimeEdges(txns, edges) : 0;
+  const g = buildGraph(txns.count + moments, edges);
   let mask = (1 << L_WW) | (1 << L_WR) | (1 << L_RW);
   if (needProcess) mask |= 1 << L_PROCESS;
   if (needRealtime) mask |= 1 << L_REALTIME;
   const sccs = tarjan(g, mask);
-  if (process.env.ELLE_T) console.error('rt/proc', A0 - input.startedMs, 'build', A1 - A0, 'tarjan', performance.now() - A1);
 
   const anomalies: Partial<Record<AnomalyType, Anomaly[]>> = {};
   const add = (a: Anomaly): void => {
@@ -102,7 +100,9 @@ export function analyze(input: AnalyzeInput): TxnCheckResult {
   const searcher = new CycleSearcher(g);
   let largest = 0;
   for (const members of sccs.members) {
-    if (members.length > largest) largest = members.length;
+    let real = 0;
+    for (let i = 0; i < members.length; i++) if (members[i]! < txns.count) real++;
+    if (real > largest) largest = real;
     const foundHere: AnomalyType[] = [];
     let timedOut = false;
     for (const type of searchTypes) {
@@ -112,14 +112,18 @@ export function analyze(input: AnalyzeInput): TxnCheckResult {
         foundHere.push(type);
         continue;
       }
-      const r = searcher.find(type, members, budget);
+      const late = options.timeLimitMs !== undefined && performance.now() - input.startedMs >= options.timeLimitMs;
+      const r = late ? 'timeout' : searcher.find(type, members, budget);
       if (r === 'timeout') {
         timedOut = true;
         add({
           type: 'cycle-search-timeout',
           anomalySpecType: type,
-          sccSize: members.length,
-          text: `The search for a ${type} cycle among ${members.length} transactions ran out of its budget of ${budget} edge visits.`,
+          sccSize: real,
+          reason: late ? 'time-limit' : 'budget',
+          text: late
+            ? `The search for a ${type} cycle among ${real} transactions was not run: the check reached its time limit of ${options.timeLimitMs} ms.`
+            : `The search for a ${type} cycle among ${real} transactions ran out of its budget of ${budget} edge visits.`,
         });
         note('cycle-search-timeout');
       } else if (r !== null) {
@@ -139,9 +143,9 @@ export function analyze(input: AnalyzeInput): TxnCheckResult {
       note(kind);
       add({
         type: kind,
-        sccSize: members.length,
-        sample: Array.from(members.slice(0, 5), (t) => txnRef(txns, t)),
-        text: `${members.length} transactions depend on each other in a cycle, but no cycle could be named within the search budget.`,
+        sccSize: real,
+        sample: Array.from(members.filter((t) => t < txns.count).slice(0, 5), (t) => txnRef(txns, t)),
+        text: `${real} transactions depend on each other in a cycle, but no cycle could be named within the search budget.`,
       });
     }
   }
@@ -169,7 +173,7 @@ export function analyze(input: AnalyzeInput): TxnCheckResult {
         ? `No anomalies in ${txns.count} transactions: the history is consistent with ${model}.`
         : `Found ${anomalyTypes.join(', ')}, none of which ${model} prohibits.`
       : valid === false
-        ? `Not ${model}: found ${found.filter((t) => prohibited.has(t)).join(', ')}${not.length ? ` (the history is not ${not.join(' nor ')})` : ''}.`
+        ? `Not ${model}: found ${found.filter((t) => prohibited.has(t)).join(', ')}${not.length === 1 ? ` (the history is not ${not[0]})` : not.length > 1 ? ` (the history is neither ${not.join(' nor ')})` : ''}.`
         : `Unknown: the cycle search ran out of budget before it could rule ${model} in or out.`;
 
   return {
@@ -199,12 +203,23 @@ export function analyze(input: AnalyzeInput): TxnCheckResult {
 /** Turns a found cycle into sentences, with T1 the transaction that completed first. */
 function explainCycle(input: AnalyzeInput, g: ReturnType<typeof buildGraph>, type: CycleAnomalyType, c: FoundCycle): CycleAnomaly {
   const { txns } = input;
-  const n = c.nodes.length;
+  // A run of moment nodes between two transactions is one real-time step.
+  const realNodes: number[] = [];
+  const realLabels: number[] = [];
+  const first = c.nodes.findIndex((v) => v < txns.count);
+  for (let k = 0; k < c.nodes.length; k++) {
+    const i = (first + k) % c.nodes.length;
+    if (c.nodes[i]! >= txns.count) continue;
+    realNodes.push(c.nodes[i]!);
+    const next = c.nodes[(i + 1) % c.nodes.length]!;
+    realLabels.push(next >= txns.count ? L_REALTIME : c.labels[i]!);
+  }
+  const n = realNodes.length;
   // Rotate so the earliest transaction comes first.
   let r = 0;
-  for (let i = 1; i < n; i++) if (txns.invokePos[c.nodes[i]!]! < txns.invokePos[c.nodes[r]!]!) r = i;
-  const nodes = [...c.nodes.slice(r), ...c.nodes.slice(0, r)];
-  const labels = [...c.labels.slice(r), ...c.labels.slice(0, r)];
+  for (let i = 1; i < n; i++) if (txns.invokePos[realNodes[i]!]! < txns.invokePos[realNodes[r]!]!) r = i;
+  const nodes = [...realNodes.slice(r), ...realNodes.slice(0, r)];
+  const labels = [...realLabels.slice(r), ...realLabels.slice(0, r)];
   const name = (i: number): string => `T${i + 1}`;
   const steps: CycleStep[] = [];
   for (let i = 0; i < n; i++) {
@@ -226,21 +241,19 @@ function explainCycle(input: AnalyzeInput, g: ReturnType<typeof buildGraph>, typ
     if (w.value !== undefined) step.value = w.value;
     if (w.prevValue !== undefined) step.prevValue = w.prevValue;
     steps.push(step);
-    // Sanity: the witness must be an edge the graph has.
-    if (((rel === 'ww' ? 1 : rel === 'wr' ? 2 : rel === 'rw' ? 4 : rel === 'process' ? PROCESS : 16) & edgeBits(g, from, to)) === 0) {
+    // Sanity: the witness must be an edge the graph has (real-time steps go through moments).
+    if (rel !== 'realtime' && (relBit(rel) & edgeBits(g, from, to)) === 0) {
       throw new Error(`internal error: cycle step ${name(i)} -> ${name(j)} has no ${rel} edge`);
     }
   }
   const refs = nodes.map((t) => txnRef(txns, t));
-  const lets = refs.map((t, i) => `  ${name(i)} = {${t.value.map(showOp).join(', ')}} (${t.type} at index ${t.eventIndex}${t.process === null ? '' : `, process ${String(t.process)}`})`);
+  const lets = refs.map((t, i) => `  ${name(i)} = {${t.value.map(showOp).join(', ')}} (${t.type} at index ${t.sourceIndex ?? t.eventIndex}${t.process === null ? '' : `, process ${String(t.process)}`})`);
   const thens = steps.map((s, i) => (i < n - 1 ? `  - ${s.text};` : `  - However, ${s.text}: a contradiction!`));
   const text = `${type} cycle of ${n} transactions.\nLet:\n${lets.join('\n')}\nThen:\n${thens.join('\n')}`;
   return { type, txns: refs, steps, text };
 }
 
-/** Relations a data edge of this label has; used by checkers that need the bit for a rel name. */
-export function relBit(rel: Rel): number {
-  return rel === 'ww' ? 1 : rel === 'wr' ? 2 : rel === 'rw' ? 4 : rel === 'process' ? PROCESS : 16;
+/** The relation bit of a relation name. */
+function relBit(rel: Rel): number {
+  return rel === 'ww' ? WW : rel === 'wr' ? WR : rel === 'rw' ? RW : rel === 'process' ? PROCESS : REALTIME;
 }
-
-export { DATA };

@@ -13,7 +13,9 @@
  * A search for one kind picks a start edge of the kind's special relation (a -> b) and runs a
  * breadth-first search from b back to a over a product of nodes and a few bits of automaton state
  * (was the last edge rw, has an adjacent rw pair been seen, was a process/realtime edge used), so
- * the cycle it returns is the shortest one of that kind through that start edge. Before that, the
+ * the cycle it returns is the shortest one of that kind through that start edge. A shortest walk
+ * may pass a node twice in two automaton states; it is then split into simple cycles, and when
+ * none has the kind, a depth-first search over simple paths settles it. Before all that, the
  * component is split again by the kind's allowed relations (Tarjan), because a cycle lies inside
  * one such sub-component; start edges that cross sub-components are skipped. Edge visits are
  * counted against a budget; running out yields 'timeout', never a wrong answer.

@@ -120,8 +120,9 @@ export function buildGraph(nodeCount: number, edges: EdgeBuffer): Graph {
     }
   }
   off[nodeCount] = w;
-  const adj = tmpAdj.slice(0, w);
-  const bits = tmpBits.slice(0, w);
+  // Views, not copies: a copy of a large array costs time and can trigger a full collection.
+  const adj = tmpAdj.subarray(0, w);
+  const bits = tmpBits.subarray(0, w);
   const label = new Uint8Array(w);
   for (let i = 0; i < w; i++) label[i] = labelOf(bits[i]!);
   return { nodeCount, off, adj, bits, label };
@@ -240,60 +241,48 @@ export function addProcessEdges(txns: TxnTable, edges: EdgeBuffer): void {
 }
 
 /**
- * Adds real-time edges, transitively reduced: T1 -> T2 when T1 completed before T2 was invoked,
- * leaving out edges implied by others. A frontier holds the completed transactions that no later
- * completed transaction is yet known to follow; each invocation links the whole frontier to the
- * new transaction, and when that transaction completes it replaces in the frontier exactly those
- * it was linked from. Failed and never-completed transactions precede nothing.
+ * Adds the real-time order: T1 precedes T2 when T1 completed before T2 was invoked. Listing those
+ * pairs takes up to (concurrency x transactions) edges, so the order is encoded instead through
+ * "moment" nodes numbered from `txns.count` up: each completion links its transaction to the
+ * current moment, moments form a chain in time, and each invocation links the latest moment to
+ * its transaction. T1 reaches T2 through moments exactly when T1 completed before T2 began, with
+ * about three edges per transaction. Completions with no invocation between them share a moment.
+ * A path through moments counts as one real-time edge when cycles are explained. Failed and
+ * never-completed transactions precede nothing. Returns the number of moment nodes added.
  */
-export function addRealtimeEdges(txns: TxnTable, edges: EdgeBuffer): void {
+export function addRealtimeEdges(txns: TxnTable, edges: EdgeBuffer): number {
   const n = txns.count;
-  // Order the invocations and completions by history position.
-  const events = new Float64Array(2 * n);
-  let k = 0;
-  for (let t = 0; t < n; t++) {
-    if (txns.status[t] === FAIL) continue;
-    // Positions are unique per event, except for a completion recorded without its invocation,
-    // whose invocation is placed at the same position: it must come first.
-    events[k++] = txns.invokePos[t]! * 2;
-    if (txns.status[t] === OK) events[k++] = txns.completePos[t]! * 2 + 1;
-  }
-  const evs = events.subarray(0, k).sort();
+  // Walk the history positions in order; each position is one transaction's invocation or
+  // completion (a completion recorded without its invocation is both, invocation first).
   const txnAtPos = new Int32Array(Math.max(1, maxPos(txns) + 1)).fill(-1);
   for (let t = 0; t < n; t++) {
     if (txns.status[t] === FAIL) continue;
     txnAtPos[txns.invokePos[t]!] = t;
     if (txns.status[t] === OK) txnAtPos[txns.completePos[t]!] = t;
   }
-  const frontier = new Int32Array(n);
-  const slot = new Int32Array(n).fill(-1);
-  let size = 0;
-  // Where each transaction's incoming frontier edges start and end in the buffer.
-  const inStart = new Int32Array(n);
-  const inEnd = new Int32Array(n);
-  for (let i = 0; i < k; i++) {
-    const code = evs[i]!;
-    const pos = Math.floor(code / 2);
+  let moments = 0;
+  let current = -1; // the latest moment node
+  let published = true; // an invocation has been linked from `current`
+  for (let pos = 0; pos < txnAtPos.length; pos++) {
     const t = txnAtPos[pos]!;
-    if (code % 2 === 0) {
-      inStart[t] = edges.length;
-      for (let j = 0; j < size; j++) edges.add(frontier[j]!, t, REALTIME);
-      inEnd[t] = edges.length;
-    } else {
-      for (let e = inStart[t]!; e < inEnd[t]!; e++) {
-        const u = edges.src[e]!;
-        const s = slot[u]!;
-        if (s >= 0) {
-          const last = frontier[--size]!;
-          frontier[s] = last;
-          slot[last] = s;
-          slot[u] = -1;
-        }
+    if (t < 0) continue;
+    if (txns.invokePos[t] === pos) {
+      if (current >= 0) {
+        edges.add(current, t, REALTIME);
+        published = true;
       }
-      frontier[size] = t;
-      slot[t] = size++;
+    }
+    if (txns.status[t] === OK && txns.completePos[t] === pos) {
+      if (published) {
+        const next = n + moments++;
+        if (current >= 0) edges.add(current, next, REALTIME);
+        current = next;
+        published = false;
+      }
+      edges.add(t, current, REALTIME);
     }
   }
+  return moments;
 }
 
 function maxPos(txns: TxnTable): number {

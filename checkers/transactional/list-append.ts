@@ -33,6 +33,7 @@ export function prim(x: unknown): unknown {
 }
 
 interface KeyState {
+  id: number;
   name: unknown;
   /** Appended value -> writer * 2 + (1 when it is the writer's last append to this key). */
   appends: Map<unknown, number>;
@@ -65,7 +66,7 @@ export function checkListAppend(history: readonly HistoryEvent[], options: TxnCh
     if (id === undefined) {
       id = keys.length;
       keyIds.set(p, id);
-      keys.push({ name: k, appends: new Map(), order: [], writerAt: new Int32Array(0), unobserved: [], unobservedValues: [] });
+      keys.push({ id, name: k, appends: new Map(), order: [], writerAt: new Int32Array(0), unobserved: [], unobservedValues: [] });
     }
     return keys[id]!;
   };
@@ -74,6 +75,8 @@ export function checkListAppend(history: readonly HistoryEvent[], options: TxnCh
   let readCap = 1024;
   let readTxn = new Int32Array(readCap);
   let readKey = new Int32Array(readCap);
+  /** 1 when the reading transaction also appends to the key (for lost updates). */
+  let readAppends = new Uint8Array(readCap);
   const readList: unknown[][] = [];
   let readCount = 0;
   const longest: number[] = []; // per key: read number of the longest read, or -1
@@ -82,6 +85,7 @@ export function checkListAppend(history: readonly HistoryEvent[], options: TxnCh
   for (let t = 0; t < txns.count; t++) {
     const ops = txns.ops[t]!;
     const status = txns.status[t]!;
+    const firstRead = readCount;
     for (let i = 0; i < ops.length; i++) {
       const m = ops[i]!;
       const ks = keyOf(m[1]);
@@ -113,7 +117,7 @@ export function checkListAppend(history: readonly HistoryEvent[], options: TxnCh
           throw new TxnHistoryError(`a read of key ${show(m[1])} returned ${show(val)}, not a list`, txns.invokePos[t]);
         }
         const list = (val ?? []) as unknown[];
-        const kid = keyIds.get(prim(m[1]))!;
+        const kid = ks.id;
         if (readCount === readCap) {
           readCap *= 2;
           const a = new Int32Array(readCap);
@@ -122,6 +126,9 @@ export function checkListAppend(history: readonly HistoryEvent[], options: TxnCh
           const b = new Int32Array(readCap);
           b.set(readKey);
           readKey = b;
+          const c = new Uint8Array(readCap);
+          c.set(readAppends);
+          readAppends = c;
         }
         readTxn[readCount] = t;
         readKey[readCount] = kid;
@@ -132,14 +139,20 @@ export function checkListAppend(history: readonly HistoryEvent[], options: TxnCh
         readCount++;
       }
     }
-    if (status === OK && ops.length > 1 && touchesKeyTwice(ops)) checkInternal(txns, t, report);
+    if (status === OK && ops.length > 1 && touchesKeyTwice(ops)) {
+      checkInternal(txns, t, report);
+      // Which of this transaction's reads are of keys it also appends to.
+      for (let r = firstRead; r < readCount; r++) {
+        const kp = prim(keys[readKey[r]!]!.name);
+        for (const m of ops) if (m[0] === 'append' && prim(m[1]) === kp) readAppends[r] = 1;
+      }
+    }
   }
   while (longest.length < keys.length) longest.push(-1);
 
   let mopCount = 0;
   for (let t = 0; t < txns.count; t++) mopCount += txns.ops[t]!.length;
   const edges = new EdgeBuffer(3 * mopCount + 1024);
-  const T1 = performance.now();
 
   // Pass 2: each key's version order, ww edges, unobserved appends, dirty updates.
   for (let kid = 0; kid < keys.length; kid++) {
@@ -197,7 +210,6 @@ export function checkListAppend(history: readonly HistoryEvent[], options: TxnCh
     }
   }
 
-  const T2 = performance.now();
   // Pass 3: each read against its key's order: wr and rw edges, read anomalies, lost updates.
   const lostSeen = new Map<number, Map<number, number>>();
   const incompatibleKeys = new Set<number>();
@@ -211,7 +223,10 @@ export function checkListAppend(history: readonly HistoryEvent[], options: TxnCh
     const writerAt = ks.writerAt;
     if (r !== longest[kid]) {
       let compatible = n <= order.length;
-      for (let i = 0; compatible && i < n; i++) if (prim(list[i]) !== order[i]) compatible = false;
+      for (let i = 0; compatible && i < n; i++) {
+        const x = list[i];
+        if ((typeof x === 'number' ? x : prim(x)) !== order[i]) compatible = false;
+      }
       if (!compatible) {
         if (!incompatibleKeys.has(kid)) {
           incompatibleKeys.add(kid);
@@ -256,8 +271,7 @@ export function checkListAppend(history: readonly HistoryEvent[], options: TxnCh
     // Strip the reader's own appends from the end: p is the last element it read from others.
     let p = n - 1;
     while (p >= 0 && writerAt[p] === t) p--;
-    let appendsKey = false;
-    for (const m of txns.ops[t]!) if (m[0] === 'append' && prim(m[1]) === prim(ks.name)) appendsKey = true;
+    const appendsKey = readAppends[r] === 1;
     if (p >= 0) {
       const w = writerAt[p]!;
       if (w >= 0 && txns.status[w] !== FAIL) {
@@ -302,8 +316,6 @@ export function checkListAppend(history: readonly HistoryEvent[], options: TxnCh
     }
   }
 
-  const T3 = performance.now();
-  if (process.env.ELLE_T) console.error('table+pass1', T1 - startedMs, 'pass2', T2 - T1, 'pass3', T3 - T2);
   const explain = (from: number, to: number, rel: 'ww' | 'wr' | 'rw', a: string, b: string): EdgeWitness =>
     explainEdge(txns, keys, keyIds, from, to, rel, a, b);
   return analyze({ checker: 'list-append', txns, edges, opAnomalies, explain, keyCount: keys.length, options, startedMs });
@@ -334,19 +346,21 @@ function checkInternal(txns: TxnTable, t: number, report: (a: OpAnomaly) => void
       st.appended.push(prim(m[2]));
       continue;
     }
-    const list = ((m[2] ?? []) as unknown[]).map(prim);
-    let ok: boolean;
-    let expected: unknown;
+    const list = (m[2] ?? []) as unknown[];
+    const a = st.appended;
+    let ok = true;
     if (st.read) {
-      const exp = [...st.read, ...st.appended];
-      ok = exp.length === list.length && exp.every((v, i) => v === list[i]);
-      expected = exp;
+      const r = st.read;
+      ok = r.length + a.length === list.length;
+      for (let i = 0; ok && i < r.length; i++) ok = prim(list[i]) === r[i];
+      for (let i = 0; ok && i < a.length; i++) ok = prim(list[r.length + i]) === a[i];
     } else {
-      const a = st.appended;
-      ok = list.length >= a.length && a.every((v, i) => list[list.length - a.length + i] === v);
-      expected = a.length ? ['...', ...a] : undefined;
+      ok = list.length >= a.length;
+      const base = list.length - a.length;
+      for (let i = 0; ok && i < a.length; i++) ok = prim(list[base + i]) === a[i];
     }
     if (!ok) {
+      const expected = st.read ? [...st.read, ...a] : a.length ? ['...', ...a] : undefined;
       report({
         type: 'internal',
         txn: txnRef(txns, t),
@@ -356,7 +370,7 @@ function checkInternal(txns: TxnTable, t: number, report: (a: OpAnomaly) => void
         text: `A read of key ${show(m[1])} returned ${show(m[2])}, which disagrees with the transaction's own earlier operations (expected ${show(expected)}).`,
       });
     }
-    st.read = list;
+    st.read = list.map(prim);
     st.appended = [];
   }
 }

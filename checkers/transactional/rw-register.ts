@@ -174,10 +174,16 @@ export function checkRwRegister(history: readonly HistoryEvent[], options: RwReg
       }
     }
   }
-  // Initial state precedes every written version.
-  for (const ks of keys) for (const v of ks.writes.keys()) addVersionEdge(ks, INITIAL, v);
   // Per-key real-time or process order.
   if (options.linearizableKeys || options.sequentialKeys) addOrderInferences(txns, keys, perTxn, options.linearizableKeys === true, addVersionEdge);
+  // The initial state precedes every written version; the edge is needed only to versions with
+  // no other known predecessor (the rest follow it through those), which keeps the rw edges from
+  // readers of the initial state to a key's first versions.
+  for (const ks of keys) {
+    const hasPredecessor = new Set<unknown>();
+    for (const [a, bs] of ks.next) if (a !== INITIAL) for (const b of bs) hasPredecessor.add(b);
+    for (const v of ks.writes.keys()) if (!hasPredecessor.has(v)) addVersionEdge(ks, INITIAL, v);
+  }
 
   // Pass 3: each key's version graph -> ww and rw edges (unless it is cyclic).
   for (const ks of keys) {

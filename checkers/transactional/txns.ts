@@ -35,6 +35,8 @@ export interface TxnTable {
   ops: MicroOp[][];
   /** The `index` field of the completion event (or invocation), else its position. */
   eventIndex: Float64Array;
+  /** The index an imported history's source file gave that event (`sourceIndex`), else -1. */
+  sourceIndex: Float64Array;
   skippedOps: number;
 }
 
@@ -80,6 +82,7 @@ export function buildTxnTable(history: readonly HistoryEvent[], allowedFs: reado
   const completePos = new Int32Array(n);
   const proc = new Int32Array(n);
   const eventIndex = new Float64Array(n);
+  const srcIndex = new Float64Array(n).fill(-1);
   const ops: MicroOp[][] = [];
   const processIds = new Map<unknown, number>();
   const processNames: (number | string | null)[] = [];
@@ -120,6 +123,7 @@ export function buildTxnTable(history: readonly HistoryEvent[], allowedFs: reado
       completePos[row] = n;
       proc[row] = procId(e.process);
       eventIndex[row] = typeof e.index === 'number' ? e.index : pos;
+      srcIndex[row] = sourceIndex(e);
       ops.push(checkTxnValue(e.value, pos, allowed));
       open.set(e.process, row);
     } else if (type === 'ok' || type === 'fail' || type === 'info') {
@@ -139,6 +143,7 @@ export function buildTxnTable(history: readonly HistoryEvent[], allowedFs: reado
       // An info completion says nothing about when the transaction took effect: it may still.
       completePos[row] = type === 'info' ? n : pos;
       eventIndex[row] = typeof e.index === 'number' ? e.index : pos;
+      srcIndex[row] = sourceIndex(e);
     } else {
       throw new TxnHistoryError(`event at position ${pos}: unknown type ${short(type)}`, pos);
     }
@@ -153,8 +158,15 @@ export function buildTxnTable(history: readonly HistoryEvent[], allowedFs: reado
     processNames,
     ops,
     eventIndex: eventIndex.slice(0, count),
+    sourceIndex: srcIndex.slice(0, count),
     skippedOps,
   };
+}
+
+/** The index an imported history's source file gave the event, or -1. */
+function sourceIndex(e: HistoryEvent): number {
+  const src = (e as { sourceIndex?: unknown }).sourceIndex;
+  return typeof src === 'number' ? src : -1;
 }
 
 /** The explanation-facing view of transaction `t`. */
@@ -165,6 +177,7 @@ export function txnRef(table: TxnTable, t: number): TxnRef {
   return {
     index: cp < 0 || s === INFO ? table.invokePos[t]! : cp,
     eventIndex: table.eventIndex[t]!,
+    ...(table.sourceIndex[t]! >= 0 ? { sourceIndex: table.sourceIndex[t]! } : {}),
     process: p < 0 ? null : table.processNames[p]!,
     type: s === OK ? 'ok' : s === INFO ? 'info' : 'fail',
     value: table.ops[t]!,

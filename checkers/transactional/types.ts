@@ -46,6 +46,8 @@ export interface TxnRef {
   index: number;
   /** The `index` field of that event, when the history carries one. */
   eventIndex: number;
+  /** The index the source file gave that event, for imported histories (EDN `:index`). */
+  sourceIndex?: number;
   process: number | string | null;
   type: 'ok' | 'info' | 'fail';
   /** The completed micro-operations (for ok transactions the reads are filled in). */
@@ -101,6 +103,8 @@ export interface SearchTimeout {
   anomalySpecType: CycleAnomalyType;
   /** Transactions in the component searched. */
   sccSize: number;
+  /** Why the search stopped: its edge-visit budget, or the check's time limit. */
+  reason: 'budget' | 'time-limit';
   text: string;
 }
 
@@ -145,6 +149,11 @@ export interface TxnCheckOptions {
   cycleSearchBudget?: number;
   /** At most this many examples are reported per anomaly type. Default 8. */
   maxExamplesPerType?: number;
+  /**
+   * Wall-clock limit for the cycle searches, from the start of the check; searches not started
+   * by then are reported as `cycle-search-timeout`. Default: none.
+   */
+  timeLimitMs?: number;
 }
 
 /** Options of the rw-register checker: the extra version-order inferences it may use. */

@@ -47,9 +47,8 @@ export async function runLinearizableCheck(
     throw err;
   }
   // Knossos's EDN histories record a read of an unknown value as nil; elsewhere null means absent.
-  const sniffedEdn = options.format === 'edn' || (options.format === 'auto' && history.lines.every((l) => l === 0) && history.events.length > 0 && /\.edn$/i.test(file));
   const modelOptions: ModelOptions = {
-    nilReadIsUnknown: (options.nilRead ?? (sniffedEdn ? 'unknown' : 'absent')) === 'unknown',
+    nilReadIsUnknown: (options.nilRead ?? (history.format === 'edn' ? 'unknown' : 'absent')) === 'unknown',
     partitioned: options.partition,
   };
   if (options.initial !== undefined) modelOptions.initial = options.initial;

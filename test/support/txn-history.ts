@@ -5,7 +5,8 @@
  *   `ry12` reads key x as [1, 2], `ry` reads nil (in an invocation) or [] (in a completion),
  *   `wx3` writes 3 to register x, `rx3` reads 3 from it, `rx_` reads nil.
  * - `history([...])`: invoke/complete pairs, one process per transaction unless given.
- * - `readEdnHistory(path)`: a Jepsen EDN history file with one op map per line (the corpus format).
+ * - `readEdnHistory(path)`: an EDN file with one op map per line, for the corpus file whose records
+ *   lack the :process and :f that the history importer (checkers/history) requires.
  */
 import { readFileSync } from 'node:fs';
 import { parseEDNString } from 'edn-data';

@@ -15,6 +15,7 @@ import { HISTORY_FORMATS, type HistoryFormat } from '../../../checkers/history/i
 import { MODELS } from '../../../checkers/linearizable/index.js';
 import { runLinearizableCheck } from '../../check/linearizable.js';
 import { UsageError } from '../exit.js';
+import { runTxnCheck } from './check-txn.js';
 
 /** Options every checker shares, as commander parses them. */
 interface CheckCliOptions {
@@ -28,6 +29,10 @@ interface CheckCliOptions {
   nilRead?: string;
   partition: boolean;
   allPartitions?: boolean;
+  consistencyModel?: string;
+  cycleSearchBudget?: string;
+  linearizableKeys?: boolean;
+  sequentialKeys?: boolean;
 }
 
 /** The checkers `--checker` can name, and how each runs. Returns the exit code. */
@@ -44,7 +49,22 @@ const CHECKERS: Record<string, (file: string, o: CheckCliOptions) => Promise<num
       partition: o.partition,
       allPartitions: o.allPartitions ?? false,
     }),
+  'list-append': (file, o) => runTxnCheck(file, txnOptions('list-append', o)),
+  'rw-register': (file, o) => runTxnCheck(file, txnOptions('rw-register', o)),
 };
+
+function txnOptions(checker: 'list-append' | 'rw-register', o: CheckCliOptions): Parameters<typeof runTxnCheck>[1] {
+  return {
+    checker,
+    format: o.format as HistoryFormat | 'auto',
+    json: o.json ?? false,
+    ...(o.consistencyModel !== undefined ? { consistencyModel: o.consistencyModel } : {}),
+    ...(o.cycleSearchBudget !== undefined ? { cycleSearchBudget: positiveNumber(o.cycleSearchBudget, '--cycle-search-budget') } : {}),
+    ...(o.timeLimit !== undefined ? { timeLimitMs: positiveNumber(o.timeLimit, '--time-limit') * 1000 } : {}),
+    linearizableKeys: o.linearizableKeys ?? false,
+    sequentialKeys: o.sequentialKeys ?? false,
+  };
+}
 
 function positiveNumber(text: string, flag: string): number {
   const v = Number(text);
@@ -77,6 +97,10 @@ export function register(program: Command): void {
       new Option('--nil-read <meaning>', 'linearizable: a read of null/nil saw an absent value, or an unknown one (default: unknown for EDN, as Knossos; absent otherwise)').choices(['absent', 'unknown']),
     )
     .option('--no-partition', 'linearizable: check keyed models (kv, string-kv) as one state over all keys')
+    .option('--consistency-model <model>', 'list-append, rw-register: the model to check (default strict-serializable)')
+    .option('--cycle-search-budget <n>', 'list-append, rw-register: edge visits per anomaly kind per cycle component (default 2000000)')
+    .option('--linearizable-keys', 'rw-register: assume each key is linearizable when inferring version orders')
+    .option('--sequential-keys', 'rw-register: assume each key is sequentially consistent when inferring version orders')
     .option('--all-partitions', 'linearizable: search every partition to the end instead of stopping at the first that is not linearizable')
     .action(async (file: string, opts: CheckCliOptions) => {
       const run = CHECKERS[opts.checker];

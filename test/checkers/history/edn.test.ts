@@ -26,6 +26,37 @@ describe('EDN import', () => {
   });
 });
 
+describe('EDN records without :process or :f', () => {
+  it('gives each invocation a fresh process above the file\'s ids and pairs completions in order; a micro-op vector is a txn', () => {
+    // Arrange: the shape of the Elle paper's example, plus one ordinary client op.
+    const text = `{:process 4 :type :invoke :f :txn :value [[:r :x nil]]}
+{:process 4 :type :ok :f :txn :value [[:r :x []]]}
+{:index 0 :type :invoke :value [[:append :x 1]]}
+{:index 1 :type :ok :value [[:append :x 1]]}
+{:index 2 :type :invoke :value [[:append :x 2]]}
+{:index 3 :type :invoke :value [[:r :x nil]]}
+{:index 4 :type :ok :value [[:append :x 2]]}
+{:index 5 :type :info :value [[:r :x nil]]}`;
+    // Act
+    const { events } = parseEdn(text);
+    // Assert
+    expect(events.map((e) => [e.type, e.process, e.f])).toEqual([
+      ['invoke', 4, 'txn'],
+      ['ok', 4, 'txn'],
+      ['invoke', 5, 'txn'],
+      ['ok', 5, 'txn'],
+      ['invoke', 6, 'txn'],
+      ['invoke', 7, 'txn'],
+      ['ok', 6, 'txn'],
+      ['info', 7, 'txn'],
+    ]);
+  });
+
+  it('still rejects a record with no :f whose value is not a transaction', () => {
+    expect(() => parseEdn('[{:type :invoke :process 0 :value 3}]')).toThrow(HistoryError);
+  });
+});
+
 describe('EDN export', () => {
   it('round-trips through the importer', () => {
     const events = [
