@@ -13,6 +13,19 @@ import { freshSeed, SEED_MAX } from '../random.js';
 import { workloadNames, workloads } from '../../workloads/index.js';
 import type { Workload } from '../../workloads/types.js';
 
+/**
+ * Bounds on the phases of a run after its time limit: what a caller that waits for a run (suite,
+ * compare) must allow for before it calls the run stuck.
+ */
+export const PHASE_LIMITS = {
+  /** The cluster's time after the final heal, before the final reads (elections, reconnects). */
+  settleMs: 1000,
+  /** The most time the final reads may take. */
+  finalPhaseMsMax: 60_000,
+  /** The checkers' time budget. */
+  checkTimeLimitMs: 120_000,
+} as const;
+
 /** Limits on the numbers a run takes. */
 export const LIMITS = {
   nodesMax: 64,

@@ -26,7 +26,7 @@ import { openToxiproxy, type ToxiproxyHandle } from '../toxiproxy/connect.js';
 import { Nemesis } from '../nemesis/nemesis.js';
 import { planNemesis, usableFaults } from '../nemesis/schedule.js';
 import { deriveSeed, Rng } from '../random.js';
-import { reproCommand, type ResolvedRun } from './config.js';
+import { PHASE_LIMITS, reproCommand, type ResolvedRun } from './config.js';
 import { createRunDir, linkLatest, runRecord, writeJson } from './folder.js';
 import { writeRunReport } from '../report/index.js';
 import { HISTORY_EVENTS_MAX, RunHistory } from './history.js';
@@ -34,16 +34,11 @@ import { closeWorkers, interpret, makeWorkers } from './interpreter.js';
 import { Progress } from './progress.js';
 import { computeStats, type RunStats } from './stats.js';
 
-/** How long the cluster gets after the final heal before the final reads (elections, reconnects). */
-const SETTLE_MS = 1000;
-/** The most time the final phase may take. */
-const FINAL_PHASE_MS_MAX = 60_000;
+const { settleMs: SETTLE_MS, finalPhaseMsMax: FINAL_PHASE_MS_MAX, checkTimeLimitMs: CHECK_TIME_LIMIT_MS } = PHASE_LIMITS;
 /** Cluster starts tried when a node finds its port taken by another program. */
 const START_ATTEMPTS_MAX = 3;
 /** How long an interrupted run may spend removing its proxies from an external Toxiproxy server. */
 const SIGNAL_CLEANUP_MS = 3000;
-/** The checkers' time budget. */
-const CHECK_TIME_LIMIT_MS = 120_000;
 
 /** The contents of results.json. */
 export interface RunResults {

@@ -21,6 +21,7 @@ import { dirname, extname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { parseDocument } from 'yaml';
 import { UsageError } from '../cli/exit.js';
+import { PHASE_LIMITS } from '../run/config.js';
 import { lineAt, lineOfPath, parseJsonText } from '../source-text.js';
 import { findManifest, type SystemManifest } from './manifest.js';
 import type { RunTuning } from './entry.js';
@@ -129,9 +130,16 @@ export interface Suite {
 /** Defaults for what neither a row nor the suite's `defaults` sets. */
 export const SUITE_DEFAULTS = { timeLimitS: 10, seed: 1, expect: 'valid' as Expectation };
 
-/** How long an entry may take beyond its time limit before it is stopped (start, final reads, checking). */
+/** Time allowed, besides the run's own bounds, for starting and restarting nodes and writing the report. */
+const ENTRY_SLACK_S = 60;
+
+/**
+ * How long an entry may take before it is stopped: twice its time limit (ops in flight, faults
+ * being undone), the longest final phase and checking a run may take, and some slack; so that a
+ * run whose checker uses its whole budget ends with its own verdict (unknown), not a timeout.
+ */
 export function defaultEntryTimeoutS(timeLimitS: number): number {
-  return Math.ceil(timeLimitS * 2 + 120);
+  return Math.ceil(timeLimitS * 2 + (PHASE_LIMITS.finalPhaseMsMax + PHASE_LIMITS.checkTimeLimitMs) / 1000 + ENTRY_SLACK_S);
 }
 
 /** Reads, validates and expands a suite file. Throws `UsageError` (exit 254) naming the file and field. */
