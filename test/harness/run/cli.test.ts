@@ -123,6 +123,18 @@ describe.concurrent('faultline run', () => {
   });
 
   it.each([
+    ['--run-dir', (file: string) => file, /^faultline: --run-dir .*: cannot create the folder \(ENOTDIR\)$/],
+    ['--results-dir', (file: string) => join(file, 'runs'), /^faultline: --results-dir .*: cannot create the folder \(ENOTDIR\)$/],
+  ])('rejects a %s it cannot create with one line and exit 254', async (flag, value, message) => {
+    const dir = tempDir();
+    const file = join(dir, 'a-file');
+    writeFileSync(file, '');
+    const r = await runCli(['run', '--system', 'atomic-kv', '--time-limit', '1', flag, value(file)], { cwd: dir });
+    expect(r.exitCode).toBe(254);
+    expect(r.stderr.trim()).toMatch(message);
+  });
+
+  it.each([
     [['--system', 'no-such-system'], /unknown system "no-such-system"/],
     [['--system', 'atomic-kv', '--variant', 'nope'], /unknown variant "nope"/],
     [['--system', 'atomic-kv', '--workload', 'nope'], /unknown workload "nope"/],
