@@ -14,35 +14,42 @@ export function timestampName(d: Date): string {
   return d.toISOString().replace(/[-:]/g, '').replace('.', '').replace('Z', '');
 }
 
+/** A folder that cannot be made (a file in the way, no permission): a bad flag, not a crash. */
+function cannotCreate(flag: string, value: string, err: unknown): UsageError {
+  return new UsageError(`${flag} ${value}: cannot create the folder (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+}
+
+/** Makes a folder (and its parents) that a flag names; a UsageError naming the flag when it cannot. */
+export function makeFlagDir(flag: string, value: string, path: string = value): void {
+  try {
+    mkdirSync(path, { recursive: true });
+  } catch (err) {
+    throw cannotCreate(flag, value, err);
+  }
+}
+
 /** Creates the folder of a new run: `runDir` exactly, or a fresh one under `resultsDir`. */
 export function createRunDir(config: RunConfig, now: Date): { runDir: string; named: boolean } {
-  // A folder that cannot be made (a file in the way, no permission) is a bad flag, not a crash.
-  const cannot = (flag: string, value: string, err: unknown) =>
-    new UsageError(`${flag} ${value}: cannot create the folder (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   if (config.runDir) {
     const dir = resolve(config.runDir);
     try {
       if (existsSync(dir) && readdirSync(dir).length > 0) throw new UsageError(`--run-dir ${config.runDir}: the folder is not empty`);
       mkdirSync(dir, { recursive: true });
     } catch (err) {
-      throw err instanceof UsageError ? err : cannot('--run-dir', config.runDir, err);
+      throw err instanceof UsageError ? err : cannotCreate('--run-dir', config.runDir, err);
     }
     return { runDir: dir, named: false };
   }
   const base = `${timestampName(now)}-${config.system}-${config.variant}-${config.workload}`;
   const parent = resolve(config.resultsDir);
-  try {
-    mkdirSync(parent, { recursive: true });
-  } catch (err) {
-    throw cannot('--results-dir', config.resultsDir, err);
-  }
+  makeFlagDir('--results-dir', config.resultsDir, parent);
   for (let i = 1; ; i++) {
     const dir = join(parent, i === 1 ? base : `${base}-${i}`);
     try {
       mkdirSync(dir);
       return { runDir: dir, named: true };
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || i > 100) throw cannot('--results-dir', config.resultsDir, err);
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || i > 100) throw cannotCreate('--results-dir', config.resultsDir, err);
     }
   }
 }
