@@ -1,8 +1,9 @@
 /**
  * Measures what the raftkv README's detection table reports: real `faultline run`s of raftkv, each
  * variant under the fault that exposes it, checked for linearizability (kv model). Prints one line
- * per run and a Markdown table: runs, detections, median time to the first anomalous op, and for
- * the correct variant the share of ok ops.
+ * per run and a Markdown table: runs, detections, median time to the first anomalous op, and the
+ * share of ops answered (ok, or a cas refused because the value differed: not a timeout or an
+ * unavailable error), over the whole run including the fault windows.
  *
  *   npm run build && node dist/bench/raftkv-detect.js --runs 5 --time-limit 30
  *   node dist/bench/raftkv-detect.js --only correct --runs 20 --nodes 5
@@ -32,7 +33,7 @@ const CASES: Case[] = [
   { variant: 'follower-reads-stale', nemesis: 'latency', nodes: 3 },
   { variant: 'leader-local-reads', nemesis: 'partition', nodes: 3 },
   { variant: 'lease-wallclock', nemesis: 'clock,partition', nodes: 3 },
-  { variant: 'no-idempotent-receiver', nemesis: 'partition,kill', nodes: 3 },
+  { variant: 'no-idempotent-receiver', nemesis: 'latency', nodes: 3 },
 ];
 
 function arg(name: string, dflt: string): string {
@@ -42,7 +43,7 @@ function arg(name: string, dflt: string): string {
 
 const runs = Number(arg('--runs', '5'));
 const timeLimitS = Number(arg('--time-limit', '30'));
-const intervalS = Number(arg('--nemesis-interval', '3'));
+const intervalS = Number(arg('--nemesis-interval', '2'));
 const only = arg('--only', '');
 const nodesOverride = arg('--nodes', '');
 const keep = process.argv.includes('--keep');
@@ -92,7 +93,11 @@ async function main(): Promise<void> {
         const res = checkLinearizable(createModel('kv'), history, { timeLimitMs: 120_000 });
         const ok = history.filter((e) => e.type === 'ok').length;
         const done = history.filter((e) => e.process !== 'nemesis' && e.type !== 'invoke').length;
-        okShares.push(done > 0 ? ok / done : 0);
+        // A cas refused because the value differs (or the key is absent) is the system working.
+        const answered = history.filter(
+          (e) => e.type === 'ok' || (e.type === 'fail' && /^(precondition-failed|key-does-not-exist)/.test(String(e.error))),
+        ).length;
+        okShares.push(done > 0 ? answered / done : 0);
         if (res.valid === false) {
           detected++;
           const ev = res.firstAnomaly ? history.find((e) => e.index === res.firstAnomaly!.index) : undefined;
@@ -112,7 +117,7 @@ async function main(): Promise<void> {
       `| \`${c.variant}\` | ${c.nemesis} | ${nodes} | ${runs} | ${detected}${unknown > 0 ? ` (+${unknown} unknown)` : ''} | ${Number.isNaN(med) ? '-' : `${med.toFixed(1)} s`} | ${(median(okShares) * 100).toFixed(0)} % |`,
     );
   }
-  console.log(`\n| variant | nemesis | nodes | runs of ${timeLimitS} s | anomaly found | median time to first anomalous op | median ok share |`);
+  console.log(`\n| variant | nemesis | nodes | runs of ${timeLimitS} s | anomaly found | median time to first anomalous op | median share of ops answered |`);
   console.log('|---|---|---|---|---|---|---|');
   for (const r of rows) console.log(r);
 }

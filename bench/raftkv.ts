@@ -162,7 +162,7 @@ async function main(): Promise<void> {
     }
   } finally {
     echo.stop();
-    await cluster.stop();
+    await cluster.stop(2000);
   }
   const med = (rs: RoundResult[]): RoundResult => ({
     opsPerSec: median(rs.map((x) => x.opsPerSec)),

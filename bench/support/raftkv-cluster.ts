@@ -66,7 +66,9 @@ export class TestCluster {
 
   /** Starts (or restarts) one node and waits for its `ready` line. */
   async startNode(node: TestNode): Promise<void> {
-    const proc = spawn(process.execPath, [MAIN_JS, '--config', node.configFile], { stdio: ['pipe', 'pipe', 'pipe'] });
+    // RAFTKV_NODE_ARGS passes node flags to the nodes, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+    const nodeArgs = (process.env.RAFTKV_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+    const proc = spawn(process.execPath, [...nodeArgs, MAIN_JS, '--config', node.configFile], { stdio: ['pipe', 'pipe', 'pipe'] });
     node.proc = proc;
     proc.stderr!.on('data', (d: Buffer) => {
       node.stderr += d.toString();
@@ -92,15 +94,32 @@ export class TestCluster {
   /** kill -9 of one node. */
   async kill(node: TestNode): Promise<void> {
     const p = node.proc;
-    if (p === null || p.exitCode !== null) return;
+    if (p === null || p.exitCode !== null || p.signalCode !== null) {
+      node.proc = null;
+      return;
+    }
     const exited = new Promise((r) => p.once('exit', r));
     p.kill('SIGKILL');
     await exited;
     node.proc = null;
   }
 
-  /** Kills every node and deletes the data. */
-  async stop(): Promise<void> {
+  /**
+   * Stops every node and deletes the data: closes each node's stdin (a node exits when it closes,
+   * writing any --cpu-prof profile), then kills what is still running after `graceMs`.
+   */
+  async stop(graceMs = 0): Promise<void> {
+    if (graceMs > 0) {
+      await Promise.all(
+        this.nodes.map(async (n) => {
+          const p = n.proc;
+          if (p === null || p.exitCode !== null) return;
+          const exited = new Promise((r) => p.once('exit', r));
+          p.stdin!.end();
+          await Promise.race([exited, new Promise((r) => setTimeout(r, graceMs))]);
+        }),
+      );
+    }
     await Promise.all(this.nodes.map((n) => this.kill(n)));
     rmSync(this.dir, { recursive: true, force: true });
   }

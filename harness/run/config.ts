@@ -53,6 +53,8 @@ export const runConfigSchema = z.object({
   resultsDir: z.string().min(1),
   /** Use exactly this folder for the run (else a new one under resultsDir). */
   runDir: z.string().min(1).nullable(),
+  /** Nodes log every peer message (`@msg` lines), which the report draws as a message diagram. */
+  logMessages: z.boolean().default(false),
 });
 
 /** A validated run configuration. */
@@ -71,6 +73,7 @@ export interface RunFlags {
   nemesisInterval?: string;
   seed?: string;
   toxiproxy?: string;
+  logMessages?: boolean;
   opTimeout?: string;
   resultsDir?: string;
   runDir?: string;
@@ -150,6 +153,7 @@ export function resolveRunFlags(flags: RunFlags, note: (text: string) => void = 
     opTimeoutMs: number('op-timeout', flags.opTimeout, { integer: true, positive: true, max: LIMITS.opTimeoutMsMax }) ?? 1000,
     resultsDir: flags.resultsDir ?? 'results',
     runDir: flags.runDir ?? null,
+    logMessages: flags.logMessages === true,
   };
   if (raw.toxiproxy !== 'embedded' && !/^https?:\/\/[^\s/]+/.test(raw.toxiproxy)) {
     throw new UsageError(`--toxiproxy must be a URL like http://127.0.0.1:8474, got "${raw.toxiproxy}"`);
@@ -184,5 +188,6 @@ export function reproCommand(config: RunConfig, systemArg: string): string {
     `--seed ${config.seed}`,
   ];
   if (config.toxiproxy !== 'embedded') parts.push(`--toxiproxy ${shellQuote(config.toxiproxy)}`);
+  if (config.logMessages) parts.push('--log-messages');
   return parts.join(' ');
 }

@@ -145,7 +145,10 @@ export async function runTest(resolved: ResolvedRun, systemArg: string, io: RunI
         peers = Object.fromEntries(ids.map((id) => [id, net.peersOf(id)]));
       }
       try {
-        cluster = await Cluster.start({ manifest, variant: config.variant, plans, peers, launcher });
+        // Nodes draw their own randomness (election jitter, torn writes) from a seed derived from the
+        // run's, so that one seed constrains the whole scenario.
+        const params = { seed: deriveSeed(config.seed, 'nodes'), ...(config.logMessages ? { logMessages: true } : {}) };
+        cluster = await Cluster.start({ manifest, variant: config.variant, plans, peers, launcher, params });
       } catch (err) {
         if (!(err instanceof NodeStartError)) throw err;
         // Another program may take a free port between the moment it is found and the moment the

@@ -41,6 +41,8 @@ export interface ClientListenerOptions {
   maxInFlightPerConnection?: number;
   /** Most simultaneous client connections; extra ones are closed at once (default 1000). */
   maxConnections?: number;
+  /** Most reply bytes queued for a client that does not read them; beyond it the connection is closed (default 64 MiB). */
+  maxUnreadReplyBytes?: number;
 }
 
 /** A running listener. */
@@ -75,6 +77,7 @@ function errorBody(code: number, text: string, extra: Record<string, unknown> = 
 export async function startClientListener(opts: ClientListenerOptions): Promise<ClientListener> {
   const maxInFlight = opts.maxInFlightPerConnection ?? 10_000;
   const maxConnections = opts.maxConnections ?? 1000;
+  const maxUnreadReplyBytes = opts.maxUnreadReplyBytes ?? 64 << 20;
   const sockets = new Set<Socket>();
 
   const handleAdmin = (req: ClientRequest): ReplyBody => {
@@ -109,6 +112,12 @@ export async function startClientListener(opts: ClientListenerOptions): Promise<
 
     const send = (inReplyTo: number, body: ReplyBody): void => {
       if (closed) return;
+      if (socket.writableLength > maxUnreadReplyBytes) {
+        opts.logger.info(`closed a client connection with more than ${maxUnreadReplyBytes} bytes of unread replies`);
+        closed = true;
+        socket.destroy();
+        return;
+      }
       socket.write(JSON.stringify({ ...body, in_reply_to: inReplyTo }) + '\n');
     };
 

@@ -6,8 +6,9 @@
  * - Clients: the register workload (`read`, `write`, `cas` with `key`) on the client listener; any
  *   node takes any request (followers forward commands and ask the leader for a read index).
  * - Disk: every Ready's persist batch is one Write-Ahead Log record (truncate, entries, term and
- *   vote), fsynced BEFORE the Ready's messages and replies leave the node. On start the records
- *   are replayed to rebuild the log, term and vote.
+ *   vote), fsynced BEFORE the Ready's votes and acknowledgements leave the node (a leader's
+ *   appends and the replies, which promise nothing about this disk, go while it syncs). On start
+ *   the records are replayed to rebuild the log, term and vote.
  * - Singular Update Queue: ticks, peer messages and client requests are queued and handed to the
  *   core one at a time by a single loop; while a batch is being fsynced new inputs wait, and the
  *   next Ready carries them all (so fsyncs are shared by many requests).
@@ -140,8 +141,7 @@ async function loop(): Promise<void> {
         continue;
       }
       const rd = node.ready();
-      await persist(rd.persist);
-      for (const m of rd.messages) transport.send(m.to, m as unknown as WireMessage);
+      for (const m of rd.early) transport.send(m.to, m as unknown as WireMessage);
       for (const r of rd.replies) {
         const w = waiting.get(r.reqId);
         if (w === undefined) continue;
@@ -155,6 +155,8 @@ async function loop(): Promise<void> {
           w.resolve(r.body);
         }
       }
+      await persist(rd.persist);
+      for (const m of rd.messages) transport.send(m.to, m as unknown as WireMessage);
       node.advance();
       const s = node.status();
       const role = `${s.role}/${s.term}/${s.leader ?? '-'}`;

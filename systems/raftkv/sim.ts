@@ -197,8 +197,17 @@ export function simulate(opts: SimOptions): SimResult {
       const core = n.core;
       const rd = core.ready();
       const p = rd.persist;
+      for (const m of rd.early) send(m);
+      for (const r of rd.replies) {
+        const c = inflight.get(r.reqId);
+        if (c !== undefined) {
+          inflight.delete(r.reqId);
+          c.client.complete(r.reqId, r.body, n.id);
+        }
+      }
       // Write to the disk. A crash fault may strike between the write and the fsync: then the
-      // unsynced writes (this whole batch) are lost and nothing of this ready leaves the node.
+      // unsynced writes (this whole batch) are lost, and of this ready only what may leave
+      // before the fsync (early messages, replies) has left.
       if (faults.crash === true && (p.entries.length > 0 || p.hardState !== null) && rand.chance(0.002)) {
         crash(n, 'during fsync');
         return;
@@ -216,13 +225,6 @@ export function simulate(opts: SimOptions): SimResult {
         else if (prev !== k) violate(`state machine safety: ${n.id} applied ${k} at index ${e.index}, another node applied ${prev}`);
       }
       for (const m of rd.messages) send(m);
-      for (const r of rd.replies) {
-        const c = inflight.get(r.reqId);
-        if (c !== undefined) {
-          inflight.delete(r.reqId);
-          c.client.complete(r.reqId, r.body, n.id);
-        }
-      }
       core.advance();
     }
     observe(n);

@@ -4,7 +4,7 @@
  * to it, and kill it by its own pid. Tests must run `npm run build` first (`npm test` does).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -19,9 +19,18 @@ export function builtMain(system: string): string {
   return p;
 }
 
-/** A fresh temp directory. */
+const madeDirs: string[] = [];
+
+/** A fresh temp directory, removed by {@link removeTempDirs}. */
 export function tempDir(prefix = 'faultline-test-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  madeDirs.push(d);
+  return d;
+}
+
+/** Removes every directory {@link tempDir} made in this test file (call from afterAll). */
+export function removeTempDirs(): void {
+  for (const d of madeDirs.splice(0)) rmSync(d, { recursive: true, force: true });
 }
 
 /** A free port on 127.0.0.1 (closed again before returning, so there is a small race). */

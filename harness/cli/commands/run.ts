@@ -33,6 +33,7 @@ export function register(program: Command): void {
     .option('--op-timeout <ms>', 'time an op may take before it is recorded info (default: 1000)')
     .option('--results-dir <dir>', 'folder of run folders (default: results)')
     .option('--run-dir <dir>', 'use exactly this folder for the run')
+    .option('--log-messages', "nodes log their peer messages, drawn as a message diagram in the report")
     .option('--json', 'print results.json on stdout (and everything else on stderr)')
     .action(async (opts: RunOptions) => {
       const note = (t: string) => process.stderr.write(`${t}\n`);

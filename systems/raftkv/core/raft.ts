@@ -7,8 +7,9 @@
  *     node.step(msg) | node.tick() | node.request(reqId, body)   // inputs, in any order
  *     while (node.hasReady()) {
  *       const rd = node.ready();
- *       persist(rd.persist); fsync();                // BEFORE anything leaves the node
- *       send(rd.messages); reply(rd.replies);
+ *       send(rd.early); reply(rd.replies);           // promise nothing about this node's disk
+ *       persist(rd.persist); fsync();                // BEFORE votes and acks leave the node
+ *       send(rd.messages);
  *       node.advance();
  *     }
  *
@@ -123,6 +124,9 @@ interface FollowerReadBatch {
 }
 
 const NO_TIME = Number.NEGATIVE_INFINITY;
+
+/** Message types that promise nothing about the sender's disk (see `Ready`). */
+const EARLY = new Set<PeerMessage['type']>(['AppendEntries', 'Forward', 'ReadIndex']);
 
 /** A Raft node with its key-value state machine. */
 export class RaftNode {
@@ -430,7 +434,8 @@ export class RaftNode {
         entries: this.log.slice(this.stableIndex + 1),
         hardState: this.hardStateDirty ? { term: this.term, votedFor: this.votedFor } : null,
       },
-      messages: this.msgs,
+      early: this.msgs.filter((m) => EARLY.has(m.type)),
+      messages: this.msgs.filter((m) => !EARLY.has(m.type)),
       replies: this.replies,
       applied: this.appliedSinceReady,
     };
@@ -642,6 +647,8 @@ export class RaftNode {
         }
         pr.next = to + 1;
       }
+      // Nothing new to send, but a commit index the peer has not been told: an empty append.
+      if (Math.min(this.commitIndex, pr.match) > pr.sentCommit) this.sendHeartbeat(p);
     }
   }
 
@@ -665,9 +672,10 @@ export class RaftNode {
         }
         if (pr.next <= pr.match) pr.next = pr.match + 1;
         this.maybeCommit();
-        // The peer may hold entries committed before it acked them: tell it, so that its
-        // clients (forwarded writes, read-index reads) need not wait for the next heartbeat.
-        if (Math.min(this.commitIndex, pr.match) > pr.sentCommit) this.sendHeartbeat(m.from);
+        // The peer may hold entries committed before it acked them: it is told at the next
+        // ready (with new entries, or alone), so that its clients (forwarded writes, read-index
+        // reads) need not wait for the next heartbeat.
+        this.replicateDirty = true;
       } else if (pr.probe && pr.probeSent) {
         pr.probeSent = false;
       }
@@ -709,8 +717,8 @@ export class RaftNode {
     const n = matches[this.quorum - 1] ?? 0;
     if (n > this.commitIndex && this.termAt(n) === this.term) {
       this.commitIndex = n;
-      // Tell the followers now instead of at the next heartbeat: their clients wait for it.
-      for (const p of this.peers) this.sendHeartbeat(p);
+      // Tell the followers at the next ready instead of at the next heartbeat: their clients wait.
+      this.replicateDirty = true;
       this.releaseAwaitingNoop();
     }
   }
@@ -861,6 +869,13 @@ export class RaftNode {
       }
     }
     if (this.role === 'leader') {
+      this.readIndexReqs = this.readIndexReqs.filter((r) => {
+        if (r.req.kind === 'local' && this.ticks - r.req.startTick >= p.requestTimeoutTicks) {
+          this.failReadIndex(r.req);
+          return false;
+        }
+        return true;
+      });
       this.readsAwaitingNoop = this.readsAwaitingNoop.filter((r) => {
         if (r.kind === 'local' && this.ticks - r.startTick >= p.requestTimeoutTicks) {
           this.failReadIndex(r);
@@ -931,9 +946,12 @@ export class RaftNode {
     this.confirmedRound = q;
     const sent = this.roundSent.get(q);
     if (sent !== undefined) {
+      // A lease only ever grows. On the monotonic clock that is plain arithmetic; on the wall
+      // clock (the broken variant) a lease taken while the clock was ahead outlives the clock's
+      // correction, and a lease taken while it is set back reaches into the future.
       const leaseMs = this.params.electionTicksMin * this.params.tickMs * this.params.leaseFraction;
-      this.leaseUntilMono = sent.mono + leaseMs;
-      this.leaseUntilWall = sent.wall + leaseMs;
+      this.leaseUntilMono = Math.max(this.leaseUntilMono, sent.mono + leaseMs);
+      this.leaseUntilWall = Math.max(this.leaseUntilWall, sent.wall + leaseMs);
     }
     for (const k of this.roundSent.keys()) if (k < q) this.roundSent.delete(k);
     const still: typeof this.readIndexReqs = [];

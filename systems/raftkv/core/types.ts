@@ -118,12 +118,21 @@ export interface PersistBatch {
 }
 
 /**
- * Everything the core wants done since the last `advance()`. The shell persists `persist` (with
- * fsync) BEFORE it sends `messages` and `replies`: a vote or an acknowledgement must never leave
- * the node before the state it promises is durable.
+ * Everything the core wants done since the last `advance()`. The shell may send `early` and
+ * `replies` at once, then persists `persist` (with fsync), and only then sends `messages`: a vote
+ * or an acknowledgement must never leave the node before the state it promises is durable.
+ *
+ * Why `early` and `replies` need not wait (Raft §10.2.1): `early` holds what promises nothing
+ * about this node's disk: a leader's AppendEntries (the leader counts its own copy only once it is
+ * persisted, in `advance`), forwarded commands and read-index requests. Every reply reports state
+ * that is committed, so already durable on a majority, or is an error or a read. Sending them while
+ * the disk works takes one fsync off every request's latency.
  */
 export interface Ready {
   persist: PersistBatch;
+  /** Messages that may leave before the persist is durable. */
+  early: PeerMessage[];
+  /** Messages that must wait for the persist (votes, acknowledgements, read-index answers). */
   messages: PeerMessage[];
   replies: ClientReply[];
   /** Entries applied to the key-value state since the last ready (for logs and invariants). */

@@ -5,6 +5,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { deriveSeed } from '../../../harness/random.js';
 import { CLI, isAlive, recordedPids, requireBuild, runCli, startCli, tempDir } from '../../support/cli.js';
 
 beforeAll(() => requireBuild());
@@ -61,6 +62,10 @@ describe.concurrent('faultline run', () => {
     expect(events.some((e) => e.process === 'nemesis' && String(e.f).startsWith('start-'))).toBe(true);
     expect(events.some((e) => e.process === 'nemesis' && e.f === 'heal')).toBe(true);
     for (const id of ['n1', 'n2', 'n3']) expect(existsSync(join(runDir, 'nodes', `${id}.log`))).toBe(true);
+    // Nodes get a seed derived from the run's (the same for the same run seed).
+    const nodeSeeds = ['n1', 'n2', 'n3'].map((id) => (readJson(join(runDir, 'nodes', `${id}.json`)).params as Record<string, unknown>).seed);
+    expect(nodeSeeds[0]).toBe(deriveSeed(7, 'nodes'));
+    expect(new Set(nodeSeeds).size).toBe(1);
   });
 
   it('finds stale-kv invalid and names the op that broke it', async () => {

@@ -6,10 +6,13 @@ import { requireBuild } from '../../support/cli.js';
 /** The flags of a repro command line, as commander would hand them over. */
 function flagsOf(command: string): RunFlags {
   const words = command.replace(/^faultline run /, '').split(' ');
-  const flags: Record<string, string> = {};
-  for (let i = 0; i < words.length; i += 2) {
+  const flags: Record<string, string | boolean> = {};
+  for (let i = 0; i < words.length; i++) {
     const name = (words[i] as string).replace(/^--/, '').replace(/-(\w)/g, (_, c: string) => c.toUpperCase());
-    flags[name] = words[i + 1] as string;
+    const next = words[i + 1];
+    // A flag followed by another flag (or nothing) is a switch.
+    if (next === undefined || next.startsWith('--')) flags[name] = true;
+    else flags[name] = words[++i] as string;
   }
   return flags as RunFlags;
 }
@@ -21,6 +24,16 @@ describe('run config', () => {
     expect(config).toMatchObject({ system: 'stale-kv', variant: 'correct', workload: 'register', nodes: 3, concurrency: 6, rateOpsPerSec: 2.5, nemesis: ['kill', 'pause'], seed: 12 });
     const again = resolveRunFlags(flagsOf(reproCommand(config, 'stale-kv'))).config;
     expect(again).toEqual(config);
+  });
+
+  it('keeps --log-messages in the repro command', () => {
+    requireBuild();
+    const { config } = resolveRunFlags({ system: 'atomic-kv', seed: '3', logMessages: true });
+    expect(config.logMessages).toBe(true);
+    const command = reproCommand(config, 'atomic-kv');
+    expect(command).toMatch(/ --log-messages$/);
+    expect(resolveRunFlags(flagsOf(command)).config).toEqual(config);
+    expect(resolveRunFlags({ system: 'atomic-kv', seed: '3' }).config.logMessages).toBe(false);
   });
 
   it('rejects each bad value with a UsageError naming the flag', () => {

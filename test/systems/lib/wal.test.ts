@@ -5,14 +5,16 @@
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { Rng } from '../../../systems/lib/rng.js';
 import { RECORD_HEADER_BYTES, Wal, WalCorruptError } from '../../../systems/lib/wal.js';
-import { repoRoot, tempDir } from '../../support/systems.js';
+import { repoRoot, tempDir, removeTempDirs } from '../../support/systems.js';
 
 const b = (s: string): Buffer => Buffer.from(s, 'utf8');
 const texts = (w: Wal): string[] => w.recovery.records.map((r) => r.data.toString('utf8'));
 const segFiles = (dir: string): string[] => readdirSync(dir).filter((n) => n.endsWith('.wal')).sort();
+
+afterAll(() => removeTempDirs());
 
 describe('Wal', () => {
   it('replays synced records in order after reopening, and continues their indexes', async () => {

@@ -3,7 +3,7 @@
  * variant, and each broken variant losing or corrupting data in the scenario it is named for.
  * Needs the build (`npm test` builds first).
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import {
   builtMain,
   freePort,
@@ -11,6 +11,7 @@ import {
   NdjsonClient,
   runNodeToExit,
   startNode,
+  removeTempDirs,
   tempDir,
   writeConfig,
   type RunningNode,
@@ -18,6 +19,7 @@ import {
 
 const running: RunningNode[] = [];
 const clients: NdjsonClient[] = [];
+afterAll(() => removeTempDirs());
 afterEach(async () => {
   for (const c of clients.splice(0)) c.close();
   for (const n of running.splice(0)) await kill9(n);

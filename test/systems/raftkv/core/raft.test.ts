@@ -46,7 +46,7 @@ class Net {
       while (n.hasReady()) {
         const rd = n.ready();
         this.readies.push({ id, rd });
-        for (const m of rd.messages) if (!this.dropped.has(m.to) && !this.dropped.has(m.from)) this.inFlight.push(m);
+        for (const m of [...rd.early, ...rd.messages]) if (!this.dropped.has(m.to) && !this.dropped.has(m.from)) this.inFlight.push(m);
         this.replies.get(id)!.push(...rd.replies);
         n.advance();
       }
@@ -122,6 +122,23 @@ describe('raft paper: leader election (§5.2)', () => {
     net.stabilize(1);
     const granted = net.readies.find((r) => r.id === 'n2' && r.rd.messages.some((m) => m.type === 'RequestVoteResp'));
     expect(granted?.rd.persist.hardState).toEqual({ term: 1, votedFor: 'n1' });
+  });
+
+  test('only what promises nothing about the disk may leave before the persist: appends early, acks after', () => {
+    const net = new Net(3);
+    net.elect('n1');
+    net.node('n1').request(1, { type: 'write', key: 'x', value: 1 });
+    const leaderRd = net.node('n1').ready();
+    expect(leaderRd.persist.entries).toHaveLength(1);
+    expect(leaderRd.early.map((m) => m.type)).toEqual(['AppendEntries', 'AppendEntries']);
+    expect(leaderRd.messages).toEqual([]);
+    net.node('n1').advance();
+    const n2 = net.node('n2');
+    n2.step(leaderRd.early.find((m) => m.to === 'n2')!);
+    const followerRd = n2.ready();
+    expect(followerRd.persist.entries).toHaveLength(1);
+    expect(followerRd.early).toEqual([]);
+    expect(followerRd.messages.map((m) => m.type)).toEqual(['AppendEntriesResp']);
   });
 
   test('a node grants at most one vote per term', () => {
