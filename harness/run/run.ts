@@ -23,7 +23,7 @@ import { limit, stagger, timeLimit } from '../generator/index.js';
 import { linkCount, Network } from '../network/network.js';
 import { freePorts } from '../cluster/ports.js';
 import { openToxiproxy, type ToxiproxyHandle } from '../toxiproxy/connect.js';
-import { Nemesis } from '../nemesis/nemesis.js';
+import { followSchedule, Nemesis } from '../nemesis/nemesis.js';
 import { planNemesis, usableFaults } from '../nemesis/schedule.js';
 import { deriveSeed, Rng } from '../random.js';
 import { PHASE_LIMITS, reproCommand, type ResolvedRun } from './config.js';
@@ -74,17 +74,6 @@ async function openProxies(url: string, seed: number): Promise<ToxiproxyHandle> 
     if (err instanceof FaultlineError) throw err;
     throw new FaultlineError(`cannot use the Toxiproxy server ${url}: ${(err as Error).message}`, EXIT.crash);
   }
-}
-
-/** A promise for `ms` that `cancel()` ends early. */
-function cancellableSleep(ms: number): { done: Promise<void>; cancel: () => void } {
-  let timer: NodeJS.Timeout | undefined;
-  let resolve!: () => void;
-  const done = new Promise<void>((r) => {
-    resolve = r;
-    timer = setTimeout(r, Math.max(0, ms));
-  });
-  return { done, cancel: () => (clearTimeout(timer), resolve()) };
 }
 
 /** Runs one test. Throws FaultlineError(255) when the system cannot even start. */
@@ -193,23 +182,12 @@ export async function runTest(resolved: ResolvedRun, systemArg: string, io: RunI
       seed: deriveSeed(config.seed, 'nemesis'),
     });
 
-    let sleeper: { done: Promise<void>; cancel: () => void } | null = null;
-    let clientsDone = false;
-    const nemesisLoop = (async () => {
-      for (const step of schedule) {
-        const waitMs = (phaseStartNs + step.atMs * 1e6 - history.nowNs()) / 1e6;
-        sleeper = cancellableSleep(waitMs);
-        await sleeper.done;
-        if (clientsDone) return;
-        await nemesis.apply(step);
-      }
-    })();
+    const nemesisRun = followSchedule(schedule, nemesis, () => history.nowNs(), phaseStartNs);
     const shouldStop = () => history.events.length >= HISTORY_EVENTS_MAX;
     const address = (node: string) => c.clientAddress(node);
     await interpret(mainGen, { workers, history, client: workload.client, address, opTimeoutMs: config.opTimeoutMs, shouldStop, onCompletion: (x) => progress?.count(x.type) });
-    clientsDone = true;
-    (sleeper as { cancel: () => void } | null)?.cancel();
-    await nemesisLoop;
+    nemesisRun.stop();
+    await nemesisRun.done;
 
     progress?.phase('healing');
     await nemesis.healAll();
