@@ -70,7 +70,7 @@ describe('ndjson_filter', () => {
     const t0 = performance.now();
     c.socket.write(line('Commit', 1) + line('Prepare', 2));
     await c.bytes(Buffer.byteLength(line('Prepare', 2)));
-    expect(performance.now() - t0).toBeLessThan(600);
+    // Prepare, written after Commit, arrives alone: it overtook the held Commit.
     expect(types(c.received())).toEqual(['Prepare2']);
     await c.bytes(Buffer.byteLength(line('Commit', 1) + line('Prepare', 2)));
     expect(performance.now() - t0).toBeGreaterThanOrEqual(985);
@@ -120,7 +120,8 @@ describe('ndjson_filter', () => {
     const t0 = performance.now();
     await (await p.getToxic('hold')).remove();
     await c.bytes(Buffer.byteLength(line('Commit', 1) + '{"type":"Commit"'));
-    expect(performance.now() - t0).toBeLessThan(1000);
+    // Well before the 5 s hold would have let them go.
+    expect(performance.now() - t0).toBeLessThan(3500);
     c.destroy();
   });
 
