@@ -205,14 +205,7 @@ async function run(variant: string, workload: string, nemesis: string, seed: num
   const dir = tempDir();
   const args = ['run', '--system', 'txn-kv', '--variant', variant, '--workload', workload, '--nemesis', nemesis, '--nemesis-interval', '1',
     '--time-limit', '4', '--concurrency', '10', '--rate', '200', '--seed', String(seed), '--results-dir', join(dir, 'results')];
-  let r = await runCli(args, { cwd: dir, timeoutMs: 90_000 });
-  // The proxy's listen ports are picked free before the proxies bind them; on this shared machine
-  // another process sometimes takes one in between, and the run stops before it starts (exit 255,
-  // "cannot create proxy"). That says nothing about txn-kv: run once more, in a fresh folder.
-  if (r.exitCode === 255 && /cannot create proxy/.test(r.stderr)) {
-    rmSync(join(dir, 'results'), { recursive: true, force: true });
-    r = await runCli(args, { cwd: dir, timeoutMs: 90_000 });
-  }
+  const r = await runCli(args, { cwd: dir, timeoutMs: 90_000 });
   const out = r.stdout + r.stderr;
   let results: Record<string, unknown> = {};
   try {
