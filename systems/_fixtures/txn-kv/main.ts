@@ -34,20 +34,14 @@
  *   node dist/systems/_fixtures/txn-kv/main.js --config node.json
  */
 import { appendFileSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, truncateSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
-import {
-  exitWhenStdinCloses, handleAdmin, listen, loadConfig, log, onLines, send, sniffMsgId,
-  type Message, type NodeConfig,
-} from '../common.js';
+import { exitWhenStdinCloses, loadConfig, type Message, type NodeConfig } from '../common.js';
+import { isOwnerNode, serveOwnerOrForward } from '../owner.js';
 
-/** How long a forwarded request may wait for n1's answer before the client is told "timeout". */
-const FORWARD_TIMEOUT_MS = 1000;
 /** Micro-operations one transaction may hold: a bound on the work of one request. */
 const MAX_TXN_OPS = 1000;
 /** Requests n1 runs at once in the stepwise variants; beyond that it answers temporarily-unavailable. */
 const MAX_ACTIVE_TXNS = 256;
-const OWNER = 'n1';
 
 /** The variants of the fixture, as named in its manifest. */
 const VARIANTS = ['correct', 'read-committed', 'snapshot-isolation', 'lost-commit'] as const;
@@ -283,53 +277,6 @@ class Store {
   }
 }
 
-/** A connection from this node to n1's peer port (through the proxy), with requests in flight. */
-class OwnerLink {
-  private socket: Socket | null = null;
-  private nextId = 1;
-  private readonly pending = new Map<number, { done: (r: Reply) => void; timer: NodeJS.Timeout }>();
-
-  constructor(private readonly address: string) {}
-
-  private open(): Socket {
-    if (this.socket && !this.socket.destroyed) return this.socket;
-    const [host, port] = this.address.split(':');
-    const s = connect(Number(port), host);
-    s.setNoDelay(true);
-    onLines(s, (msg) => {
-      if (!msg || msg.type !== 'fwd_ok') return;
-      const p = this.pending.get(Number(msg.id));
-      if (!p) return;
-      this.pending.delete(Number(msg.id));
-      clearTimeout(p.timer);
-      p.done(msg.body as Reply);
-    });
-    s.on('close', () => {
-      if (this.socket === s) this.socket = null;
-      // Requests in flight may or may not have been applied by n1: indefinite (crash, code 13).
-      for (const [id, p] of this.pending) {
-        clearTimeout(p.timer);
-        this.pending.delete(id);
-        p.done(error(13, 'connection to n1 lost'));
-      }
-    });
-    this.socket = s;
-    return s;
-  }
-
-  forward(body: Message): Promise<Reply> {
-    return new Promise((resolve) => {
-      const id = this.nextId++;
-      const timer = setTimeout(() => {
-        this.pending.delete(id);
-        resolve(error(0, 'n1 did not answer in time'));
-      }, FORWARD_TIMEOUT_MS);
-      this.pending.set(id, { done: resolve, timer });
-      send(this.open(), { type: 'fwd', id, body });
-    });
-  }
-}
-
 /** A positive number from the node params, or the default. */
 function param(config: NodeConfig, name: string, dflt: number): number {
   const v = Number(config.params[name] ?? dflt);
@@ -343,40 +290,5 @@ if (!(VARIANTS as readonly string[]).includes(config.variant)) {
   process.exit(2);
 }
 const variant = config.variant as Variant;
-const isOwner = config.id === OWNER || config.peers[OWNER] === undefined;
-const store = isOwner ? new Store(config.dataDir, variant, param(config, 'stepDelayMs', 2), Math.max(1, param(config, 'flushIntervalMs', 500))) : null;
-const link = isOwner ? null : new OwnerLink(config.peers[OWNER] as string);
-let served = 0;
-
-const serve = (req: Message): Promise<Reply> => {
-  served++;
-  return store ? store.apply(req) : (link as OwnerLink).forward(req);
-};
-
-await listen(config.clientPort, (socket) => {
-  socket.setNoDelay(true);
-  onLines(socket, (msg, raw) => {
-    if (!msg) {
-      const id = sniffMsgId(raw);
-      if (id !== null) send(socket, { type: 'error', in_reply_to: id, code: 12, text: 'malformed request' });
-      return;
-    }
-    if (handleAdmin(socket, msg, () => ({ role: isOwner ? 'leader' : 'forwarder', variant, served }))) return;
-    const { msg_id: msgId, ...body } = msg;
-    void serve(body).then((reply) => send(socket, { ...reply, in_reply_to: msgId }));
-  });
-});
-
-// Peer port: n1 answers forwarded requests; the other nodes accept and ignore.
-await listen(config.peerPort, (socket) => {
-  socket.setNoDelay(true);
-  onLines(socket, (msg) => {
-    if (!msg || msg.type !== 'fwd' || !store) return;
-    const body = msg.body !== null && typeof msg.body === 'object' ? (msg.body as Message) : {};
-    void store.apply(body).then((reply) => send(socket, { type: 'fwd_ok', id: msg.id, body: reply }));
-  });
-});
-
-log(config.id, `listening: client ${config.clientPort}, peer ${config.peerPort}, variant ${variant}, ${isOwner ? 'holds the data' : `forwarding to ${OWNER}`}`);
-process.stdout.write('ready\n');
-process.on('exit', () => store?.close());
+const store = isOwnerNode(config) ? new Store(config.dataDir, variant, param(config, 'stepDelayMs', 2), Math.max(1, param(config, 'flushIntervalMs', 500))) : null;
+await serveOwnerOrForward(config, store, { role: 'leader', facts: () => ({ variant }), describe: `variant ${variant}` });
