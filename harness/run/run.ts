@@ -20,7 +20,7 @@ import { Cluster, planCluster } from '../cluster/cluster.js';
 import { NodeStartError } from '../cluster/launcher.js';
 import { LocalLauncher } from '../cluster/local.js';
 import { limit, stagger, timeLimit } from '../generator/index.js';
-import { linkCount, Network } from '../network/network.js';
+import { Network } from '../network/network.js';
 import { freePorts } from '../cluster/ports.js';
 import { openToxiproxy, type ToxiproxyHandle } from '../toxiproxy/connect.js';
 import { followSchedule, Nemesis } from '../nemesis/nemesis.js';
@@ -123,13 +123,13 @@ export async function runTest(resolved: ResolvedRun, systemArg: string, io: RunI
     let ids: string[] = [];
     if (config.nodes > 1) toxi = await openProxies(config.toxiproxy, deriveSeed(config.seed, 'toxiproxy'));
     for (let attempt = 1; cluster === null; attempt++) {
-      // Every port of the run in one call, so that they are distinct (nodes: client + peer; proxies).
-      const ports = await freePorts(2 * config.nodes + linkCount(config.nodes));
-      const plans = await planCluster(runDir, config.nodes, ports.slice(0, 2 * config.nodes));
+      // The nodes' ports in one call, so that they are distinct; proxies bind port 0 themselves.
+      const ports = await freePorts(2 * config.nodes);
+      const plans = await planCluster(runDir, config.nodes, ports);
       ids = plans.map((p) => p.id);
       let peers: Record<string, Record<string, string>> = Object.fromEntries(ids.map((id) => [id, {}]));
       if (toxi) {
-        const net = await Network.create(toxi, plans, `fl${process.pid}-${startNs % 1_000_000n}-${attempt}-`, ports.slice(2 * config.nodes));
+        const net = await Network.create(toxi, plans, `fl${process.pid}-${startNs % 1_000_000n}-${attempt}-`);
         network = net;
         peers = Object.fromEntries(ids.map((id) => [id, net.peersOf(id)]));
       }

@@ -24,12 +24,14 @@ describe('RequestWaitingList', () => {
     expect(l.complete('x', 1)).toBe(false);
   });
 
-  it('bounds the number of waiting requests', () => {
+  it('bounds the number of waiting requests, and failAll rejects every waiter', async () => {
     const l = new RequestWaitingList<number, number>(2);
-    void l.add(1, 0);
-    void l.add(2, 0);
+    const first = l.add(1, 0);
+    const second = l.add(2, 0);
     expect(() => l.add(3, 0)).toThrow('more than 2');
     l.failAll(new Error('x'));
+    await expect(first).rejects.toThrow('x');
+    await expect(second).rejects.toThrow('x');
   });
 });
 
