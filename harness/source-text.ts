@@ -7,6 +7,7 @@
  * line here.
  */
 import { parseDocument } from 'yaml';
+import type { z } from 'zod';
 import { UsageError } from './cli/exit.js';
 
 /** The 1-based line of a character offset in `text`. */
@@ -45,3 +46,17 @@ export function lineOfPath(text: string, path: ReadonlyArray<string | number>): 
   }
   return null;
 }
+
+/**
+ * Parses JSON text read from `path` and validates it against `schema`; either kind of error is a
+ * UsageError `path:line: field: what is wrong` (the line of the offending value when it is there).
+ */
+export function parseJsonWithSchema<T>(text: string, path: string, schema: z.ZodType<T, z.ZodTypeDef, unknown>): T {
+  const data = parseJsonText(text, path);
+  const r = schema.safeParse(data);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0]!;
+  const line = lineOfPath(text, issue.path);
+  throw new UsageError(`${path}${line === null ? '' : `:${line}`}: ${issue.path.join('.') || '(top level)'}: ${issue.message}`);
+}
+

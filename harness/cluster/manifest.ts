@@ -11,7 +11,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { UsageError } from '../cli/exit.js';
-import { lineOfPath, parseJsonText } from '../source-text.js';
+import { lineOfPath, parseJsonWithSchema } from '../source-text.js';
 
 const MANIFEST = 'faultline.system.json';
 
@@ -62,19 +62,10 @@ export function readManifest(path: string): SystemManifest {
   } catch (err) {
     throw new UsageError(`${path}: cannot read the manifest (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
-  const raw = parseJsonText(text, path);
-  const at = (fieldPath: ReadonlyArray<string | number>) => {
-    const line = lineOfPath(text, fieldPath);
-    return line === null ? path : `${path}:${line}`;
-  };
-  const parsed = manifestSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new UsageError(`${at(issue?.path ?? [])}: ${issue?.path.join('.') || 'manifest'}: ${issue?.message ?? 'invalid'}`);
-  }
-  const m = parsed.data;
+  const m = parseJsonWithSchema(text, path, manifestSchema);
   if (m.defaultVariant !== undefined && !(m.defaultVariant in m.variants)) {
-    throw new UsageError(`${at(['defaultVariant'])}: defaultVariant "${m.defaultVariant}" is not one of the variants`);
+    const line = lineOfPath(text, ['defaultVariant']);
+    throw new UsageError(`${path}${line === null ? '' : `:${line}`}: defaultVariant "${m.defaultVariant}" is not one of the variants`);
   }
   return { ...m, manifestDir: dirname(resolve(path)), manifestPath: resolve(path) };
 }

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { UsageError } from '../cli/exit.js';
 import { writeJson } from '../run/folder.js';
+import { parseJsonWithSchema } from '../source-text.js';
 import type { Expectation, SuiteEntry } from './spec.js';
 import { checkerDetails, describeAnomaly, type RunOutcome } from './entry.js';
 
@@ -212,16 +213,5 @@ const summarySchema = z
 export function readSummary(dir: string): SuiteSummary {
   const path = join(dir, 'summary.json');
   if (!existsSync(path)) throw new UsageError(`${path}: not found (is ${dir} a suite results folder?)`);
-  let data: unknown;
-  try {
-    data = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (err) {
-    throw new UsageError(`${path}: not valid JSON: ${(err as Error).message}`);
-  }
-  const r = summarySchema.safeParse(data);
-  if (!r.success) {
-    const issue = r.error.issues[0]!;
-    throw new UsageError(`${path}: ${issue.path.join('.') || '(top level)'}: ${issue.message}`);
-  }
-  return r.data as unknown as SuiteSummary;
+  return parseJsonWithSchema(readFileSync(path, 'utf8'), path, summarySchema) as unknown as SuiteSummary;
 }

@@ -2,6 +2,7 @@
  * Suite files: validation errors name the file and the field path and are UsageErrors (exit 254);
  * valid files expand into the expected entries with stable ids.
  */
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../../harness/cli/exit.js';
@@ -93,6 +94,14 @@ describe('suite file validation', () => {
       const ownBoundS = timeLimitS + (PHASE_LIMITS.settleMs + PHASE_LIMITS.finalPhaseMsMax + PHASE_LIMITS.checkTimeLimitMs) / 1000;
       expect(defaultEntryTimeoutS(timeLimitS)).toBeGreaterThan(ownBoundS + 30);
     }
+  });
+
+  it('names file:line of a bad manifest the suite refers to', () => {
+    const manifest = write(join(tempDir(), 'sys', 'faultline.system.json'), '{\n  "name": "m",\n  "variants": {"correct": ""},\n  "workloads": "register"\n}\n');
+    const { suite } = load('s.json', JSON.stringify({ matrix: [{ system: manifest }] }));
+    expect(errorOf(suite).message).toBe(`${manifest}:4: workloads: Expected array, received string`);
+    writeFileSync(manifest, '{\n  "name": "m",\n}\n');
+    expect(errorOf(suite).message).toMatch(new RegExp(`^${manifest.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:3: not valid JSON: `));
   });
 
   it('reports YAML syntax errors with file:line', () => {
