@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // The JSON report lets CI print one plain closing line with the counts.
+    reporters: ['default', ['json', { outputFile: 'test-output/vitest.json' }]],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // Tests that start real processes compete for two cores; keep files in a small pool.

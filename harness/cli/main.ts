@@ -27,7 +27,9 @@ export function buildProgram(): Command {
     .name('faultline')
     .description('Fault-injection test harness for the patterns of distributed systems')
     .version(VERSION)
-    .exitOverride();
+    .exitOverride()
+    // Commander's own parse errors read like every other faultline error: one line, one prefix.
+    .configureOutput({ outputError: (text, write) => write(`faultline: ${text.replace(/^error: /, '')}`) });
   for (const register of commands) register(program);
   return program;
 }

@@ -64,6 +64,16 @@ class LocalNode implements NodeHandle {
 
   private ended(e: NodeExit): NodeExit {
     this.alive = false;
+    // What the node started in its group (a wrapper's server, a helper in the background) goes with
+    // it: nothing else would end it, since the reaper forgets the node now. The group only, never
+    // the bare pid, which is no longer this node's.
+    if (this.pid !== undefined) {
+      try {
+        process.kill(-this.pid, 'SIGKILL');
+      } catch {
+        /* the group is empty: nothing was left */
+      }
+    }
     this.onExit(this.pid);
     return e;
   }

@@ -11,6 +11,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { UsageError } from '../cli/exit.js';
+import { lineOfPath, parseJsonWithSchema } from '../source-text.js';
 
 const MANIFEST = 'faultline.system.json';
 
@@ -57,20 +58,16 @@ export type SystemManifest = z.infer<typeof manifestSchema> & { manifestDir: str
 
 /** Reads and validates one manifest file; a bad one is a UsageError naming the file and field. */
 export function readManifest(path: string): SystemManifest {
-  let raw: unknown;
+  let text: string;
   try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
+    text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new UsageError(`${path}: not a readable JSON manifest (${(err as Error).message})`);
+    throw new UsageError(`${path}: cannot read the manifest (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
-  const parsed = manifestSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new UsageError(`${path}: ${issue?.path.join('.') || 'manifest'}: ${issue?.message ?? 'invalid'}`);
-  }
-  const m = parsed.data;
+  const m = parseJsonWithSchema(text, path, manifestSchema);
   if (m.defaultVariant !== undefined && !(m.defaultVariant in m.variants)) {
-    throw new UsageError(`${path}: defaultVariant "${m.defaultVariant}" is not one of the variants`);
+    const line = lineOfPath(text, ['defaultVariant']);
+    throw new UsageError(`${path}${line === null ? '' : `:${line}`}: defaultVariant "${m.defaultVariant}" is not one of the variants`);
   }
   return { ...m, manifestDir: dirname(resolve(path)), manifestPath: resolve(path) };
 }

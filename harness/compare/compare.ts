@@ -9,17 +9,18 @@
  * with seed s, then s+1...), so a comparison stopped early still compares like with like.
  * `compare.json` is rewritten after each run; `compare.html` is rendered from it.
  */
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { startRun, type RunOutcome, type RunSpec } from '../suite/entry.js';
+import { pickTuning, runPool, startRun, type RunOutcome, type RunSpec, type RunTuning } from '../suite/entry.js';
 import { defaultEntryTimeoutS } from '../suite/spec.js';
 import { PARALLEL_MAX } from '../suite/run-suite.js';
 import { renderCompareHtml, type CompareJson, type CompareRun, type CompareSummary } from '../report/compare.js';
+import { writeFileAtomic } from '../run/folder.js';
 
 export type { CompareJson, CompareRun, CompareSummary };
 
 /** Options of a comparison. */
-export interface CompareOptions {
+export interface CompareOptions extends RunTuning {
   /** The system as `faultline run --system` takes it (a name or a manifest path). */
   system: string;
   /** The system's name, for compare.json (defaults to `system`). */
@@ -32,12 +33,7 @@ export interface CompareOptions {
   seedBase: number;
   parallel: number;
   outDir: string;
-  /** Further run options shared by every run. */
-  nodes?: number;
-  concurrency?: number;
-  rateOpsPerSec?: number;
-  nemesisIntervalS?: number;
-  opTimeoutMs?: number;
+  /** Further flags shared by every run, passed as they are. */
   args?: string[];
   log?: (line: string) => void;
 }
@@ -90,12 +86,6 @@ export function summarize(runs: CompareRun[]): CompareSummary {
   };
 }
 
-function writeAtomic(path: string, text: string): void {
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, path);
-}
-
 /** Runs a comparison; returns compare.json's data and the outcomes of runs that reached no verdict. */
 export async function runCompare(opts: CompareOptions): Promise<{ compare: CompareJson; noVerdict: Array<{ variant: string; seed: number; outcome: RunOutcome }>; interrupted: boolean }> {
   const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
@@ -117,44 +107,32 @@ export async function runCompare(opts: CompareOptions): Promise<{ compare: Compa
       v.runs.sort((a, b) => a.seed - b.seed);
       v.summary = summarize(v.runs);
     }
-    writeAtomic(join(outDir, 'compare.json'), `${JSON.stringify(compare, null, 2)}\n`);
-    writeAtomic(join(outDir, 'compare.html'), renderCompareHtml(compare, { baseDir: outDir }));
+    writeFileAtomic(join(outDir, 'compare.json'), `${JSON.stringify(compare, null, 2)}\n`);
+    writeFileAtomic(join(outDir, 'compare.html'), renderCompareHtml(compare, { baseDir: outDir }));
   };
   save();
 
   const jobs = seeds.flatMap((seed) => opts.variants.map((variant) => ({ seed, variant })));
   const noVerdict: Array<{ variant: string; seed: number; outcome: RunOutcome }> = [];
-  const running = new Set<{ stop(): void }>();
-  let interrupted = false;
-  const onSignal = () => {
-    interrupted = true;
-    for (const r of running) r.stop();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  let next = 0;
   let done = 0;
-  const worker = async () => {
-    while (!interrupted && next < jobs.length) {
-      const { seed, variant } = jobs[next++]!;
-      const rel = `runs/${variant}-seed-${seed}`;
-      const runDir = join(outDir, rel);
+  const runDirOf = (job: { seed: number; variant: string }) => join(outDir, `runs/${job.variant}-seed-${job.seed}`);
+  const interrupted = await runPool({
+    count: jobs.length,
+    parallel: Math.min(opts.parallel, PARALLEL_MAX),
+    start: (i) => {
+      const { seed, variant } = jobs[i]!;
+      const runDir = runDirOf(jobs[i]!);
       const spec: RunSpec = {
         system: opts.system, variant, workload: opts.workload, nemesis: opts.nemesis, seed, timeLimitS: opts.timeLimitS,
-        args: opts.args ?? [],
+        args: opts.args ?? [], ...pickTuning(opts),
       };
-      if (opts.nodes !== undefined) spec.nodes = opts.nodes;
-      if (opts.concurrency !== undefined) spec.concurrency = opts.concurrency;
-      if (opts.rateOpsPerSec !== undefined) spec.rateOpsPerSec = opts.rateOpsPerSec;
-      if (opts.nemesisIntervalS !== undefined) spec.nemesisIntervalS = opts.nemesisIntervalS;
-      if (opts.opTimeoutMs !== undefined) spec.opTimeoutMs = opts.opTimeoutMs;
-      const run = startRun({ spec, runDir, logFile: `${runDir}.log`, timeoutMs: defaultEntryTimeoutS(opts.timeLimitS) * 1000 });
-      running.add(run);
-      const outcome = await run.outcome;
-      running.delete(run);
+      return startRun({ spec, runDir, logFile: `${runDir}.log`, timeoutMs: defaultEntryTimeoutS(opts.timeLimitS) * 1000 });
+    },
+    finished: (i, outcome) => {
+      const { seed, variant } = jobs[i]!;
       done++;
-      if (outcome.interrupted) continue;
-      const row = compareRun(seed, relative(outDir, runDir), outcome);
+      if (outcome.interrupted) return;
+      const row = compareRun(seed, relative(outDir, runDirOf(jobs[i]!)), outcome);
       compare.variants.find((v) => v.variant === variant)!.runs.push(row);
       save();
       const verdict = row.exitCode === 0 || row.exitCode === 1 || row.exitCode === 2 ? `valid=${String(row.valid)}` : 'no verdict';
@@ -162,15 +140,8 @@ export async function runCompare(opts: CompareOptions): Promise<{ compare: Compa
         noVerdict.push({ variant, seed, outcome });
       }
       log(`[${done}/${jobs.length}] ${variant} seed ${seed}: ${verdict} (${(outcome.durationMs / 1000).toFixed(1)} s)`);
-    }
-  };
-  try {
-    const slots = Math.max(1, Math.min(opts.parallel, PARALLEL_MAX, jobs.length));
-    await Promise.all(Array.from({ length: slots }, worker));
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
+    },
+  });
   save();
   return { compare, noVerdict, interrupted };
 }

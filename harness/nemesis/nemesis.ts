@@ -225,3 +225,51 @@ export class Nemesis {
     this.record('heal', { description: 'every fault ended, every node running' }, error);
   }
 }
+
+/** A schedule being followed: `done` settles when it ended or was stopped. */
+export interface ScheduleRun {
+  done: Promise<void>;
+  /** Applies no further step (one being applied finishes) and ends any wait at once. */
+  stop(): void;
+}
+
+/**
+ * Applies each step of a schedule at its time, `step.atMs` after `startNs` on the clock `nowNs`,
+ * one after another, until the schedule ends or `stop()` is called; after `stop()` nothing more
+ * is applied and nothing more is waited for, even when it comes while a step is being applied.
+ */
+export function followSchedule(
+  schedule: readonly NemesisStep[],
+  nemesis: Pick<Nemesis, 'apply'>,
+  nowNs: () => number,
+  startNs: number,
+): ScheduleRun {
+  let stopped = false;
+  let wake: (() => void) | null = null;
+  let timer: NodeJS.Timeout | undefined;
+  const done = (async () => {
+    for (const step of schedule) {
+      // Timers may fire a little early against the clock: wait again until the step is due.
+      const dueNs = startNs + step.atMs * 1e6;
+      while (!stopped && nowNs() < dueNs) {
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          timer = setTimeout(resolve, Math.ceil((dueNs - nowNs()) / 1e6));
+        });
+        clearTimeout(timer);
+        wake = null;
+      }
+      if (stopped) return;
+      await nemesis.apply(step);
+    }
+  })();
+  return {
+    done,
+    stop: () => {
+      stopped = true;
+      clearTimeout(timer);
+      wake?.();
+    },
+  };
+}
+

@@ -16,8 +16,11 @@
  *   or drops the peer messages of chosen types on chosen links, in the link's direction.
  */
 import type { Proxy, Toxic } from 'toxiproxy-node-client';
+<<<<<<< HEAD
 import { freePorts } from '../cluster/ports.js';
 import { addNdjsonFilter } from '../toxiproxy/connect.js';
+=======
+>>>>>>> main
 import type { Link } from './partitions.js';
 
 /** The part of a Toxiproxy handle the network needs (see harness/toxiproxy/connect.ts). */
@@ -53,27 +56,26 @@ export class Network {
 
   /**
    * Creates one proxy per directed link between the nodes. `prefix` keeps proxy names unique
-   * when several runs share one external toxiproxy-server. `ports` (one per link, see
-   * `linkCount`) are the proxies' listen ports, found together with the nodes' own ports so that
-   * none collide.
+   * when several runs share one external toxiproxy-server. Each proxy is asked to listen on port 0
+   * and the address it bound is read back from the API (the real server and ours both rewrite
+   * `listen` to the bound address), so no other program can take a proxy's port between the
+   * moment it is chosen and the moment it is bound.
    */
   static async create(
     factory: ProxyFactory,
     nodes: ReadonlyArray<{ id: string; peerPort: number }>,
     prefix: string,
-    ports?: readonly number[],
   ): Promise<Network> {
     const links: Link[] = [];
     for (const a of nodes) for (const b of nodes) if (a.id !== b.id) links.push([a.id, b.id]);
-    if (ports && ports.length < links.length) throw new RangeError(`Network.create needs ${links.length} ports, got ${ports.length}`);
-    ports ??= await freePorts(links.length);
     const peerPort = new Map(nodes.map((n) => [n.id, n.peerPort]));
     const proxies = new Map<string, LinkProxy>();
     await Promise.all(
-      links.map(async (link, i) => {
-        const listen = `127.0.0.1:${(ports as readonly number[])[i] as number}`;
+      links.map(async (link) => {
         const upstream = `127.0.0.1:${peerPort.get(link[1]) as number}`;
-        const proxy = await factory.createProxy({ name: `${prefix}${link[0]}-to-${link[1]}`, listen, upstream, enabled: true });
+        const proxy = await factory.createProxy({ name: `${prefix}${link[0]}-to-${link[1]}`, listen: '127.0.0.1:0', upstream, enabled: true });
+        const listen = proxy.listen;
+        if (!/:[1-9]\d*$/.test(listen)) throw new Error(`proxy ${proxy.name} reports no bound port (listen "${listen}")`);
         proxies.set(linkName(link), { link, proxy, listen, upstream, enabled: true, toxics: new Map() });
       }),
     );

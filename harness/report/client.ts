@@ -563,7 +563,14 @@ function renderAnomalies() {
     div.appendChild(el('h3', null, a.type + ' — ' + a.checker));
     var n = a.nodes.length, s = null;
     if (n > 0) {
-      var W = 520, R = n === 1 ? 0 : Math.max(90, Math.min(170, 40 * n)), H = 2 * R + 110, cx = W / 2, cy = H / 2 + 8;
+      // A big cycle puts the txn labels beside its nodes, shorter, outside the ring: above and
+      // below, as for small cycles, they would run into the neighbouring nodes and their labels.
+      var big = n > 4, maxChars = big ? 24 : 44, sideW = big ? maxChars * 6.2 + 40 : 0;
+      // The ring is large enough that an edge's label fits between the two nodes it joins.
+      var labelW = function (e) { return e.label.length * 7.2 + 8; };
+      var widest = a.edges.reduce(function (m, e) { return Math.max(m, labelW(e)); }, 0);
+      var fitR = big ? Math.min(400, (60 + widest) / (2 * Math.sin(Math.PI / n))) : 0;
+      var R = n === 1 ? 0 : Math.max(90, Math.min(170, 40 * n), 10 * n, fitR), W = Math.max(520, 2 * R + 2 * sideW), H = 2 * R + 110, cx = W / 2, cy = H / 2 + 8;
       s = svg('svg', { width: W, height: H, viewBox: '0 0 ' + W + ' ' + H, 'class': 'cycle' });
       var defs = svg('defs'); var mk = svg('marker', { id: 'arrow' + ai, viewBox: '0 0 10 10', refX: '10', refY: '5', markerWidth: '7', markerHeight: '7', orient: 'auto-start-reverse' });
       mk.appendChild(svg('path', { d: 'M 0 0 L 10 5 L 0 10 z', fill: '#57606a' })); defs.appendChild(mk); s.appendChild(defs);
@@ -573,11 +580,15 @@ function renderAnomalies() {
         var p = pos[e.from], q = pos[e.to]; if (!p || !q) return;
         var dx = q[0] - p[0], dy = q[1] - p[1], len = Math.sqrt(dx * dx + dy * dy) || 1, ux = dx / len, uy = dy / len;
         var sx = p[0] + ux * 26, sy = p[1] + uy * 16, ex = q[0] - ux * 28, ey = q[1] - uy * 18;
-        // Bend each edge outward a little so that a pair of opposite edges does not overlap.
-        var mx = (sx + ex) / 2 - uy * 22, my = (sy + ey) / 2 + ux * 22;
+        // Bend each edge outward a little so that a pair of opposite edges does not overlap. The
+        // label sits at the curve's middle, half the bend off the straight line: a pair of opposite
+        // edges (every 2-transaction cycle) is bent far enough that its two labels sit side by side.
+        var back = a.edges.filter(function (o) { return o.from === e.to && o.to === e.from; })[0];
+        var bend = back ? Math.max(22, (labelW(e) + labelW(back)) / 2 + 8) : 22;
+        var mx = (sx + ex) / 2 - uy * bend, my = (sy + ey) / 2 + ux * bend;
         s.appendChild(svg('path', { d: 'M ' + sx + ' ' + sy + ' Q ' + mx + ' ' + my + ' ' + ex + ' ' + ey, fill: 'none', stroke: '#57606a', 'stroke-width': '1.5', 'marker-end': 'url(#arrow' + ai + ')' }));
         var lx = (sx + 2 * mx + ex) / 4, ly = (sy + 2 * my + ey) / 4;
-        s.appendChild(svg('rect', { x: lx - 4 - e.label.length * 3.6, y: ly - 9, width: e.label.length * 7.2 + 8, height: 17, rx: 4, fill: '#fff8c5', stroke: '#d4a72c' }));
+        s.appendChild(svg('rect', { x: lx - labelW(e) / 2, y: ly - 9, width: labelW(e), height: 17, rx: 4, fill: '#fff8c5', stroke: '#d4a72c', 'class': 'edge-label' }));
         s.appendChild(svg('text', { x: lx, y: ly + 4, 'text-anchor': 'middle', 'font-size': '12', 'font-weight': '600', fill: '#7d4e00' }, e.label));
       });
       a.nodes.forEach(function (nd) {
@@ -586,10 +597,13 @@ function renderAnomalies() {
         g.appendChild(svg('rect', { x: p[0] - 26, y: p[1] - 15, width: 52, height: 30, rx: 8, fill: '#ddf4ff', stroke: '#0969da' }));
         g.appendChild(svg('text', { x: p[0], y: p[1] + 5, 'text-anchor': 'middle', 'font-size': '13', 'font-weight': '700', fill: '#0550ae' }, nd.id.length > 7 ? nd.id.slice(0, 7) : nd.id));
         if (nd.label) {
-          var lab = nd.label.length > 44 ? nd.label.slice(0, 43) + '…' : nd.label;
+          var lab = nd.label.length > maxChars ? nd.label.slice(0, maxChars - 1) + '…' : nd.label;
           // Labels go on the outer side of the ring, away from the edges inside it.
-          var above = p[1] < cy - 1;
-          g.appendChild(svg('text', { x: p[0], y: above ? p[1] - 21 : p[1] + 30, 'text-anchor': 'middle', 'font-size': '11', fill: '#57606a' }, lab));
+          var above = p[1] < cy - 1, side = big ? (p[0] - cx) / (R || 1) : 0;
+          var at = side > 0.35 ? { x: p[0] + 32, y: p[1] + 4, 'text-anchor': 'start' }
+            : side < -0.35 ? { x: p[0] - 32, y: p[1] + 4, 'text-anchor': 'end' }
+              : { x: p[0], y: above ? p[1] - 21 : p[1] + 30, 'text-anchor': 'middle' };
+          g.appendChild(svg('text', Object.assign(at, { 'font-size': '11', fill: '#57606a', 'class': 'txn-label' }), lab));
         }
         var title = svg('title', null, nd.id + (nd.label ? ': ' + nd.label : '') + (nd.op >= 0 ? ' (click: show it in the timeline)' : '')); g.appendChild(title);
         if (nd.op >= 0) {

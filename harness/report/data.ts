@@ -161,6 +161,12 @@ export function buildReportData(folder: RunFolder): ReportData {
     const op = lin[0]!.failOp;
     firstAnomaly = { index: ops.invokeIndex[op]!, timeMs: ops.startMs[op]!, op };
   }
+  // The cycle that holds the first anomaly, the one the header names, is drawn first.
+  if (firstAnomaly !== null && firstAnomaly.op >= 0) {
+    const op = firstAnomaly.op;
+    const at = anomalies.findIndex((a) => a.edges.length > 0 && a.nodes.some((nd) => nd.op === op));
+    if (at > 0) anomalies.unshift(...anomalies.splice(at, 1));
+  }
   const name = [run.system, run.variant, run.workload].filter((x) => typeof x === 'string').join(' / ');
   return {
     title: name || folder.dir,
@@ -531,6 +537,10 @@ function anomalyGraphs(c: CheckerView, ops: OpColumns, byIndex: Map<number, numb
       for (const a of arr) if (a && typeof a === 'object') list.push({ type, a: a as Record<string, unknown> });
     }
   }
+  // Cycles first: they are what the graphs are for, and a run with many single-transaction
+  // anomalies (internal, lost-update...) would otherwise bury them, or push them past the limit.
+  const isCycle = (a: Record<string, unknown>): boolean => Array.isArray(a.steps) || Array.isArray(a.cycle) || Array.isArray(a.edges);
+  list.sort((x, y) => Number(isCycle(y.a)) - Number(isCycle(x.a)));
   const out: AnomalyGraph[] = [];
   for (const { type, a } of list.slice(0, 50)) {
     const g = elleGraph(a, ops, byIndex) ?? cycleGraph(a, ops, byIndex);

@@ -13,6 +13,19 @@ import { freshSeed, SEED_MAX } from '../random.js';
 import { workloadNames, workloads } from '../../workloads/index.js';
 import type { Workload } from '../../workloads/types.js';
 
+/**
+ * Bounds on the phases of a run after its time limit: what a caller that waits for a run (suite,
+ * compare) must allow for before it calls the run stuck.
+ */
+export const PHASE_LIMITS = {
+  /** The cluster's time after the final heal, before the final reads (elections, reconnects). */
+  settleMs: 1000,
+  /** The most time the final reads may take. */
+  finalPhaseMsMax: 60_000,
+  /** The checkers' time budget. */
+  checkTimeLimitMs: 120_000,
+} as const;
+
 /** Limits on the numbers a run takes. */
 export const LIMITS = {
   nodesMax: 64,
@@ -157,14 +170,18 @@ export function resolveRunFlags(flags: RunFlags, note: (text: string) => void = 
   return { config: parsed.data, manifest, workload };
 }
 
+/** Quotes an argument for a POSIX shell only when it needs it. */
+export function shellQuote(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
 /** The command line that reproduces a run (the system given by name or by its manifest path). */
 export function reproCommand(config: RunConfig, systemArg: string): string {
-  const q = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
   const parts = [
     'faultline run',
-    `--system ${q(systemArg)}`,
-    `--variant ${q(config.variant)}`,
-    `--workload ${q(config.workload)}`,
+    `--system ${shellQuote(systemArg)}`,
+    `--variant ${shellQuote(config.variant)}`,
+    `--workload ${shellQuote(config.workload)}`,
     `--nodes ${config.nodes}`,
     `--concurrency ${config.concurrency}`,
     `--rate ${config.rateOpsPerSec}`,
@@ -174,8 +191,12 @@ export function reproCommand(config: RunConfig, systemArg: string): string {
     `--op-timeout ${config.opTimeoutMs}`,
     `--seed ${config.seed}`,
   ];
+<<<<<<< HEAD
   if (config.nemesisOverlap) parts.push('--nemesis-overlap');
   if (config.toxiproxy !== 'embedded') parts.push(`--toxiproxy ${q(config.toxiproxy)}`);
+=======
+  if (config.toxiproxy !== 'embedded') parts.push(`--toxiproxy ${shellQuote(config.toxiproxy)}`);
+>>>>>>> main
   if (config.logMessages) parts.push('--log-messages');
   return parts.join(' ');
 }

@@ -14,24 +14,42 @@ export function timestampName(d: Date): string {
   return d.toISOString().replace(/[-:]/g, '').replace('.', '').replace('Z', '');
 }
 
+/** A folder that cannot be made (a file in the way, no permission): a bad flag, not a crash. */
+function cannotCreate(flag: string, value: string, err: unknown): UsageError {
+  return new UsageError(`${flag} ${value}: cannot create the folder (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+}
+
+/** Makes a folder (and its parents) that a flag names; a UsageError naming the flag when it cannot. */
+export function makeFlagDir(flag: string, value: string, path: string = value): void {
+  try {
+    mkdirSync(path, { recursive: true });
+  } catch (err) {
+    throw cannotCreate(flag, value, err);
+  }
+}
+
 /** Creates the folder of a new run: `runDir` exactly, or a fresh one under `resultsDir`. */
 export function createRunDir(config: RunConfig, now: Date): { runDir: string; named: boolean } {
   if (config.runDir) {
     const dir = resolve(config.runDir);
-    if (existsSync(dir) && readdirSync(dir).length > 0) throw new UsageError(`--run-dir ${config.runDir}: the folder is not empty`);
-    mkdirSync(dir, { recursive: true });
+    try {
+      if (existsSync(dir) && readdirSync(dir).length > 0) throw new UsageError(`--run-dir ${config.runDir}: the folder is not empty`);
+      mkdirSync(dir, { recursive: true });
+    } catch (err) {
+      throw err instanceof UsageError ? err : cannotCreate('--run-dir', config.runDir, err);
+    }
     return { runDir: dir, named: false };
   }
   const base = `${timestampName(now)}-${config.system}-${config.variant}-${config.workload}`;
   const parent = resolve(config.resultsDir);
-  mkdirSync(parent, { recursive: true });
+  makeFlagDir('--results-dir', config.resultsDir, parent);
   for (let i = 1; ; i++) {
     const dir = join(parent, i === 1 ? base : `${base}-${i}`);
     try {
       mkdirSync(dir);
       return { runDir: dir, named: true };
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || i > 100) throw err;
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || i > 100) throw cannotCreate('--results-dir', config.resultsDir, err);
     }
   }
 }
@@ -60,11 +78,24 @@ export function gitSha(): string | null {
   }
 }
 
-/** Writes a JSON file with a trailing newline, atomically (write then rename). */
-export function writeJson(path: string, value: unknown): void {
+/**
+ * Writes a file atomically (write a temporary file beside it, then rename): a reader, or a harness
+ * killed half-way, sees the old contents or the new ones, never a torn file.
+ */
+export function writeFileAtomic(path: string, text: string): void {
   const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, `${JSON.stringify(value, null, 2)}\n`);
-  renameSync(tmp, path);
+  writeFileSync(tmp, text);
+  try {
+    renameSync(tmp, path);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw err;
+  }
+}
+
+/** Writes a JSON file with a trailing newline, atomically. */
+export function writeJson(path: string, value: unknown): void {
+  writeFileAtomic(path, `${JSON.stringify(value, null, 2)}\n`);
 }
 
 /** The contents of run.json. */

@@ -20,13 +20,13 @@ import { Cluster, planCluster } from '../cluster/cluster.js';
 import { NodeStartError } from '../cluster/launcher.js';
 import { LocalLauncher } from '../cluster/local.js';
 import { limit, stagger, timeLimit } from '../generator/index.js';
-import { linkCount, Network } from '../network/network.js';
+import { Network } from '../network/network.js';
 import { freePorts } from '../cluster/ports.js';
 import { openToxiproxy, type ToxiproxyHandle } from '../toxiproxy/connect.js';
-import { Nemesis } from '../nemesis/nemesis.js';
+import { followSchedule, Nemesis } from '../nemesis/nemesis.js';
 import { planNemesis, usableFaults } from '../nemesis/schedule.js';
 import { deriveSeed, Rng } from '../random.js';
-import { reproCommand, type ResolvedRun } from './config.js';
+import { PHASE_LIMITS, reproCommand, type ResolvedRun } from './config.js';
 import { createRunDir, linkLatest, runRecord, writeJson } from './folder.js';
 import { writeRunReport } from '../report/index.js';
 import { HISTORY_EVENTS_MAX, RunHistory } from './history.js';
@@ -34,14 +34,11 @@ import { closeWorkers, interpret, makeWorkers } from './interpreter.js';
 import { Progress } from './progress.js';
 import { computeStats, type RunStats } from './stats.js';
 
-/** How long the cluster gets after the final heal before the final reads (elections, reconnects). */
-const SETTLE_MS = 1000;
-/** The most time the final phase may take. */
-const FINAL_PHASE_MS_MAX = 60_000;
+const { settleMs: SETTLE_MS, finalPhaseMsMax: FINAL_PHASE_MS_MAX, checkTimeLimitMs: CHECK_TIME_LIMIT_MS } = PHASE_LIMITS;
 /** Cluster starts tried when a node finds its port taken by another program. */
 const START_ATTEMPTS_MAX = 3;
-/** The checkers' time budget. */
-const CHECK_TIME_LIMIT_MS = 120_000;
+/** How long an interrupted run may spend removing its proxies from an external Toxiproxy server. */
+const SIGNAL_CLEANUP_MS = 3000;
 
 /** The contents of results.json. */
 export interface RunResults {
@@ -79,17 +76,6 @@ async function openProxies(url: string, seed: number): Promise<ToxiproxyHandle> 
   }
 }
 
-/** A promise for `ms` that `cancel()` ends early. */
-function cancellableSleep(ms: number): { done: Promise<void>; cancel: () => void } {
-  let timer: NodeJS.Timeout | undefined;
-  let resolve!: () => void;
-  const done = new Promise<void>((r) => {
-    resolve = r;
-    timer = setTimeout(r, Math.max(0, ms));
-  });
-  return { done, cancel: () => (clearTimeout(timer), resolve()) };
-}
-
 /** Runs one test. Throws FaultlineError(255) when the system cannot even start. */
 export async function runTest(resolved: ResolvedRun, systemArg: string, io: RunIo): Promise<RunOutcome> {
   const { config, manifest, workload } = resolved;
@@ -103,12 +89,22 @@ export async function runTest(resolved: ResolvedRun, systemArg: string, io: RunI
 
   const launcher = await LocalLauncher.create({ pidsFile: join(runDir, 'pids') });
   const history = new RunHistory(join(runDir, 'history.jsonl'), startNs);
+  let toxi: ToxiproxyHandle | null = null;
+  let interrupted = false;
   const onSignal = (sig: NodeJS.Signals) => {
+    const code = sig === 'SIGINT' ? 130 : 143;
+    if (interrupted) process.exit(code);
+    interrupted = true;
     // Kill every node first, synchronously: nothing may outlive an interrupted harness.
     launcher.killAllNow();
     history.close();
     process.stderr.write(`\nfaultline: interrupted by ${sig}; nodes killed; partial history in ${runDir}\n`);
-    process.exit(sig === 'SIGINT' ? 130 : 143);
+    // An external Toxiproxy server outlives the run: take this run's proxies off it (they listen on
+    // its ports and may carry a partition), for a short while at most. A second signal exits at once.
+    const external = toxi && !toxi.embedded ? toxi : null;
+    if (!external) process.exit(code);
+    setTimeout(() => process.exit(code), SIGNAL_CLEANUP_MS).unref();
+    void external.close().finally(() => process.exit(code));
   };
   const onFatal = (err: unknown) => {
     launcher.killAllNow();
@@ -120,7 +116,6 @@ export async function runTest(resolved: ResolvedRun, systemArg: string, io: RunI
   process.on('uncaughtException', onFatal);
   process.on('unhandledRejection', onFatal);
 
-  let toxi: ToxiproxyHandle | null = null;
   let network: Network | null = null;
   let cluster: Cluster | null = null;
   let progress: Progress | null = null;
@@ -128,13 +123,13 @@ export async function runTest(resolved: ResolvedRun, systemArg: string, io: RunI
     let ids: string[] = [];
     if (config.nodes > 1) toxi = await openProxies(config.toxiproxy, deriveSeed(config.seed, 'toxiproxy'));
     for (let attempt = 1; cluster === null; attempt++) {
-      // Every port of the run in one call, so that they are distinct (nodes: client + peer; proxies).
-      const ports = await freePorts(2 * config.nodes + linkCount(config.nodes));
-      const plans = await planCluster(runDir, config.nodes, ports.slice(0, 2 * config.nodes));
+      // The nodes' ports in one call, so that they are distinct; proxies bind port 0 themselves.
+      const ports = await freePorts(2 * config.nodes);
+      const plans = await planCluster(runDir, config.nodes, ports);
       ids = plans.map((p) => p.id);
       let peers: Record<string, Record<string, string>> = Object.fromEntries(ids.map((id) => [id, {}]));
       if (toxi) {
-        const net = await Network.create(toxi, plans, `fl${process.pid}-${startNs % 1_000_000n}-${attempt}-`, ports.slice(2 * config.nodes));
+        const net = await Network.create(toxi, plans, `fl${process.pid}-${startNs % 1_000_000n}-${attempt}-`);
         network = net;
         peers = Object.fromEntries(ids.map((id) => [id, net.peersOf(id)]));
       }
@@ -190,23 +185,12 @@ export async function runTest(resolved: ResolvedRun, systemArg: string, io: RunI
       messageTypes,
     });
 
-    let sleeper: { done: Promise<void>; cancel: () => void } | null = null;
-    let clientsDone = false;
-    const nemesisLoop = (async () => {
-      for (const step of schedule) {
-        const waitMs = (phaseStartNs + step.atMs * 1e6 - history.nowNs()) / 1e6;
-        sleeper = cancellableSleep(waitMs);
-        await sleeper.done;
-        if (clientsDone) return;
-        await nemesis.apply(step);
-      }
-    })();
+    const nemesisRun = followSchedule(schedule, nemesis, () => history.nowNs(), phaseStartNs);
     const shouldStop = () => history.events.length >= HISTORY_EVENTS_MAX;
     const address = (node: string) => c.clientAddress(node);
     await interpret(mainGen, { workers, history, client: workload.client, address, opTimeoutMs: config.opTimeoutMs, shouldStop, onCompletion: (x) => progress?.count(x.type) });
-    clientsDone = true;
-    (sleeper as { cancel: () => void } | null)?.cancel();
-    await nemesisLoop;
+    nemesisRun.stop();
+    await nemesisRun.done;
 
     progress?.phase('healing');
     await nemesis.healAll();
@@ -249,6 +233,8 @@ export async function runTest(resolved: ResolvedRun, systemArg: string, io: RunI
       durationMs: Math.round(Number(process.hrtime.bigint() - startNs) / 1e6),
     });
     writeRunReport(runDir, io.note);
+    // A run that ended in an error is a failure like any other: say how to run it again.
+    if (err instanceof FaultlineError && err.exitCode !== EXIT.badInput) err.message = `${message}\nrepro: ${command}`;
     throw err;
   } finally {
     progress?.stop();

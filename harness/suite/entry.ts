@@ -14,9 +14,10 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { writeReport } from '../report/index.js';
+import { shellQuote } from '../run/config.js';
 
 /** The options of one run, as `faultline run` flags. */
-export interface RunSpec {
+export interface RunSpec extends RunTuning {
   system: string;
   variant?: string;
   workload?: string;
@@ -24,13 +25,28 @@ export interface RunSpec {
   nemesis: string[];
   seed: number;
   timeLimitS: number;
+  /** Further flags, passed as they are. */
+  args?: string[];
+}
+
+/** Run options that keep `faultline run`'s defaults when left out. */
+export interface RunTuning {
   nodes?: number;
   concurrency?: number;
   rateOpsPerSec?: number;
   nemesisIntervalS?: number;
   opTimeoutMs?: number;
-  /** Further flags, passed as they are. */
-  args?: string[];
+}
+
+/** The run options set in `o`, and only those (a spec must not carry `undefined` fields). */
+export function pickTuning(o: RunTuning): RunTuning {
+  const t: RunTuning = {};
+  if (o.nodes !== undefined) t.nodes = o.nodes;
+  if (o.concurrency !== undefined) t.concurrency = o.concurrency;
+  if (o.rateOpsPerSec !== undefined) t.rateOpsPerSec = o.rateOpsPerSec;
+  if (o.nemesisIntervalS !== undefined) t.nemesisIntervalS = o.nemesisIntervalS;
+  if (o.opTimeoutMs !== undefined) t.opTimeoutMs = o.opTimeoutMs;
+  return t;
 }
 
 /** The fields of results.json the suite and compare commands read (docs/formats.md). */
@@ -126,11 +142,6 @@ export function runArgs(spec: RunSpec, runDir: string): string[] {
   return a;
 }
 
-/** Quotes an argument for a POSIX shell only when it needs it. */
-export function shellQuote(s: string): string {
-  return /^[A-Za-z0-9_./:=,+@%-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
-}
-
 /** A run in progress: its pid, a way to stop it, and its outcome. */
 export interface RunningRun {
   pid: number | undefined;
@@ -214,6 +225,56 @@ export function startRun(opts: { spec: RunSpec; runDir: string; logFile: string;
     },
     outcome,
   };
+}
+
+/** What `runPool` needs from its caller. */
+export interface PoolJobs {
+  /** How many jobs there are; they start in order 0, 1, 2... */
+  count: number;
+  /** Jobs run at once (at least 1). */
+  parallel: number;
+  /** Starts job `i` as a child run. */
+  start(i: number): RunningRun;
+  /** Job `i` ended (stopped ones too: see `outcome.interrupted`). */
+  finished(i: number, outcome: RunOutcome): void;
+  /** Called once on the first SIGINT or SIGTERM, before the running jobs are stopped. */
+  interrupted?(signal: NodeJS.Signals, running: number): void;
+}
+
+/**
+ * Runs child runs, at most `parallel` at once: the loop shared by `faultline suite` and
+ * `faultline compare`. SIGINT or SIGTERM stops the running ones (each heals and stops its nodes)
+ * and starts no more. Resolves, once every started run has ended, to whether it was interrupted.
+ */
+export async function runPool(jobs: PoolJobs): Promise<boolean> {
+  const running = new Set<RunningRun>();
+  let interrupted = false;
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (interrupted) return;
+    interrupted = true;
+    jobs.interrupted?.(sig, running.size);
+    for (const r of running) r.stop();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  let next = 0;
+  const slot = async () => {
+    while (!interrupted && next < jobs.count) {
+      const i = next++;
+      const run = jobs.start(i);
+      running.add(run);
+      const outcome = await run.outcome;
+      running.delete(run);
+      jobs.finished(i, outcome);
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(jobs.parallel, jobs.count)) }, slot));
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  return interrupted;
 }
 
 /**

@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { UsageError } from '../cli/exit.js';
+import { parseJsonWithSchema } from '../source-text.js';
 
 /** The fields of a system manifest that suites and comparisons use. */
 export interface SystemManifest {
@@ -46,19 +46,9 @@ export function findManifest(system: string, systemsDir = builtSystemsDir()): Sy
     : [join(systemsDir, system, 'faultline.system.json'), join(systemsDir, '_fixtures', system, 'faultline.system.json')];
   for (const path of candidates) {
     if (!existsSync(path)) continue;
-    let data: unknown;
-    try {
-      data = JSON.parse(readFileSync(path, 'utf8'));
-    } catch (err) {
-      throw new UsageError(`${path}: not valid JSON: ${(err as Error).message}`);
-    }
-    const r = manifestSchema.safeParse(data);
-    if (!r.success) {
-      const issue = r.error.issues[0]!;
-      throw new UsageError(`${path}: ${issue.path.join('.') || '(top level)'}: ${issue.message}`);
-    }
-    const m: SystemManifest = { name: r.data.name, variants: r.data.variants, workloads: r.data.workloads, path };
-    if (r.data.defaultVariant !== undefined) m.defaultVariant = r.data.defaultVariant;
+    const data = parseJsonWithSchema(readFileSync(path, 'utf8'), path, manifestSchema);
+    const m: SystemManifest = { name: data.name, variants: data.variants, workloads: data.workloads, path };
+    if (data.defaultVariant !== undefined) m.defaultVariant = data.defaultVariant;
     return m;
   }
   return null;

@@ -15,14 +15,15 @@
  * SIGKILL leaves the summary of the last finished entry, whose `pending`/`running` entries are the
  * ones without a result (the runs themselves stop when their stdin closes, see child.ts).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import type { Suite, SuiteEntry } from './spec.js';
 import { selectShard, type Shard } from './shard.js';
-import { startRun, type RunningRun } from './entry.js';
+import { runPool, startRun } from './entry.js';
 import { pendingResult, refresh, settle, writeSummary, SUMMARY_FORMAT, type EntryResult, type SuiteSummary } from './summary.js';
 import { renderJunit } from './junit.js';
 import { renderIndexHtml } from './html.js';
+import { writeFileAtomic } from '../run/folder.js';
 
 /** Largest number of entries run at once. */
 export const PARALLEL_MAX = 32;
@@ -62,11 +63,15 @@ function displayPath(p: string): string {
   return rel === '' ? '.' : rel.startsWith('..') ? p : rel;
 }
 
-/** Writes summary.json, junit.xml and index.html for a summary. */
+/**
+ * Writes junit.xml, index.html and summary.json for a summary, each atomically. summary.json comes
+ * last: a reader (or a suite killed at any moment) that sees a state in it finds the other two
+ * files at that state or later, never earlier.
+ */
 export function writeSuiteFiles(dir: string, s: SuiteSummary): void {
+  writeFileAtomic(join(dir, 'junit.xml'), renderJunit(s));
+  writeFileAtomic(join(dir, 'index.html'), renderIndexHtml(s));
   writeSummary(dir, s);
-  writeFileSync(join(dir, 'junit.xml'), renderJunit(s));
-  writeFileSync(join(dir, 'index.html'), renderIndexHtml(s));
 }
 
 /** Runs a suite (or one shard of it) and returns its final summary. */
@@ -100,29 +105,19 @@ export async function runSuite(opts: SuiteRunOptions): Promise<SuiteSummary> {
   save();
   log(`faultline suite ${opts.suite.name}: ${entries.length} entr${entries.length === 1 ? 'y' : 'ies'}${opts.shard ? ` (shard ${opts.shard.index}/${opts.shard.count} of ${opts.suite.entries.length})` : ''}, writing ${displayPath(outDir)}`);
 
-  const running = new Map<number, RunningRun>();
-  let interrupted = false;
-  const onSignal = (sig: NodeJS.Signals) => {
-    if (interrupted) return;
-    interrupted = true;
-    log(`faultline suite: ${sig}: stopping ${running.size} running entr${running.size === 1 ? 'y' : 'ies'}`);
-    for (const r of running.values()) r.stop();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-
-  let next = 0;
   let done = 0;
-  const worker = async () => {
-    while (!interrupted && next < entries.length) {
-      const i = next++;
+  const interrupted = await runPool({
+    count: entries.length,
+    parallel: Math.min(opts.parallel, PARALLEL_MAX),
+    start: (i) => {
       const e = entries[i]!;
       const runDir = join(outDir, entryRunDir(e));
       const run = startRun({ spec: e, runDir, logFile: `${runDir}.log`, timeoutMs: e.entryTimeoutS * 1000 });
-      running.set(i, run);
       update(i, { ...summary.entries[i]!, status: 'running', startedAt: new Date().toISOString(), pid: run.pid ?? null });
-      const outcome = await run.outcome;
-      running.delete(i);
+      return run;
+    },
+    finished: (i, outcome) => {
+      const e = entries[i]!;
       let r = settle(summary.entries[i]!, outcome);
       if (outcome.interrupted) {
         // Stopped by the user: no result, and it says so.
@@ -133,15 +128,9 @@ export async function runSuite(opts: SuiteRunOptions): Promise<SuiteSummary> {
       const secs = (outcome.durationMs / 1000).toFixed(1);
       const label = outcome.interrupted ? 'stopped' : r.status;
       log(`[${done}/${entries.length}] ${label.padEnd(7)} ${e.id} (expect ${e.expect}, ${secs} s)${r.status === 'passed' ? '' : `: ${r.message ?? ''}`}`);
-    }
-  };
-  try {
-    const slots = Math.max(1, Math.min(opts.parallel, PARALLEL_MAX, entries.length || 1));
-    await Promise.all(Array.from({ length: slots }, worker));
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
+    },
+    interrupted: (sig, n) => log(`faultline suite: ${sig}: stopping ${n} running entr${n === 1 ? 'y' : 'ies'}`),
+  });
   summary.state = interrupted ? 'interrupted' : 'finished';
   save();
   return summary;

@@ -21,7 +21,10 @@ import { dirname, extname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { parseDocument } from 'yaml';
 import { UsageError } from '../cli/exit.js';
+import { PHASE_LIMITS } from '../run/config.js';
+import { lineAt, lineOfPath, parseJsonText } from '../source-text.js';
 import { findManifest, type SystemManifest } from './manifest.js';
+import type { RunTuning } from './entry.js';
 
 /** The largest suite file read, in bytes: a suite is a short list, not data. */
 export const SUITE_FILE_BYTES_MAX = 1_000_000;
@@ -96,7 +99,7 @@ export type SuiteFile = z.infer<typeof suiteSchema>;
 type Row = z.infer<typeof rowSchema>;
 
 /** One run of a suite: everything `faultline run` needs, plus the expectation. */
-export interface SuiteEntry {
+export interface SuiteEntry extends RunTuning {
   /** Stable id, the same in every shard and every run of the same file, e.g. `stale-kv/correct/register/partition/seed-1`. */
   id: string;
   /** Position in the expanded suite (0-based). */
@@ -111,11 +114,6 @@ export interface SuiteEntry {
   nemesis: string[];
   seed: number;
   timeLimitS: number;
-  nodes?: number;
-  concurrency?: number;
-  rateOpsPerSec?: number;
-  nemesisIntervalS?: number;
-  opTimeoutMs?: number;
   entryTimeoutS: number;
   args: string[];
   expect: Expectation;
@@ -132,9 +130,16 @@ export interface Suite {
 /** Defaults for what neither a row nor the suite's `defaults` sets. */
 export const SUITE_DEFAULTS = { timeLimitS: 10, seed: 1, expect: 'valid' as Expectation };
 
-/** How long an entry may take beyond its time limit before it is stopped (start, final reads, checking). */
+/** Time allowed, besides the run's own bounds, for starting and restarting nodes and writing the report. */
+const ENTRY_SLACK_S = 60;
+
+/**
+ * How long an entry may take before it is stopped: twice its time limit (ops in flight, faults
+ * being undone), the longest final phase and checking a run may take, and some slack; so that a
+ * run whose checker uses its whole budget ends with its own verdict (unknown), not a timeout.
+ */
 export function defaultEntryTimeoutS(timeLimitS: number): number {
-  return Math.ceil(timeLimitS * 2 + 120);
+  return Math.ceil(timeLimitS * 2 + (PHASE_LIMITS.finalPhaseMsMax + PHASE_LIMITS.checkTimeLimitMs) / 1000 + ENTRY_SLACK_S);
 }
 
 /** Reads, validates and expands a suite file. Throws `UsageError` (exit 254) naming the file and field. */
@@ -161,11 +166,7 @@ export function parseSuiteText(text: string, path: string): SuiteFile {
   let data: unknown;
   const ext = extname(path).toLowerCase();
   if (ext === '.json') {
-    try {
-      data = JSON.parse(text);
-    } catch (err) {
-      throw new UsageError(`${path}: not valid JSON: ${jsonErrorWhere(text, err as Error)}`);
-    }
+    data = parseJsonText(text, path);
   } else if (ext === '.yaml' || ext === '.yml') {
     const doc = parseDocument(text, { prettyErrors: false });
     if (doc.errors.length > 0) {
@@ -179,43 +180,28 @@ export function parseSuiteText(text: string, path: string): SuiteFile {
   }
   const result = suiteSchema.safeParse(data);
   if (!result.success) {
-    const issue = result.error.issues[0]!;
+    const issue = deepestIssue(result.error.issues[0]!);
     const line = lineOfPath(text, issue.path);
     throw new UsageError(`${path}${line ? `:${line}` : ''}: ${formatPath(issue.path)}: ${issueMessage(issue)}`);
   }
   return result.data;
 }
 
-function lineAt(text: string, offset: number): number {
-  return text.slice(0, Math.max(0, offset)).split('\n').length;
-}
-
 /**
- * The line of the value at a path, for error messages. JSON is a subset of YAML, so one YAML parse
- * (which keeps source positions) serves both kinds of file. Null when the path is not in the text.
+ * For a value that may be one item or a list (`seed: 1` or `seed: [1, 2]`), the issue inside the
+ * list when there is one (`seed[1]: Expected number, received string`) rather than the union's
+ * complaint about the list as a whole.
  */
-function lineOfPath(text: string, path: ReadonlyArray<string | number>): number | null {
-  try {
-    const doc = parseDocument(text);
-    for (let n = path.length; n >= 0; n--) {
-      const node = (n === 0 ? doc.contents : doc.getIn(path.slice(0, n), true)) as { range?: [number, number, number] } | undefined;
-      if (node && typeof node === 'object' && node.range) return lineAt(text, node.range[0]);
+function deepestIssue(issue: z.ZodIssue): z.ZodIssue {
+  if (issue.code !== 'invalid_union') return issue;
+  let best: z.ZodIssue = issue;
+  for (const u of issue.unionErrors) {
+    for (const inner of u.issues) {
+      const deep = deepestIssue(inner);
+      if (deep.path.length > best.path.length) best = deep;
     }
-  } catch {
-    // No line then: the message still names the field.
   }
-  return null;
-}
-
-function jsonErrorWhere(text: string, err: Error): string {
-  // V8 says "... at position N"; turn that into a line number a person can jump to.
-  const m = /position (\d+)/.exec(err.message);
-  if (m) {
-    const pos = Number(m[1]);
-    const line = text.slice(0, pos).split('\n').length;
-    return `line ${line}: ${err.message}`;
-  }
-  return err.message;
+  return best;
 }
 
 function issueMessage(issue: z.ZodIssue): string {

@@ -6,10 +6,12 @@
  * finishes (atomically: a temporary file renamed over the old one), so a suite killed at any moment
  * leaves a summary whose `pending` and `running` entries are exactly the ones that did not finish.
  */
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { UsageError } from '../cli/exit.js';
+import { writeJson } from '../run/folder.js';
+import { parseJsonWithSchema } from '../source-text.js';
 import type { Expectation, SuiteEntry } from './spec.js';
 import { checkerDetails, describeAnomaly, type RunOutcome } from './entry.js';
 
@@ -162,10 +164,7 @@ export function refresh(s: SuiteSummary): SuiteSummary {
 
 /** Writes summary.json atomically into `dir`. */
 export function writeSummary(dir: string, s: SuiteSummary): void {
-  const path = join(dir, 'summary.json');
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(s, null, 2)}\n`);
-  renameSync(tmp, path);
+  writeJson(join(dir, 'summary.json'), s);
 }
 
 const entrySchema = z
@@ -214,16 +213,5 @@ const summarySchema = z
 export function readSummary(dir: string): SuiteSummary {
   const path = join(dir, 'summary.json');
   if (!existsSync(path)) throw new UsageError(`${path}: not found (is ${dir} a suite results folder?)`);
-  let data: unknown;
-  try {
-    data = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (err) {
-    throw new UsageError(`${path}: not valid JSON: ${(err as Error).message}`);
-  }
-  const r = summarySchema.safeParse(data);
-  if (!r.success) {
-    const issue = r.error.issues[0]!;
-    throw new UsageError(`${path}: ${issue.path.join('.') || '(top level)'}: ${issue.message}`);
-  }
-  return r.data as unknown as SuiteSummary;
+  return parseJsonWithSchema(readFileSync(path, 'utf8'), path, summarySchema) as unknown as SuiteSummary;
 }

@@ -10,16 +10,10 @@
  * `staleLagMs` (default 400 ms): the register workload must find that non-linearizable.
  */
 import { appendFileSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, truncateSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
-import {
-  exitWhenStdinCloses, handleAdmin, listen, loadConfig, log, onLines, send, sniffMsgId,
-  type Message, type NodeConfig,
-} from './common.js';
+import { exitWhenStdinCloses, loadConfig, type Message, type NodeConfig } from './common.js';
+import { isOwnerNode, serveOwnerOrForward } from './owner.js';
 
-/** How long a forwarded request may wait for n1's answer before the client is told "timeout". */
-const FORWARD_TIMEOUT_MS = 1000;
-const OWNER = 'n1';
 
 interface Options {
   staleReads: boolean;
@@ -93,94 +87,11 @@ class Store {
   }
 }
 
-/** A connection from this node to n1's peer port (through the proxy), with requests in flight. */
-class OwnerLink {
-  private socket: Socket | null = null;
-  private nextId = 1;
-  private readonly pending = new Map<number, { done: (r: Reply) => void; timer: NodeJS.Timeout }>();
-
-  constructor(private readonly address: string) {}
-
-  private open(): Socket {
-    if (this.socket && !this.socket.destroyed) return this.socket;
-    const [host, port] = this.address.split(':');
-    const s = connect(Number(port), host);
-    s.setNoDelay(true);
-    onLines(s, (msg) => {
-      if (!msg || msg.type !== 'fwd_ok') return;
-      const p = this.pending.get(Number(msg.id));
-      if (!p) return;
-      this.pending.delete(Number(msg.id));
-      clearTimeout(p.timer);
-      p.done(msg.body as Reply);
-    });
-    s.on('close', () => {
-      if (this.socket === s) this.socket = null;
-      // Requests that were in flight may or may not have been applied by n1: indefinite.
-      for (const [id, p] of this.pending) {
-        clearTimeout(p.timer);
-        this.pending.delete(id);
-        p.done({ type: 'error', code: 13, text: 'connection to n1 lost' });
-      }
-    });
-    this.socket = s;
-    return s;
-  }
-
-  forward(body: Message): Promise<Reply> {
-    return new Promise((resolve) => {
-      const id = this.nextId++;
-      const timer = setTimeout(() => {
-        this.pending.delete(id);
-        resolve({ type: 'error', code: 0, text: 'n1 did not answer in time' });
-      }, FORWARD_TIMEOUT_MS);
-      this.pending.set(id, { done: resolve, timer });
-      const s = this.open();
-      send(s, { type: 'fwd', id, body });
-    });
-  }
-}
-
 /** Starts a kv fixture node from its config. */
 export async function runKvNode(opts: Options): Promise<void> {
   const config: NodeConfig = loadConfig();
   exitWhenStdinCloses();
-  const isOwner = config.id === OWNER || config.peers[OWNER] === undefined;
   const lagMs = Number(config.params.staleLagMs ?? 400);
-  const store = isOwner ? new Store(config.dataDir, opts.staleReads, lagMs) : null;
-  const link = isOwner ? null : new OwnerLink(config.peers[OWNER] as string);
-  let served = 0;
-
-  const serve = async (req: Message): Promise<Reply> => {
-    served++;
-    if (store) return store.apply(req);
-    return (link as OwnerLink).forward(req);
-  };
-
-  await listen(config.clientPort, (socket) => {
-    socket.setNoDelay(true);
-    onLines(socket, (msg, raw) => {
-      if (!msg) {
-        const id = sniffMsgId(raw);
-        if (id !== null) send(socket, { type: 'error', in_reply_to: id, code: 12, text: 'malformed request' });
-        return;
-      }
-      if (handleAdmin(socket, msg, () => ({ role: isOwner ? 'owner' : 'forwarder', served }))) return;
-      const { msg_id: msgId, ...body } = msg;
-      void serve(body).then((reply) => send(socket, { ...reply, in_reply_to: msgId }));
-    });
-  });
-
-  // Peer port: n1 answers forwarded requests; the other nodes accept and ignore.
-  await listen(config.peerPort, (socket) => {
-    socket.setNoDelay(true);
-    onLines(socket, (msg) => {
-      if (!msg || msg.type !== 'fwd' || !store) return;
-      send(socket, { type: 'fwd_ok', id: msg.id, body: store.apply(msg.body as Message) });
-    });
-  });
-
-  log(config.id, `listening: client ${config.clientPort}, peer ${config.peerPort}, ${isOwner ? 'owner of the map' : `forwarding to ${OWNER}`}`);
-  process.stdout.write('ready\n');
-  process.on('exit', () => store?.close());
+  const store = isOwnerNode(config) ? new Store(config.dataDir, opts.staleReads, lagMs) : null;
+  await serveOwnerOrForward(config, store, { role: 'owner' });
 }

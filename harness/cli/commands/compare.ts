@@ -14,6 +14,7 @@ import { EXIT, UsageError } from '../exit.js';
 import { findManifest } from '../../suite/manifest.js';
 import { compareTable, runCompare } from '../../compare/compare.js';
 import { PARALLEL_MAX, timeStamp } from '../../suite/run-suite.js';
+import { makeFlagDir } from '../../run/folder.js';
 
 interface CompareFlags {
   system?: string;
@@ -84,6 +85,7 @@ export function register(program: Command): void {
       const parallel = num('--parallel', flags.parallel, { int: true, min: 1, max: PARALLEL_MAX })!;
       const seedBase = num('--seed', flags.seed, { int: true, min: 0, max: Number.MAX_SAFE_INTEGER - 1000 }) ?? Date.now() % 1_000_000;
       const outDir = resolve(flags.out ?? join(flags.resultsDir, `compare-${timeStamp()}`));
+      makeFlagDir(flags.out !== undefined ? '--out' : '--results-dir', flags.out ?? flags.resultsDir, outDir);
       process.stderr.write(`faultline compare ${manifest.name}: ${variants.join(', ')} x ${runs} runs, seeds ${seedBase}..${seedBase + runs - 1}, writing ${outDir}\n`);
       const opt = <T>(v: T | undefined) => (v === undefined ? {} : v);
       const { compare, noVerdict, interrupted } = await runCompare({

@@ -11,6 +11,7 @@ import { EXIT, UsageError } from '../exit.js';
 import { loadSuite } from '../../suite/spec.js';
 import { parseShard } from '../../suite/shard.js';
 import { closingLines, PARALLEL_MAX, runSuite, timeStamp } from '../../suite/run-suite.js';
+import { makeFlagDir } from '../../run/folder.js';
 import { mergeSuites } from '../../suite/merge.js';
 import { selectShard } from '../../suite/shard.js';
 
@@ -57,6 +58,7 @@ export function register(program: Command): void {
       }
       const stamp = `suite-${timeStamp()}${shard ? `-shard-${shard.index}-of-${shard.count}` : ''}`;
       const outDir = resolve(flags.out ?? join(flags.resultsDir, stamp));
+      makeFlagDir(flags.out !== undefined ? '--out' : '--results-dir', flags.out ?? flags.resultsDir, outDir);
       const summary = await runSuite({ suite: loaded, outDir, shard, parallel, suiteFileArg: file });
       for (const l of closingLines(summary, outDir)) process.stderr.write(`${l}\n`);
       process.exitCode = summary.ok ? EXIT.valid : EXIT.invalid;

@@ -10,6 +10,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { UsageError } from '../exit.js';
+import { parseJsonText } from '../../source-text.js';
 import { ApiError } from '../../toxiproxy/errors.js';
 import { SEED_MAX, freshSeed } from '../../random.js';
 import { parseProxySpecs, startToxiproxyServer } from '../../toxiproxy/server.js';
@@ -37,14 +38,7 @@ function readConfig(path: string): unknown {
   } catch (e) {
     throw new UsageError(`--config ${path}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    const msg = (e as Error).message;
-    const m = /position (\d+)/.exec(msg);
-    const line = m ? text.slice(0, Number(m[1])).split('\n').length : 1;
-    throw new UsageError(`${path}:${line}: not valid JSON: ${msg}`);
-  }
+  return parseJsonText(text, path);
 }
 
 /** Registers `faultline toxiproxy`. */

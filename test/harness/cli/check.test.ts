@@ -59,7 +59,7 @@ describe.runIf(existsSync(cli))('faultline check', () => {
 
   it.each([
     [['--model', 'cas-register', '--format', 'edn'], /^faultline: .*cas-register-bad\.jsonl: operation 1: /],
-    [['--model', 'nope'], /error: option '--model <name>' argument 'nope' is invalid/],
+    [['--model', 'nope'], /^faultline: option '--model <name>' argument 'nope' is invalid/m],
     [[], /^faultline: --model is required for the linearizable checker/],
     [['--model', 'cas-register', '--time-limit', 'soon'], /^faultline: --time-limit must be a positive number, got "soon"/],
     [['--model', 'cas-register', '--initial', '{x'], /^faultline: --initial must be JSON/],

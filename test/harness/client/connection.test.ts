@@ -100,6 +100,15 @@ describe('completions (Jepsen rules)', () => {
     expect(completionOf(registerClient, write, { kind: 'unsent', reason: 'closed' }).type).toBe('fail');
   });
 
+  it('names every code of the protocol in the error field, and unknown ones by number', () => {
+    const names = [0, 1, 10, 11, 12, 13, 14, 20, 21, 22, 30, 99].map((code) => completionOf(registerClient, write, err(code)).error);
+    expect(names).toEqual([
+      'timeout: x', 'node-not-found: x', 'not-supported: x', 'temporarily-unavailable: x', 'malformed-request: x', 'crash: x',
+      'abort: x', 'key-does-not-exist: x', 'key-already-exists: x', 'precondition-failed: x', 'txn-conflict: x', 'error-99: x',
+    ]);
+    expect([1, 10, 12, 14, 21, 30].map((code) => completionOf(registerClient, write, err(code)).type)).toEqual(Array(6).fill('fail'));
+  });
+
   it('a reply of the wrong type is info for a write (it may have happened)', () => {
     const c = completionOf(registerClient, write, { kind: 'reply', body: { type: 'read_ok' } });
     expect(c.type).toBe('info');

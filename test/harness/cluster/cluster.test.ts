@@ -102,6 +102,36 @@ describe('cluster', () => {
     expect(await request(cluster, 'n1', { type: 'read', key: 1 })).toMatchObject({ kind: 'reply', body: { value: 2 } });
   });
 
+  it('ends what a node started in its process group when the node stops', async () => {
+    // Arrange: atomic-kv started through a shell that leaves a helper running in the background.
+    const dir = tempDir();
+    const manifestPath = join(dir, 'faultline.system.json');
+    const atomicKv = join(BUILT_SYSTEMS_DIR, '_fixtures', 'atomic-kv', 'main.js');
+    writeFileSync(
+      manifestPath,
+      JSON.stringify({
+        name: 'wrapped',
+        variants: { correct: 'atomic-kv behind sh' },
+        workloads: ['register'],
+        start: { command: 'sh', args: ['-c', `sleep 300 >/dev/null 2>&1 & echo $! > {dataDir}.helper; exec node ${atomicKv} --config {configFile}`] },
+      }),
+    );
+    const launcher = await LocalLauncher.create({});
+    cleanup.push(() => launcher.close());
+    const plans = await planCluster(dir, 1);
+    const cluster = await Cluster.start({ manifest: readManifest(manifestPath), variant: 'correct', plans, peers: { n1: {} }, launcher });
+    const helper = Number(readFileSync(`${plans[0]!.dataDir}.helper`, 'utf8'));
+    cleanup.push(async () => {
+      if (isAlive(helper)) process.kill(helper, 'SIGKILL');
+    });
+    expect(isAlive(helper)).toBe(true);
+    // Act
+    await cluster.stop();
+    // Assert (a killed process takes a moment to go, longer on a loaded machine)
+    for (let i = 0; i < 100 && isAlive(helper); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(isAlive(helper)).toBe(false);
+  });
+
   it('names the node and shows its log when it does not become ready in time', async () => {
     const dir = tempDir();
     const manifestPath = join(dir, 'faultline.system.json');
@@ -129,7 +159,7 @@ describe('cluster', () => {
     const p = join(dir, 'sys', 'faultline.system.json');
     writeFileSync(p, JSON.stringify({ name: 'x', variants: { correct: '' }, workloads: ['register'], start: { args: [] } }));
     expect(() => findSystem(join(dir, 'sys'))).toThrow(UsageError);
-    expect(() => findSystem(join(dir, 'sys'))).toThrow(/faultline\.system\.json: start\.command/);
+    expect(() => findSystem(join(dir, 'sys'))).toThrow(/faultline\.system\.json:1: start\.command/);
     expect(() => findSystem('no-such-system')).toThrow(/unknown system "no-such-system" \(known: .*atomic-kv/);
   });
 });

@@ -2,13 +2,14 @@
  * How a run folder becomes the report's data: pairing ops, fault windows, statistics, the
  * linearizability witness, peer messages, and bounds on what is read.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildReportData, readRunFolder } from '../../../harness/report/index.js';
 import { OUTCOME } from '../../../harness/report/data.js';
 import { FaultlineError } from '../../../harness/cli/exit.js';
+import { G_SINGLE_TXNS, makeTxnRunFolder, type FixtureTxn } from './fixtures.js';
 
 const work = mkdtempSync(join(tmpdir(), 'faultline-report-data-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -157,6 +158,51 @@ describe('report data', () => {
     const f = readRunFolder(dir, { maxEvents: 10, maxJsonBytes: 1e6, maxHistoryBytes: 1e6, maxLogBytes: 1e6, maxMessages: 10 });
     expect(f.events).toHaveLength(10);
     expect(f.warnings.join('\n')).toContain('more than 10 events');
+  });
+
+  it('puts the transactional cycles before the anomalies of single transactions', () => {
+    // Arrange: the G-single cycle of the fixture, after 9 transactions that each read a key twice
+    // and saw it change (internal anomalies, which the checker lists first).
+    const txns: FixtureTxn[] = [...G_SINGLE_TXNS];
+    for (let i = 0; i < 9; i++) {
+      txns.push({ p: 3, a: 20 + 4 * i, b: 21 + 4 * i, inv: [['append', `k${i}`, 1]], out: [['append', `k${i}`, 1]] });
+      txns.push({ p: 4, a: 20 + 4 * i, b: 22 + 4 * i, inv: [['r', `k${i}`, null], ['r', `k${i}`, null]], out: [['r', `k${i}`, []], ['r', `k${i}`, [1]]] });
+    }
+    const dir = join(work, `f${n++}`);
+    makeTxnRunFolder(dir, txns);
+    // Act
+    const data = buildReportData(readRunFolder(dir));
+    // Assert
+    const types = data.anomalies.map((a) => a.type);
+    expect(types).toContain('internal');
+    expect(types[0]).toBe('G-single');
+    expect(data.anomalies[0]!.edges.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('draws first the cycle that holds the first anomaly of results.json', () => {
+    // Arrange: two G-single cycles, the second on other keys and later; results.json names an
+    // event of the one the checker lists second as the first anomaly.
+    const later: FixtureTxn[] = G_SINGLE_TXNS.map((t) => ({
+      ...t, p: t.p + 10, a: t.a + 100, b: t.b + 100,
+      inv: t.inv.map((m) => [(m as unknown[])[0], `${String((m as unknown[])[1])}2`, (m as unknown[])[2]]),
+      out: t.out.map((m) => [(m as unknown[])[0], `${String((m as unknown[])[1])}2`, (m as unknown[])[2]]),
+    }));
+    const dir = join(work, `f${n++}`);
+    makeTxnRunFolder(dir, [...G_SINGLE_TXNS, ...later]);
+    const results = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as { checkers: Record<string, { anomalies: Record<string, Array<{ txns: Array<{ eventIndex: number }> }>> }>; firstAnomaly: unknown };
+    const cycles = results.checkers['list-append']!.anomalies['G-single']!;
+    expect(cycles.length).toBe(2);
+    // An event of the cycle listed second, and of no other.
+    const inFirst = new Set(cycles[0]!.txns.map((t) => t.eventIndex));
+    const second = cycles[1]!.txns.map((t) => t.eventIndex).find((i) => !inFirst.has(i))!;
+    results.firstAnomaly = { index: second, timeNs: null };
+    writeFileSync(join(dir, 'results.json'), JSON.stringify(results));
+    // Act
+    const data = buildReportData(readRunFolder(dir));
+    // Assert
+    expect(data.firstAnomaly?.op).toBeGreaterThanOrEqual(0);
+    expect(data.anomalies[0]!.nodes.map((nd) => nd.op)).toContain(data.firstAnomaly!.op);
+    expect(data.anomalies[1]!.nodes.map((nd) => nd.op)).not.toContain(data.firstAnomaly!.op);
   });
 
   it('refuses a folder that is not a run folder with a one-line bad-input error', () => {

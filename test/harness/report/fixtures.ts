@@ -193,19 +193,54 @@ export function makeRunFolder(dir: string, o: FixtureOptions): Fixture {
   return { dir, events, staleInvokeIndex, staleKey: stale?.key ?? null };
 }
 
+/** A transaction of a fixture run: process, invoke and completion times (ms), values. */
+export interface FixtureTxn { p: number; a: number; b: number; inv: unknown[]; out: unknown[] }
+
+/** Elle's G-single example (see makeTxnRunFolder). */
+export const G_SINGLE_TXNS: FixtureTxn[] = [
+  { p: 0, a: 1, b: 5, inv: [['append', 'x', 1]], out: [['append', 'x', 1]] },
+  { p: 1, a: 6, b: 9, inv: [['r', 'x', null], ['append', 'y', 1]], out: [['r', 'x', [1]], ['append', 'y', 1]] },
+  { p: 2, a: 2, b: 12, inv: [['append', 'y', 2], ['r', 'x', null]], out: [['append', 'y', 2], ['r', 'x', []]] },
+  { p: 0, a: 13, b: 15, inv: [['r', 'y', null]], out: [['r', 'y', [1, 2]]] },
+];
+
 /**
- * A list-append run with Elle's G-single example: T3 read x before T1 appended to it (rw), T2
+ * Write skew, a G2-item cycle of two transactions joined by two opposite rw edges: each read both
+ * keys empty and appended to one of them, and a final read saw both appends.
+ */
+export const WRITE_SKEW_TXNS: FixtureTxn[] = [
+  { p: 0, a: 1, b: 6, inv: [['r', 'x', null], ['r', 'y', null], ['append', 'x', 1]], out: [['r', 'x', []], ['r', 'y', []], ['append', 'x', 1]] },
+  { p: 1, a: 2, b: 7, inv: [['r', 'x', null], ['r', 'y', null], ['append', 'y', 1]], out: [['r', 'x', []], ['r', 'y', []], ['append', 'y', 1]] },
+  { p: 0, a: 8, b: 9, inv: [['r', 'x', null], ['r', 'y', null]], out: [['r', 'x', [1]], ['r', 'y', [1]]] },
+];
+
+/**
+ * A G0 cycle of n concurrent transactions: Ti appends i to `account-i` and to `account-(i+1)`,
+ * and the final reads order each key's two appends so that T1 -ww-> T2 -ww-> ... Tn -ww-> T1.
+ */
+export function ringTxns(n: number): FixtureTxn[] {
+  const key = (i: number) => `account-${((i - 1 + n) % n) + 1}`;
+  const txns: FixtureTxn[] = [];
+  for (let i = 1; i <= n; i++) {
+    const ops = [['append', key(i), i], ['append', key(i + 1), i]];
+    txns.push({ p: i, a: 1, b: 10 + i, inv: ops, out: ops });
+  }
+  // account-(i+1) got Ti's append, then T(i+1)'s; account-1 got Tn's, then T1's.
+  const reads = Array.from({ length: n }, (_, j) => {
+    const i = j + 1;
+    return { inv: ['r', key(i), null], out: ['r', key(i), i === 1 ? [n, 1] : [i - 1, i]] };
+  });
+  txns.push({ p: 0, a: 30, b: 31, inv: reads.map((r) => r.inv), out: reads.map((r) => r.out) });
+  return txns;
+}
+
+/**
+ * A list-append run (by default Elle's G-single example: T3 read x before T1 appended to it (rw), T2
  * read T1's append (wr), and T3's append to y came after T2's (ww), a cycle with one rw edge.
  * results.json carries the transactional checker's verdict on it.
  */
-export function makeTxnRunFolder(dir: string): void {
+export function makeTxnRunFolder(dir: string, txns: FixtureTxn[] = G_SINGLE_TXNS): void {
   const MS = 1_000_000;
-  const txns: Array<{ p: number; a: number; b: number; inv: unknown[]; out: unknown[] }> = [
-    { p: 0, a: 1, b: 5, inv: [['append', 'x', 1]], out: [['append', 'x', 1]] },
-    { p: 1, a: 6, b: 9, inv: [['r', 'x', null], ['append', 'y', 1]], out: [['r', 'x', [1]], ['append', 'y', 1]] },
-    { p: 2, a: 2, b: 12, inv: [['append', 'y', 2], ['r', 'x', null]], out: [['append', 'y', 2], ['r', 'x', []]] },
-    { p: 0, a: 13, b: 15, inv: [['r', 'y', null]], out: [['r', 'y', [1, 2]]] },
-  ];
   const evs: Array<Omit<HistoryEvent, 'index'>> = [];
   for (const t of txns) {
     evs.push({ time: t.a * MS, type: 'invoke', process: t.p, f: 'txn', value: t.inv });

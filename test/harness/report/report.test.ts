@@ -12,7 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeReport } from '../../../harness/report/index.js';
-import { makeRunFolder, makeTxnRunFolder, NASTY } from './fixtures.js';
+import { makeRunFolder, makeTxnRunFolder, NASTY, ringTxns, WRITE_SKEW_TXNS } from './fixtures.js';
 import { haveChromium, launch, newPage, type OpenBrowser } from './browser.js';
 
 const OUT = resolve('test-output/report');
@@ -178,6 +178,61 @@ describe('report.html', () => {
     expect(t1).toBeGreaterThanOrEqual(0);
     await page.click('#anomalies g.txn-node >> nth=0');
     await expect.poll(() => page.evaluate(() => (window as any).faultlineReport.timeline.selected)).toBe(t1);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it.runIf(haveChromium())('draws the two edges of a 2-transaction cycle with labels that do not cover each other', async () => {
+    // Arrange
+    const dir = join(work, 'write-skew');
+    makeTxnRunFolder(dir, WRITE_SKEW_TXNS);
+    writeReport(dir);
+    const { page, errors } = await newPage(browser!, 1400, 900);
+    // Act
+    await page.goto(pathToFileURL(join(dir, 'report.html')).href);
+    await page.waitForSelector('body[data-rendered="true"]');
+    // Assert
+    expect(await page.textContent('#anomalies h3')).toContain('G2-item');
+    const texts = await page.locator('#anomalies svg text').allTextContents();
+    for (const t of ['rw x', 'rw y']) expect(texts).toContain(t);
+    const boxes = await page.locator('#anomalies svg rect.edge-label').evaluateAll((rs) => rs.map((r) => r.getBoundingClientRect().toJSON() as DOMRect));
+    expect(boxes).toHaveLength(2);
+    const [a, b] = boxes as [DOMRect, DOMRect];
+    const overlap = a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+    expect(overlap, JSON.stringify(boxes)).toBe(false);
+    await page.locator('#anomalies-card').screenshot({ path: join(OUT, 'write-skew.png') });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it.runIf(haveChromium())('lays out a cycle of 10 transactions with no label (of a txn or an edge) over another label or node, all inside the graph', async () => {
+    // Arrange
+    const dir = join(work, 'ring');
+    makeTxnRunFolder(dir, ringTxns(10));
+    writeReport(dir);
+    const { page, errors } = await newPage(browser!, 1400, 900);
+    // Act
+    await page.goto(pathToFileURL(join(dir, 'report.html')).href);
+    await page.waitForSelector('body[data-rendered="true"]');
+    // Assert
+    expect(await page.textContent('#anomalies h3')).toContain('G0');
+    const svgBox = (await page.locator('#anomalies svg').first().boundingBox())!;
+    const boxes = await page.locator('#anomalies svg').first().locator('text.txn-label, g.txn-node > rect, rect.edge-label').evaluateAll((es) =>
+      es.map((e) => ({ what: e.tagName + ' ' + (e.textContent ?? ''), ...(e.getBoundingClientRect().toJSON() as DOMRect) })));
+    expect(boxes.filter((b) => b.what.startsWith('text'))).toHaveLength(10);
+    for (const b of boxes) {
+      expect(b.left, b.what).toBeGreaterThanOrEqual(svgBox.x);
+      expect(b.right, b.what).toBeLessThanOrEqual(svgBox.x + svgBox.width);
+    }
+    const overlaps: string[] = [];
+    for (let i = 0; i < boxes.length; i++) {
+      for (let j = i + 1; j < boxes.length; j++) {
+        const [a, b] = [boxes[i]!, boxes[j]!];
+        if (a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom) overlaps.push(`${a.what} / ${b.what}`);
+      }
+    }
+    expect(overlaps).toEqual([]);
+    await page.locator('#anomalies-card').screenshot({ path: join(OUT, 'ring.png') });
     expect(errors).toEqual([]);
     await page.close();
   });

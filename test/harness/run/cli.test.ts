@@ -105,6 +105,7 @@ describe.concurrent('faultline run', () => {
     expect(r.stderr).toMatch(/node n\d exited with code 1 before it was ready/);
     expect(r.stderr).not.toMatch(/did not print "ready"/);
     expect(r.stderr).toMatch(/checksum mismatch/);
+    expect(r.stderr).toMatch(/\nrepro: faultline run --system crash-on-start .*--seed \d+$/);
     for (const pid of recordedPids(join(dir, 'run'))) expect(isAlive(pid)).toBe(false);
   });
 
@@ -124,6 +125,18 @@ describe.concurrent('faultline run', () => {
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/port taken; starting the cluster again on new ports/);
     expect(r.stdout).toMatch(/^repro: faultline run --system \/.*faultline\.system\.json /m);
+  });
+
+  it.each([
+    ['--run-dir', (file: string) => file, /^faultline: --run-dir .*: cannot create the folder \(ENOTDIR\)$/],
+    ['--results-dir', (file: string) => join(file, 'runs'), /^faultline: --results-dir .*: cannot create the folder \(ENOTDIR\)$/],
+  ])('rejects a %s it cannot create with one line and exit 254', async (flag, value, message) => {
+    const dir = tempDir();
+    const file = join(dir, 'a-file');
+    writeFileSync(file, '');
+    const r = await runCli(['run', '--system', 'atomic-kv', '--time-limit', '1', flag, value(file)], { cwd: dir });
+    expect(r.exitCode).toBe(254);
+    expect(r.stderr.trim()).toMatch(message);
   });
 
   it.each([
@@ -163,15 +176,15 @@ describe('a harness killed with SIGKILL', () => {
       const nemesis = events.filter((e) => e.process === 'nemesis');
       return nemesis.at(-1)?.f === 'start-pause' && events.filter((e) => e.type === 'ok').length > 20;
     };
-    await waitFor(pausedNow, 20_000);
+    await waitFor(pausedNow, 60_000);
     const pids = recordedPids(runDir);
     expect(pids.length).toBeGreaterThanOrEqual(3); // reaper + 2 nodes
     expect(pids.some(isAlive)).toBe(true);
     // Act
     child.kill('SIGKILL');
     await child;
-    await sleep(2000);
-    // Assert
+    // Assert (the reaper needs a moment, longer on a loaded machine)
+    await waitFor(() => !pids.some(isAlive), 15_000).catch(() => {});
     expect(pids.filter(isAlive)).toEqual([]);
     const r = await runCli(['recheck', runDir, '--json'], { cwd: dir });
     expect(r.exitCode, r.stderr).toBe(0);
@@ -191,8 +204,39 @@ describe('a harness killed with SIGKILL', () => {
     const r = await child;
     expect(r.exitCode).toBe(143);
     expect(String(r.stderr)).toMatch(/interrupted by SIGTERM/);
-    await sleep(500);
+    await waitFor(() => !pids.some(isAlive), 15_000).catch(() => {});
     expect(pids.filter(isAlive)).toEqual([]);
+  });
+
+  it('takes its proxies off an external Toxiproxy server when it gets SIGINT', async () => {
+    // Arrange: an external server, and a run using it that is under way.
+    const dir = tempDir();
+    const runDir = join(dir, 'run');
+    const server = startCli(['toxiproxy', '--port', '0'], { cwd: dir, timeoutMs: 120_000 });
+    try {
+      let out = '';
+      const url = await new Promise<string>((resolve, reject) => {
+        server.stdout!.on('data', (b: Buffer) => {
+          out += b.toString('utf8');
+          const m = /API on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+          if (m) resolve(m[1]!);
+        });
+        void server.then(() => reject(new Error(`the proxy server exited: ${out}`)));
+      });
+      const child = startCli(['run', '--system', 'atomic-kv', '--nemesis', 'partition', '--nemesis-interval', '0.5', '--time-limit', '60', '--toxiproxy', url, '--run-dir', runDir], { cwd: dir });
+      const proxyNames = async () => Object.keys((await (await fetch(`${url}/proxies`)).json()) as Record<string, unknown>);
+      await waitFor(() => historyLines(runDir).filter((e) => e.type === 'ok').length > 5, 60_000);
+      expect((await proxyNames()).length).toBe(6); // 3 nodes: one proxy per directed link
+      // Act
+      child.kill('SIGINT');
+      const r = await child;
+      // Assert
+      expect(r.exitCode).toBe(130);
+      expect(await proxyNames()).toEqual([]);
+    } finally {
+      server.kill('SIGTERM');
+      await server;
+    }
   });
 
   it('recheck says what is wrong with a folder that is not a run', async () => {

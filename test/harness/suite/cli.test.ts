@@ -14,6 +14,11 @@ function faultline(args: string[], cwd = tempDir()) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** A valid one-entry suite file. */
+function byoSuite(): string {
+  return write(join(tempDir(), 'ok.json'), JSON.stringify({ name: 'ok', matrix: [{ system: byoManifest, timeLimitS: 1 }] }));
+}
+
 describe('faultline suite (no runs)', () => {
   it('rejects a bad suite file with one line naming file:line and field, exit 254', () => {
     const file = write(join(tempDir(), 'bad.json'), JSON.stringify({ matrix: [{ system: byoManifest, nemesis: 'kill', seed: 'one' }] }, null, 2));
@@ -31,6 +36,8 @@ describe('faultline suite (no runs)', () => {
     [['compare', '--system', byoManifest, '--variants', 'correct,fast'], /^faultline: --variants: system byo-kv has no variant "fast" \(it has: correct, no-fsync\)\n$/],
     [['compare', '--system', byoManifest, '--runs', '0'], /^faultline: --runs "0": expected a whole number 1\.\.1000\n$/],
     [['compare', '--system', byoManifest, '--nemesis', 'kill;partition'], /^faultline: --nemesis "kill;partition": expected/],
+    [['suite', byoSuite(), '--out', '/dev/null/out'], /^faultline: --out \/dev\/null\/out: cannot create the folder \(ENOTDIR\)\n$/],
+    [['compare', '--system', byoManifest, '--out', '/dev/null/out'], /^faultline: --out \/dev\/null\/out: cannot create the folder \(ENOTDIR\)\n$/],
   ])('%j: one line, exit 254', (args, message) => {
     const r = faultline(args as string[]);
     expect(r.code).toBe(254);

@@ -98,6 +98,34 @@ describe('faultline suite with real runs', () => {
     expect(readFileSync(join(dir, 'bad-out', 'index.html'), 'utf8')).toContain(`href="${s.entries[0]!.runDir}/report.html"`);
   });
 
+  it('interrupted with SIGINT, stops its running entry, starts no other, and says so', async () => {
+    // Arrange: three long entries, two at once.
+    const dir = tempDir();
+    const out = join(dir, 'out');
+    const file = write(join(dir, 'i.json'), JSON.stringify({ name: 'i', defaults: { ...light, timeLimitS: 60 }, matrix: [{ system: byoManifest, seed: [1, 2, 3] }] }));
+    const suite = spawn(process.execPath, [cli, 'suite', file, '--out', out, '--parallel', '2'], { cwd: dir, stdio: 'ignore' });
+    const twoRunning = () => existsSync(join(out, 'summary.json')) && readSummary(out).counts.running === 2;
+    let pids: number[] = [];
+    try {
+      expect(await waitFor(twoRunning, 60_000)).toBe(true);
+      pids = readSummary(out).entries.flatMap((e) => (e.pid ? [e.pid] : []));
+      expect(pids).toHaveLength(2);
+      // Act
+      suite.kill('SIGINT');
+      const code = await new Promise<number | null>((r) => suite.once('exit', (c) => r(c)));
+      // Assert
+      expect(code).toBe(1);
+      const s = readSummary(out);
+      expect(s.state).toBe('interrupted');
+      expect(s.entries.map((e) => e.status)).toEqual(['running', 'running', 'pending']);
+      expect(s.entries[0]!.message).toMatch(/did not finish/);
+      expect(pids.filter(alive)).toEqual([]);
+    } finally {
+      if (suite.exitCode === null && suite.signalCode === null) suite.kill('SIGKILL');
+      for (const pid of pids.filter(alive)) process.kill(pid, 'SIGKILL');
+    }
+  });
+
   it('killed with SIGKILL, leaves the finished entries and a summary naming those that did not run', async () => {
     // Arrange: three entries; the suite is killed while the second runs.
     const dir = tempDir();

@@ -2,10 +2,12 @@
  * Suite files: validation errors name the file and the field path and are UsageErrors (exit 254);
  * valid files expand into the expected entries with stable ids.
  */
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../../harness/cli/exit.js';
 import { loadSuite, defaultEntryTimeoutS } from '../../../harness/suite/spec.js';
+import { PHASE_LIMITS } from '../../../harness/run/config.js';
 import { systemsDir, tempDir, write, byoManifest } from './helpers.js';
 
 const systems = systemsDir();
@@ -74,12 +76,32 @@ describe('suite file validation', () => {
 
   it('reports JSON syntax errors with a line number', () => {
     const { file, suite } = load('s.json', '{\n  "matrix": [\n    { "system": "kv", }\n  ]\n}\n');
-    expect(errorOf(suite).message).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: not valid JSON: line 3: `));
+    expect(errorOf(suite).message).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:3: not valid JSON: `));
   });
 
   it('names the line of a bad field in a YAML file', () => {
     const { file, suite } = load('s.yaml', 'name: x\nmatrix:\n  - system: kv\n  - system: kv\n    seed: -1\n');
     expect(errorOf(suite).message).toBe(`${file}:5: matrix[1].seed: Number must be greater than or equal to 0`);
+  });
+
+  it('names the bad item of a list, and its line', () => {
+    const { file, suite } = load('s.yaml', 'name: x\nmatrix:\n  - system: kv\n    seed:\n      - 1\n      - a\n');
+    expect(errorOf(suite).message).toBe(`${file}:6: matrix[0].seed[1]: Expected number, received string`);
+  });
+
+  it('gives an entry more time than its run may take by its own bounds, so a slow checker ends in its verdict, not a timeout', () => {
+    for (const timeLimitS of [1, 10, 300]) {
+      const ownBoundS = timeLimitS + (PHASE_LIMITS.settleMs + PHASE_LIMITS.finalPhaseMsMax + PHASE_LIMITS.checkTimeLimitMs) / 1000;
+      expect(defaultEntryTimeoutS(timeLimitS)).toBeGreaterThan(ownBoundS + 30);
+    }
+  });
+
+  it('names file:line of a bad manifest the suite refers to', () => {
+    const manifest = write(join(tempDir(), 'sys', 'faultline.system.json'), '{\n  "name": "m",\n  "variants": {"correct": ""},\n  "workloads": "register"\n}\n');
+    const { suite } = load('s.json', JSON.stringify({ matrix: [{ system: manifest }] }));
+    expect(errorOf(suite).message).toBe(`${manifest}:4: workloads: Expected array, received string`);
+    writeFileSync(manifest, '{\n  "name": "m",\n}\n');
+    expect(errorOf(suite).message).toMatch(new RegExp(`^${manifest.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:3: not valid JSON: `));
   });
 
   it('reports YAML syntax errors with file:line', () => {

@@ -4,6 +4,8 @@
  * Everything binds 127.0.0.1 on port 0 and is closed by the test that made it.
  */
 import net from 'node:net';
+import { afterAll, afterEach, beforeAll } from 'vitest';
+import { Toxiproxy } from 'toxiproxy-node-client';
 import { startToxiproxyServer, type ToxiproxyServer } from '../../../harness/toxiproxy/server.js';
 
 /** A TCP upstream on loopback. By default it echoes; `onConnection` replaces that. */
@@ -184,6 +186,37 @@ export async function http(
 /** Starts a server on a free loopback port with a fixed seed. */
 export function startServer(seed = 1): Promise<ToxiproxyServer> {
   return startToxiproxyServer({ host: '127.0.0.1', port: 0, seed });
+}
+
+/** What a test file shares: the embedded server, a client of it, and an echo upstream. */
+export interface ServerFixture {
+  srv: ToxiproxyServer;
+  tp: Toxiproxy;
+  echo: Upstream;
+}
+
+/**
+ * Registers the hooks that start a server (with `seed`), a client and an echo upstream before the
+ * tests of a file and stop them after; with `cleanEach`, every proxy is deleted after each test.
+ * The fields of the returned object are set once the hooks have run.
+ */
+export function serverFixture(seed = 1, cleanEach = true): ServerFixture {
+  const fx = {} as ServerFixture;
+  beforeAll(async () => {
+    fx.srv = await startServer(seed);
+    fx.tp = new Toxiproxy(fx.srv.url);
+    fx.echo = await startUpstream();
+  });
+  afterAll(async () => {
+    await fx.srv.close();
+    await fx.echo.close();
+  });
+  if (cleanEach) {
+    afterEach(async () => {
+      for (const name of [...fx.srv.api.proxies.keys()]) await http(fx.srv.url, 'DELETE', `/proxies/${name}`);
+    });
+  }
+  return fx;
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -3,38 +3,22 @@
  * embedded server to TCP upstreams on loopback. Timing bounds are loose above (the machine is
  * shared) and tight below (a toxic must never be early). Test names carry the item numbers.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Toxiproxy, type Proxy } from 'toxiproxy-node-client';
-import type { ToxiproxyServer } from '../../../harness/toxiproxy/server.js';
-import { connect, http, sleep, startServer, startUpstream, type Client, type Upstream } from './helpers.js';
+import { connect, http, sleep, startServer, startUpstream, type Client, serverFixture } from './helpers.js';
 
-let srv: ToxiproxyServer;
-let tp: Toxiproxy;
-let echo: Upstream;
+const fx = serverFixture(7);
 let n = 0;
 /** Upper-bound slack: the machine running the tests may be heavily loaded. */
 const SLACK_MS = 500;
 
-beforeAll(async () => {
-  srv = await startServer(7);
-  tp = new Toxiproxy(srv.url);
-  echo = await startUpstream();
-});
-afterAll(async () => {
-  await srv.close();
-  await echo.close();
-});
-afterEach(async () => {
-  for (const name of [...srv.api.proxies.keys()]) await http(srv.url, 'DELETE', `/proxies/${name}`);
-});
-
-const proxyTo = (upstream: string): Promise<Proxy> => tp.createProxy({ name: `w${n++}`, listen: '127.0.0.1:0', upstream });
+const proxyTo = (upstream: string): Promise<Proxy> => fx.tp.createProxy({ name: `w${n++}`, listen: '127.0.0.1:0', upstream });
 const add = (p: Proxy, body: Record<string, unknown>) =>
-  http(srv.url, 'POST', `/proxies/${p.name}/toxics`, JSON.stringify(body)).then((r) => {
+  http(fx.srv.url, 'POST', `/proxies/${p.name}/toxics`, JSON.stringify(body)).then((r) => {
     expect(r.status).toBe(200);
     return r.json() as { name: string };
   });
-const del = (p: Proxy, name: string) => http(srv.url, 'DELETE', `/proxies/${p.name}/toxics/${name}`);
+const del = (p: Proxy, name: string) => http(fx.srv.url, 'DELETE', `/proxies/${p.name}/toxics/${name}`);
 const near = (ms: number, expected: number) => {
   expect(ms).toBeGreaterThanOrEqual(expected - 15);
   expect(ms).toBeLessThan(expected + SLACK_MS);
@@ -42,7 +26,7 @@ const near = (ms: number, expected: number) => {
 
 describe('toxics on the wire', () => {
   it('46. downstream latency 300 on an open connection ~300 ms; plus upstream 200 ~500 ms; removing both ~0 ms', async () => {
-    const p = await proxyTo(echo.addr);
+    const p = await proxyTo(fx.echo.addr);
     const c = await connect(p.listen);
     expect(await c.roundTrip('a')).toBeLessThan(250);
     await add(p, { type: 'latency', attributes: { latency: 300 } });
@@ -56,7 +40,7 @@ describe('toxics on the wire', () => {
   });
 
   it('47. latency 1000: data written at 0 and the toxic removed at 100 arrives at ~100 ms (flushed, not dropped)', async () => {
-    const p = await proxyTo(echo.addr);
+    const p = await proxyTo(fx.echo.addr);
     await add(p, { type: 'latency', attributes: { latency: 1000 } });
     const c = await connect(p.listen);
     const t0 = performance.now();
@@ -73,7 +57,7 @@ describe('toxics on the wire', () => {
   });
 
   it('48. two upstream latency toxics of 500 each add up to ~1000 ms', async () => {
-    const p = await proxyTo(echo.addr);
+    const p = await proxyTo(fx.echo.addr);
     await add(p, { name: 'l1', type: 'latency', stream: 'upstream', attributes: { latency: 500 } });
     await add(p, { name: 'l2', type: 'latency', stream: 'upstream', attributes: { latency: 500 } });
     const c = await connect(p.listen);
@@ -82,7 +66,7 @@ describe('toxics on the wire', () => {
   });
 
   it('49. latency 100 jitter 50: every sample is in [50, 150)', async () => {
-    const p = await proxyTo(echo.addr);
+    const p = await proxyTo(fx.echo.addr);
     await add(p, { type: 'latency', attributes: { latency: 100, jitter: 50 } });
     const c = await connect(p.listen);
     const samples: number[] = [];
@@ -97,12 +81,12 @@ describe('toxics on the wire', () => {
   });
 
   it('50. toxicity 0 latency 500 is ~0 ms; toxicity 0.5 timeout affects between 15% and 85% of 40 fresh connections', async () => {
-    const p = await proxyTo(echo.addr);
+    const p = await proxyTo(fx.echo.addr);
     await add(p, { type: 'latency', toxicity: 0, attributes: { latency: 500 } });
     const c = await connect(p.listen);
     expect(await c.roundTrip('x')).toBeLessThan(250);
     c.destroy();
-    const q = await proxyTo(echo.addr);
+    const q = await proxyTo(fx.echo.addr);
     await add(q, { type: 'timeout', toxicity: 0.5, attributes: { timeout: 0 } });
     const clients: Client[] = [];
     for (let i = 0; i < 40; i++) clients.push(await connect(q.listen));
@@ -115,7 +99,7 @@ describe('toxics on the wire', () => {
   });
 
   it('51. bandwidth rate 10 KB/s downstream: 5000 B arrive in ~500 ms, in 1000-byte pieces ~100 ms apart', async () => {
-    const p = await proxyTo(echo.addr);
+    const p = await proxyTo(fx.echo.addr);
     await add(p, { type: 'bandwidth', attributes: { rate: 10 } });
     const c = await connect(p.listen);
     const t0 = performance.now();
@@ -146,7 +130,7 @@ describe('toxics on the wire', () => {
   });
 
   it('53. timeout 500 downstream: nothing comes back, EOF at ~500 ms on the client and the upstream', async () => {
-    const p = await proxyTo(echo.addr);
+    const p = await proxyTo(fx.echo.addr);
     await add(p, { type: 'timeout', attributes: { timeout: 500 } });
     const c = await connect(p.listen);
     const t0 = performance.now();
@@ -155,13 +139,13 @@ describe('toxics on the wire', () => {
     expect(c.received().length).toBe(0);
     expect(c.ended).toBe('eof');
     near(c.endedAt - t0, 500);
-    const up = echo.conns[echo.conns.length - 1]!;
+    const up = fx.echo.conns[fx.echo.conns.length - 1]!;
     await c.until(() => up.ended !== 'open', 1000, 'upstream end');
     expect(up.ended).toBe('eof');
   });
 
   it('54. timeout 300 with writes every 100 ms stays open until ~300 ms after the last write (inactivity)', async () => {
-    const p = await proxyTo(echo.addr);
+    const p = await proxyTo(fx.echo.addr);
     await add(p, { type: 'timeout', attributes: { timeout: 300 } });
     const c = await connect(p.listen);
     for (let i = 0; i < 6; i++) {
@@ -175,7 +159,7 @@ describe('toxics on the wire', () => {
   });
 
   it('55. timeout 0 upstream drops data and keeps the connection; removing the toxic closes it (and /reset does too)', async () => {
-    const p = await proxyTo(echo.addr);
+    const p = await proxyTo(fx.echo.addr);
     const c = await connect(p.listen);
     await c.roundTrip('a');
     await add(p, { type: 'timeout', stream: 'upstream', attributes: { timeout: 0 } });
@@ -183,7 +167,7 @@ describe('toxics on the wire', () => {
     await sleep(200);
     expect(c.received().toString()).toBe('a');
     expect(c.ended).toBe('open');
-    const up = echo.conns[echo.conns.length - 1]!;
+    const up = fx.echo.conns[fx.echo.conns.length - 1]!;
     await del(p, 'timeout_upstream');
     await c.end();
     expect(c.ended).toBe('eof');
@@ -193,13 +177,13 @@ describe('toxics on the wire', () => {
     await add(p, { type: 'timeout', stream: 'upstream', attributes: { timeout: 0 } });
     const d = await connect(p.listen);
     await sleep(50);
-    expect((await http(srv.url, 'POST', '/reset')).status).toBe(204);
+    expect((await http(fx.srv.url, 'POST', '/reset')).status).toBe(204);
     await d.end();
     expect(d.ended).toBe('eof');
   });
 
   it('56. reset_peer timeout 200: an idle connection stays open; after a write both sides get ECONNRESET ~200 ms later', async () => {
-    const p = await proxyTo(echo.addr);
+    const p = await proxyTo(fx.echo.addr);
     await add(p, { type: 'reset_peer', attributes: { timeout: 200 } });
     const c = await connect(p.listen);
     await sleep(300);
@@ -209,13 +193,13 @@ describe('toxics on the wire', () => {
     await c.end(3000);
     expect(c.ended).toBe('reset');
     near(c.endedAt - t0, 200);
-    const up = echo.conns[echo.conns.length - 1]!;
+    const up = fx.echo.conns[fx.echo.conns.length - 1]!;
     await c.until(() => up.ended !== 'open', 1000, 'upstream end');
     expect(up.ended).toBe('reset');
   });
 
   it('56b. reset_peer added to an already open connection closes with FIN, not RST', async () => {
-    const p = await proxyTo(echo.addr);
+    const p = await proxyTo(fx.echo.addr);
     const c = await connect(p.listen);
     await c.roundTrip('a');
     await add(p, { type: 'reset_peer', attributes: { timeout: 50 } });
@@ -239,7 +223,7 @@ describe('toxics on the wire', () => {
   });
 
   it('58. limit_data 5: "abc" then "defgh" gives exactly "abcde" then EOF; bytes 0 closes on the first write', async () => {
-    const p = await proxyTo(echo.addr);
+    const p = await proxyTo(fx.echo.addr);
     await add(p, { type: 'limit_data', attributes: { bytes: 5 } });
     const c = await connect(p.listen);
     await c.roundTrip('abc');
@@ -248,7 +232,7 @@ describe('toxics on the wire', () => {
     expect(c.received().toString()).toBe('abcde');
     expect(c.ended).toBe('eof');
 
-    const q = await proxyTo(echo.addr);
+    const q = await proxyTo(fx.echo.addr);
     await add(q, { type: 'limit_data', attributes: { bytes: 0 } });
     const d = await connect(q.listen);
     await sleep(150);
@@ -259,7 +243,7 @@ describe('toxics on the wire', () => {
   });
 
   it('59. slicer average_size 1, delay 10000 us: 10 bytes arrive byte-exact in ~10 pieces over ~90-110 ms', async () => {
-    const p = await proxyTo(echo.addr);
+    const p = await proxyTo(fx.echo.addr);
     await add(p, { type: 'slicer', attributes: { average_size: 1, size_variation: 0, delay: 10000 } });
     const c = await connect(p.listen);
     const t0 = performance.now();
@@ -307,17 +291,17 @@ describe('toxics on the wire', () => {
     } finally {
       await rst.close();
     }
-    const p = await proxyTo(echo.addr);
+    const p = await proxyTo(fx.echo.addr);
     const c = await connect(p.listen);
     await c.roundTrip('a');
-    const up = echo.conns[echo.conns.length - 1]!;
+    const up = fx.echo.conns[fx.echo.conns.length - 1]!;
     c.socket.resetAndDestroy();
     await c.until(() => up.ended !== 'open', 2000, 'upstream end');
     expect(up.ended).toBe('eof');
   });
 
   it('a toxic update applies to open connections at once (latency 50 -> 300)', async () => {
-    const p = await proxyTo(echo.addr);
+    const p = await proxyTo(fx.echo.addr);
     const c = await connect(p.listen);
     const t = await p.addToxic({ name: 'l', type: 'latency', stream: 'downstream', toxicity: 1, attributes: { latency: 50, jitter: 0 } });
     near(await c.roundTrip('a'), 50);
@@ -331,8 +315,8 @@ describe('toxics on the wire', () => {
       const s = await startServer(seed);
       try {
         const client = new Toxiproxy(s.url);
-        const p = await client.createProxy({ name: 'seeded', listen: '127.0.0.1:0', upstream: echo.addr });
-        // limit_data 0 shows its roll without timing: an affected connection ends with no echo.
+        const p = await client.createProxy({ name: 'seeded', listen: '127.0.0.1:0', upstream: fx.echo.addr });
+        // limit_data 0 shows its roll without timing: an affected connection ends with no fx.echo.
         await p.addToxic({ name: 't', type: 'limit_data', stream: 'downstream', toxicity: 0.5, attributes: { bytes: 0 } });
         let out = '';
         for (let i = 0; i < 16; i++) {
@@ -354,7 +338,7 @@ describe('toxics on the wire', () => {
   });
 
   it('an ordered stream loses nothing while toxics are added, updated and removed in a tight loop', async () => {
-    const p = await proxyTo(echo.addr);
+    const p = await proxyTo(fx.echo.addr);
     const c = await connect(p.listen);
     const total = 5000;
     let expected = '';
@@ -366,7 +350,7 @@ describe('toxics on the wire', () => {
         const stream = k % 2 === 0 ? 'downstream' : 'upstream';
         await add(p, { name: `l${k}`, type: 'latency', stream, attributes: { latency: 40, jitter: 5 } });
         await add(p, { name: `s${k}`, type: 'slicer', stream, attributes: { average_size: 50, size_variation: 10, delay: 0 } });
-        await http(srv.url, 'POST', `/proxies/${p.name}/toxics/l${k}`, JSON.stringify({ attributes: { latency: 1 } }));
+        await http(fx.srv.url, 'POST', `/proxies/${p.name}/toxics/l${k}`, JSON.stringify({ attributes: { latency: 1 } }));
         await del(p, `l${k}`);
         await add(p, { name: `b${k}`, type: 'bandwidth', stream, attributes: { rate: 20 } });
         await del(p, `s${k}`);

@@ -1,0 +1,64 @@
+/**
+ * Manifest errors name the file and the line: a JSON syntax error, a bad field, a default variant
+ * that is not one of the variants. Pure file reading; needs no build.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { UsageError } from '../../../harness/cli/exit.js';
+import { readManifest } from '../../../harness/cluster/manifest.js';
+import { tempDir } from '../../support/cli.js';
+
+function manifestFile(text: string): string {
+  const dir = join(tempDir(), 'sys');
+  mkdirSync(dir);
+  const p = join(dir, 'faultline.system.json');
+  writeFileSync(p, text);
+  return p;
+}
+
+function errorOf(f: () => unknown): Error {
+  try {
+    f();
+  } catch (err) {
+    return err as Error;
+  }
+  throw new Error('expected an error');
+}
+
+const good = {
+  name: 'x',
+  variants: { correct: '', broken: '' },
+  workloads: ['register'],
+  start: { command: 'node', args: ['server.js'] },
+};
+
+describe('readManifest', () => {
+  it('names the line of a JSON syntax error', () => {
+    const p = manifestFile('{\n  "name": "x",\n  "workloads": ["register"],\n}\n');
+    const err = errorOf(() => readManifest(p));
+    expect(err).toBeInstanceOf(UsageError);
+    expect(err.message).toMatch(new RegExp(`^${p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:4: not valid JSON: `));
+  });
+
+  it('names the line of a bad field', () => {
+    const text = JSON.stringify({ ...good, start: { command: 'node', args: ['a', 7] } }, null, 2);
+    const p = manifestFile(text);
+    const line = text.split('\n').findIndex((l) => l.trim() === '7') + 1;
+    const err = errorOf(() => readManifest(p));
+    expect(err).toBeInstanceOf(UsageError);
+    expect(err.message).toContain(`${p}:${line}: start.args.1: `);
+  });
+
+  it('names the line of a default variant that is not a variant', () => {
+    const text = JSON.stringify({ ...good, defaultVariant: 'nope' }, null, 2);
+    const p = manifestFile(text);
+    const line = text.split('\n').findIndex((l) => l.includes('"defaultVariant"')) + 1;
+    expect(errorOf(() => readManifest(p)).message).toBe(`${p}:${line}: defaultVariant "nope" is not one of the variants`);
+  });
+
+  it('reads a good manifest', () => {
+    const p = manifestFile(JSON.stringify(good, null, 2));
+    expect(readManifest(p)).toMatchObject({ name: 'x', workloads: ['register'] });
+  });
+});
