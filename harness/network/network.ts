@@ -16,11 +16,7 @@
  *   or drops the peer messages of chosen types on chosen links, in the link's direction.
  */
 import type { Proxy, Toxic } from 'toxiproxy-node-client';
-<<<<<<< HEAD
-import { freePorts } from '../cluster/ports.js';
 import { addNdjsonFilter } from '../toxiproxy/connect.js';
-=======
->>>>>>> main
 import type { Link } from './partitions.js';
 
 /** The part of a Toxiproxy handle the network needs (see harness/toxiproxy/connect.ts). */

@@ -191,12 +191,8 @@ export function reproCommand(config: RunConfig, systemArg: string): string {
     `--op-timeout ${config.opTimeoutMs}`,
     `--seed ${config.seed}`,
   ];
-<<<<<<< HEAD
   if (config.nemesisOverlap) parts.push('--nemesis-overlap');
-  if (config.toxiproxy !== 'embedded') parts.push(`--toxiproxy ${q(config.toxiproxy)}`);
-=======
   if (config.toxiproxy !== 'embedded') parts.push(`--toxiproxy ${shellQuote(config.toxiproxy)}`);
->>>>>>> main
   if (config.logMessages) parts.push('--log-messages');
   return parts.join(' ');
 }
