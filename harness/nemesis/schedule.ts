@@ -130,7 +130,10 @@ export function drawFault(kind: FaultKind, nodes: readonly string[], rng: Mutabl
       const toLeader = rng.chance(LEADER_TARGET_P);
       const chosen = someNodes(rng, nodes, nodes.length);
       for (const n of toLeader ? chosen.slice(0, 1) : chosen) {
-        const ms = rng.int(100, 10_000);
+        // Small skews and, half the time, jumps of tens of seconds (as an NTP step or a VM
+        // resumed from a snapshot): a clock set back by X keeps a wall-clock deadline alive X
+        // longer, long enough to meet the next fault.
+        const ms = rng.chance(0.5) ? rng.int(100, 10_000) : rng.int(10_000, 60_000);
         offsetsMs[n] = rng.chance(0.5) ? ms : -ms;
       }
       return { fault: 'clock', offsetsMs, ...(toLeader ? { target: 'leader' as const } : {}) };
