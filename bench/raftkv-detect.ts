@@ -34,6 +34,7 @@ const CASES: Case[] = [
   { variant: 'correct', nemesis: 'partition,kill,pause,clock,message', nodes: 5, overlap: true },
   { variant: 'no-generation-check', nemesis: 'pause', nodes: 3 },
   { variant: 'commit-before-quorum', nemesis: 'partition,kill', nodes: 3 },
+  { variant: 'commit-before-quorum', nemesis: 'partition,kill', nodes: 3, overlap: true },
   { variant: 'follower-reads-stale', nemesis: 'latency', nodes: 3 },
   { variant: 'leader-local-reads', nemesis: 'partition', nodes: 3 },
   { variant: 'lease-wallclock', nemesis: 'clock,partition', nodes: 3, overlap: true },
