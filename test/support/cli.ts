@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { execa, type ResultPromise } from 'execa';
+import { execa } from 'execa';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -26,7 +26,7 @@ export function tempDir(prefix = 'faultline-test-'): string {
 }
 
 /** Starts `faultline <args>` without waiting for it. */
-export function startCli(args: string[], opts: { cwd?: string; timeoutMs?: number } = {}): ResultPromise<{ reject: false; all: false }> {
+export function startCli(args: string[], opts: { cwd?: string; timeoutMs?: number } = {}) {
   return execa(process.execPath, [CLI, ...args], {
     cwd: opts.cwd ?? tempDir(),
     reject: false,

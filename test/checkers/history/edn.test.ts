@@ -68,7 +68,10 @@ describe('EDN export', () => {
     expect(text).toContain(':type :invoke');
     expect(text).toContain(':process :nemesis');
     expect(text).toContain(':error :precondition-failed');
-    const back = parseHistory(text, { format: 'auto' }).events.map(({ sourceIndex, ...e }: Record<string, unknown>) => e);
+    const back = parseHistory(text, { format: 'auto' }).events.map((ev) => {
+      const { sourceIndex, ...e } = ev as unknown as Record<string, unknown>;
+      return e;
+    });
     expect(back).toEqual(events);
   });
 });
