@@ -15,8 +15,8 @@ import type { TxnCheckOptions, TxnCheckResult } from '../checkers/transactional/
 import type { HistoryEvent } from '../checkers/history/types.js';
 import { TxnGenerator } from './txn-gen.js';
 import type { TxnGenOptions, TxnOp } from './txn-gen.js';
-import { finalReads, txnClient, txnOpGenerator, txnOutcome } from './txn-workload.js';
-import type { CheckOptions, CheckOutcome, Workload, WorkloadGeneratorOptions } from './types.js';
+import { txnWorkload, validateTxnReply } from './txn-workload.js';
+import type { Workload } from './types.js';
 
 export type { TxnGenOptions, TxnOp };
 
@@ -52,17 +52,7 @@ export function txnRequest(txn: TxnOp[], msgId: number): TxnRequest {
  * every read answered with a list (or null). Returns a message for a malformed reply, else null.
  */
 export function validateListAppendReply(request: TxnOp[], reply: unknown): string | null {
-  const r = reply as Partial<ListAppendTxnOk> | null;
-  if (!r || r.type !== 'txn_ok' || !Array.isArray(r.txn)) return 'expected {"type":"txn_ok","txn":[...]}';
-  if (r.txn.length !== request.length) return `expected ${request.length} micro-operations, got ${r.txn.length}`;
-  for (let i = 0; i < request.length; i++) {
-    const q = request[i]!;
-    const a = r.txn[i] as unknown[];
-    if (!Array.isArray(a) || a[0] !== q[0] || a[1] !== q[1]) return `micro-operation ${i} does not match the request`;
-    if (q[0] === 'r' && a[2] !== null && !Array.isArray(a[2])) return `read ${i} must return a list or null`;
-    if (q[0] === 'append' && a[2] !== q[2]) return `append ${i} must echo its value`;
-  }
-  return null;
+  return validateTxnReply(request, reply, 'append', (v) => v === null || Array.isArray(v), 'a list or null');
 }
 
 /** Checks a list-append history. */
@@ -71,17 +61,10 @@ export function checkListAppendHistory(history: readonly HistoryEvent[], options
 }
 
 /** The list-append workload, checked for strict serializability. */
-export const listAppend: Workload = {
+export const listAppend: Workload = txnWorkload({
   name: 'list-append',
   description: 'transactions of appends to and reads of lists; checked for strict serializability (Elle-style)',
-  generator(opts: WorkloadGeneratorOptions) {
-    return txnOpGenerator(opts.rng, 'append', { activeKeys: Math.max(10, 2 * opts.concurrency) });
-  },
-  client: txnClient(validateListAppendReply),
-  finalGenerator(history: readonly HistoryEvent[]) {
-    return finalReads(history);
-  },
-  async checker(history: readonly HistoryEvent[], opts: CheckOptions): Promise<CheckOutcome> {
-    return txnOutcome('list-append', history, checkListAppend(history, { timeLimitMs: opts.timeLimitMs }));
-  },
-};
+  writeF: 'append',
+  validate: validateListAppendReply,
+  check: (history, opts) => checkListAppend(history, opts),
+});

@@ -12,8 +12,8 @@ import type { RwRegisterOptions, TxnCheckResult } from '../checkers/transactiona
 import type { HistoryEvent } from '../checkers/history/types.js';
 import { TxnGenerator } from './txn-gen.js';
 import type { TxnGenOptions, TxnOp } from './txn-gen.js';
-import { finalReads, txnClient, txnOpGenerator, txnOutcome } from './txn-workload.js';
-import type { CheckOptions, CheckOutcome, Workload, WorkloadGeneratorOptions } from './types.js';
+import { txnWorkload, validateTxnReply } from './txn-workload.js';
+import type { Workload } from './types.js';
 
 /** An rw-register micro-operation in a reply: reads carry the value (null: never written). */
 export type RwRegisterOp = ['w', number, number] | ['r', number, number | null];
@@ -32,16 +32,7 @@ export function rwRegisterGenerator(seed: number, options: TxnGenOptions = {}): 
 
 /** Checks that a `txn_ok` reply answers the request; returns a message for a malformed reply, else null. */
 export function validateRwRegisterReply(request: TxnOp[], reply: unknown): string | null {
-  const r = reply as Partial<RwRegisterTxnOk> | null;
-  if (!r || r.type !== 'txn_ok' || !Array.isArray(r.txn)) return 'expected {"type":"txn_ok","txn":[...]}';
-  if (r.txn.length !== request.length) return `expected ${request.length} micro-operations, got ${r.txn.length}`;
-  for (let i = 0; i < request.length; i++) {
-    const q = request[i]!;
-    const a = r.txn[i] as unknown[];
-    if (!Array.isArray(a) || a[0] !== q[0] || a[1] !== q[1]) return `micro-operation ${i} does not match the request`;
-    if (q[0] === 'w' && a[2] !== q[2]) return `write ${i} must echo its value`;
-  }
-  return null;
+  return validateTxnReply(request, reply, 'w', () => true, 'a value');
 }
 
 /** Checks an rw-register history. */
@@ -50,17 +41,10 @@ export function checkRwRegisterHistory(history: readonly HistoryEvent[], options
 }
 
 /** The rw-register workload, checked for strict serializability. */
-export const rwRegister: Workload = {
+export const rwRegister: Workload = txnWorkload({
   name: 'rw-register',
   description: 'transactions of writes and reads of registers; checked for strict serializability (Elle-style)',
-  generator(opts: WorkloadGeneratorOptions) {
-    return txnOpGenerator(opts.rng, 'w', { activeKeys: Math.max(10, 2 * opts.concurrency) });
-  },
-  client: txnClient(validateRwRegisterReply),
-  finalGenerator(history: readonly HistoryEvent[]) {
-    return finalReads(history);
-  },
-  async checker(history: readonly HistoryEvent[], opts: CheckOptions): Promise<CheckOutcome> {
-    return txnOutcome('rw-register', history, checkRwRegister(history, { timeLimitMs: opts.timeLimitMs }));
-  },
-};
+  writeF: 'w',
+  validate: validateRwRegisterReply,
+  check: (history, opts) => checkRwRegister(history, opts),
+});

@@ -10,7 +10,7 @@ import type { GenContext, GenResult, Generator, PureRng } from './generator.js';
 import { each } from './generator.js';
 import { drawTxn, initialTxnGenState, txnGenDefaults } from './txn-gen.js';
 import type { TxnGenOptions, TxnGenState, TxnOp } from './txn-gen.js';
-import type { CheckOutcome, Completion, WorkloadClient } from './types.js';
+import type { CheckOptions, CheckOutcome, Completion, Workload, WorkloadClient, WorkloadGeneratorOptions } from './types.js';
 
 class TxnOpGenerator implements Generator {
   constructor(
@@ -62,6 +62,55 @@ export function txnClient(validate: (request: TxnOp[], reply: unknown) => string
     },
     readOnly(op) {
       return Array.isArray(op.value) && (op.value as TxnOp[]).every((m) => m[0] === 'r');
+    },
+  };
+}
+
+/**
+ * Checks that a `txn_ok` reply answers the request: the same micro-operations in the same order,
+ * every write echoing its value, and every read's value accepted by `readOk` (described by
+ * `readShape` in the message). Returns a message for a malformed reply, else null.
+ */
+export function validateTxnReply(
+  request: TxnOp[],
+  reply: unknown,
+  writeF: 'append' | 'w',
+  readOk: (value: unknown) => boolean,
+  readShape: string,
+): string | null {
+  const r = reply as { type?: unknown; txn?: unknown } | null;
+  if (!r || r.type !== 'txn_ok' || !Array.isArray(r.txn)) return 'expected {"type":"txn_ok","txn":[...]}';
+  if (r.txn.length !== request.length) return `expected ${request.length} micro-operations, got ${r.txn.length}`;
+  for (let i = 0; i < request.length; i++) {
+    const q = request[i]!;
+    const a = r.txn[i] as unknown[];
+    if (!Array.isArray(a) || a[0] !== q[0] || a[1] !== q[1]) return `micro-operation ${i} does not match the request`;
+    if (q[0] === 'r' && !readOk(a[2])) return `read ${i} must return ${readShape}`;
+    if (q[0] === writeF && a[2] !== q[2]) return `${writeF === 'w' ? 'write' : 'append'} ${i} must echo its value`;
+  }
+  return null;
+}
+
+/** A transactional workload: seeded txns with `writeF` writes, the txn wire mapping, final reads, and its checker. */
+export function txnWorkload(spec: {
+  name: string;
+  description: string;
+  writeF: 'append' | 'w';
+  validate: (request: TxnOp[], reply: unknown) => string | null;
+  check: (history: readonly HistoryEvent[], opts: { timeLimitMs: number }) => TxnCheckResult;
+}): Workload {
+  return {
+    name: spec.name,
+    description: spec.description,
+    generator(opts: WorkloadGeneratorOptions) {
+      return txnOpGenerator(opts.rng, spec.writeF, { activeKeys: Math.max(10, 2 * opts.concurrency) });
+    },
+    client: txnClient(spec.validate),
+    finalGenerator(history: readonly HistoryEvent[]) {
+      return finalReads(history);
+    },
+    async checker(history: readonly HistoryEvent[], opts: CheckOptions): Promise<CheckOutcome> {
+      return txnOutcome(spec.name, history, spec.check(history, { timeLimitMs: opts.timeLimitMs }));
     },
   };
 }
