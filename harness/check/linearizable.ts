@@ -3,7 +3,8 @@
  * format, check it against a model, print the verdict and its explanation (or JSON), and return
  * the exit code (0 valid, 1 invalid, 2 unknown). Bad input throws UsageError (exit 254).
  */
-import { readHistory, HistoryError, type HistoryFormat } from '../../checkers/history/index.js';
+import { HistoryError, type HistoryFormat } from '../../checkers/history/index.js';
+import { readHistoryForCheck } from './read.js';
 import {
   checkLinearizable,
   createModel,
@@ -39,13 +40,7 @@ export async function runLinearizableCheck(
   if (!Object.prototype.hasOwnProperty.call(MODELS, options.model)) {
     throw new UsageError(`unknown model "${options.model}" (one of: ${Object.keys(MODELS).join(', ')})`);
   }
-  let history;
-  try {
-    history = await readHistory(file, { format: options.format });
-  } catch (err) {
-    if (err instanceof HistoryError) throw new UsageError(err.message);
-    throw err;
-  }
+  const history = await readHistoryForCheck(file, options.format);
   // Knossos's EDN histories record a read of an unknown value as nil; elsewhere null means absent.
   const modelOptions: ModelOptions = {
     nilReadIsUnknown: (options.nilRead ?? (history.format === 'edn' ? 'unknown' : 'absent')) === 'unknown',

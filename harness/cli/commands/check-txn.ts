@@ -9,7 +9,8 @@
  *   faultline check elle.edn --checker list-append --consistency-model snapshot-isolation --json
  *   faultline check regs.jsonl --checker rw-register --linearizable-keys
  */
-import { HistoryError, readHistory, type HistoryFormat } from '../../../checkers/history/index.js';
+import type { HistoryFormat } from '../../../checkers/history/index.js';
+import { readHistoryForCheck } from '../../check/read.js';
 import { checkListAppend } from '../../../checkers/transactional/list-append.js';
 import { isConsistencyModel } from '../../../checkers/transactional/models.js';
 import { checkRwRegister } from '../../../checkers/transactional/rw-register.js';
@@ -47,13 +48,7 @@ export async function runTxnCheck(
   if (options.cycleSearchBudget !== undefined && !(Number.isInteger(options.cycleSearchBudget) && options.cycleSearchBudget > 0)) {
     throw new UsageError(`--cycle-search-budget must be a positive integer, got ${options.cycleSearchBudget}`);
   }
-  let history;
-  try {
-    history = await readHistory(file, { format: options.format });
-  } catch (err) {
-    if (err instanceof HistoryError) throw new UsageError(err.message);
-    throw err;
-  }
+  const history = await readHistoryForCheck(file, options.format);
   let result: TxnCheckResult;
   try {
     const common = {
