@@ -3,8 +3,9 @@
  * (core/raft.ts): it owns the sockets, the timer, the disk and the clock, and nothing else.
  *
  * - Peers: the Single-Socket Channel transport of systems/lib (one outbound connection per peer).
- * - Clients: the register workload (`read`, `write`, `cas` with `key`) on the client listener; any
- *   node takes any request (followers forward commands and ask the leader for a read index).
+ * - Clients: the register workload (`read`, `write`, `cas` with `key`) and transactions (`txn`, for
+ *   list-append and rw-register) on the client listener; any node takes any request (followers
+ *   forward commands and ask the leader for a read index).
  * - Disk: every Ready's persist batch is one Write-Ahead Log record (truncate, entries, term and
  *   vote), fsynced BEFORE the Ready's votes and acknowledgements leave the node (a leader's
  *   appends and the replies, which promise nothing about this disk, go while it syncs). On start
@@ -24,7 +25,7 @@ import { announceReady, createNode, exitFatal, withConfigErrors } from '../lib/n
 import { Transport, type PeerMessage as WireMessage } from '../lib/transport.js';
 import { Wal, WalCorruptError } from '../lib/wal.js';
 import { InvariantError, RaftNode } from './core/raft.js';
-import type { ClientRequest, Entry, HardState, PeerMessage, PersistBatch, RaftParams, Variant } from './core/types.js';
+import type { ClientRequest, Entry, HardState, MicroOp, PeerMessage, PersistBatch, RaftParams, Variant } from './core/types.js';
 import { DEFAULT_PARAMS, RAFTKV_VARIANTS } from './core/types.js';
 
 const rt = createNode(RAFTKV_VARIANTS);
@@ -208,6 +209,23 @@ function keyOf(req: WireRequest): string {
   return JSON.stringify(need(req, 'key'));
 }
 
+/** Most micro-operations in one transaction (the whole transaction is one log entry). */
+const MAX_TXN_OPS = 256;
+
+/** Checks a transaction's micro-operations: `[f, key, value]` with f one of r, append, w. */
+function parseTxn(txn: unknown): MicroOp[] {
+  if (!Array.isArray(txn)) throw new RpcError(ErrorCode.malformedRequest, 'txn must be an array of micro-operations');
+  if (txn.length > MAX_TXN_OPS) throw new RpcError(ErrorCode.malformedRequest, `a transaction may hold at most ${MAX_TXN_OPS} micro-operations`);
+  txn.forEach((m: unknown, i) => {
+    if (!Array.isArray(m) || m.length !== 3) throw new RpcError(ErrorCode.malformedRequest, `micro-operation ${i} must be [f, key, value]`);
+    if (m[0] !== 'r' && m[0] !== 'append' && m[0] !== 'w') {
+      throw new RpcError(ErrorCode.malformedRequest, `micro-operation ${i}: unknown function ${JSON.stringify(m[0])}`);
+    }
+    if (m[1] === undefined || m[1] === null) throw new RpcError(ErrorCode.malformedRequest, `micro-operation ${i} needs a key`);
+  });
+  return txn as MicroOp[];
+}
+
 function toCoreRequest(req: WireRequest): ClientRequest {
   switch (req.type) {
     case 'read': {
@@ -225,6 +243,8 @@ function toCoreRequest(req: WireRequest): ClientRequest {
       return { type: 'write', key: keyOf(req), value: need(req, 'value') };
     case 'cas':
       return { type: 'cas', key: keyOf(req), from: need(req, 'from'), to: need(req, 'to') };
+    case 'txn':
+      return { type: 'txn', ops: parseTxn(need(req, 'txn')) };
     default:
       throw new RpcError(ErrorCode.notSupported, `raftkv does not support "${req.type}"`);
   }

@@ -7,8 +7,11 @@
  * `minPending`), so a command that is submitted twice (the submitter retried after a leader change
  * while its first copy was still in a log) changes the state once and answers with the cached
  * result. The `no-idempotent-receiver` variant turns the check off and applies duplicates again.
+ *
+ * Transactions (list-append, rw-register) are one command each: their micro-operations run in
+ * order when the entry is applied, reads seeing the state as of that point of the log.
  */
-import type { ApplyResult, Command } from './types.js';
+import type { ApplyResult, Command, MicroOp } from './types.js';
 import { ERR } from './types.js';
 
 /** Most sessions remembered; the least recently used one is dropped beyond it. */
@@ -101,6 +104,22 @@ export class KvStateMachine {
         }
         this.data.set(op.key, op.to);
         return { type: 'cas_ok' };
+      }
+      case 'txn': {
+        // Keys are held by their JSON text, as the register's are, so 1 and "1" stay apart.
+        const out: MicroOp[] = [];
+        for (const [f, key, value] of op.ops) {
+          const k = JSON.stringify(key);
+          if (f === 'r') {
+            out.push([f, key, this.read(k)]);
+          } else {
+            const cur = this.data.get(k);
+            // Stored lists are never changed in place: a cached result or a read keeps its value.
+            this.data.set(k, f === 'w' ? value : Array.isArray(cur) ? [...(cur as unknown[]), value] : [value]);
+            out.push([f, key, value]);
+          }
+        }
+        return { type: 'txn_ok', txn: out };
       }
     }
   }

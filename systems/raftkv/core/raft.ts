@@ -371,7 +371,7 @@ export class RaftNode {
   }
 
   /**
-   * A client request (register workload). The reply comes later in `ready().replies` under
+   * A client request (register workload, or a transaction). The reply comes later in `ready().replies` under
    * `reqId`, the shell's handle for the connection and msg_id.
    */
   request(reqId: number, req: ClientRequest): void {
@@ -388,7 +388,12 @@ export class RaftNode {
         seq: this.nextSeq++,
         attempt: 0,
         minPending: 0,
-        op: req.type === 'write' ? { f: 'write', key: req.key, value: req.value } : { f: 'cas', key: req.key, from: req.from, to: req.to },
+        op:
+          req.type === 'write'
+            ? { f: 'write', key: req.key, value: req.value }
+            : req.type === 'cas'
+              ? { f: 'cas', key: req.key, from: req.from, to: req.to }
+              : { f: 'txn', ops: req.ops },
       };
       const w: Waiter = { reqId, cmd, startTick: this.ticks, lastSentTick: this.ticks, lastSentTo: null };
       this.pending.set(cmd.seq, w);

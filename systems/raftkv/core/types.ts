@@ -26,10 +26,22 @@ export function isVariant(s: string): s is Variant {
   return (RAFTKV_VARIANTS as readonly string[]).includes(s);
 }
 
-/** A key-value operation as it is replicated (reads are not logged: they use read-index or a lease). */
+/**
+ * A micro-operation of a transaction (list-append and rw-register workloads): read `r`, `append`
+ * to a list, or write `w`; the key as it came off the wire (any JSON value), the value (null for a
+ * read until it is executed).
+ */
+export type MicroOp = [f: 'r' | 'append' | 'w', key: unknown, value: unknown];
+
+/**
+ * A key-value operation as it is replicated. Single-key reads are not logged: they use read-index
+ * or a lease. A transaction is logged whole, reads included, and executed at once when its entry
+ * is applied, so every transaction takes effect at its place in the log (strict serializability).
+ */
 export type KvOp =
   | { f: 'write'; key: string; value: unknown }
-  | { f: 'cas'; key: string; from: unknown; to: unknown };
+  | { f: 'cas'; key: string; from: unknown; to: unknown }
+  | { f: 'txn'; ops: MicroOp[] };
 
 /**
  * A client command in the log. `client` + `seq` identify it for the Idempotent Receiver (every
@@ -57,6 +69,7 @@ export interface Entry {
 export type ApplyResult =
   | { type: 'write_ok' }
   | { type: 'cas_ok' }
+  | { type: 'txn_ok'; txn: MicroOp[] }
   | { type: 'error'; code: number; text: string };
 
 /** Term and vote: what must be on disk before any message that depends on it is sent. */
@@ -97,11 +110,12 @@ export type PeerMessage =
   | { type: 'ReadIndex'; from: string; to: string; term: number; ctx: number }
   | { type: 'ReadIndexResp'; from: string; to: string; term: number; ctx: number; index: number; ok: boolean };
 
-/** A client request body as it comes off the wire (register workload), already validated. */
+/** A client request body as it comes off the wire (register, list-append, rw-register), already validated. */
 export type ClientRequest =
   | { type: 'read'; key: string; consistency?: 'linearizable' | 'ryw'; minIndex?: number }
   | { type: 'write'; key: string; value: unknown }
-  | { type: 'cas'; key: string; from: unknown; to: unknown };
+  | { type: 'cas'; key: string; from: unknown; to: unknown }
+  | { type: 'txn'; ops: MicroOp[] };
 
 /** A reply to a client request, addressed by the shell's request id. */
 export interface ClientReply {

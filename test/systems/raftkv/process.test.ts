@@ -72,14 +72,17 @@ describe('raftkv processes', () => {
     expect(old.stderr).toMatch(/recovered term [1-9]\d*, vote \S+, [1-9]\d* log entries/);
   }, 30_000);
 
-  it('answers bad requests with malformed-request or not-supported and keeps serving', async () => {
+  it('answers transactions, and bad requests with malformed-request or not-supported, and keeps serving', async () => {
     const c = await TestCluster.start(1);
     clusters.push(c);
     const cl = await client(c.nodes[0]!.clientPort);
     expect(await cl.call({ type: 'write', key: 'x' })).toMatchObject({ type: 'error', code: 12 });
     expect(await cl.call({ type: 'cas', key: 'x', from: 1 })).toMatchObject({ type: 'error', code: 12 });
     expect(await cl.call({ type: 'read', key: 'x', consistency: 'eventual' })).toMatchObject({ type: 'error', code: 12 });
-    expect(await cl.call({ type: 'txn', txn: [] })).toMatchObject({ type: 'error', code: 10 });
+    expect(await cl.call({ type: 'add', delta: 1 })).toMatchObject({ type: 'error', code: 10 });
+    expect(await cl.call({ type: 'txn', txn: 5 })).toMatchObject({ type: 'error', code: 12 });
+    expect(await cl.call({ type: 'txn', txn: [['inc', 'x', 1]] })).toMatchObject({ type: 'error', code: 12, text: expect.stringMatching(/micro-operation 0/) });
+    expect(await cl.call({ type: 'txn', txn: [['append', 'l', 1], ['r', 'l', null]] })).toMatchObject({ type: 'txn_ok', txn: [['append', 'l', 1], ['r', 'l', [1]]] });
     cl.raw('{"type":"read","msg_id":77,');
     expect(await cl.waitFor(77)).toMatchObject({ type: 'error', code: 12 });
     expect(await cl.call({ type: 'write', key: 1, value: 'a' })).toMatchObject({ type: 'write_ok' });

@@ -307,6 +307,44 @@ describe('client patterns', () => {
     expect(run('no-idempotent-receiver')).toBe('a');
   });
 
+  test('a transaction is one log entry: its reads see the state at its place in the log', () => {
+    const net = new Net(3);
+    net.elect('n1');
+    net.node('n2').request(1, { type: 'txn', ops: [['append', 'x', 1], ['r', 'x', null], ['w', 'y', 'a']] });
+    net.stabilize();
+    net.node('n3').request(2, { type: 'txn', ops: [['r', 'x', null], ['append', 'x', 2], ['r', 'x', null], ['r', 'y', null], ['r', 'z', null]] });
+    net.stabilize();
+    expect(net.lastReply('n2')?.body).toMatchObject({ type: 'txn_ok', txn: [['append', 'x', 1], ['r', 'x', [1]], ['w', 'y', 'a']] });
+    expect(net.lastReply('n3')?.body).toMatchObject({
+      type: 'txn_ok',
+      txn: [['r', 'x', [1]], ['append', 'x', 2], ['r', 'x', [1, 2]], ['r', 'y', 'a'], ['r', 'z', null]],
+    });
+    // Every node applies the same entries, so the state is the same everywhere.
+    net.tickAll(3);
+    for (const id of ['n1', 'n2', 'n3']) {
+      net.node(id).request(9, { type: 'txn', ops: [['r', 'x', null]] });
+      net.stabilize();
+      expect(net.lastReply(id)?.body).toMatchObject({ txn: [['r', 'x', [1, 2]]] });
+    }
+  });
+
+  test('idempotent receiver: a retried append is applied once; without it the list holds it twice', () => {
+    const run = (variant: Variant): unknown => {
+      const net = new Net(3, variant);
+      net.elect('n1');
+      net.node('n2').request(1, { type: 'txn', ops: [['append', 'x', 7]] });
+      net.flush();
+      const forward = net.inFlight.find((m) => m.type === 'Forward')!;
+      net.inFlight.push({ ...forward });
+      net.stabilize();
+      net.node('n1').request(2, { type: 'txn', ops: [['r', 'x', null]] });
+      net.stabilize();
+      return (net.lastReply('n1')?.body.txn as unknown[][])[0]![2];
+    };
+    expect(run('correct')).toEqual([7]);
+    expect(run('no-idempotent-receiver')).toEqual([7, 7]);
+  });
+
   test('a leader with a valid lease reads locally; without one it confirms leadership with a quorum round', () => {
     const net = new Net(3);
     net.elect('n1');
