@@ -15,11 +15,11 @@
  *   next Ready carries them all (so fsyncs are shared by many requests).
  *
  * Params (config `params`): tickMs, heartbeatTicks, electionTicksMin, electionTicksMax,
- * maxEntriesPerMessage, maxInflightPerPeer, retryTicks, requestTimeoutTicks, seed, logMessages.
+ * maxEntriesPerMessage, maxInflightPerPeer, retryTicks, requestTimeoutTicks, preVote, seed, logMessages.
  */
 import { join } from 'node:path';
 import { startClientListener, type ClientRequest as WireRequest, type ReplyBody } from '../lib/client-listener.js';
-import { ConfigError, numberParam } from '../lib/config.js';
+import { booleanParam, ConfigError, numberParam } from '../lib/config.js';
 import { ErrorCode, RpcError } from '../lib/errors.js';
 import { announceReady, createNode, exitFatal, withConfigErrors } from '../lib/node.js';
 import { Transport, type PeerMessage as WireMessage } from '../lib/transport.js';
@@ -44,6 +44,7 @@ const params: RaftParams = withConfigErrors(() => {
     retryTicks: numberParam(cfg, 'retryTicks', DEFAULT_PARAMS.retryTicks, 1, 100_000),
     requestTimeoutTicks: numberParam(cfg, 'requestTimeoutTicks', DEFAULT_PARAMS.requestTimeoutTicks, 1, 1_000_000),
     maxPendingRequests: numberParam(cfg, 'maxPendingRequests', DEFAULT_PARAMS.maxPendingRequests, 1, 1_000_000),
+    preVote: booleanParam(cfg, 'preVote', DEFAULT_PARAMS.preVote),
   };
   if (p.electionTicksMax <= p.electionTicksMin) {
     throw new ConfigError('params.electionTicksMax must be greater than params.electionTicksMin');

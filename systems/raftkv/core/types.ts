@@ -80,8 +80,9 @@ export interface HardState {
 
 /** Messages between nodes. Every message carries the sender's term (its generation). */
 export type PeerMessage =
-  | { type: 'RequestVote'; from: string; to: string; term: number; lastLogIndex: number; lastLogTerm: number }
-  | { type: 'RequestVoteResp'; from: string; to: string; term: number; granted: boolean }
+  /** A vote request; with `pre` a Pre-Vote question for `term`, which the sender has not entered yet. */
+  | { type: 'RequestVote'; from: string; to: string; term: number; lastLogIndex: number; lastLogTerm: number; pre?: boolean }
+  | { type: 'RequestVoteResp'; from: string; to: string; term: number; granted: boolean; pre?: boolean }
   | {
       type: 'AppendEntries';
       from: string;
@@ -188,6 +189,8 @@ export interface RaftParams {
   requestTimeoutTicks: number;
   /** Most client requests waiting at one node; beyond it requests get error 11 at once. */
   maxPendingRequests: number;
+  /** Ask for pre-votes before raising the term (Raft thesis §9.6). */
+  preVote: boolean;
 }
 
 /** Defaults suited to a shell ticking every 20 ms on a shared, noisy machine. */
@@ -202,6 +205,7 @@ export const DEFAULT_PARAMS: RaftParams = {
   retryTicks: 20,
   requestTimeoutTicks: 100,
   maxPendingRequests: 20_000,
+  preVote: true,
 };
 
 /** Error codes of the wire protocol used by raftkv. */
