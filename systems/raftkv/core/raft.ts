@@ -541,35 +541,27 @@ export class RaftNode {
    */
   private preCampaign(): void {
     this.role = 'pre-candidate';
-    this.leaderId = null;
-    this.votes = new Set([this.id]);
-    this.resetElectionTimeout();
-    if (this.votes.size >= this.quorum) {
-      this.campaign();
-      return;
-    }
-    const lastLogIndex = this.lastIndex();
-    const lastLogTerm = this.termAt(lastLogIndex);
-    for (const p of this.peers) {
-      this.msgs.push({ type: 'RequestVote', from: this.id, to: p, term: this.term + 1, lastLogIndex, lastLogTerm, pre: true });
-    }
+    if (this.solicitVotes(this.term + 1, true)) this.campaign();
   }
 
   private campaign(): void {
     this.setHardState(this.term + 1, this.id);
     this.role = 'candidate';
+    if (this.solicitVotes(this.term, false)) this.becomeLeader();
+  }
+
+  /** Counts this node's own vote and asks every peer for theirs at `term`; true when its own is a majority. */
+  private solicitVotes(term: number, pre: boolean): boolean {
     this.leaderId = null;
     this.votes = new Set([this.id]);
     this.resetElectionTimeout();
-    if (this.votes.size >= this.quorum) {
-      this.becomeLeader();
-      return;
-    }
+    if (this.votes.size >= this.quorum) return true;
     const lastLogIndex = this.lastIndex();
     const lastLogTerm = this.termAt(lastLogIndex);
     for (const p of this.peers) {
-      this.msgs.push({ type: 'RequestVote', from: this.id, to: p, term: this.term, lastLogIndex, lastLogTerm });
+      this.msgs.push({ type: 'RequestVote', from: this.id, to: p, term, lastLogIndex, lastLogTerm, ...(pre ? { pre: true } : {}) });
     }
+    return false;
   }
 
   private onRequestVote(m: Extract<PeerMessage, { type: 'RequestVote' }>): void {
