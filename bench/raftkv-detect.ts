@@ -11,7 +11,7 @@
  *   npm run build && node dist/bench/raftkv-detect.js --runs 5 --time-limit 30
  *   node dist/bench/raftkv-detect.js --only correct --runs 20 --nodes 5
  *   node dist/bench/raftkv-detect.js --only correct@overlap --runs 5   # every fault, overlapping
- *   node dist/bench/raftkv-detect.js --only commit-before-quorum+list-append,lease-wallclock@overlap/c15
+ *   node dist/bench/raftkv-detect.js --only commit-before-quorum+list-append,no-idempotent-receiver+list-append
  *
  * Each run is a child `faultline run` (results in a temp folder, deleted unless --keep); the
  * seeds are 1..runs (or from --first-seed on), so any line can be repeated with the printed command.
@@ -32,8 +32,6 @@ interface Case {
   overlap?: boolean;
   /** Workload (default register). */
   workload?: 'register' | 'list-append' | 'rw-register';
-  /** Client workers (default: the run's, 2 x nodes). */
-  concurrency?: number;
 }
 
 /**
@@ -51,19 +49,16 @@ const CASES: Case[] = [
   { variant: 'follower-reads-stale', nemesis: 'latency', nodes: 3 },
   { variant: 'leader-local-reads', nemesis: 'partition', nodes: 3 },
   { variant: 'lease-wallclock', nemesis: 'clock,partition', nodes: 3, overlap: true },
-  { variant: 'lease-wallclock', nemesis: 'clock,partition', nodes: 3, overlap: true, concurrency: 15 },
-  { variant: 'correct', nemesis: 'clock,partition', nodes: 3, overlap: true, concurrency: 15 },
   { variant: 'no-idempotent-receiver', nemesis: 'message', nodes: 3 },
   { variant: 'no-idempotent-receiver', nemesis: 'message', nodes: 3, workload: 'list-append' },
 ];
 
-/** The name `--only` knows a case by: `variant[@overlap][+workload][/cN]`. */
+/** The name `--only` knows a case by: `variant[@overlap][+workload]`. */
 function caseId(c: Case): string {
   return (
     c.variant +
     (c.overlap === true ? '@overlap' : '') +
-    (c.workload !== undefined && c.workload !== 'register' ? `+${c.workload}` : '') +
-    (c.concurrency !== undefined ? `/c${c.concurrency}` : '')
+    (c.workload !== undefined && c.workload !== 'register' ? `+${c.workload}` : '')
   );
 }
 
@@ -127,7 +122,6 @@ async function main(): Promise<void> {
       const dir = mkdtempSync(join(tmpdir(), 'raftkv-detect-'));
       const args = [
         'run', '--system', 'raftkv', '--variant', c.variant, '--workload', workload, '--nodes', String(nodes),
-        ...(c.concurrency !== undefined ? ['--concurrency', String(c.concurrency)] : []),
         '--nemesis', c.nemesis, '--nemesis-interval', String(intervalS), '--time-limit', String(timeLimitS),
         ...(c.overlap === true ? ['--nemesis-overlap'] : []),
         ...extra,
@@ -187,7 +181,7 @@ async function main(): Promise<void> {
     const med = median(firstS);
     const pct = (xs: number[]): string => (xs.length === 0 ? '-' : `${(median(xs) * 100).toFixed(0)} %`);
     rows.push(
-      `| \`${c.variant}\` | ${workload}${c.concurrency !== undefined ? `, ${c.concurrency} clients` : ''} | ${c.nemesis}${c.overlap === true ? ' (overlapping)' : ''} | ${nodes} | ${runs} | ${detected}${unknown > 0 ? ` (+${unknown} unknown)` : ''} | ${Number.isNaN(med) ? '-' : `${med.toFixed(1)} s`} | ${pct(answeredShares)} | ${pct(answeredOutsideShares)} | ${pct(outsideShares)} |`,
+      `| \`${c.variant}\` | ${workload} | ${c.nemesis}${c.overlap === true ? ' (overlapping)' : ''} | ${nodes} | ${runs} | ${detected}${unknown > 0 ? ` (+${unknown} unknown)` : ''} | ${Number.isNaN(med) ? '-' : `${med.toFixed(1)} s`} | ${pct(answeredShares)} | ${pct(answeredOutsideShares)} | ${pct(outsideShares)} |`,
     );
   }
   console.log(`\n| variant | workload | nemesis | nodes | runs of ${timeLimitS} s | anomaly found | median time to first anomalous op | ops answered | answered outside faults | ok outside faults |`);
