@@ -119,8 +119,8 @@ for (const rec of wal.recovery.records) {
   if (r.hs !== null) restored.hardState = r.hs;
 }
 log.info(
-  `recovered term ${restored.hardState.term}, vote ${restored.hardState.votedFor ?? '-'}, snapshot at ${base}, ` +
-    `${restored.entries.length} log entries from ${wal.recovery.records.length} records`,
+  `recovered term ${restored.hardState.term}, vote ${restored.hardState.votedFor ?? '-'}, ${restored.entries.length} log entries ` +
+    `after the snapshot at ${base}, from ${wal.recovery.records.length} records`,
 );
 
 // ---------------------------------------------------------------------------- core

@@ -194,6 +194,8 @@ export class RaftNode {
   private hardStateDirty = false;
   /** A snapshot was taken or installed and is not durable yet. */
   private snapshotDirty = false;
+  /** Snapshots installed from a leader since start (for status). */
+  private snapshotsInstalled = 0;
   private inReady = false;
 
   // Outbox.
@@ -263,6 +265,7 @@ export class RaftNode {
     variant: Variant;
     keys: number;
     snapshotIndex: number;
+    snapshotsInstalled: number;
   } {
     return {
       id: this.id,
@@ -276,6 +279,7 @@ export class RaftNode {
       variant: this.variant,
       keys: this.kv.size,
       snapshotIndex: this.snapIndex(),
+      snapshotsInstalled: this.snapshotsInstalled,
     };
   }
 
@@ -997,6 +1001,7 @@ export class RaftNode {
     this.truncateFrom = null;
     this.stableIndex = Math.min(this.stableIndex, this.lastIndex());
     this.snapshotDirty = true;
+    this.snapshotsInstalled++;
     answer(s.lastIncludedIndex);
   }
 
