@@ -150,3 +150,11 @@ export function numberParam(cfg: NodeConfig, name: string, dflt: number, min: nu
   }
   return v;
 }
+
+/** Reads a boolean param with a default; throws ConfigError when it is not true or false. */
+export function booleanParam(cfg: NodeConfig, name: string, dflt: boolean): boolean {
+  const v = cfg.params[name];
+  if (v === undefined) return dflt;
+  if (typeof v !== 'boolean') throw new ConfigError(`params.${name}: expected true or false`);
+  return v;
+}

@@ -20,11 +20,11 @@
  *
  * Params (config `params`): tickMs, heartbeatTicks, electionTicksMin, electionTicksMax,
  * maxEntriesPerMessage, maxInflightPerPeer, retryTicks, requestTimeoutTicks, maxPendingRequests,
- * snapshotEveryEntries, walSegmentBytes, seed, logMessages.
+ * preVote, snapshotEveryEntries, walSegmentBytes, seed, logMessages.
  */
 import { join } from 'node:path';
 import { startClientListener, type ClientRequest as WireRequest, type ReplyBody } from '../lib/client-listener.js';
-import { ConfigError, numberParam } from '../lib/config.js';
+import { booleanParam, ConfigError, numberParam } from '../lib/config.js';
 import { ErrorCode, RpcError } from '../lib/errors.js';
 import { announceReady, createNode, exitFatal, withConfigErrors } from '../lib/node.js';
 import { Transport, type PeerMessage as WireMessage } from '../lib/transport.js';
@@ -50,6 +50,7 @@ const params: RaftParams = withConfigErrors(() => {
     requestTimeoutTicks: numberParam(cfg, 'requestTimeoutTicks', DEFAULT_PARAMS.requestTimeoutTicks, 1, 1_000_000),
     maxPendingRequests: numberParam(cfg, 'maxPendingRequests', DEFAULT_PARAMS.maxPendingRequests, 1, 1_000_000),
     snapshotEveryEntries: numberParam(cfg, 'snapshotEveryEntries', DEFAULT_PARAMS.snapshotEveryEntries, 1, 100_000_000),
+    preVote: booleanParam(cfg, 'preVote', DEFAULT_PARAMS.preVote),
   };
   if (!Number.isInteger(p.snapshotEveryEntries)) throw new ConfigError('params.snapshotEveryEntries must be an integer');
   if (p.electionTicksMax <= p.electionTicksMin) {

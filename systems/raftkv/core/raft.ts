@@ -76,8 +76,11 @@ export interface RaftOptions {
   restore?: { hardState: HardState; entries: Entry[]; snapshot?: Snapshot | null };
 }
 
-/** The role of a node in its current term. */
-export type Role = 'follower' | 'candidate' | 'leader';
+/**
+ * The role of a node in its current term. A `pre-candidate` is a follower that lost its leader and
+ * asks whether it could win an election before it raises its term (Pre-Vote).
+ */
+export type Role = 'follower' | 'pre-candidate' | 'candidate' | 'leader';
 
 /** Thrown when an internal invariant breaks: the node must crash rather than go on. */
 export class InvariantError extends Error {
@@ -373,7 +376,10 @@ export class RaftNode {
       if (this.role === 'leader') this.resendStalled();
     } else {
       this.electionElapsed++;
-      if (this.electionElapsed >= this.electionTimeout) this.campaign();
+      if (this.electionElapsed >= this.electionTimeout) {
+        if (this.params.preVote) this.preCampaign();
+        else this.campaign();
+      }
     }
     this.tickWaiters();
     this.applyCommitted();
@@ -392,7 +398,11 @@ export class RaftNode {
       m.type === 'InstallSnapshotResp';
     const replication = m.type === 'AppendEntries' || m.type === 'AppendEntriesResp' || m.type === 'InstallSnapshot' || m.type === 'InstallSnapshotResp';
     const fromLeader = m.type === 'AppendEntries' || m.type === 'InstallSnapshot';
-    if (raftMsg && m.term > this.term) {
+    // Pre-Vote: a pre-vote request carries the term its sender would campaign in, and a granted
+    // answer echoes it. Neither is a newer generation, so no term is adopted from them (a refusal
+    // carries the refuser's own term, and a newer one is adopted as usual).
+    const preVoteTerm = (m.type === 'RequestVote' && m.pre === true) || (m.type === 'RequestVoteResp' && m.pre === true && m.granted);
+    if (raftMsg && m.term > this.term && !preVoteTerm) {
       if (m.type === 'RequestVote' && this.inLease()) {
         // Leader stickiness (Raft §6, etcd's checkQuorum): while this node has heard from a
         // leader within the minimum election timeout it ignores votes, neither adopting the term
@@ -571,7 +581,7 @@ export class RaftNode {
   /** Whether this node heard from a live leader within the minimum election timeout. */
   private inLease(): boolean {
     if (this.role === 'leader') return true;
-    if (this.role === 'candidate') return false;
+    if (this.role === 'candidate' || this.role === 'pre-candidate') return false;
     return this.ticks - this.lastLeaderContactTick < this.params.electionTicksMin;
   }
 
@@ -617,26 +627,49 @@ export class RaftNode {
     this.replicateDirty = false;
   }
 
+  /**
+   * Pre-Vote (Raft thesis §9.6): before raising its term, a node asks whether a majority would vote
+   * for it at term + 1. Nodes that still hear from a leader ignore the question (leader
+   * stickiness), so a node cut off from the leader alone (an asymmetric or partial partition)
+   * never raises its term, and cannot depose a leader that a majority still follows when it comes
+   * back. Nothing is persisted: a pre-vote promises nothing.
+   */
+  private preCampaign(): void {
+    this.role = 'pre-candidate';
+    if (this.solicitVotes(this.term + 1, true)) this.campaign();
+  }
+
   private campaign(): void {
     this.setHardState(this.term + 1, this.id);
     this.role = 'candidate';
+    if (this.solicitVotes(this.term, false)) this.becomeLeader();
+  }
+
+  /** Counts this node's own vote and asks every peer for theirs at `term`; true when its own is a majority. */
+  private solicitVotes(term: number, pre: boolean): boolean {
     this.leaderId = null;
     this.votes = new Set([this.id]);
     this.resetElectionTimeout();
-    if (this.votes.size >= this.quorum) {
-      this.becomeLeader();
-      return;
-    }
+    if (this.votes.size >= this.quorum) return true;
     const lastLogIndex = this.lastIndex();
     const lastLogTerm = this.termAt(lastLogIndex);
     for (const p of this.peers) {
-      this.msgs.push({ type: 'RequestVote', from: this.id, to: p, term: this.term, lastLogIndex, lastLogTerm });
+      this.msgs.push({ type: 'RequestVote', from: this.id, to: p, term, lastLogIndex, lastLogTerm, ...(pre ? { pre: true } : {}) });
     }
+    return false;
   }
 
   private onRequestVote(m: Extract<PeerMessage, { type: 'RequestVote' }>): void {
     const lastTerm = this.termAt(this.lastIndex());
     const upToDate = m.lastLogTerm > lastTerm || (m.lastLogTerm === lastTerm && m.lastLogIndex >= this.lastIndex());
+    if (m.pre === true) {
+      // Would this node vote for the sender at the term it names? Only if that term is newer,
+      // the sender's log is at least as up to date, and no leader is heard from (stickiness).
+      // The answer changes nothing here: no term, no vote, no timer.
+      const granted = m.term > this.term && upToDate && !this.inLease();
+      this.msgs.push({ type: 'RequestVoteResp', from: this.id, to: m.from, term: granted ? m.term : this.term, granted, pre: true });
+      return;
+    }
     const canVote = this.votedFor === null || this.votedFor === m.from;
     const granted = m.term === this.term && canVote && upToDate && this.role !== 'leader';
     if (granted) {
@@ -647,6 +680,12 @@ export class RaftNode {
   }
 
   private onVoteResp(m: Extract<PeerMessage, { type: 'RequestVoteResp' }>): void {
+    if (m.pre === true) {
+      if (this.role !== 'pre-candidate' || m.term !== this.term + 1 || !m.granted) return;
+      this.votes.add(m.from);
+      if (this.votes.size >= this.quorum) this.campaign();
+      return;
+    }
     if (this.role !== 'candidate' || m.term !== this.term || !m.granted) return;
     this.votes.add(m.from);
     if (this.votes.size >= this.quorum) this.becomeLeader();

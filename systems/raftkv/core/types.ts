@@ -80,8 +80,9 @@ export interface HardState {
 
 /** Messages between nodes. Every message carries the sender's term (its generation). */
 export type PeerMessage =
-  | { type: 'RequestVote'; from: string; to: string; term: number; lastLogIndex: number; lastLogTerm: number }
-  | { type: 'RequestVoteResp'; from: string; to: string; term: number; granted: boolean }
+  /** A vote request; with `pre` a Pre-Vote question for `term`, which the sender has not entered yet. */
+  | { type: 'RequestVote'; from: string; to: string; term: number; lastLogIndex: number; lastLogTerm: number; pre?: boolean }
+  | { type: 'RequestVoteResp'; from: string; to: string; term: number; granted: boolean; pre?: boolean }
   | {
       type: 'AppendEntries';
       from: string;
@@ -237,6 +238,8 @@ export interface RaftParams {
    * applied since its last snapshot (log compaction, Raft §7).
    */
   snapshotEveryEntries: number;
+  /** Ask for pre-votes before raising the term (Raft thesis §9.6). */
+  preVote: boolean;
 }
 
 /** Defaults suited to a shell ticking every 20 ms on a shared, noisy machine. */
@@ -252,6 +255,7 @@ export const DEFAULT_PARAMS: RaftParams = {
   requestTimeoutTicks: 100,
   maxPendingRequests: 20_000,
   snapshotEveryEntries: 10_000,
+  preVote: true,
 };
 
 /** Error codes of the wire protocol used by raftkv. */

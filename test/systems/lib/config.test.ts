@@ -1,6 +1,6 @@
 /** Node config validation: every bad field gets one clear message. */
 import { describe, expect, it } from 'vitest';
-import { validateConfig } from '../../../systems/lib/config.js';
+import { booleanParam, ConfigError, numberParam, validateConfig } from '../../../systems/lib/config.js';
 
 const good = { id: 'n1', variant: 'correct', clientPort: 4000, peerPort: 4001, peers: { n2: '127.0.0.1:5000' }, dataDir: '/tmp/x', params: {} };
 
@@ -23,5 +23,23 @@ describe('validateConfig', () => {
     [{ ...good, extra: 1 }, 'unknown field "extra"'],
   ])('rejects %j with a message naming the field', (raw, msg) => {
     expect(() => validateConfig(raw)).toThrow(msg);
+  });
+});
+
+describe('typed params', () => {
+  const cfg = (params: Record<string, unknown>) => validateConfig({ ...good, params });
+
+  it('numberParam: the default when absent, the value when in range, one message naming the param otherwise', () => {
+    expect(numberParam(cfg({}), 'tickMs', 20, 1, 100)).toBe(20);
+    expect(numberParam(cfg({ tickMs: 5 }), 'tickMs', 20, 1, 100)).toBe(5);
+    expect(() => numberParam(cfg({ tickMs: 500 }), 'tickMs', 20, 1, 100)).toThrow('params.tickMs: expected a number in [1, 100]');
+    expect(() => numberParam(cfg({ tickMs: '5' }), 'tickMs', 20, 1, 100)).toThrow(ConfigError);
+  });
+
+  it('booleanParam: true or false only', () => {
+    expect(booleanParam(cfg({}), 'preVote', true)).toBe(true);
+    expect(booleanParam(cfg({ preVote: false }), 'preVote', true)).toBe(false);
+    expect(() => booleanParam(cfg({ preVote: 'no' }), 'preVote', true)).toThrow('params.preVote: expected true or false');
+    expect(() => booleanParam(cfg({ preVote: 0 }), 'preVote', true)).toThrow(ConfigError);
   });
 });

@@ -15,8 +15,10 @@ class Net {
   nowMs = 0;
   skewMs = new Map<string, number>();
   dropped = new Set<string>();
+  /** Directed links that lose every message: `from>to`. */
+  cut = new Set<string>();
 
-  constructor(n: number, variant: Variant = 'correct', params: Partial<RaftParams> = {}) {
+  constructor(n: number, variant: Variant = 'correct', extra: Partial<RaftParams> = {}) {
     const ids = Array.from({ length: n }, (_, i) => `n${i + 1}`);
     for (const id of ids) {
       let x = id.charCodeAt(1);
@@ -26,7 +28,7 @@ class Net {
           id,
           peers: ids.filter((p) => p !== id),
           variant,
-          params: { electionTicksMin: 10, electionTicksMax: 20, heartbeatTicks: 1, tickMs: 10, retryTicks: 5, requestTimeoutTicks: 50, ...params },
+          params: { electionTicksMin: 10, electionTicksMax: 20, heartbeatTicks: 1, tickMs: 10, retryTicks: 5, requestTimeoutTicks: 50, ...extra },
           clock: { monoMs: () => this.nowMs, wallMs: () => this.nowMs + (this.skewMs.get(id) ?? 0) },
           rng: { int: (lo, hi) => lo + ((x = (x * 1103515245 + 12345) % 2147483648) % (hi - lo + 1)) },
           sessionId: `${id}#1`,
@@ -46,7 +48,7 @@ class Net {
       while (n.hasReady()) {
         const rd = n.ready();
         this.readies.push({ id, rd });
-        for (const m of [...rd.early, ...rd.messages]) if (!this.dropped.has(m.to) && !this.dropped.has(m.from)) this.inFlight.push(m);
+        for (const m of [...rd.early, ...rd.messages]) if (!this.dropped.has(m.to) && !this.dropped.has(m.from) && !this.cut.has(`${m.from}>${m.to}`)) this.inFlight.push(m);
         this.replies.get(id)!.push(...rd.replies);
         n.advance();
       }
@@ -95,8 +97,8 @@ class Net {
 
 describe('raft paper: leader election (§5.2)', () => {
   test('a follower that hears nothing for an election timeout becomes a candidate of the next term and asks for votes', () => {
-    // Arrange
-    const net = new Net(3);
+    // Arrange: the paper's election, without Pre-Vote
+    const net = new Net(3, 'correct', { preVote: false });
     // Act
     net.campaign('n1');
     // Assert
@@ -105,6 +107,45 @@ describe('raft paper: leader election (§5.2)', () => {
     expect(n1.currentTerm).toBe(1);
     const votes = net.inFlight.filter((m) => m.type === 'RequestVote');
     expect(votes.map((m) => m.to).sort()).toEqual(['n2', 'n3']);
+  });
+
+  test('Pre-Vote: a follower asks for pre-votes at term + 1 without raising its term, and campaigns once a majority would vote', () => {
+    const net = new Net(3);
+    net.campaign('n1');
+    const n1 = net.node('n1');
+    expect(n1.currentRole).toBe('pre-candidate');
+    expect(n1.currentTerm).toBe(0);
+    expect(net.inFlight.filter((m) => m.type === 'RequestVote').map((m) => [m.to, m.term, m.type === 'RequestVote' && m.pre])).toEqual([
+      ['n2', 1, true],
+      ['n3', 1, true],
+    ]);
+    // Nothing is persisted for a pre-vote, by the asker or by those who answer it.
+    net.stabilize(1);
+    expect(net.readies.filter((r) => r.rd.persist.hardState !== null)).toEqual([]);
+    expect(net.node('n2').currentTerm).toBe(0);
+    net.stabilize();
+    expect(n1.currentRole).toBe('leader');
+    expect(n1.currentTerm).toBe(1);
+  });
+
+  test('Pre-Vote: a node cut off from the leader alone never raises its term, so the leader a majority follows stays', () => {
+    const run = (preVote: boolean): { leader: string | null; term: number; n3Term: number } => {
+      const net = new Net(3, 'correct', { preVote });
+      net.elect('n1');
+      // n3 loses n1 (both ways) but still talks with n2, which still hears n1.
+      net.cut.add('n1>n3');
+      net.cut.add('n3>n1');
+      net.tickAll(60);
+      const n3Term = net.node('n3').currentTerm;
+      net.cut.clear();
+      net.tickAll(30);
+      return { leader: net.node('n2').status().leader, term: net.node('n1').currentTerm, n3Term };
+    };
+    expect(run(true)).toEqual({ leader: 'n1', term: 1, n3Term: 1 });
+    // Without Pre-Vote n3 campaigns in term after term, and its higher term deposes n1 on return.
+    const without = run(false);
+    expect(without.n3Term).toBeGreaterThan(2);
+    expect(without.term).toBeGreaterThan(1);
   });
 
   test('a candidate with votes from a majority becomes leader and appends a no-op of its term', () => {
@@ -117,7 +158,7 @@ describe('raft paper: leader election (§5.2)', () => {
   });
 
   test('a vote is persisted before the vote response leaves the node', () => {
-    const net = new Net(3);
+    const net = new Net(3, 'correct', { preVote: false });
     net.campaign('n1');
     net.stabilize(1);
     const granted = net.readies.find((r) => r.id === 'n2' && r.rd.messages.some((m) => m.type === 'RequestVoteResp'));
