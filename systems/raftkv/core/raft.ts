@@ -830,7 +830,7 @@ export class RaftNode {
       this.maybeCommit();
     }
     if (pr.snapshotIndex > 0 && pr.match >= pr.snapshotIndex) {
-      // Installed: replicate the entries after it, one batch at a time until one matches.
+      // Installed: the logs match at the snapshot's index, so the entries after it go pipelined.
       pr.snapshotIndex = 0;
       pr.next = Math.max(pr.next, pr.match + 1);
       pr.probe = false;
