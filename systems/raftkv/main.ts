@@ -10,8 +10,9 @@
  *   vote), fsynced BEFORE the Ready's votes and acknowledgements leave the node (a leader's
  *   appends and the replies, which promise nothing about this disk, go while it syncs). A Ready
  *   that carries a snapshot (taken here, or installed from the leader) carries the node's whole
- *   durable state instead: it is saved as the WAL's snapshot at the index of the last record,
- *   which it supersedes, and the segments below that Low-Water Mark are deleted. On start the
+ *   durable state instead: it is saved as the WAL's snapshot at the index of an empty record
+ *   appended for it (it supersedes every record up to there), and the segments below that
+ *   Low-Water Mark are deleted. On start the
  *   newest valid snapshot is loaded and the records after it are replayed to rebuild the log,
  *   term and vote (and the key-value state the snapshot holds).
  * - Singular Update Queue: ticks, peer messages and client requests are queued and handed to the
