@@ -162,6 +162,8 @@ function enqueue(f: (n: RaftNode) => void): boolean {
 
 /** Empty record written before a snapshot, so that each snapshot supersedes a record of its own. */
 const MARKER: PersistRecord = { tr: null, e: [], hs: null };
+/** Snapshots installed from a leader so far (to tell them from the ones taken here in the log). */
+let installedSeen = 0;
 
 async function persist(p: PersistBatch): Promise<void> {
   if (p.image !== null) {
@@ -173,8 +175,10 @@ async function persist(p: PersistBatch): Promise<void> {
     await wal.sync();
     await wal.saveSnapshot(at, Buffer.from(JSON.stringify(p.image), 'utf8'));
     const dropped = wal.discardBefore(at);
-    const s = p.image.snapshot;
-    log.info(`snapshot at entry ${s?.lastIncludedIndex ?? 0} (WAL record ${at}), ${dropped} segments discarded`);
+    const installed = node.status().snapshotsInstalled;
+    const how = installed > installedSeen ? 'installed from the leader' : 'taken';
+    installedSeen = installed;
+    log.info(`snapshot at entry ${p.image.snapshot?.lastIncludedIndex ?? 0} ${how} (WAL record ${at}), ${dropped} segments discarded`);
     return;
   }
   if (p.truncateFrom === null && p.entries.length === 0 && p.hardState === null) return;

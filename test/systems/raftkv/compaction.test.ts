@@ -111,6 +111,7 @@ describe('raftkv log compaction (processes)', () => {
     expect(installed, down.stderr.slice(-2000)).toBe(true);
     // (status reports the installed snapshot at once; the file follows when its fsync is done)
     expect(await eventually(async () => walFolder(c, down).snaps.length === 1, 3000)).toBe(true);
+    expect(down.stderr).toMatch(/snapshot at entry [1-9]\d* installed from the leader/);
     const dc = await client(down.clientPort);
     for (const k of [0, 17, KEYS - 1]) {
       expect(await dc.call({ type: 'read', key: `k${k}` }, 5000)).toMatchObject({ type: 'read_ok', value: lastValue(k) });
