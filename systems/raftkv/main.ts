@@ -8,14 +8,20 @@
  *   forward commands and ask the leader for a read index).
  * - Disk: every Ready's persist batch is one Write-Ahead Log record (truncate, entries, term and
  *   vote), fsynced BEFORE the Ready's votes and acknowledgements leave the node (a leader's
- *   appends and the replies, which promise nothing about this disk, go while it syncs). On start
- *   the records are replayed to rebuild the log, term and vote.
+ *   appends and the replies, which promise nothing about this disk, go while it syncs). A Ready
+ *   that carries a snapshot (taken here, or installed from the leader) carries the node's whole
+ *   durable state instead: it is saved as the WAL's snapshot at the index of an empty record
+ *   appended for it (it supersedes every record up to there), and the segments below that
+ *   Low-Water Mark are deleted. On start the
+ *   newest valid snapshot is loaded and the records after it are replayed to rebuild the log,
+ *   term and vote (and the key-value state the snapshot holds).
  * - Singular Update Queue: ticks, peer messages and client requests are queued and handed to the
  *   core one at a time by a single loop; while a batch is being fsynced new inputs wait, and the
  *   next Ready carries them all (so fsyncs are shared by many requests).
  *
  * Params (config `params`): tickMs, heartbeatTicks, electionTicksMin, electionTicksMax,
- * maxEntriesPerMessage, maxInflightPerPeer, retryTicks, requestTimeoutTicks, preVote, seed, logMessages.
+ * maxEntriesPerMessage, maxInflightPerPeer, retryTicks, requestTimeoutTicks, maxPendingRequests,
+ * preVote, snapshotEveryEntries, walSegmentBytes, seed, logMessages.
  */
 import { join } from 'node:path';
 import { startClientListener, type ClientRequest as WireRequest, type ReplyBody } from '../lib/client-listener.js';
@@ -25,7 +31,7 @@ import { announceReady, createNode, exitFatal, withConfigErrors } from '../lib/n
 import { Transport, type PeerMessage as WireMessage } from '../lib/transport.js';
 import { Wal, WalCorruptError } from '../lib/wal.js';
 import { InvariantError, RaftNode } from './core/raft.js';
-import type { ClientRequest, Entry, HardState, MicroOp, PeerMessage, PersistBatch, RaftParams, Variant } from './core/types.js';
+import type { ClientRequest, DurableImage, Entry, HardState, MicroOp, PeerMessage, PersistBatch, RaftParams, Variant } from './core/types.js';
 import { DEFAULT_PARAMS, RAFTKV_VARIANTS } from './core/types.js';
 
 const rt = createNode(RAFTKV_VARIANTS);
@@ -44,12 +50,21 @@ const params: RaftParams = withConfigErrors(() => {
     retryTicks: numberParam(cfg, 'retryTicks', DEFAULT_PARAMS.retryTicks, 1, 100_000),
     requestTimeoutTicks: numberParam(cfg, 'requestTimeoutTicks', DEFAULT_PARAMS.requestTimeoutTicks, 1, 1_000_000),
     maxPendingRequests: numberParam(cfg, 'maxPendingRequests', DEFAULT_PARAMS.maxPendingRequests, 1, 1_000_000),
+    snapshotEveryEntries: numberParam(cfg, 'snapshotEveryEntries', DEFAULT_PARAMS.snapshotEveryEntries, 1, 100_000_000),
     preVote: booleanParam(cfg, 'preVote', DEFAULT_PARAMS.preVote),
   };
+  if (!Number.isInteger(p.snapshotEveryEntries)) throw new ConfigError('params.snapshotEveryEntries must be an integer');
   if (p.electionTicksMax <= p.electionTicksMin) {
     throw new ConfigError('params.electionTicksMax must be greater than params.electionTicksMin');
   }
   return p;
+});
+
+/** Bytes of a WAL segment before a new one is started (small values make compaction visible). */
+const walSegmentBytes = withConfigErrors(() => {
+  const v = numberParam(cfg, 'walSegmentBytes', 8 << 20, 4096, 1 << 30);
+  if (!Number.isInteger(v)) throw new ConfigError('params.walSegmentBytes must be an integer');
+  return v;
 });
 
 // ---------------------------------------------------------------------------- disk
@@ -63,12 +78,32 @@ interface PersistRecord {
 
 let wal: Wal;
 try {
-  wal = await Wal.open({ dir: join(cfg.dataDir, 'wal'), segmentBytes: 8 << 20 });
+  wal = await Wal.open({ dir: join(cfg.dataDir, 'wal'), segmentBytes: walSegmentBytes });
 } catch (e) {
   if (e instanceof WalCorruptError) exitFatal(rt, e.message);
   throw e;
 }
-const restored: { hardState: HardState; entries: Entry[] } = { hardState: { term: 0, votedFor: null }, entries: [] };
+const restored: DurableImage = { hardState: { term: 0, votedFor: null }, snapshot: null, entries: [] };
+const recoveredSnapshot = wal.recovery.snapshot;
+if (recoveredSnapshot !== null) {
+  let img: DurableImage;
+  try {
+    img = JSON.parse(recoveredSnapshot.data.toString('utf8')) as DurableImage;
+  } catch {
+    exitFatal(rt, `write-ahead log snapshot ${recoveredSnapshot.index} is not valid JSON`);
+  }
+  if (img.hardState === undefined || !Array.isArray(img.entries) || img.snapshot === undefined) {
+    exitFatal(rt, `write-ahead log snapshot ${recoveredSnapshot.index} lacks the hard state, snapshot or entries`);
+  }
+  restored.hardState = img.hardState;
+  restored.snapshot = img.snapshot;
+  restored.entries = img.entries;
+}
+if (wal.recovery.gap !== null) {
+  exitFatal(rt, `write-ahead log records ${wal.recovery.gap.from}..${wal.recovery.gap.to} are in neither the snapshot nor the log`);
+}
+/** Index of the last entry the snapshot covers: the restored entries start right after it. */
+const base = restored.snapshot?.lastIncludedIndex ?? 0;
 for (const rec of wal.recovery.records) {
   let r: PersistRecord;
   try {
@@ -76,17 +111,18 @@ for (const rec of wal.recovery.records) {
   } catch {
     exitFatal(rt, `write-ahead log record ${rec.index} is not valid JSON`);
   }
-  if (r.tr !== null) restored.entries.length = Math.max(0, Math.min(restored.entries.length, r.tr - 1));
+  if (r.tr !== null) restored.entries.length = Math.max(0, Math.min(restored.entries.length, r.tr - 1 - base));
   for (const e of r.e) {
-    if (e.index !== restored.entries.length + 1) {
-      exitFatal(rt, `write-ahead log record ${rec.index}: entry ${e.index} does not follow ${restored.entries.length}`);
+    if (e.index !== base + restored.entries.length + 1) {
+      exitFatal(rt, `write-ahead log record ${rec.index}: entry ${e.index} does not follow ${base + restored.entries.length}`);
     }
     restored.entries.push(e);
   }
   if (r.hs !== null) restored.hardState = r.hs;
 }
 log.info(
-  `recovered term ${restored.hardState.term}, vote ${restored.hardState.votedFor ?? '-'}, ${restored.entries.length} log entries from ${wal.recovery.records.length} records`,
+  `recovered term ${restored.hardState.term}, vote ${restored.hardState.votedFor ?? '-'}, ${restored.entries.length} log entries ` +
+    `after the snapshot at ${base}, from ${wal.recovery.records.length} records`,
 );
 
 // ---------------------------------------------------------------------------- core
@@ -124,7 +160,27 @@ function enqueue(f: (n: RaftNode) => void): boolean {
   return true;
 }
 
+/** Empty record written before a snapshot, so that each snapshot supersedes a record of its own. */
+const MARKER: PersistRecord = { tr: null, e: [], hs: null };
+/** Snapshots installed from a leader so far (to tell them from the ones taken here in the log). */
+let installedSeen = 0;
+
 async function persist(p: PersistBatch): Promise<void> {
+  if (p.image !== null) {
+    // The image is the whole durable state after this batch: it becomes the WAL's snapshot at a
+    // fresh record index (recovery = snapshot + the records after it), and the segments wholly
+    // below that Low-Water Mark go. A crash before the snapshot file is renamed into place leaves
+    // the previous state, and nothing that depends on the new one has been sent yet.
+    const at = wal.append(Buffer.from(JSON.stringify(MARKER), 'utf8'));
+    await wal.sync();
+    await wal.saveSnapshot(at, Buffer.from(JSON.stringify(p.image), 'utf8'));
+    const dropped = wal.discardBefore(at);
+    const installed = node.status().snapshotsInstalled;
+    const how = installed > installedSeen ? 'installed from the leader' : 'taken';
+    installedSeen = installed;
+    log.info(`snapshot at entry ${p.image.snapshot?.lastIncludedIndex ?? 0} ${how} (WAL record ${at}), ${dropped} segments discarded`);
+    return;
+  }
   if (p.truncateFrom === null && p.entries.length === 0 && p.hardState === null) return;
   const rec: PersistRecord = { tr: p.truncateFrom, e: p.entries, hs: p.hardState };
   wal.append(Buffer.from(JSON.stringify(rec), 'utf8'));
@@ -179,7 +235,17 @@ async function loop(): Promise<void> {
 
 // ---------------------------------------------------------------------------- peers
 
-const PEER_TYPES = new Set(['RequestVote', 'RequestVoteResp', 'AppendEntries', 'AppendEntriesResp', 'Forward', 'ReadIndex', 'ReadIndexResp']);
+const PEER_TYPES = new Set([
+  'RequestVote',
+  'RequestVoteResp',
+  'AppendEntries',
+  'AppendEntriesResp',
+  'InstallSnapshot',
+  'InstallSnapshotResp',
+  'Forward',
+  'ReadIndex',
+  'ReadIndexResp',
+]);
 
 const transport = await Transport.start({
   id: cfg.id,

@@ -6,8 +6,11 @@
  * Faults: message drop and delay, network partitions, process pause (SIGSTOP-like: no ticks, messages
  * wait), crash and restart with the unsynced part of the disk lost, and wall-clock skew.
  * The simulation asserts Raft's invariants as it goes (one leader per term, log matching, no two
- * different entries applied at one index) and records the clients' history in the harness's
- * history format (Jepsen op fields) for the linearizability checker.
+ * different entries applied at one index, no two different snapshots of the state at one index)
+ * and records the clients' history in the harness's history format (Jepsen op fields) for the
+ * linearizability checker. The simulated disk keeps what a node persists: term and vote, the
+ * newest snapshot and the log after it, so a small `snapshotEveryEntries` exercises log compaction,
+ * InstallSnapshot and restarts from a snapshot.
  *
  *     const r = simulate({ seed: 7, variant: 'correct', durationMs: 20_000 });
  *     r.violations   // invariant breaks, with the virtual time they were seen
@@ -15,7 +18,7 @@
  */
 import { unsafeUniformIntDistribution, xoroshiro128plus } from 'pure-rand';
 import { InvariantError, RaftNode } from './core/raft.js';
-import type { ClientRequest, CoreRng, Entry, HardState, PeerMessage, RaftParams, Variant } from './core/types.js';
+import type { ClientRequest, CoreRng, DurableImage, PeerMessage, RaftParams, Variant } from './core/types.js';
 import { ERR } from './core/types.js';
 
 /** Fault switches of a simulation; every one is off unless set. */
@@ -66,7 +69,19 @@ export interface SimResult {
   seed: number;
   history: SimEvent[];
   violations: { timeMs: number; what: string }[];
-  stats: { events: number; messages: number; ok: number; fail: number; info: number; leaders: number; crashes: number };
+  stats: {
+    events: number;
+    messages: number;
+    ok: number;
+    fail: number;
+    info: number;
+    leaders: number;
+    crashes: number;
+    /** Snapshots persisted (taken or installed), installs, and restarts from a snapshot. */
+    snapshots: number;
+    installs: number;
+    snapshotRestarts: number;
+  };
 }
 
 type Rand = { int(lo: number, hi: number): number; chance(p: number): boolean };
@@ -81,8 +96,8 @@ interface SimNode {
   id: string;
   core: RaftNode | null;
   incarnation: number;
-  /** What survives a crash. */
-  disk: { hardState: HardState; entries: Entry[] };
+  /** What survives a crash: term and vote, the newest snapshot, the log entries after it. */
+  disk: DurableImage;
   pausedUntilMs: number;
   skewMs: number;
   rngSeed: number;
@@ -154,7 +169,7 @@ export function simulate(opts: SimOptions): SimResult {
   const ids = Array.from({ length: nNodes }, (_, i) => `n${i + 1}`);
   const history: SimEvent[] = [];
   const violations: { timeMs: number; what: string }[] = [];
-  const stats = { events: 0, messages: 0, ok: 0, fail: 0, info: 0, leaders: 0, crashes: 0 };
+  const stats = { events: 0, messages: 0, ok: 0, fail: 0, info: 0, leaders: 0, crashes: 0, snapshots: 0, installs: 0, snapshotRestarts: 0 };
   const violate = (what: string): void => {
     if (violations.length < 100) violations.push({ timeMs: now, what });
   };
@@ -165,15 +180,20 @@ export function simulate(opts: SimOptions): SimResult {
   // ------------------------------------------------------------------ nodes and disks
   const nodes = new Map<string, SimNode>();
   for (const id of ids) {
-    nodes.set(id, { id, core: null, incarnation: 0, disk: { hardState: { term: 0, votedFor: null }, entries: [] }, pausedUntilMs: 0, skewMs: 0, rngSeed: rand.int(0, 2 ** 30) });
+    nodes.set(id, {
+      id, core: null, incarnation: 0, disk: { hardState: { term: 0, votedFor: null }, snapshot: null, entries: [] },
+      pausedUntilMs: 0, skewMs: 0, rngSeed: rand.int(0, 2 ** 30),
+    });
   }
   const leaderOfTerm = new Map<number, string>();
   const appliedAt = new Map<number, string>(); // index -> "term:cmd" of the first applied entry
-  const entryKey = (e: Entry): string => `${e.term}:${JSON.stringify(e.cmd)}`;
+  const entryKey = (e: { term: number; cmd: unknown }): string => `${e.term}:${JSON.stringify(e.cmd)}`;
+  const stateAt = new Map<number, string>(); // index -> the first snapshot's state at that index, as JSON
 
   const boot = (n: SimNode): void => {
     n.incarnation++;
-    const restore = { hardState: { ...n.disk.hardState }, entries: n.disk.entries.slice() };
+    const restore = { hardState: { ...n.disk.hardState }, snapshot: n.disk.snapshot, entries: n.disk.entries.slice() };
+    if (n.disk.snapshot !== null && n.incarnation > 1) stats.snapshotRestarts++;
     n.core = new RaftNode({
       id: n.id,
       peers: ids.filter((x) => x !== n.id),
@@ -208,13 +228,20 @@ export function simulate(opts: SimOptions): SimResult {
       // Write to the disk. A crash fault may strike between the write and the fsync: then the
       // unsynced writes (this whole batch) are lost, and of this ready only what may leave
       // before the fsync (early messages, replies) has left.
-      if (faults.crash === true && (p.entries.length > 0 || p.hardState !== null) && rand.chance(0.002)) {
+      if (faults.crash === true && (p.entries.length > 0 || p.hardState !== null || p.image !== null) && rand.chance(0.002)) {
         crash(n, 'during fsync');
         return;
       }
-      if (p.truncateFrom !== null) n.disk.entries.length = Math.max(0, p.truncateFrom - 1);
+      if (p.image !== null) {
+        // A snapshot: the whole durable state is replaced at once (the WAL's snapshot file).
+        n.disk = { hardState: { ...p.image.hardState }, snapshot: p.image.snapshot, entries: p.image.entries.slice() };
+        checkSnapshot(n.id, p.image, rd.messages.some((m) => m.type === 'InstallSnapshotResp'));
+      }
+      const base = n.disk.snapshot?.lastIncludedIndex ?? 0;
+      if (p.truncateFrom !== null) n.disk.entries.length = Math.max(0, Math.min(n.disk.entries.length, p.truncateFrom - 1 - base));
       for (const e of p.entries) {
-        if (e.index !== n.disk.entries.length + 1) n.disk.entries.length = e.index - 1;
+        if (e.index > base + n.disk.entries.length + 1) violate(`${n.id} persisted entry ${e.index} after ${base + n.disk.entries.length}: a gap`);
+        n.disk.entries.length = Math.max(0, e.index - 1 - base);
         n.disk.entries.push(e);
       }
       if (p.hardState !== null) n.disk.hardState = { ...p.hardState };
@@ -228,6 +255,25 @@ export function simulate(opts: SimOptions): SimResult {
       core.advance();
     }
     observe(n);
+  };
+
+  /**
+   * State machine safety across snapshots: every snapshot at an index holds the same state, and
+   * its last term is the term of the entry applied there.
+   */
+  const checkSnapshot = (id: string, image: DurableImage, installed: boolean): void => {
+    const s = image.snapshot;
+    if (s === null) return;
+    stats.snapshots++;
+    if (installed) stats.installs++;
+    const state = JSON.stringify(s.state);
+    const prev = stateAt.get(s.lastIncludedIndex);
+    if (prev === undefined) stateAt.set(s.lastIncludedIndex, state);
+    else if (prev !== state) violate(`state machine safety: ${id} has a snapshot at ${s.lastIncludedIndex} whose state differs from another node's`);
+    const applied = appliedAt.get(s.lastIncludedIndex);
+    if (applied !== undefined && !applied.startsWith(`${s.lastIncludedTerm}:`)) {
+      violate(`state machine safety: ${id} has a snapshot at ${s.lastIncludedIndex} of term ${s.lastIncludedTerm}, but ${applied} was applied there`);
+    }
   };
 
   const observe = (n: SimNode): void => {
@@ -496,10 +542,12 @@ function checkLogMatching(nodes: Map<string, SimNode>, violate: (what: string) =
     for (let j = i + 1; j < live.length; j++) {
       const a = live[i]!.core!;
       const b = live[j]!.core!;
+      // Entries compacted into a snapshot are checked through the snapshots' states (checkSnapshot).
+      const first = Math.max(a.firstIndex(), b.firstIndex());
       const last = Math.min(a.lastIndex(), b.lastIndex());
       let k = last;
-      while (k > 0 && a.entryAt(k)!.term !== b.entryAt(k)!.term) k--;
-      for (let x = k; x > 0; x--) {
+      while (k >= first && a.entryAt(k)!.term !== b.entryAt(k)!.term) k--;
+      for (let x = k; x >= first; x--) {
         const ea = a.entryAt(x)!;
         const eb = b.entryAt(x)!;
         if (ea.term !== eb.term || JSON.stringify(ea.cmd) !== JSON.stringify(eb.cmd)) {

@@ -11,7 +11,7 @@
  * Transactions (list-append, rw-register) are one command each: their micro-operations run in
  * order when the entry is applied, reads seeing the state as of that point of the log.
  */
-import type { ApplyResult, Command, MicroOp } from './types.js';
+import type { ApplyResult, Command, KvState, MicroOp } from './types.js';
 import { ERR } from './types.js';
 
 /** Most sessions remembered; the least recently used one is dropped beyond it. */
@@ -41,6 +41,25 @@ export class KvStateMachine {
   /** Number of keys held (for status). */
   get size(): number {
     return this.data.size;
+  }
+
+  /**
+   * The whole state (data and session table) as plain arrays, for a snapshot. Stored values and
+   * cached results are never changed in place, so sharing them with the snapshot is safe.
+   */
+  snapshot(): KvState {
+    return {
+      data: [...this.data],
+      sessions: [...this.sessions].map(([client, s]) => [client, s.minPending, [...s.results]]),
+    };
+  }
+
+  /** Replaces the whole state with a snapshot's (a follower installing the leader's snapshot, or a restart). */
+  restore(state: KvState): void {
+    this.data.clear();
+    this.sessions.clear();
+    for (const [k, v] of state.data) this.data.set(k, v);
+    for (const [client, minPending, results] of state.sessions) this.sessions.set(client, { minPending, results: new Map(results) });
   }
 
   /**

@@ -32,6 +32,11 @@
  * - Follower Reads: read-index (`ReadIndex` messages, `readIndexReqs`), read-your-writes
  *   (`consistency: 'ryw'` with `minIndex`).
  * - Lease: `leaseValid` uses the monotonic clock and the heartbeat rounds acked by a quorum.
+ * - Log compaction (Raft §7), Low-Water Mark: `maybeSnapshot` snapshots the applied state every
+ *   `snapshotEveryEntries` entries and drops the log prefix it covers; `sendSnapshot` and
+ *   `onInstallSnapshot` bring a follower that needs compacted entries up with the snapshot.
+ *   The log is kept behind an index offset: `log[0]` stands for the snapshot's last entry, and
+ *   every access goes through `entry`, `termAt`, `lastIndex`, `sliceLog` and `truncate`.
  *
  * Variants are switches read in the places they break (search for `this.variant`).
  */
@@ -42,11 +47,13 @@ import type {
   Command,
   CoreClock,
   CoreRng,
+  DurableImage,
   Entry,
   HardState,
   PeerMessage,
   RaftParams,
   Ready,
+  Snapshot,
   Variant,
 } from './types.js';
 import { DEFAULT_PARAMS, ERR } from './types.js';
@@ -65,8 +72,8 @@ export interface RaftOptions {
    * incarnations of the node (a restart is a new session), e.g. `n1@<start time>`.
    */
   sessionId: string;
-  /** What was on disk at start (after a restart). */
-  restore?: { hardState: HardState; entries: Entry[] };
+  /** What was on disk at start (after a restart): term and vote, newest snapshot, log after it. */
+  restore?: { hardState: HardState; entries: Entry[]; snapshot?: Snapshot | null };
 }
 
 /**
@@ -97,6 +104,10 @@ interface Progress {
   sentCommit: number;
   /** Tick at which `match` last advanced (or replication restarted), to detect lost appends. */
   progressTick: number;
+  /** Index of the snapshot sent to the peer and not yet acknowledged (0 when none). */
+  snapshotIndex: number;
+  /** Tick at which that snapshot was sent (it is sent again after `retryTicks`). */
+  snapshotTick: number;
 }
 
 interface Waiter {
@@ -129,7 +140,7 @@ interface FollowerReadBatch {
 const NO_TIME = Number.NEGATIVE_INFINITY;
 
 /** Message types that promise nothing about the sender's disk (see `Ready`). */
-const EARLY = new Set<PeerMessage['type']>(['AppendEntries', 'Forward', 'ReadIndex']);
+const EARLY = new Set<PeerMessage['type']>(['AppendEntries', 'InstallSnapshot', 'Forward', 'ReadIndex']);
 
 /** A Raft node with its key-value state machine. */
 export class RaftNode {
@@ -145,8 +156,13 @@ export class RaftNode {
   // Persistent state (Raft figure 2).
   private term = 0;
   private votedFor: string | null = null;
-  /** log[i] has index i; log[0] is a sentinel of term 0. */
+  /**
+   * The log after the last snapshot. log[0] is a sentinel that stands for the snapshot's last
+   * entry (index 0, term 0 before the first snapshot); log[i] has index log[0].index + i.
+   */
   private log: Entry[] = [{ index: 0, term: 0, cmd: null }];
+  /** The newest snapshot (taken here or installed from a leader); its index is log[0].index. */
+  private snap: Snapshot | null = null;
 
   // Volatile state.
   private role: Role = 'follower';
@@ -179,6 +195,10 @@ export class RaftNode {
   private stableIndex = 0;
   private truncateFrom: number | null = null;
   private hardStateDirty = false;
+  /** A snapshot was taken or installed and is not durable yet. */
+  private snapshotDirty = false;
+  /** Snapshots installed from a leader since start (for status). */
+  private snapshotsInstalled = 0;
   private inReady = false;
 
   // Outbox.
@@ -209,9 +229,18 @@ export class RaftNode {
     if (opts.restore) {
       this.term = opts.restore.hardState.term;
       this.votedFor = opts.restore.hardState.votedFor;
+      const s = opts.restore.snapshot ?? null;
+      if (s !== null) {
+        // Everything in the snapshot was committed and applied before it was taken.
+        this.snap = s;
+        this.log = [{ index: s.lastIncludedIndex, term: s.lastIncludedTerm, cmd: null }];
+        this.kv.restore(s.state);
+        this.commitIndex = s.lastIncludedIndex;
+        this.appliedIndex = s.lastIncludedIndex;
+      }
       for (const e of opts.restore.entries) {
-        if (e.index !== this.log.length) {
-          throw new InvariantError(`restored log has a gap: entry ${e.index} after ${this.log.length - 1}`);
+        if (e.index !== this.lastIndex() + 1) {
+          throw new InvariantError(`restored log has a gap: entry ${e.index} after ${this.lastIndex()}`);
         }
         this.log.push(e);
       }
@@ -238,6 +267,8 @@ export class RaftNode {
     pending: number;
     variant: Variant;
     keys: number;
+    snapshotIndex: number;
+    snapshotsInstalled: number;
   } {
     return {
       id: this.id,
@@ -250,17 +281,29 @@ export class RaftNode {
       pending: this.pending.size,
       variant: this.variant,
       keys: this.kv.size,
+      snapshotIndex: this.snapIndex(),
+      snapshotsInstalled: this.snapshotsInstalled,
     };
   }
 
-  /** The log entries from `from` (inclusive) on; for invariant checks. */
+  /** The log entries still held from `from` (inclusive) on; for invariant checks. */
   entriesFrom(from: number): readonly Entry[] {
-    return this.log.slice(Math.max(1, from));
+    return this.log.slice(Math.max(1, from - this.snapIndex()));
   }
 
-  /** The entry at `index`, or undefined. */
+  /** The entry at `index`, or undefined when it is past the end or compacted into the snapshot. */
   entryAt(index: number): Entry | undefined {
-    return index >= 1 && index < this.log.length ? this.log[index] : undefined;
+    return this.entry(index);
+  }
+
+  /** The newest snapshot, or null before the first one. */
+  get latestSnapshot(): Snapshot | null {
+    return this.snap;
+  }
+
+  /** Index of the first entry still in the log (1 before any compaction). */
+  firstIndex(): number {
+    return this.snapIndex() + 1;
   }
 
   get currentTerm(): number {
@@ -276,12 +319,32 @@ export class RaftNode {
   }
 
   lastIndex(): number {
-    return this.log.length - 1;
+    return this.snapIndex() + this.log.length - 1;
   }
 
+  /** Index of the last entry the snapshot covers (the log's offset); 0 before any snapshot. */
+  private snapIndex(): number {
+    return this.log[0]!.index;
+  }
+
+  /**
+   * The term of the entry at `index`: the snapshot's last term at its index, -1 when the index is
+   * past the end or compacted away (so it never matches a real term).
+   */
   private termAt(index: number): number {
-    const e = this.log[index];
-    return e === undefined ? -1 : e.term;
+    const e = this.log[index - this.snapIndex()];
+    return e === undefined || index < this.snapIndex() ? -1 : e.term;
+  }
+
+  /** The entry at `index`, or undefined when it is past the end or in the snapshot. */
+  private entry(index: number): Entry | undefined {
+    return index > this.snapIndex() ? this.log[index - this.snapIndex()] : undefined;
+  }
+
+  /** Entries `from`..`to` inclusive; `from` must be after the snapshot. */
+  private sliceLog(from: number, to: number): Entry[] {
+    if (from <= this.snapIndex()) throw new InvariantError(`entry ${from} was compacted into the snapshot at ${this.snapIndex()}`);
+    return this.log.slice(from - this.snapIndex(), to - this.snapIndex() + 1);
   }
 
   // ---------------------------------------------------------------- inputs
@@ -330,7 +393,11 @@ export class RaftNode {
       m.type === 'RequestVote' ||
       m.type === 'RequestVoteResp' ||
       m.type === 'AppendEntries' ||
-      m.type === 'AppendEntriesResp';
+      m.type === 'AppendEntriesResp' ||
+      m.type === 'InstallSnapshot' ||
+      m.type === 'InstallSnapshotResp';
+    const replication = m.type === 'AppendEntries' || m.type === 'AppendEntriesResp' || m.type === 'InstallSnapshot' || m.type === 'InstallSnapshotResp';
+    const fromLeader = m.type === 'AppendEntries' || m.type === 'InstallSnapshot';
     // Pre-Vote: a pre-vote request carries the term its sender would campaign in, and a granted
     // answer echoes it. Neither is a newer generation, so no term is adopted from them (a refusal
     // carries the refuser's own term, and a newer one is adopted as usual).
@@ -342,16 +409,12 @@ export class RaftNode {
         // nor answering. Leases depend on it.
         return;
       }
-      if (
-        (m.type === 'AppendEntriesResp' || m.type === 'AppendEntries') &&
-        this.role === 'leader' &&
-        this.variant === 'no-generation-check'
-      ) {
+      if (replication && this.role === 'leader' && this.variant === 'no-generation-check') {
         // The broken variant does not compare generations on the replication path: a deposed
         // leader neither steps down when a newer leader appears nor when its followers answer
         // with a newer term, and keeps committing with their acknowledgements.
       } else {
-        this.becomeFollower(m.term, m.type === 'AppendEntries' ? m.from : null);
+        this.becomeFollower(m.term, fromLeader ? m.from : null);
       }
     }
     switch (m.type) {
@@ -366,6 +429,12 @@ export class RaftNode {
         break;
       case 'AppendEntriesResp':
         this.onAppendResp(m);
+        break;
+      case 'InstallSnapshot':
+        this.onInstallSnapshot(m);
+        break;
+      case 'InstallSnapshotResp':
+        this.onInstallSnapshotResp(m);
         break;
       case 'Forward':
         this.onForward(m);
@@ -423,6 +492,7 @@ export class RaftNode {
       this.stableIndex < this.lastIndex() ||
       this.truncateFrom !== null ||
       this.hardStateDirty ||
+      this.snapshotDirty ||
       this.heartbeatRequested ||
       this.forwardBuf.length > 0 ||
       this.followerReadQueue.length > 0 ||
@@ -443,11 +513,16 @@ export class RaftNode {
     this.heartbeatRequested = false;
     this.flushForwards();
     this.flushFollowerReads();
+    // A new snapshot is persisted as the whole durable state, which supersedes the batch.
+    const image: DurableImage | null = this.snapshotDirty
+      ? { hardState: { term: this.term, votedFor: this.votedFor }, snapshot: this.snap, entries: this.log.slice(1) }
+      : null;
     const rd: Ready = {
       persist: {
-        truncateFrom: this.truncateFrom,
-        entries: this.log.slice(this.stableIndex + 1),
-        hardState: this.hardStateDirty ? { term: this.term, votedFor: this.votedFor } : null,
+        truncateFrom: image === null ? this.truncateFrom : null,
+        entries: image === null ? this.sliceLog(Math.max(this.stableIndex, this.snapIndex()) + 1, this.lastIndex()) : [],
+        hardState: image === null && this.hardStateDirty ? { term: this.term, votedFor: this.votedFor } : null,
+        image,
       },
       early: this.msgs.filter((m) => EARLY.has(m.type)),
       messages: this.msgs.filter((m) => !EARLY.has(m.type)),
@@ -468,8 +543,28 @@ export class RaftNode {
     this.stableIndex = this.lastIndex();
     this.truncateFrom = null;
     this.hardStateDirty = false;
+    this.snapshotDirty = false;
     if (this.role === 'leader') this.maybeCommit();
     this.applyCommitted();
+    this.maybeSnapshot();
+  }
+
+  // ---------------------------------------------------------------- log compaction
+
+  /**
+   * Takes a snapshot of the applied state once `snapshotEveryEntries` entries were applied since
+   * the last one, and drops the log prefix it covers. Called only from `advance`, where every
+   * entry of the log is durable: the snapshot then never covers an entry that is not on disk, so
+   * the shell can write it after the records it supersedes and a crash in between loses nothing.
+   */
+  private maybeSnapshot(): void {
+    if (this.appliedIndex - this.snapIndex() < this.params.snapshotEveryEntries) return;
+    const index = this.appliedIndex;
+    if (index > this.stableIndex) throw new InvariantError(`snapshot at ${index} would cover entries not on disk (stable ${this.stableIndex})`);
+    const term = this.termAt(index);
+    this.snap = { lastIncludedIndex: index, lastIncludedTerm: term, state: this.kv.snapshot() };
+    this.log.splice(0, index - this.snapIndex() + 1, { index, term, cmd: null });
+    this.snapshotDirty = true;
   }
 
   private assertNotInReady(): void {
@@ -604,7 +699,10 @@ export class RaftNode {
     this.heartbeatElapsed = 0;
     this.progress.clear();
     for (const p of this.peers) {
-      this.progress.set(p, { match: 0, next: this.lastIndex() + 1, probe: true, probeSent: false, ackRound: 0, sentCommit: 0, progressTick: this.ticks });
+      this.progress.set(p, {
+        match: 0, next: this.lastIndex() + 1, probe: true, probeSent: false, ackRound: 0, sentCommit: 0,
+        progressTick: this.ticks, snapshotIndex: 0, snapshotTick: 0,
+      });
     }
     this.recentActive.clear();
     this.round = 0;
@@ -640,19 +738,24 @@ export class RaftNode {
     this.onRoundAcked(); // a single-node cluster confirms its rounds by itself
   }
 
-  /** An empty AppendEntries at the peer's match index: never conflicts with a pipeline in flight. */
+  /**
+   * An empty AppendEntries at the peer's match index: never conflicts with a pipeline in flight.
+   * When that index was compacted away it goes at the snapshot's index, whose term is known (a
+   * follower that lacks it answers with a rejection, and gets the snapshot).
+   */
   private sendHeartbeat(p: string): void {
     const pr = this.progress.get(p);
     if (pr === undefined) return;
     const leaderCommit = Math.min(this.commitIndex, pr.match);
     pr.sentCommit = Math.max(pr.sentCommit, leaderCommit);
+    const prev = Math.max(pr.match, this.snapIndex());
     this.msgs.push({
       type: 'AppendEntries',
       from: this.id,
       to: p,
       term: this.term,
-      prevLogIndex: pr.match,
-      prevLogTerm: this.termAt(pr.match),
+      prevLogIndex: prev,
+      prevLogTerm: this.termAt(prev),
       entries: [],
       leaderCommit,
       round: this.round,
@@ -666,6 +769,12 @@ export class RaftNode {
     for (const p of this.peers) {
       const pr = this.progress.get(p);
       if (pr === undefined) continue;
+      if (pr.next <= this.snapIndex()) {
+        // The entries the peer needs next were compacted away: it gets the snapshot instead.
+        this.sendSnapshot(p, pr);
+        if (Math.min(this.commitIndex, pr.match) > pr.sentCommit) this.sendHeartbeat(p);
+        continue;
+      }
       for (;;) {
         if (pr.next > this.lastIndex()) break;
         if (pr.probe && pr.probeSent) break;
@@ -680,7 +789,7 @@ export class RaftNode {
           term: this.term,
           prevLogIndex: from - 1,
           prevLogTerm: this.termAt(from - 1),
-          entries: this.log.slice(from, to + 1),
+          entries: this.sliceLog(from, to),
           leaderCommit: this.commitIndex,
           round: this.round,
         });
@@ -694,6 +803,40 @@ export class RaftNode {
       // Nothing new to send, but a commit index the peer has not been told: an empty append.
       if (Math.min(this.commitIndex, pr.match) > pr.sentCommit) this.sendHeartbeat(p);
     }
+  }
+
+  /** Sends the latest snapshot to `p`, unless one is in flight and not yet due for a resend. */
+  private sendSnapshot(p: string, pr: Progress): void {
+    if (this.snap === null) throw new InvariantError(`entries up to ${this.snapIndex()} compacted without a snapshot`);
+    if (pr.snapshotIndex > 0 && this.ticks - pr.snapshotTick < this.params.retryTicks) return;
+    pr.snapshotIndex = this.snap.lastIncludedIndex;
+    pr.snapshotTick = this.ticks;
+    this.msgs.push({ type: 'InstallSnapshot', from: this.id, to: p, term: this.term, snapshot: this.snap, round: this.round });
+  }
+
+  private onInstallSnapshotResp(m: Extract<PeerMessage, { type: 'InstallSnapshotResp' }>): void {
+    if (this.role !== 'leader') return;
+    if (m.term !== this.term && this.variant !== 'no-generation-check') return;
+    const pr = this.progress.get(m.from);
+    if (pr === undefined) return;
+    this.recentActive.add(m.from);
+    if (m.term === this.term && m.round > pr.ackRound) {
+      pr.ackRound = m.round;
+      this.onRoundAcked();
+    }
+    if (m.matchIndex > pr.match) {
+      pr.match = m.matchIndex;
+      pr.progressTick = this.ticks;
+      this.maybeCommit();
+    }
+    if (pr.snapshotIndex > 0 && pr.match >= pr.snapshotIndex) {
+      // Installed: the logs match at the snapshot's index, so the entries after it go pipelined.
+      pr.snapshotIndex = 0;
+      pr.next = Math.max(pr.next, pr.match + 1);
+      pr.probe = false;
+      pr.probeSent = false;
+    }
+    this.replicateDirty = true;
   }
 
   private onAppendResp(m: Extract<PeerMessage, { type: 'AppendEntriesResp' }>): void {
@@ -715,6 +858,8 @@ export class RaftNode {
           pr.probeSent = false;
         }
         if (pr.next <= pr.match) pr.next = pr.match + 1;
+        // Caught up past the snapshot by appends that were in flight: no need to wait for it.
+        if (pr.snapshotIndex > 0 && pr.match >= pr.snapshotIndex) pr.snapshotIndex = 0;
         this.maybeCommit();
         // The peer may hold entries committed before it acked them: it is told at the next
         // ready (with new entries, or alone), so that its clients (forwarded writes, read-index
@@ -742,6 +887,7 @@ export class RaftNode {
    */
   private resendStalled(): void {
     for (const pr of this.progress.values()) {
+      if (pr.snapshotIndex > 0 && this.ticks - pr.snapshotTick >= this.params.retryTicks) this.replicateDirty = true;
       if (pr.next > pr.match + 1 && this.ticks - pr.progressTick >= this.params.retryTicks) {
         pr.next = pr.match + 1;
         pr.probe = true;
@@ -805,7 +951,15 @@ export class RaftNode {
       reply(false, this.lastIndex());
       return;
     }
-    if (this.termAt(m.prevLogIndex) !== m.prevLogTerm) {
+    let prevLogIndex = m.prevLogIndex;
+    let entries = m.entries;
+    if (prevLogIndex < this.snapIndex()) {
+      // The prefix up to the snapshot was committed, so it is the same in every leader's log
+      // (Leader Completeness): check the rest from the snapshot on.
+      const snapIndex = this.snapIndex();
+      entries = entries.filter((e) => e.index > snapIndex);
+      prevLogIndex = snapIndex;
+    } else if (this.termAt(m.prevLogIndex) !== m.prevLogTerm) {
       // Hint: skip back over the whole conflicting term rather than one entry per round trip.
       const badTerm = this.termAt(m.prevLogIndex);
       let i = m.prevLogIndex - 1;
@@ -813,7 +967,7 @@ export class RaftNode {
       reply(false, Math.max(0, Math.min(i, m.prevLogIndex - 1)));
       return;
     }
-    for (const e of m.entries) {
+    for (const e of entries) {
       if (e.index <= this.lastIndex()) {
         if (this.termAt(e.index) === e.term) continue;
         if (e.index <= this.commitIndex && this.variant !== 'no-generation-check' && this.variant !== 'commit-before-quorum') {
@@ -824,14 +978,15 @@ export class RaftNode {
       if (e.index !== this.lastIndex() + 1) throw new InvariantError(`entry ${e.index} leaves a gap after ${this.lastIndex()}`);
       this.log.push(e);
     }
-    const lastNew = m.prevLogIndex + m.entries.length;
+    const lastNew = prevLogIndex + entries.length;
     const newCommit = Math.min(m.leaderCommit, lastNew);
     if (newCommit > this.commitIndex) this.commitIndex = newCommit;
     reply(true, lastNew);
   }
 
   private truncate(from: number): void {
-    this.log.length = from;
+    if (from <= this.snapIndex()) throw new InvariantError(`truncation at ${from} reaches into the snapshot at ${this.snapIndex()}`);
+    this.log.length = from - this.snapIndex();
     if (this.stableIndex >= from) this.stableIndex = from - 1;
     this.truncateFrom = this.truncateFrom === null ? from : Math.min(this.truncateFrom, from);
     if (this.appliedIndex >= from) {
@@ -839,6 +994,54 @@ export class RaftNode {
       this.appliedIndex = from - 1;
     }
     if (this.commitIndex >= from) this.commitIndex = from - 1;
+  }
+
+  /**
+   * InstallSnapshot (Raft §7, figure 13): generation checks as for AppendEntries; a snapshot newer
+   * than this node's commit index replaces its state machine, and its log unless the log holds the
+   * snapshot's last entry (then the entries after it stay). The answer waits for the snapshot to be
+   * durable (it is a `messages` message) and reports the index the log now matches to.
+   */
+  private onInstallSnapshot(m: Extract<PeerMessage, { type: 'InstallSnapshot' }>): void {
+    const answer = (matchIndex: number): void => {
+      this.msgs.push({ type: 'InstallSnapshotResp', from: this.id, to: m.from, term: this.term, matchIndex, round: m.round });
+    };
+    if (this.role === 'leader' && this.variant === 'no-generation-check') {
+      // (See step.) Another leader's snapshot is refused, whatever its term.
+      answer(0);
+      return;
+    }
+    if (m.term < this.term) {
+      if (this.variant !== 'no-generation-check' || this.role === 'leader') {
+        // Generation Clock: a leader of an older term is told the newer term and steps down.
+        answer(0);
+        return;
+      }
+      // The broken variant takes the old leader's snapshot as if it were current.
+      this.electionElapsed = 0;
+    } else {
+      if (this.role !== 'follower') this.becomeFollower(m.term, m.from);
+      this.setLeader(m.from);
+      this.electionElapsed = 0;
+    }
+    const s = m.snapshot;
+    if (s.lastIncludedIndex <= this.commitIndex) {
+      // Nothing new: this node has committed (and holds, or has snapshotted) all of it already.
+      answer(this.commitIndex);
+      return;
+    }
+    const keep = this.termAt(s.lastIncludedIndex) === s.lastIncludedTerm ? this.log.slice(s.lastIncludedIndex - this.snapIndex() + 1) : [];
+    this.log = [{ index: s.lastIncludedIndex, term: s.lastIncludedTerm, cmd: null }, ...keep];
+    this.snap = s;
+    this.kv.restore(s.state);
+    this.commitIndex = s.lastIncludedIndex;
+    this.appliedIndex = s.lastIncludedIndex;
+    // The image written at the next ready holds the whole log, so nothing is left to truncate.
+    this.truncateFrom = null;
+    this.stableIndex = Math.min(this.stableIndex, this.lastIndex());
+    this.snapshotDirty = true;
+    this.snapshotsInstalled++;
+    answer(s.lastIncludedIndex);
   }
 
   // ---------------------------------------------------------------- client commands
@@ -1077,7 +1280,7 @@ export class RaftNode {
     // Followers apply up to the commit index; entries not yet durable here are durable on a
     // majority, so applying them early is safe, and replies leave only after the next persist.
     while (this.appliedIndex < this.commitIndex) {
-      const e = this.log[this.appliedIndex + 1];
+      const e = this.entry(this.appliedIndex + 1);
       if (e === undefined) throw new InvariantError(`commit index ${this.commitIndex} beyond log end ${this.lastIndex()}`);
       this.appliedIndex++;
       this.appliedSinceReady.push(e);

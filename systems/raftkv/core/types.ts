@@ -107,9 +107,46 @@ export type PeerMessage =
     }
   /** A follower forwards client commands to the leader it knows (Request Batch: many per message). */
   | { type: 'Forward'; from: string; to: string; term: number; cmds: Command[] }
+  /**
+   * The leader sends its latest snapshot to a follower that needs entries the leader has
+   * compacted away (Raft §7). Sent whole, as one message: the peer transport takes lines of up to
+   * 16 MiB, which bounds the key-value state a cluster can hand to a lagging follower.
+   */
+  | { type: 'InstallSnapshot'; from: string; to: string; term: number; snapshot: Snapshot; round: number }
+  /** The follower's answer, sent once the snapshot is durable: the index its log now matches to. */
+  | { type: 'InstallSnapshotResp'; from: string; to: string; term: number; matchIndex: number; round: number }
   /** A follower asks the leader for a read index (Follower Reads). */
   | { type: 'ReadIndex'; from: string; to: string; term: number; ctx: number }
   | { type: 'ReadIndexResp'; from: string; to: string; term: number; ctx: number; index: number; ok: boolean };
+
+/**
+ * The key-value state machine's whole state: the data and the Idempotent Receiver's session table
+ * (per submitter: the lowest seq still pending and the cached results), both in their maps'
+ * iteration order, so that a restored state machine behaves exactly as the one it was taken from.
+ */
+export interface KvState {
+  data: [key: string, value: unknown][];
+  sessions: [client: string, minPending: number, results: [seq: number, result: ApplyResult][]][];
+}
+
+/** A snapshot (Raft §7): the state after applying every entry up to `lastIncludedIndex`. */
+export interface Snapshot {
+  lastIncludedIndex: number;
+  lastIncludedTerm: number;
+  state: KvState;
+}
+
+/**
+ * Everything a node keeps on disk, as one value: written whole when a snapshot is persisted (it
+ * replaces the log prefix the snapshot covers) and read back at start.
+ */
+export interface DurableImage {
+  hardState: HardState;
+  /** The newest snapshot, or null before the first one. */
+  snapshot: Snapshot | null;
+  /** The log entries after the snapshot (after index 0 without one), in index order. */
+  entries: Entry[];
+}
 
 /** A client request body as it comes off the wire (register, list-append, rw-register), already validated. */
 export type ClientRequest =
@@ -124,12 +161,19 @@ export interface ClientReply {
   body: Record<string, unknown> & { type: string };
 }
 
-/** What the shell must persist, in this order: truncate, append, hard state; then fsync. */
+/**
+ * What the shell must persist, in this order: truncate, append, hard state; then fsync. When
+ * `image` is set (a snapshot was taken or installed) it is the node's whole durable state after
+ * this batch and supersedes the other fields: the shell writes it instead, so that what the
+ * snapshot covers can be dropped from the disk (Low-Water Mark).
+ */
 export interface PersistBatch {
   /** Drop every stored entry with index >= truncateFrom (a follower's log conflicted with the leader). */
   truncateFrom: number | null;
   entries: Entry[];
   hardState: HardState | null;
+  /** A new snapshot with the hard state and the log after it; null when there is none to persist. */
+  image: DurableImage | null;
 }
 
 /**
@@ -189,6 +233,11 @@ export interface RaftParams {
   requestTimeoutTicks: number;
   /** Most client requests waiting at one node; beyond it requests get error 11 at once. */
   maxPendingRequests: number;
+  /**
+   * A node snapshots its state machine and drops the log prefix once this many entries were
+   * applied since its last snapshot (log compaction, Raft §7).
+   */
+  snapshotEveryEntries: number;
   /** Ask for pre-votes before raising the term (Raft thesis §9.6). */
   preVote: boolean;
 }
@@ -205,6 +254,7 @@ export const DEFAULT_PARAMS: RaftParams = {
   retryTicks: 20,
   requestTimeoutTicks: 100,
   maxPendingRequests: 20_000,
+  snapshotEveryEntries: 10_000,
   preVote: true,
 };
 

@@ -454,3 +454,227 @@ describe('client patterns', () => {
     expect(net.replies.get('n1')!.find((r) => r.reqId === 1)?.body).toMatchObject({ type: 'error', code: 0 });
   });
 });
+
+describe('raft paper: log compaction (§7)', () => {
+  const SNAP = { snapshotEveryEntries: 4 };
+
+  /** Writes key `k<i>` = i through `via`, for i in [from, to], each committed before the next. */
+  function writes(net: Net, via: string, from: number, to: number): void {
+    for (let i = from; i <= to; i++) {
+      net.node(via).request(100 + i, { type: 'write', key: `k${i}`, value: i });
+      net.stabilize();
+    }
+  }
+
+  test('a node snapshots its applied state every snapshotEveryEntries entries, drops the log prefix and persists the whole image', () => {
+    // Arrange
+    const net = new Net(3, 'correct', SNAP);
+    net.elect('n1');
+    // Act
+    writes(net, 'n1', 1, 9);
+    // Assert: the log starts after the snapshot; the boundary still answers
+    const n1 = net.node('n1');
+    const snapIndex = n1.status().snapshotIndex;
+    expect(snapIndex).toBeGreaterThanOrEqual(8);
+    expect(n1.firstIndex()).toBe(snapIndex + 1);
+    expect(n1.entryAt(snapIndex)).toBeUndefined();
+    expect(n1.lastIndex()).toBe(10); // the no-op and nine writes
+    expect(n1.latestSnapshot?.lastIncludedTerm).toBe(1);
+    const images = net.readies.filter((r) => r.id === 'n1' && r.rd.persist.image !== null).map((r) => r.rd.persist);
+    expect(images.length).toBeGreaterThanOrEqual(2);
+    const last = images[images.length - 1]!;
+    expect(last.entries).toEqual([]); // the image supersedes the batch
+    expect(last.image!.hardState).toEqual({ term: 1, votedFor: 'n1' });
+    expect(last.image!.snapshot!.state.data).toContainEqual(['k3', 3]);
+    expect(last.image!.entries.every((e) => e.index > last.image!.snapshot!.lastIncludedIndex)).toBe(true);
+    // Every node took its own snapshots, of the same state at the same index when they coincide.
+    for (const id of ['n2', 'n3']) expect(net.node(id).status().snapshotIndex).toBeGreaterThan(0);
+    net.node('n2').request(1, { type: 'read', key: 'k9' });
+    net.stabilize();
+    expect(net.lastReply('n2')?.body).toMatchObject({ type: 'read_ok', value: 9 });
+  });
+
+  test('a follower that needs compacted entries is brought up by InstallSnapshot, acknowledged only after it is persisted', () => {
+    // Arrange: n3 misses everything while the others compact
+    const net = new Net(3, 'correct', SNAP);
+    net.elect('n1');
+    net.dropped.add('n3');
+    writes(net, 'n1', 1, 12);
+    expect(net.node('n1').firstIndex()).toBeGreaterThan(2);
+    expect(net.node('n3').lastIndex()).toBe(1); // only the leader's no-op
+    // Act
+    net.dropped.delete('n3');
+    net.tickAll(8);
+    // Assert: the leader sent its snapshot (early: it promises nothing about the leader's disk)
+    const sent = net.readies.filter((r) => r.id === 'n1').flatMap((r) => r.rd.early).filter((m) => m.type === 'InstallSnapshot');
+    expect(sent.length).toBeGreaterThanOrEqual(1);
+    expect(sent.every((m) => m.to === 'n3')).toBe(true);
+    // n3 persisted the snapshot in the same ready whose messages carry the answer
+    const installed = net.readies.find((r) => r.id === 'n3' && r.rd.persist.image !== null)!;
+    expect(installed.rd.messages.map((m) => m.type)).toContain('InstallSnapshotResp');
+    expect(installed.rd.early.map((m) => m.type)).not.toContain('InstallSnapshotResp');
+    const n3 = net.node('n3');
+    expect(n3.status().snapshotIndex).toBeGreaterThan(0);
+    expect(n3.lastIndex()).toBe(net.node('n1').lastIndex());
+    expect(n3.status().appliedIndex).toBe(net.node('n1').status().appliedIndex);
+    // and serves the state it got, plus later writes replicated as entries
+    writes(net, 'n1', 13, 13);
+    for (const k of [1, 12, 13]) {
+      n3.request(k, { type: 'read', key: `k${k}`, consistency: 'ryw', minIndex: net.node('n1').committed });
+      net.stabilize();
+      expect(net.lastReply('n3')?.body).toMatchObject({ type: 'read_ok', value: k });
+    }
+  });
+
+  test('a follower whose log holds the snapshot\'s last entry keeps the entries after it; otherwise its log is replaced', () => {
+    const net = new Net(3, 'correct', { snapshotEveryEntries: 1000 });
+    net.elect('n1');
+    writes(net, 'n1', 1, 4); // entries 1 (no-op) .. 5 on every node
+    const n2 = net.node('n2');
+    const snapshot = { lastIncludedIndex: 3, lastIncludedTerm: 1, state: { data: [['k1', 1] as [string, unknown], ['k2', 2] as [string, unknown]], sessions: [] } };
+    // A snapshot at or below the commit index changes nothing.
+    n2.step({ type: 'InstallSnapshot', from: 'n1', to: 'n2', term: 1, snapshot, round: 0 });
+    let rd = n2.ready();
+    n2.advance();
+    expect(rd.persist.image).toBeNull();
+    expect(rd.messages).toContainEqual(expect.objectContaining({ type: 'InstallSnapshotResp', matchIndex: n2.committed }));
+    // A newer one whose last entry matches: the entries after it stay.
+    const fresh = new Net(3, 'correct', { snapshotEveryEntries: 1000 });
+    fresh.elect('n1');
+    fresh.dropped.add('n1');
+    writes(fresh, 'n1', 1, 4); // n2 does not learn these are committed...
+    fresh.dropped.delete('n1');
+    const f2 = fresh.node('n2');
+    const leaderEntries = fresh.node('n1').entriesFrom(1);
+    f2.step({ type: 'AppendEntries', from: 'n1', to: 'n2', term: 1, prevLogIndex: 1, prevLogTerm: 1, entries: leaderEntries.slice(1), leaderCommit: 1, round: 0 });
+    fresh.flush();
+    expect(f2.lastIndex()).toBe(5);
+    expect(f2.committed).toBe(1);
+    f2.step({ type: 'InstallSnapshot', from: 'n1', to: 'n2', term: 1, snapshot, round: 0 });
+    rd = f2.ready();
+    f2.advance();
+    expect(rd.persist.image?.entries.map((e) => e.index)).toEqual([4, 5]);
+    expect(f2.firstIndex()).toBe(4);
+    expect(f2.lastIndex()).toBe(5);
+    expect(rd.messages).toContainEqual(expect.objectContaining({ type: 'InstallSnapshotResp', matchIndex: 3 }));
+    // One whose last entry differs (another term): the whole log goes.
+    f2.step({ type: 'InstallSnapshot', from: 'n1', to: 'n2', term: 1, snapshot: { ...snapshot, lastIncludedIndex: 5, lastIncludedTerm: 7 }, round: 0 });
+    rd = f2.ready();
+    f2.advance();
+    expect(rd.persist.image?.entries).toEqual([]);
+    expect(f2.lastIndex()).toBe(5);
+    expect(f2.entryAt(5)).toBeUndefined();
+  });
+
+  test('an InstallSnapshot of an older term is refused with the newer term; no-generation-check takes it', () => {
+    const run = (variant: Variant): { resp: PeerMessage | undefined; image: boolean; applied: number } => {
+      const net = new Net(3, variant, SNAP);
+      net.elect('n1');
+      net.campaign('n2'); // n2 moves to term 2
+      const n3 = net.node('n3');
+      n3.step({ type: 'AppendEntries', from: 'n2', to: 'n3', term: 2, prevLogIndex: 0, prevLogTerm: 0, entries: [], leaderCommit: 0, round: 0 });
+      net.flush();
+      expect(n3.currentTerm).toBe(2);
+      const snapshot = { lastIncludedIndex: 9, lastIncludedTerm: 1, state: { data: [['x', 1] as [string, unknown]], sessions: [] } };
+      n3.step({ type: 'InstallSnapshot', from: 'n1', to: 'n3', term: 1, snapshot, round: 0 });
+      const rd = n3.ready();
+      n3.advance();
+      return { resp: rd.messages.find((m) => m.type === 'InstallSnapshotResp'), image: rd.persist.image !== null, applied: n3.status().appliedIndex };
+    };
+    const correct = run('correct');
+    expect(correct.resp).toMatchObject({ term: 2, matchIndex: 0 });
+    expect(correct.image).toBe(false);
+    expect(correct.applied).toBe(1);
+    const broken = run('no-generation-check');
+    expect(broken.image).toBe(true);
+    expect(broken.applied).toBe(9);
+  });
+
+  test('idempotent receiver across a snapshot: a follower that installed the snapshot applies a late retry once, as the leader does', () => {
+    const run = (variant: Variant): unknown => {
+      const net = new Net(3, variant, SNAP);
+      net.elect('n1');
+      net.dropped.add('n3');
+      net.node('n2').request(1, { type: 'write', key: 'x', value: 'a' });
+      net.flush();
+      const forward = net.inFlight.find((m) => m.type === 'Forward')!;
+      net.stabilize();
+      net.node('n1').request(2, { type: 'write', key: 'x', value: 'b' });
+      net.stabilize();
+      writes(net, 'n1', 1, 8); // n1 and n2 compact past both writes
+      // n3 comes back and installs the snapshot: its session table is the snapshot's
+      net.dropped.delete('n3');
+      net.tickAll(8);
+      expect(net.node('n3').status().snapshotIndex).toBeGreaterThan(3);
+      expect(net.node('n3').status().lastIndex).toBe(net.node('n1').lastIndex());
+      // The late copy of the first write reaches the leader and is replicated to every node.
+      net.node('n1').step(forward);
+      net.stabilize();
+      net.node('n3').request(3, { type: 'read', key: 'x', consistency: 'ryw', minIndex: net.node('n1').committed });
+      net.stabilize();
+      return net.lastReply('n3')?.body.value;
+    };
+    expect(run('correct')).toBe('b');
+    expect(run('no-idempotent-receiver')).toBe('a');
+  });
+
+  test('a node restarted from a snapshot and the entries after it has the state, the log and the sessions it had', () => {
+    // Arrange: a single node (it commits alone) compacts, then restarts from what it persisted
+    const mk = (sessionId: string, restore?: ConstructorParameters<typeof RaftNode>[0]['restore']): RaftNode => {
+      let x = 7;
+      return new RaftNode({
+        id: 'n1', peers: [], params: { electionTicksMin: 10, electionTicksMax: 20, ...SNAP },
+        clock: { monoMs: () => 0, wallMs: () => 0 }, rng: { int: (lo, hi) => lo + ((x = (x * 1103515245 + 12345) % 2147483648) % (hi - lo + 1)) },
+        sessionId, restore,
+      });
+    };
+    const disk: { hardState: { term: number; votedFor: string | null }; snapshot: NonNullable<RaftNode['latestSnapshot']> | null; entries: Ready['persist']['entries'] } = {
+      hardState: { term: 0, votedFor: null }, snapshot: null, entries: [],
+    };
+    const drive = (n: RaftNode): ClientReply[] => {
+      const out: ClientReply[] = [];
+      while (n.hasReady()) {
+        const rd = n.ready();
+        const p = rd.persist;
+        if (p.image) Object.assign(disk, { hardState: p.image.hardState, snapshot: p.image.snapshot, entries: [...p.image.entries] });
+        else {
+          const base = disk.snapshot?.lastIncludedIndex ?? 0;
+          if (p.truncateFrom !== null) disk.entries.length = p.truncateFrom - 1 - base;
+          disk.entries.push(...p.entries);
+          if (p.hardState) disk.hardState = p.hardState;
+        }
+        out.push(...rd.replies);
+        n.advance();
+      }
+      return out;
+    };
+    const a = mk('n1#1');
+    for (let i = 0; i < 30 && a.currentRole !== 'leader'; i++) a.tick();
+    drive(a);
+    for (let i = 1; i <= 11; i++) {
+      a.request(i, { type: 'txn', ops: [['append', 'l', i]] });
+      drive(a);
+    }
+    // The snapshot covers the no-op and the appends up to seq 10 at least (entry 11).
+    expect(disk.snapshot?.lastIncludedIndex).toBeGreaterThanOrEqual(11);
+    expect(disk.entries.length).toBeLessThan(SNAP.snapshotEveryEntries);
+    // Act
+    const b = mk('n1#2', { hardState: disk.hardState, snapshot: disk.snapshot, entries: disk.entries });
+    // Assert
+    expect(b.currentTerm).toBe(a.currentTerm);
+    expect(b.lastIndex()).toBe(a.lastIndex());
+    expect(b.firstIndex()).toBe(a.firstIndex());
+    expect(b.status().appliedIndex).toBe(disk.snapshot!.lastIncludedIndex);
+    for (let i = 0; i < 30 && b.currentRole !== 'leader'; i++) b.tick();
+    drive(b);
+    b.request(99, { type: 'txn', ops: [['r', 'l', null]] });
+    const all = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
+    expect(drive(b).find((r) => r.reqId === 99)?.body).toMatchObject({ txn: [['r', 'l', all]] });
+    // The session table came back too: a late copy of the last append of the first incarnation
+    // (say, a forward that was still on the wire) is answered from the cache, not applied again.
+    b.step({ type: 'Forward', from: 'n9', to: 'n1', term: b.currentTerm, cmds: [{ client: 'n1#1', seq: 10, attempt: 2, minPending: 10, op: { f: 'txn', ops: [['append', 'l', 10]] } }] });
+    drive(b);
+    b.request(100, { type: 'txn', ops: [['r', 'l', null]] });
+    expect(drive(b).find((r) => r.reqId === 100)?.body).toMatchObject({ txn: [['r', 'l', all]] });
+  });
+});
