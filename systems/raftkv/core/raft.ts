@@ -814,16 +814,26 @@ export class RaftNode {
     this.msgs.push({ type: 'InstallSnapshot', from: this.id, to: p, term: this.term, snapshot: this.snap, round: this.round });
   }
 
-  private onInstallSnapshotResp(m: Extract<PeerMessage, { type: 'InstallSnapshotResp' }>): void {
-    if (this.role !== 'leader') return;
-    if (m.term !== this.term && this.variant !== 'no-generation-check') return;
+  /**
+   * The progress of the follower answering this leader with `m`, once its heartbeat round is
+   * counted (leases and read-index rounds); undefined when the answer is not for this leader.
+   */
+  private answerFrom(m: { from: string; term: number; round: number }): Progress | undefined {
+    if (this.role !== 'leader') return undefined;
+    if (m.term !== this.term && this.variant !== 'no-generation-check') return undefined;
     const pr = this.progress.get(m.from);
-    if (pr === undefined) return;
+    if (pr === undefined) return undefined;
     this.recentActive.add(m.from);
     if (m.term === this.term && m.round > pr.ackRound) {
       pr.ackRound = m.round;
       this.onRoundAcked();
     }
+    return pr;
+  }
+
+  private onInstallSnapshotResp(m: Extract<PeerMessage, { type: 'InstallSnapshotResp' }>): void {
+    const pr = this.answerFrom(m);
+    if (pr === undefined) return;
     if (m.matchIndex > pr.match) {
       pr.match = m.matchIndex;
       pr.progressTick = this.ticks;
@@ -840,15 +850,8 @@ export class RaftNode {
   }
 
   private onAppendResp(m: Extract<PeerMessage, { type: 'AppendEntriesResp' }>): void {
-    if (this.role !== 'leader') return;
-    if (m.term !== this.term && this.variant !== 'no-generation-check') return;
-    const pr = this.progress.get(m.from);
+    const pr = this.answerFrom(m);
     if (pr === undefined) return;
-    this.recentActive.add(m.from);
-    if (m.term === this.term && m.round > pr.ackRound) {
-      pr.ackRound = m.round;
-      this.onRoundAcked();
-    }
     if (m.success) {
       if (m.matchIndex > pr.match) {
         pr.match = m.matchIndex;
