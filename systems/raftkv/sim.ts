@@ -8,7 +8,7 @@
  * The simulation asserts Raft's invariants as it goes (one leader per term, log matching, no two
  * different entries applied at one index, no two different snapshots of the state at one index)
  * and records the clients' history in the harness's history format (Jepsen op fields) for the
- * linearizability checker. The simulated disk keeps what a node persists: term and vote, the
+ * linearizability checker (register) or the transactional checker (list-append). The simulated disk keeps what a node persists: term and vote, the
  * newest snapshot and the log after it, so a small `snapshotEveryEntries` exercises log compaction,
  * InstallSnapshot and restarts from a snapshot.
  *
@@ -18,7 +18,7 @@
  */
 import { unsafeUniformIntDistribution, xoroshiro128plus } from 'pure-rand';
 import { InvariantError, RaftNode } from './core/raft.js';
-import type { ClientRequest, CoreRng, DurableImage, PeerMessage, RaftParams, Variant } from './core/types.js';
+import type { ClientRequest, CoreRng, DurableImage, MicroOp, PeerMessage, RaftParams, Variant } from './core/types.js';
 import { ERR } from './core/types.js';
 
 /** Fault switches of a simulation; every one is off unless set. */
@@ -50,6 +50,12 @@ export interface SimOptions {
   params?: Partial<RaftParams>;
   /** Stop after this many events (a broken variant can make nodes chatter without end). */
   maxEvents?: number;
+  /**
+   * What the clients do: `register` (read, write, cas on independent keys; the default) or
+   * `list-append` (transactions of 1 to 3 reads and appends of unique values, recorded as `txn`
+   * ops for the transactional checker).
+   */
+  workload?: 'register' | 'list-append';
 }
 
 /** A history event, field for field the harness's `HistoryEvent` (checkers/history/types.ts). */
@@ -158,6 +164,7 @@ export function simulate(opts: SimOptions): SimResult {
   const nNodes = opts.nodes ?? 3;
   const nClients = opts.clients ?? 4;
   const nKeys = opts.keys ?? 3;
+  const workload = opts.workload ?? 'register';
   const durationMs = opts.durationMs ?? 10_000;
   const opTimeoutMs = opts.opTimeoutMs ?? 1000;
   const faults = opts.faults ?? {};
@@ -374,7 +381,16 @@ export function simulate(opts: SimOptions): SimResult {
       const node = ids[rand.int(0, ids.length - 1)]!;
       const kind = rand.int(0, 2);
       let req: ClientRequest;
-      if (kind === 0) {
+      if (workload === 'list-append') {
+        // Every appended value is unique over the run, as the list-append checker needs.
+        const ops: MicroOp[] = [];
+        for (let i = rand.int(1, 3); i > 0; i--) {
+          const k = `k${rand.int(1, nKeys)}`;
+          ops.push(rand.chance(0.5) ? ['r', k, null] : ['append', k, nextValue++]);
+        }
+        req = { type: 'txn', ops };
+        this.op = { f: 'txn', value: ops };
+      } else if (kind === 0) {
         req = { type: 'read', key };
         this.op = { f: 'read', value: [key, null] };
       } else if (kind === 1) {
@@ -427,7 +443,7 @@ export function simulate(opts: SimOptions): SimResult {
         else stats.info++;
         if (type === 'info') this.process = nextProcess++; // Jepsen: a process with an open op is retired
       } else {
-        const value = op.f === 'read' ? [(op.value as unknown[])[0], body.value ?? null] : op.value;
+        const value = op.f === 'read' ? [(op.value as unknown[])[0], body.value ?? null] : op.f === 'txn' ? body.txn : op.value;
         record({ process: this.process, type: 'ok', f: op.f, value, node });
         stats.ok++;
       }
