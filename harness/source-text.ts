@@ -56,7 +56,9 @@ export function parseJsonWithSchema<T>(text: string, path: string, schema: z.Zod
   const r = schema.safeParse(data);
   if (r.success) return r.data;
   const issue = r.error.issues[0]!;
-  const line = lineOfPath(text, issue.path);
+  // An unknown field is reported at its own line, not at the line of the object holding it.
+  const at = issue.code === 'unrecognized_keys' && issue.keys.length > 0 ? [...issue.path, issue.keys[0]!] : issue.path;
+  const line = lineOfPath(text, at) ?? lineOfPath(text, issue.path);
   throw new UsageError(`${path}${line === null ? '' : `:${line}`}: ${issue.path.join('.') || '(top level)'}: ${issue.message}`);
 }
 

@@ -28,7 +28,14 @@ export const DIST_ROOT = ((): string => {
 /** The folder holding the built systems: dist/systems, beside dist/harness. */
 export const BUILT_SYSTEMS_DIR = join(DIST_ROOT, 'systems');
 
+/**
+ * Strict: a field the harness does not know is an error naming it, so that a misspelt optional
+ * field (`readyTimeoutMS`, `messagetypes`) is not silently ignored. `$schema` and `$comment` are
+ * allowed for editors and notes.
+ */
 const manifestSchema = z.object({
+  $schema: z.string().optional(),
+  $comment: z.string().optional(),
   name: z.string().min(1),
   description: z.string().default(''),
   patterns: z.array(z.string()).default([]),
@@ -41,17 +48,18 @@ const manifestSchema = z.object({
       min: z.number().int().min(1).max(64).default(1),
       max: z.number().int().min(1).max(64).default(9),
     })
+    .strict()
     .default({ default: 3, min: 1, max: 9 }),
   start: z.object({
     command: z.string().min(1),
     args: z.array(z.string()).default([]),
     readyTimeoutMs: z.number().int().positive().max(600_000).default(10_000),
     env: z.record(z.string()).optional(),
-  }),
+  }).strict(),
   params: z.record(z.unknown()).optional(),
   /** Peer message types (the `type` field) the `message` nemesis may delay or drop. */
   messageTypes: z.array(z.string().min(1).max(100)).max(100).optional(),
-});
+}).strict();
 
 /** A validated manifest, with the folder it was read from. */
 export type SystemManifest = z.infer<typeof manifestSchema> & { manifestDir: string; manifestPath: string };

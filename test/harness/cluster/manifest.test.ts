@@ -1,6 +1,6 @@
 /**
- * Manifest errors name the file and the line: a JSON syntax error, a bad field, a default variant
- * that is not one of the variants. Pure file reading; needs no build.
+ * Manifest errors name the file and the line: a JSON syntax error, a bad field, a misspelt
+ * (unknown) field, a default variant that is not one of the variants. Pure file reading; needs no build.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -55,6 +55,22 @@ describe('readManifest', () => {
     const p = manifestFile(text);
     const line = text.split('\n').findIndex((l) => l.includes('"defaultVariant"')) + 1;
     expect(errorOf(() => readManifest(p)).message).toBe(`${p}:${line}: defaultVariant "nope" is not one of the variants`);
+  });
+
+  it('names a misspelt field and its line, at the top level and inside start', () => {
+    const top = JSON.stringify({ ...good, messagetypes: ['Forward'] }, null, 2);
+    const p1 = manifestFile(top);
+    const line1 = top.split('\n').findIndex((l) => l.includes('"messagetypes"')) + 1;
+    expect(errorOf(() => readManifest(p1)).message).toBe(`${p1}:${line1}: (top level): Unrecognized key(s) in object: 'messagetypes'`);
+    const inner = JSON.stringify({ ...good, start: { command: 'node', readyTimeoutMS: 100 } }, null, 2);
+    const p2 = manifestFile(inner);
+    const line2 = inner.split('\n').findIndex((l) => l.includes('"readyTimeoutMS"')) + 1;
+    expect(errorOf(() => readManifest(p2)).message).toBe(`${p2}:${line2}: start: Unrecognized key(s) in object: 'readyTimeoutMS'`);
+  });
+
+  it('allows $schema and $comment beside the fields it knows', () => {
+    const p = manifestFile(JSON.stringify({ $schema: 'https://example.org/s.json', $comment: 'a note', ...good }, null, 2));
+    expect(readManifest(p)).toMatchObject({ name: 'x' });
   });
 
   it('reads a good manifest', () => {
