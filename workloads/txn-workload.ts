@@ -5,7 +5,7 @@
  * CheckOutcome (verdict, explanation, first anomaly).
  */
 import type { HistoryEvent } from '../checkers/history/types.js';
-import type { TxnCheckResult } from '../checkers/transactional/types.js';
+import type { ConsistencyModel, TxnCheckResult } from '../checkers/transactional/types.js';
 import type { GenContext, GenResult, Generator, PureRng } from './generator.js';
 import { each } from './generator.js';
 import { drawTxn, initialTxnGenState, txnGenDefaults } from './txn-gen.js';
@@ -97,11 +97,12 @@ export function txnWorkload(spec: {
   description: string;
   writeF: 'append' | 'w';
   validate: (request: TxnOp[], reply: unknown) => string | null;
-  check: (history: readonly HistoryEvent[], opts: { timeLimitMs: number }) => TxnCheckResult;
+  check: (history: readonly HistoryEvent[], opts: { timeLimitMs: number; consistencyModel?: ConsistencyModel }) => TxnCheckResult;
 }): Workload {
   return {
     name: spec.name,
     description: spec.description,
+    transactional: true,
     generator(opts: WorkloadGeneratorOptions) {
       return txnOpGenerator(opts.rng, spec.writeF, { activeKeys: Math.max(10, 2 * opts.concurrency) });
     },
@@ -110,7 +111,8 @@ export function txnWorkload(spec: {
       return finalReads(history);
     },
     async checker(history: readonly HistoryEvent[], opts: CheckOptions): Promise<CheckOutcome> {
-      return txnOutcome(spec.name, history, spec.check(history, { timeLimitMs: opts.timeLimitMs }));
+      const model = opts.consistencyModel !== undefined ? { consistencyModel: opts.consistencyModel } : {};
+      return txnOutcome(spec.name, history, spec.check(history, { timeLimitMs: opts.timeLimitMs, ...model }));
     },
   };
 }

@@ -4,6 +4,7 @@
  * finalGenerator }`, Maelstrom's workloads). The harness knows workloads only through this shape.
  */
 import type { HistoryEvent } from '../checkers/history/types.js';
+import type { ConsistencyModel } from '../checkers/transactional/index.js';
 import type { Generator, PureRng } from './generator.js';
 
 /** Options the harness gives a workload's generator. */
@@ -59,6 +60,8 @@ export interface CheckOutcome {
 /** Budgets for the checkers. */
 export interface CheckOptions {
   timeLimitMs: number;
+  /** Transactional workloads: the consistency model to check (default strict-serializable). */
+  consistencyModel?: ConsistencyModel;
 }
 
 /** A workload. */
@@ -69,6 +72,8 @@ export interface Workload {
   client: WorkloadClient;
   /** The ops that end a run, after every fault is healed (e.g. one read per key touched). */
   finalGenerator(history: readonly HistoryEvent[]): Generator;
+  /** Whether the workload's checker judges transactions against a consistency model (`--consistency-model`). */
+  transactional?: boolean;
   /** Runs every checker of the workload on a history. */
   checker(history: readonly HistoryEvent[], opts: CheckOptions): Promise<CheckOutcome>;
 }

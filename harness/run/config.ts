@@ -3,12 +3,13 @@
  * later, a suite file). Every bad value is a UsageError with one line naming the flag.
  *
  *   { system, variant, workload, nodes, concurrency, rateOpsPerSec, timeLimitS, nemesis,
- *     nemesisIntervalS, seed, toxiproxy, opTimeoutMs, resultsDir, runDir }
+ *     nemesisIntervalS, seed, toxiproxy, opTimeoutMs, consistencyModel, resultsDir, runDir }
  */
 import { z } from 'zod';
 import { UsageError } from '../cli/exit.js';
 import { findSystem, type SystemManifest } from '../cluster/manifest.js';
 import { FAULT_KINDS, type FaultKind } from '../nemesis/schedule.js';
+import { CONSISTENCY_MODELS, isConsistencyModel } from '../../checkers/transactional/index.js';
 import { freshSeed, SEED_MAX } from '../random.js';
 import { workloadNames, workloads } from '../../workloads/index.js';
 import type { Workload } from '../../workloads/types.js';
@@ -52,6 +53,8 @@ export const runConfigSchema = z.object({
   /** "embedded", or the URL of an external toxiproxy-server. */
   toxiproxy: z.string().min(1),
   opTimeoutMs: z.number().int().positive().max(LIMITS.opTimeoutMsMax),
+  /** Transactional workloads: the model the history is checked against (null: strict-serializable). */
+  consistencyModel: z.enum(CONSISTENCY_MODELS).nullable().default(null),
   resultsDir: z.string().min(1),
   /** Use exactly this folder for the run (else a new one under resultsDir). */
   runDir: z.string().min(1).nullable(),
@@ -78,6 +81,7 @@ export interface RunFlags {
   toxiproxy?: string;
   logMessages?: boolean;
   opTimeout?: string;
+  consistencyModel?: string;
   resultsDir?: string;
   runDir?: string;
 }
@@ -140,6 +144,16 @@ export function resolveRunFlags(flags: RunFlags, note: (text: string) => void = 
   if (!manifest.workloads.includes(workloadName)) {
     throw new UsageError(`${manifest.name} does not serve the ${workloadName} workload (it serves: ${manifest.workloads.join(', ')})`);
   }
+  let consistencyModel: string | null = null;
+  if (flags.consistencyModel !== undefined) {
+    if (workload.transactional !== true) {
+      throw new UsageError(`--consistency-model applies to the transactional workloads (list-append, rw-register), not to ${workloadName}`);
+    }
+    if (!isConsistencyModel(flags.consistencyModel)) {
+      throw new UsageError(`--consistency-model: unknown model "${flags.consistencyModel}" (known: ${CONSISTENCY_MODELS.join(', ')})`);
+    }
+    consistencyModel = flags.consistencyModel;
+  }
   const nodes = number('nodes', flags.nodes, { integer: true, min: manifest.nodes.min, max: Math.min(manifest.nodes.max, LIMITS.nodesMax) }) ?? manifest.nodes.default;
   const raw = {
     system: manifest.name,
@@ -155,6 +169,7 @@ export function resolveRunFlags(flags: RunFlags, note: (text: string) => void = 
     seed: number('seed', flags.seed, { integer: true, min: 0, max: SEED_MAX }) ?? freshSeed(),
     toxiproxy: flags.toxiproxy ?? 'embedded',
     opTimeoutMs: number('op-timeout', flags.opTimeout, { integer: true, positive: true, max: LIMITS.opTimeoutMsMax }) ?? 1000,
+    consistencyModel,
     resultsDir: flags.resultsDir ?? 'results',
     runDir: flags.runDir ?? null,
     logMessages: flags.logMessages === true,
@@ -194,5 +209,6 @@ export function reproCommand(config: RunConfig, systemArg: string): string {
   if (config.nemesisOverlap) parts.push('--nemesis-overlap');
   if (config.toxiproxy !== 'embedded') parts.push(`--toxiproxy ${shellQuote(config.toxiproxy)}`);
   if (config.logMessages) parts.push('--log-messages');
+  if (config.consistencyModel !== null) parts.push(`--consistency-model ${config.consistencyModel}`);
   return parts.join(' ');
 }

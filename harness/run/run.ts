@@ -14,6 +14,7 @@
  */
 import { join } from 'node:path';
 import type { HistoryEvent } from '../../checkers/history/types.js';
+import type { ConsistencyModel } from '../../checkers/transactional/index.js';
 import type { CheckOutcome } from '../../workloads/types.js';
 import { EXIT, FaultlineError, exitCodeForVerdict } from '../cli/exit.js';
 import { Cluster, planCluster } from '../cluster/cluster.js';
@@ -209,7 +210,7 @@ export async function runTest(resolved: ResolvedRun, systemArg: string, io: RunI
     history.close();
 
     if (io.progress) io.note('checking the history...');
-    const outcome = await checkHistory(workload, history.events);
+    const outcome = await checkHistory(workload, history.events, config.consistencyModel);
     const results: RunResults = {
       valid: outcome.valid,
       exitCode: exitCodeForVerdict(outcome.valid),
@@ -253,10 +254,11 @@ export async function runTest(resolved: ResolvedRun, systemArg: string, io: RunI
 export async function checkHistory(
   workload: ResolvedRun['workload'],
   events: readonly HistoryEvent[],
+  consistencyModel: ConsistencyModel | null = null,
 ): Promise<CheckOutcome & { valid: boolean | 'unknown' }> {
   let outcome: CheckOutcome;
   try {
-    outcome = await workload.checker(events, { timeLimitMs: CHECK_TIME_LIMIT_MS });
+    outcome = await workload.checker(events, { timeLimitMs: CHECK_TIME_LIMIT_MS, ...(consistencyModel !== null ? { consistencyModel } : {}) });
   } catch (err) {
     // A checker that throws knows nothing: unknown, with the reason (jepsen.checker's check-safe).
     outcome = { checkers: { [workload.name]: { valid: 'unknown', explanation: `checker failed: ${(err as Error).message}` } }, firstAnomaly: null };

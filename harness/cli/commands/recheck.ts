@@ -13,6 +13,7 @@ import { readRunRecord, writeJson } from '../../run/folder.js';
 import { readStoredHistory } from '../../run/history.js';
 import { summaryLines } from '../../run/report.js';
 import { checkHistory } from '../../run/run.js';
+import { isConsistencyModel } from '../../../checkers/transactional/index.js';
 import { computeStats } from '../../run/stats.js';
 import { workloadNames, workloads } from '../../../workloads/index.js';
 import { writeRunReport } from '../../report/index.js';
@@ -40,7 +41,9 @@ export function register(program: Command): void {
       } catch {
         /* a partial run has no results.json yet */
       }
-      const outcome = await checkHistory(workload, events);
+      // The model the run was checked against (run.json), so that a recheck judges alike.
+      const model = typeof record.consistencyModel === 'string' && isConsistencyModel(record.consistencyModel) ? record.consistencyModel : null;
+      const outcome = await checkHistory(workload, events, model);
       const results = {
         valid: outcome.valid,
         exitCode: exitCodeForVerdict(outcome.valid),

@@ -32,6 +32,7 @@ export function register(program: Command): void {
     .option('--seed <n>', 'root seed (default: a fresh one, printed in the repro command)')
     .option('--toxiproxy <url>', 'use an external toxiproxy-server instead of the embedded one')
     .option('--op-timeout <ms>', 'time an op may take before it is recorded info (default: 1000)')
+    .option('--consistency-model <model>', 'list-append, rw-register: the model to check the transactions against (default: strict-serializable)')
     .option('--results-dir <dir>', 'folder of run folders (default: results)')
     .option('--run-dir <dir>', 'use exactly this folder for the run')
     .option('--log-messages', "nodes log their peer messages, drawn as a message diagram in the report")

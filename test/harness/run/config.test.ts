@@ -46,6 +46,22 @@ describe('run config', () => {
     expect(resolveRunFlags({ system: 'atomic-kv', seed: '4' }).config.nemesisOverlap).toBe(false);
   });
 
+  it('keeps --consistency-model in the repro command, for transactional workloads only', () => {
+    requireBuild();
+    const { config } = resolveRunFlags({ system: 'txn-kv', workload: 'list-append', seed: '5', consistencyModel: 'snapshot-isolation' });
+    expect(config.consistencyModel).toBe('snapshot-isolation');
+    const command = reproCommand(config, 'txn-kv');
+    expect(command).toContain(' --consistency-model snapshot-isolation');
+    expect(resolveRunFlags(flagsOf(command)).config).toEqual(config);
+    expect(resolveRunFlags({ system: 'txn-kv', workload: 'list-append', seed: '5' }).config.consistencyModel).toBe(null);
+    expect(() => resolveRunFlags({ system: 'txn-kv', workload: 'list-append', consistencyModel: 'eventual' })).toThrow(
+      /--consistency-model: unknown model "eventual" \(known: .*snapshot-isolation/,
+    );
+    expect(() => resolveRunFlags({ system: 'atomic-kv', consistencyModel: 'serializable' })).toThrow(
+      '--consistency-model applies to the transactional workloads (list-append, rw-register), not to register',
+    );
+  });
+
   it('rejects each bad value with a UsageError naming the flag', () => {
     requireBuild();
     const bad: Array<[RunFlags, RegExp]> = [

@@ -199,12 +199,14 @@ interface RunResult {
   out: string;
   valid: unknown;
   anomalyTypes: string[];
+  consistencyModel: unknown;
+  runDir: string;
 }
 
-async function run(variant: string, workload: string, nemesis: string, seed: number): Promise<RunResult> {
+async function run(variant: string, workload: string, nemesis: string, seed: number, extra: string[] = []): Promise<RunResult> {
   const dir = tempDir();
   const args = ['run', '--system', 'txn-kv', '--variant', variant, '--workload', workload, '--nemesis', nemesis, '--nemesis-interval', '1',
-    '--time-limit', '4', '--concurrency', '10', '--rate', '200', '--seed', String(seed), '--results-dir', join(dir, 'results')];
+    '--time-limit', '4', '--concurrency', '10', '--rate', '200', '--seed', String(seed), '--results-dir', join(dir, 'results'), ...extra];
   const r = await runCli(args, { cwd: dir, timeoutMs: 90_000 });
   const out = r.stdout + r.stderr;
   let results: Record<string, unknown> = {};
@@ -213,8 +215,15 @@ async function run(variant: string, workload: string, nemesis: string, seed: num
   } catch {
     /* no results: the assertions below say so with the output */
   }
-  const checker = (results.checkers as Record<string, { anomalyTypes?: string[] }> | undefined)?.[workload];
-  return { exitCode: r.exitCode, out, valid: results.valid, anomalyTypes: checker?.anomalyTypes ?? [] };
+  const checker = (results.checkers as Record<string, { anomalyTypes?: string[]; consistencyModel?: string }> | undefined)?.[workload];
+  return {
+    exitCode: r.exitCode,
+    out,
+    valid: results.valid,
+    anomalyTypes: checker?.anomalyTypes ?? [],
+    consistencyModel: checker?.consistencyModel,
+    runDir: join(dir, 'results', 'latest'),
+  };
 }
 
 /** The anomaly types found that match `forbidden`. */
@@ -247,6 +256,21 @@ describe.concurrent('faultline run against txn-kv', () => {
     expect(r.exitCode, r.out).toBe(1);
     expect(r.anomalyTypes.some((t) => t.startsWith('G2-item')), r.out).toBe(true);
     expect(matching(r.anomalyTypes, /^(G0|G1|G-single|internal|lost-update|incompatible-order)/), r.out).toEqual([]);
+  });
+
+  it('--consistency-model snapshot-isolation: the same write skew is allowed, and recheck judges by the same model', async () => {
+    const r = await run('snapshot-isolation', 'list-append', 'partition', 1, ['--consistency-model', 'snapshot-isolation']);
+    expect(r.exitCode, r.out).toBe(0);
+    expect(r.valid).toBe(true);
+    expect(r.consistencyModel).toBe('snapshot-isolation');
+    expect(r.out).toContain('--consistency-model snapshot-isolation');
+    const again = await runCli(['recheck', r.runDir, '--json'], { timeoutMs: 60_000 });
+    expect(again.exitCode, again.stderr).toBe(0);
+    expect((JSON.parse(again.stdout) as { checkers: Record<string, { consistencyModel: string }> }).checkers['list-append']?.consistencyModel).toBe('snapshot-isolation');
+    // The same history, checked for strict serializability (the default), shows the write skew.
+    const strict = await runCli(['check', join(r.runDir, 'history.jsonl'), '--checker', 'list-append', '--json'], { timeoutMs: 60_000 });
+    expect(strict.exitCode, strict.stderr).toBe(1);
+    expect((JSON.parse(strict.stdout) as { anomalyTypes: string[] }).anomalyTypes.some((t) => t.startsWith('G2-item')), strict.stdout).toBe(true);
   });
 
   it('catches lost-commit under kill', async () => {
