@@ -4,9 +4,9 @@
  * model for register, the transactional checker for list-append). Prints one line per run and a
  * Markdown table: runs, detections, median time to the first anomalous op, the share of ops
  * answered (ok, or a cas refused because the value differed: not a timeout or an unavailable
- * error) over the whole run and outside fault windows, and the run's own ok rate outside fault
- * windows (`okRateOutsideFaults`: only `ok` counts there, so a refused cas lowers it). Each figure
- * is the median over the runs.
+ * error) over the whole run and outside fault windows (results.json's `answeredRateOutsideFaults`),
+ * and the ok rate outside fault windows (`okRateOutsideFaults`: only `ok` counts there, so a
+ * refused cas lowers it). Each figure is the median over the runs.
  *
  *   npm run build && node dist/bench/raftkv-detect.js --runs 5 --time-limit 30
  *   node dist/bench/raftkv-detect.js --only correct --runs 20 --nodes 5
@@ -22,7 +22,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { HistoryEvent } from '../checkers/history/types.js';
-import { faultWindows } from '../harness/run/stats.js';
+import { isRefusal } from '../harness/client/errors.js';
 
 interface Case {
   variant: string;
@@ -102,7 +102,7 @@ const median = (xs: number[]): number => {
 interface RunResults {
   valid: boolean | 'unknown';
   firstAnomaly?: { timeNs?: number; summary?: string } | null;
-  stats?: { okRateOutsideFaults?: number | null };
+  stats?: { okRateOutsideFaults?: number | null; answeredRateOutsideFaults?: number | null };
 }
 
 async function main(): Promise<void> {
@@ -138,29 +138,10 @@ async function main(): Promise<void> {
         const ok = history.filter((e) => e.type === 'ok').length;
         const done = history.filter((e) => e.process !== 'nemesis' && e.type !== 'invoke').length;
         // A cas refused because the value differs (or the key is absent) is the system working.
-        const isAnswer = (e: HistoryEvent): boolean =>
-          e.type === 'ok' || (e.type === 'fail' && /^(precondition-failed|key-does-not-exist)/.test(String(e.error)));
-        const answered = history.filter(isAnswer).length;
+        const answered = history.filter((e) => e.type === 'ok' || (e.type === 'fail' && isRefusal(e.error))).length;
         answeredShares.push(done > 0 ? answered / done : 0);
-        // The same share for ops invoked while no fault was on (the windows of results.json's
-        // okRateOutsideFaults), which counts refused cas as answered where that rate does not.
-        const windows = faultWindows(history);
-        const invokedAt = new Map<number | string, number>();
-        let outAll = 0;
-        let outAnswered = 0;
-        for (const e of history) {
-          if (e.process === 'nemesis' || e.time === undefined) continue;
-          if (e.type === 'invoke') {
-            invokedAt.set(e.process, e.time);
-            continue;
-          }
-          const t = invokedAt.get(e.process);
-          invokedAt.delete(e.process);
-          if (t === undefined || windows.some(([a, b]) => t >= a && t < b)) continue;
-          outAll++;
-          if (isAnswer(e)) outAnswered++;
-        }
-        if (outAll > 0) answeredOutsideShares.push(outAnswered / outAll);
+        const answeredOutside = res.stats?.answeredRateOutsideFaults;
+        if (typeof answeredOutside === 'number') answeredOutsideShares.push(answeredOutside);
         const outside = res.stats?.okRateOutsideFaults;
         if (typeof outside === 'number') outsideShares.push(outside);
         if (res.valid === false) {

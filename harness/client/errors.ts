@@ -25,6 +25,22 @@ const DEFINITE = new Set<number>([
   ErrorCode.txnConflict,
 ]);
 
+/**
+ * Codes by which a working system refuses an op on its merits (the key is missing, the cas found
+ * another value, a transaction lost a conflict): an answer, unlike a timeout or an unavailable
+ * node. Availability figures count these as answered.
+ */
+const REFUSALS = new Set<string>(
+  [ErrorCode.keyDoesNotExist, ErrorCode.keyAlreadyExists, ErrorCode.preconditionFailed, ErrorCode.txnConflict].map((c) => errorName(c)),
+);
+
+/** True when a history `error` (`precondition-failed: expected 3, found 1`) is such a refusal. */
+export function isRefusal(error: unknown): boolean {
+  if (typeof error !== 'string') return false;
+  const colon = error.indexOf(':');
+  return REFUSALS.has(colon < 0 ? error : error.slice(0, colon));
+}
+
 /** True when the code says the operation certainly did not happen. Unknown codes are indefinite. */
 export function isDefinite(code: number): boolean {
   return DEFINITE.has(code);

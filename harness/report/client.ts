@@ -95,7 +95,8 @@ function renderSummary() {
   [['ok', st.ok], ['fail', st.fail], ['info', st.info], ['never completed', st.pending || 0],
    ['throughput', fmtNum(st.opsPerSec) + ' ok ops/s'],
    ['latency p50 / p95 / p99 / max', fmtNum(lat.p50) + ' / ' + fmtNum(lat.p95) + ' / ' + fmtNum(lat.p99) + ' / ' + fmtNum(lat.max) + ' ms'],
-   ['ok rate in faults / outside', fmtPct(st.okRateInFaults) + ' / ' + fmtPct(st.okRateOutsideFaults)]
+   ['ok rate in faults / outside', fmtPct(st.okRateInFaults) + ' / ' + fmtPct(st.okRateOutsideFaults)],
+   ['answered (ok or refused) in faults / outside', fmtPct(st.answeredRateInFaults) + ' / ' + fmtPct(st.answeredRateOutsideFaults)]
   ].forEach(function (row) {
     var tr = el('tr'); tr.appendChild(el('td', null, row[0])); tr.appendChild(el('td', { 'class': 'num' }, str(row[1]))); stats.appendChild(tr);
   });

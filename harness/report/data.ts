@@ -109,6 +109,9 @@ export interface ReportData {
     latencyMs: { p50: number | null; p95: number | null; p99: number | null; max: number | null };
     okRateInFaults: number | null;
     okRateOutsideFaults: number | null;
+    /** From results.json only (null for a history checked without a run). */
+    answeredRateInFaults: number | null;
+    answeredRateOutsideFaults: number | null;
   };
   firstAnomaly: { index: number; timeMs: number | null; op: number } | null;
   /** The error that ended the run early (results.json `error`), or null. */
@@ -723,6 +726,8 @@ function computeStats(ops: OpColumns, nemesis: NemesisWindow[], durationMs: numb
     },
     okRateInFaults: num(g.okRateInFaults) ?? (inFault ? inFaultOk / inFault : null),
     okRateOutsideFaults: num(g.okRateOutsideFaults) ?? (outFault ? outFaultOk / outFault : null),
+    answeredRateInFaults: num(g.answeredRateInFaults),
+    answeredRateOutsideFaults: num(g.answeredRateOutsideFaults),
   };
 }
 

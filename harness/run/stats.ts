@@ -1,9 +1,11 @@
 /**
  * A run's statistics, computed from its history alone (so `recheck` can compute them again):
  * counts by completion type, throughput, latency percentiles of ok ops, and how often ops
- * succeeded inside and outside fault windows (the windows between a nemesis start and its stop).
+ * succeeded (and how often they were answered at all) inside and outside fault windows (the
+ * windows between a nemesis start and its stop).
  */
 import type { HistoryEvent } from '../../checkers/history/types.js';
+import { isRefusal } from '../client/errors.js';
 
 /** The `stats` of results.json. */
 export interface RunStats {
@@ -20,6 +22,14 @@ export interface RunStats {
   okRateInFaults: number | null;
   /** ok / completed, for ops invoked while no fault was on. */
   okRateOutsideFaults: number | null;
+  /**
+   * (ok + refused) / completed, for ops invoked while a fault was on: refused is a `fail` whose
+   * error says the system turned the op down on its merits (precondition-failed,
+   * key-does-not-exist, txn-conflict...), an answer rather than unavailability.
+   */
+  answeredRateInFaults: number | null;
+  /** The same for ops invoked while no fault was on. */
+  answeredRateOutsideFaults: number | null;
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -61,8 +71,8 @@ export function computeStats(events: readonly HistoryEvent[]): RunStats {
   let fail = 0;
   let info = 0;
   const latencies: number[] = [];
-  const inside = { ok: 0, all: 0 };
-  const outside = { ok: 0, all: 0 };
+  const inside = { ok: 0, answered: 0, all: 0 };
+  const outside = { ok: 0, answered: 0, all: 0 };
   let first: number | null = null;
   let last: number | null = null;
   for (const e of events) {
@@ -83,6 +93,7 @@ export function computeStats(events: readonly HistoryEvent[]): RunStats {
     const bucket = inFault(inv.time) ? inside : outside;
     bucket.all++;
     if (e.type === 'ok') bucket.ok++;
+    if (e.type === 'ok' || (e.type === 'fail' && isRefusal(e.error))) bucket.answered++;
   }
   latencies.sort((a, b) => a - b);
   const spanS = first !== null && last !== null && last > first ? (last - first) / 1e9 : 0;
@@ -102,5 +113,7 @@ export function computeStats(events: readonly HistoryEvent[]): RunStats {
       : null,
     okRateInFaults: inside.all ? round(inside.ok / inside.all, 4) : null,
     okRateOutsideFaults: outside.all ? round(outside.ok / outside.all, 4) : null,
+    answeredRateInFaults: inside.all ? round(inside.answered / inside.all, 4) : null,
+    answeredRateOutsideFaults: outside.all ? round(outside.answered / outside.all, 4) : null,
   };
 }

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { readStoredHistory, RunHistory } from '../../../harness/run/history.js';
 import { computeStats, faultWindows } from '../../../harness/run/stats.js';
 import { UsageError } from '../../../harness/cli/exit.js';
+import type { HistoryEvent } from '../../../checkers/history/types.js';
 import { tempDir } from '../../support/cli.js';
 
 describe('run history', () => {
@@ -62,5 +63,33 @@ describe('run stats', () => {
     const s = computeStats(events);
     expect(s).toMatchObject({ ok: 2, fail: 1, info: 1, open: 1, okRateInFaults: 0.5, okRateOutsideFaults: 0.5 });
     expect(s.latencyMs).toEqual({ p50: 10, p95: 30, p99: 30, max: 30 });
+    // The fail carries no error: it is not a refusal, so answered equals ok here.
+    expect(s).toMatchObject({ answeredRateInFaults: 0.5, answeredRateOutsideFaults: 0.5 });
+  });
+
+  it('counts a cas refused on its merits as answered, and unavailability or a timeout as not', () => {
+    const done = (i: number, timeMs: number, type: HistoryEvent['type'], process: number, error?: string): HistoryEvent => ({
+      ...ev(i, timeMs, type, process),
+      ...(error !== undefined ? { error } : {}),
+    });
+    const events: HistoryEvent[] = [];
+    const outcomes: [HistoryEvent['type'], string | undefined][] = [
+      ['ok', undefined],
+      ['fail', 'precondition-failed: expected 3, found 1'],
+      ['fail', 'key-does-not-exist: key 4 does not exist'],
+      ['fail', 'txn-conflict'],
+      ['fail', 'temporarily-unavailable: not the leader'],
+      ['info', 'timeout'],
+      ['fail', 'not-sent: connection refused'],
+      ['fail', 'precondition-failed-ish'],
+    ];
+    outcomes.forEach(([type, error], i) => {
+      events.push({ ...ev(2 * i, 10 * i, 'invoke', i) });
+      events.push(done(2 * i + 1, 10 * i + 5, type, i, error));
+    });
+    const s = computeStats(events);
+    expect(s.okRateOutsideFaults).toBe(0.125);
+    expect(s.answeredRateOutsideFaults).toBe(0.5);
+    expect(s.answeredRateInFaults).toBe(null);
   });
 });
