@@ -19,10 +19,34 @@ function cannotCreate(flag: string, value: string, err: unknown): UsageError {
   return new UsageError(`${flag} ${value}: cannot create the folder (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
 }
 
+/**
+ * `mkdir -p`, one level at a time from the deepest folder that exists. Node's own recursive
+ * mkdirSync never returns under a pseudo file system such as /proc (each attempt fails with
+ * ENOENT and is retried); here the first level that cannot be made throws its error.
+ */
+export function makeDirs(path: string): void {
+  const missing: string[] = [];
+  let p = resolve(path);
+  while (!existsSync(p)) {
+    missing.push(p);
+    const up = dirname(p);
+    if (up === p) break;
+    p = up;
+  }
+  for (const dir of missing.reverse()) {
+    try {
+      mkdirSync(dir);
+    } catch (err) {
+      // Made meanwhile by someone else (a parallel run): fine.
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+  }
+}
+
 /** Makes a folder (and its parents) that a flag names; a UsageError naming the flag when it cannot. */
 export function makeFlagDir(flag: string, value: string, path: string = value): void {
   try {
-    mkdirSync(path, { recursive: true });
+    makeDirs(path);
   } catch (err) {
     throw cannotCreate(flag, value, err);
   }
@@ -34,7 +58,7 @@ export function createRunDir(config: RunConfig, now: Date): { runDir: string; na
     const dir = resolve(config.runDir);
     try {
       if (existsSync(dir) && readdirSync(dir).length > 0) throw new UsageError(`--run-dir ${config.runDir}: the folder is not empty`);
-      mkdirSync(dir, { recursive: true });
+      makeDirs(dir);
     } catch (err) {
       throw err instanceof UsageError ? err : cannotCreate('--run-dir', config.runDir, err);
     }

@@ -73,6 +73,7 @@ export function register(program: Command): void {
       // `--out` is also an option of `suite` itself, which commander may hand to the parent: read both.
       const flags = cmd.optsWithGlobals<{ out?: string }>();
       const outDir = resolve(flags.out ?? join('results', `suite-merged-${timeStamp()}`));
+      makeFlagDir('--out', flags.out ?? outDir, outDir);
       const merged = mergeSuites(dirs, outDir);
       for (const l of closingLines(merged, outDir)) process.stderr.write(`${l}\n`);
       process.exitCode = merged.ok ? EXIT.valid : EXIT.invalid;
