@@ -1,7 +1,8 @@
 /**
  * The suite's `index.html`: one self-contained page (no scripts, no network) listing every entry
  * with its expectation, verdict and status, linking to each run's report, history and log by
- * relative links, so the page works from a downloaded CI artifact. Every value is escaped.
+ * relative links, so the page works from a downloaded CI artifact. Every value is escaped, and a
+ * Content-Security-Policy allows no script and no load at all, in case one ever were not.
  */
 import type { EntryResult, SuiteSummary } from './summary.js';
 
@@ -41,7 +42,9 @@ export function renderIndexHtml(s: SuiteSummary): string {
   const missing = s.merged && s.merged.missingShards.length > 0 ? `<p class="warn">Shards missing from this merge: ${s.merged.missingShards.join(', ')}.</p>` : '';
   const state = s.state === 'finished' ? '' : `<p class="warn">The suite did not finish (${htmlEscape(s.state)}); entries marked "did not run" or "did not finish" have no result.</p>`;
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${htmlEscape(title)}</title>
+<html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
+<title>${htmlEscape(title)}</title>
 <style>
 body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222}
 table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #ddd;padding:4px 6px;text-align:left;vertical-align:top}

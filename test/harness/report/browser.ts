@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { expect } from 'vitest';
 
 export const CHROMIUM = process.env.FAULTLINE_CHROMIUM ?? '/usr/bin/chromium';
 
@@ -55,4 +56,17 @@ export async function newPage(b: OpenBrowser, width = 1400, height = 1000): Prom
   page.on('pageerror', (e) => errors.push(String(e)));
   page.on('request', (r) => { if (!r.url().startsWith('file:') && !r.url().startsWith('data:') && !r.url().startsWith('http://127.0.0.1')) requests.push(r.url()); });
   return { page, errors, requests };
+}
+
+/**
+ * Clicks the link `selector` on an index page (suite or comparison) and checks that it opened a
+ * run report showing an INVALID verdict, and that nothing on the way logged an error or reached
+ * beyond the machine.
+ */
+export async function expectLinkOpensInvalidReport(page: Page, selector: string, errors: string[], requests: string[]): Promise<void> {
+  await page.click(selector);
+  await page.waitForSelector('body[data-rendered="true"]');
+  expect(await page.textContent('#verdict')).toBe('INVALID');
+  expect(errors).toEqual([]);
+  expect(requests).toEqual([]);
 }

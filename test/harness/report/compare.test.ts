@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { renderCompareHtml, writeCompareReport, type CompareJson, type CompareRun } from '../../../harness/report/compare.js';
 import { writeReport } from '../../../harness/report/index.js';
 import { makeRunFolder, NASTY } from './fixtures.js';
-import { haveChromium, launch, newPage } from './browser.js';
+import { expectLinkOpensInvalidReport, haveChromium, launch, newPage } from './browser.js';
 
 const OUT = resolve('test-output/report');
 const work = mkdtempSync(join(tmpdir(), 'faultline-compare-'));
@@ -102,11 +102,7 @@ describe('compare.html', () => {
       expect(await page.locator('tr[data-variant="correct"] .runs a').count()).toBe(3 * 6);
       await page.screenshot({ path: join(OUT, 'compare.png'), fullPage: true });
       // A cell's link opens that run's report.
-      await page.click('tr[data-variant="no-generation-check"] .dot.invalid >> nth=0');
-      await page.waitForSelector('body[data-rendered="true"]');
-      expect(await page.textContent('#verdict')).toBe('INVALID');
-      expect(errors).toEqual([]);
-      expect(requests).toEqual([]);
+      await expectLinkOpensInvalidReport(page, 'tr[data-variant="no-generation-check"] .dot.invalid >> nth=0', errors, requests);
     } finally {
       await b.close();
     }
