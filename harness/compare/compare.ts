@@ -53,7 +53,7 @@ export function compareRun(seed: number, runDir: string, o: RunOutcome): Compare
   if (!r || !verdictExit) {
     return {
       seed, runDir, valid: 'unknown', exitCode: o.exitCode ?? 255,
-      firstAnomalyS: null, okRateInFaults: null, okRateOutsideFaults: null, opsPerSec: null, p50Ms: null, p99Ms: null,
+      firstAnomalyS: null, okRateInFaults: null, okRateOutsideFaults: null, answeredRateOutsideFaults: null, opsPerSec: null, p50Ms: null, p99Ms: null,
     };
   }
   const num = (x: unknown) => (typeof x === 'number' && Number.isFinite(x) ? x : null);
@@ -65,6 +65,7 @@ export function compareRun(seed: number, runDir: string, o: RunOutcome): Compare
     firstAnomalyS: r.firstAnomaly ? r.firstAnomaly.timeNs / 1e9 : null,
     okRateInFaults: num(r.stats.okRateInFaults),
     okRateOutsideFaults: num(r.stats.okRateOutsideFaults),
+    answeredRateOutsideFaults: num(r.stats.answeredRateOutsideFaults),
     opsPerSec: num(r.stats.opsPerSec),
     p50Ms: num(r.stats.latencyMs?.p50),
     p99Ms: num(r.stats.latencyMs?.p99),
@@ -80,6 +81,7 @@ export function summarize(runs: CompareRun[]): CompareSummary {
     medianTimeToFirstAnomalyS: median(detecting.map((r) => r.firstAnomalyS)),
     okRateInFaults: median(runs.map((r) => r.okRateInFaults)),
     okRateOutsideFaults: median(runs.map((r) => r.okRateOutsideFaults)),
+    answeredRateOutsideFaults: median(runs.map((r) => r.answeredRateOutsideFaults)),
     opsPerSec: median(runs.map((r) => r.opsPerSec)),
     p50Ms: median(runs.map((r) => r.p50Ms)),
     p99Ms: median(runs.map((r) => r.p99Ms)),
@@ -149,10 +151,10 @@ export async function runCompare(opts: CompareOptions): Promise<{ compare: Compa
 /** The comparison as a plain-text table, for the terminal. */
 export function compareTable(c: CompareJson): string {
   const fmt = (x: number | null, digits: number, scale = 1) => (x === null ? '-' : (x * scale).toFixed(digits));
-  const head = ['variant', 'runs', 'detected', 'first anomaly s', 'ok% in faults', 'ok% outside', 'ops/s', 'p50 ms', 'p99 ms'];
+  const head = ['variant', 'runs', 'detected', 'first anomaly s', 'ok% in faults', 'ok% outside', 'answered% outside', 'ops/s', 'p50 ms', 'p99 ms'];
   const rows = c.variants.map((v) => {
     const s = v.summary;
-    return [v.variant, String(s.runs), String(s.detected), fmt(s.medianTimeToFirstAnomalyS, 2), fmt(s.okRateInFaults, 1, 100), fmt(s.okRateOutsideFaults, 1, 100), fmt(s.opsPerSec, 1), fmt(s.p50Ms, 1), fmt(s.p99Ms, 1)];
+    return [v.variant, String(s.runs), String(s.detected), fmt(s.medianTimeToFirstAnomalyS, 2), fmt(s.okRateInFaults, 1, 100), fmt(s.okRateOutsideFaults, 1, 100), fmt(s.answeredRateOutsideFaults ?? null, 1, 100), fmt(s.opsPerSec, 1), fmt(s.p50Ms, 1), fmt(s.p99Ms, 1)];
   });
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (r: string[]) => r.map((x, i) => (i === 0 ? x.padEnd(widths[i]!) : x.padStart(widths[i]!))).join('  ');

@@ -23,6 +23,11 @@ export interface CompareRun {
   okRateInFaults: number | null;
   /** Share of completed ops that were `ok` while no fault was active, 0..1; null when no op ran then. */
   okRateOutsideFaults: number | null;
+  /**
+   * Share of completed ops answered (`ok`, or refused on their merits: a cas that found another
+   * value) while no fault was active; absent from comparisons written before it existed.
+   */
+  answeredRateOutsideFaults?: number | null;
   /** Completed `ok` operations per second. */
   opsPerSec: number | null;
   /** Median latency of `ok` ops, milliseconds. */
@@ -41,6 +46,7 @@ export interface CompareSummary {
   medianTimeToFirstAnomalyS: number | null;
   okRateInFaults: number | null;
   okRateOutsideFaults: number | null;
+  answeredRateOutsideFaults?: number | null;
   opsPerSec: number | null;
   p50Ms: number | null;
   p99Ms: number | null;

@@ -83,6 +83,11 @@ const METRICS: Metric[] = [
     label: 'ok rate outside faults', help: 'share of completed ops that were ok while no fault was active',
     summary: (v) => pct(v.summary?.okRateOutsideFaults), run: (r) => pct(r.okRateOutsideFaults), bar: (v) => num(v.summary?.okRateOutsideFaults),
   },
+  {
+    label: 'answered outside faults',
+    help: 'share of completed ops answered while no fault was active: ok, or refused on their merits (a cas that found another value)',
+    summary: (v) => pct(v.summary?.answeredRateOutsideFaults), run: (r) => pct(r.answeredRateOutsideFaults), bar: (v) => num(v.summary?.answeredRateOutsideFaults),
+  },
   { label: 'throughput', help: 'ok ops per second', summary: (v) => `${fmt(v.summary?.opsPerSec)} ops/s`, run: (r) => fmt(r.opsPerSec) },
   { label: 'p50 latency', help: 'median latency of ok ops', summary: (v) => `${fmt(v.summary?.p50Ms, 2)} ms`, run: (r) => fmt(r.p50Ms, 2) },
   { label: 'p99 latency', help: '99th percentile latency of ok ops', summary: (v) => `${fmt(v.summary?.p99Ms, 2)} ms`, run: (r) => fmt(r.p99Ms, 2) },

@@ -17,7 +17,7 @@ function outcome(over: Partial<RunOutcome>): RunOutcome {
     exitCode: 0, signal: null, timedOut: false, interrupted: false, durationMs: 1000, resultsError: null, stderrTail: '', command: 'faultline run',
     results: {
       valid: true, checkers: {}, firstAnomaly: null,
-      stats: { ok: 10, opsPerSec: 20, latencyMs: { p50: 2, p99: 9 }, okRateInFaults: 0.5, okRateOutsideFaults: 0.9 },
+      stats: { ok: 10, opsPerSec: 20, latencyMs: { p50: 2, p99: 9 }, okRateInFaults: 0.5, okRateOutsideFaults: 0.9, answeredRateOutsideFaults: 0.95 },
     },
     ...over,
   };
@@ -33,7 +33,8 @@ describe('compare rows and summaries', () => {
   it('reads a run row from results.json, and marks a run without a verdict', () => {
     const invalid = outcome({ exitCode: 1, results: { ...outcome({}).results!, valid: false, firstAnomaly: { index: 5, timeNs: 2_500_000_000 } } });
     expect(compareRun(7, 'runs/a', invalid)).toEqual({
-      seed: 7, runDir: 'runs/a', valid: false, exitCode: 1, firstAnomalyS: 2.5, okRateInFaults: 0.5, okRateOutsideFaults: 0.9, opsPerSec: 20, p50Ms: 2, p99Ms: 9,
+      seed: 7, runDir: 'runs/a', valid: false, exitCode: 1, firstAnomalyS: 2.5, okRateInFaults: 0.5, okRateOutsideFaults: 0.9, answeredRateOutsideFaults: 0.95,
+      opsPerSec: 20, p50Ms: 2, p99Ms: 9,
     });
     const crashed = compareRun(8, 'runs/b', outcome({ exitCode: 255 }));
     expect(crashed).toMatchObject({ valid: 'unknown', exitCode: 255, opsPerSec: null });
@@ -46,7 +47,8 @@ describe('compare rows and summaries', () => {
       compareRun(3, 'c', outcome({ exitCode: 1, results: { ...outcome({}).results!, valid: false, firstAnomaly: { index: 1, timeNs: 3e9 } } })),
     ];
     expect(summarize(rows)).toEqual({
-      runs: 3, detected: 2, medianTimeToFirstAnomalyS: 2, okRateInFaults: 0.5, okRateOutsideFaults: 0.9, opsPerSec: 20, p50Ms: 2, p99Ms: 9,
+      runs: 3, detected: 2, medianTimeToFirstAnomalyS: 2, okRateInFaults: 0.5, okRateOutsideFaults: 0.9, answeredRateOutsideFaults: 0.95,
+      opsPerSec: 20, p50Ms: 2, p99Ms: 9,
     });
   });
 

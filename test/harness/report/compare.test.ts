@@ -99,7 +99,7 @@ describe('compare.html', () => {
       expect(await page.textContent('tr[data-variant="correct"] td.detected')).toContain('0 of 3');
       expect(await page.textContent('tr[data-variant="no-generation-check"] td.detected')).toContain('2 of 3');
       expect(await page.locator('tr[data-variant="no-generation-check"] .dot.invalid').count()).toBe(2);
-      expect(await page.locator('tr[data-variant="correct"] .runs a').count()).toBe(3 * 6);
+      expect(await page.locator('tr[data-variant="correct"] .runs a').count()).toBe(3 * 7);
       await page.screenshot({ path: join(OUT, 'compare.png'), fullPage: true });
       // A cell's link opens that run's report.
       await expectLinkOpensInvalidReport(page, 'tr[data-variant="no-generation-check"] .dot.invalid >> nth=0', errors, requests);
