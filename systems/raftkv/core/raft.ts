@@ -918,31 +918,36 @@ export class RaftNode {
 
   // ---------------------------------------------------------------- replication (follower)
 
+  /**
+   * The Generation Clock check of a leader's AppendEntries or InstallSnapshot: false when it must
+   * be refused (the sender leads an older term; the refusal tells it the newer one, and it steps
+   * down). Otherwise this node follows the sender, and the message is taken. In
+   * `no-generation-check` a follower takes an older term's messages as if they were current, and
+   * a leader refuses another leader's, whatever its term (see `step`).
+   */
+  private fromCurrentLeader(m: { from: string; term: number }): boolean {
+    if (this.variant === 'no-generation-check') {
+      if (this.role === 'leader') return false;
+      if (m.term < this.term) {
+        this.electionElapsed = 0;
+        return true;
+      }
+    } else if (m.term < this.term) {
+      return false;
+    }
+    if (this.role !== 'follower') this.becomeFollower(m.term, m.from);
+    this.setLeader(m.from);
+    this.electionElapsed = 0;
+    return true;
+  }
+
   private onAppend(m: Extract<PeerMessage, { type: 'AppendEntries' }>): void {
-    if (this.role === 'leader' && this.variant === 'no-generation-check') {
-      // (See step.) Another leader's entries are refused, whatever its term.
+    if (!this.fromCurrentLeader(m)) {
       this.msgs.push({
         type: 'AppendEntriesResp', from: this.id, to: m.from, term: this.term,
         success: false, matchIndex: this.lastIndex(), round: m.round,
       });
       return;
-    }
-    if (m.term < this.term) {
-      const acceptStale = this.variant === 'no-generation-check' && this.role !== 'leader';
-      if (!acceptStale) {
-        // Generation Clock: a leader of an older term is told the newer term and steps down.
-        this.msgs.push({
-          type: 'AppendEntriesResp', from: this.id, to: m.from, term: this.term,
-          success: false, matchIndex: this.lastIndex(), round: m.round,
-        });
-        return;
-      }
-      // The broken variant takes the old leader's entries as if it were current.
-      this.electionElapsed = 0;
-    } else {
-      if (this.role !== 'follower') this.becomeFollower(m.term, m.from);
-      this.setLeader(m.from);
-      this.electionElapsed = 0;
     }
     const reply = (success: boolean, matchIndex: number): void => {
       this.msgs.push({
@@ -1009,23 +1014,9 @@ export class RaftNode {
     const answer = (matchIndex: number): void => {
       this.msgs.push({ type: 'InstallSnapshotResp', from: this.id, to: m.from, term: this.term, matchIndex, round: m.round });
     };
-    if (this.role === 'leader' && this.variant === 'no-generation-check') {
-      // (See step.) Another leader's snapshot is refused, whatever its term.
+    if (!this.fromCurrentLeader(m)) {
       answer(0);
       return;
-    }
-    if (m.term < this.term) {
-      if (this.variant !== 'no-generation-check' || this.role === 'leader') {
-        // Generation Clock: a leader of an older term is told the newer term and steps down.
-        answer(0);
-        return;
-      }
-      // The broken variant takes the old leader's snapshot as if it were current.
-      this.electionElapsed = 0;
-    } else {
-      if (this.role !== 'follower') this.becomeFollower(m.term, m.from);
-      this.setLeader(m.from);
-      this.electionElapsed = 0;
     }
     const s = m.snapshot;
     if (s.lastIncludedIndex <= this.commitIndex) {
