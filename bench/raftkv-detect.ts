@@ -23,6 +23,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { HistoryEvent } from '../checkers/history/types.js';
 import { isRefusal } from '../harness/client/errors.js';
+import { median } from '../harness/compare/compare.js';
 
 interface Case {
   variant: string;
@@ -99,13 +100,6 @@ function faultline(args: string[]): Promise<{ code: number; stdout: string; stde
   });
 }
 
-const median = (xs: number[]): number => {
-  const s = xs.slice().sort((a, b) => a - b);
-  if (s.length === 0) return Number.NaN;
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
-
 interface RunResults {
   valid: boolean | 'unknown';
   firstAnomaly?: { timeNs?: number; summary?: string } | null;
@@ -168,9 +162,12 @@ async function main(): Promise<void> {
       if (!keep) rmSync(dir, { recursive: true, force: true });
     }
     const med = median(firstS);
-    const pct = (xs: number[]): string => (xs.length === 0 ? '-' : `${(median(xs) * 100).toFixed(0)} %`);
+    const pct = (xs: number[]): string => {
+      const m = median(xs);
+      return m === null ? '-' : `${(m * 100).toFixed(0)} %`;
+    };
     rows.push(
-      `| \`${c.variant}\` | ${workload}${c.concurrency !== undefined ? `, ${c.concurrency} clients` : ''} | ${c.nemesis}${c.overlap === true ? ' (overlapping)' : ''} | ${nodes} | ${runs} | ${detected}${unknown > 0 ? ` (+${unknown} unknown)` : ''} | ${Number.isNaN(med) ? '-' : `${med.toFixed(1)} s`} | ${pct(answeredShares)} | ${pct(answeredOutsideShares)} | ${pct(outsideShares)} |`,
+      `| \`${c.variant}\` | ${workload}${c.concurrency !== undefined ? `, ${c.concurrency} clients` : ''} | ${c.nemesis}${c.overlap === true ? ' (overlapping)' : ''} | ${nodes} | ${runs} | ${detected}${unknown > 0 ? ` (+${unknown} unknown)` : ''} | ${med === null ? '-' : `${med.toFixed(1)} s`} | ${pct(answeredShares)} | ${pct(answeredOutsideShares)} | ${pct(outsideShares)} |`,
     );
   }
   console.log(`\n| variant | workload | nemesis | nodes | runs of ${timeLimitS} s | anomaly found | median time to first anomalous op | ops answered | answered outside faults | ok outside faults |`);
