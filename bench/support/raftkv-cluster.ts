@@ -46,7 +46,7 @@ export class TestCluster {
   private constructor(readonly dir: string, readonly variant: string, readonly params: Record<string, unknown>) {}
 
   /** Writes the configs and starts `n` nodes (waiting for each `ready`). */
-  static async start(n: number, variant = 'correct', params: Record<string, unknown> = {}): Promise<TestCluster> {
+  static async start(n: number, variant = 'correct', params: Record<string, unknown> = {}, clusterToken?: string): Promise<TestCluster> {
     const c = new TestCluster(mkdtempSync(join(tmpdir(), 'raftkv-test-')), variant, params);
     for (let i = 1; i <= n; i++) {
       c.nodes.push({ id: `n${i}`, clientPort: await freePort(), peerPort: await freePort(), configFile: '', proc: null, stderr: '' });
@@ -57,7 +57,10 @@ export class TestCluster {
       node.configFile = join(c.dir, `${node.id}.json`);
       writeFileSync(
         node.configFile,
-        JSON.stringify({ id: node.id, variant, clientPort: node.clientPort, peerPort: node.peerPort, peers, dataDir: join(c.dir, node.id), params }),
+        JSON.stringify({
+          id: node.id, variant, clientPort: node.clientPort, peerPort: node.peerPort, peers, dataDir: join(c.dir, node.id), params,
+          ...(clusterToken !== undefined ? { clusterToken } : {}),
+        }),
       );
     }
     await Promise.all(c.nodes.map((node) => c.startNode(node)));

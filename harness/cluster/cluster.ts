@@ -9,6 +9,7 @@
  *   4. the nemesis kills (-9) and restarts nodes (same ports, same data dir), pauses and resumes them;
  *   5. `stop` closes every node's stdin and kills what is left.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expandPlaceholders, type SystemManifest } from './manifest.js';
@@ -79,6 +80,8 @@ export interface ClusterOptions {
 /** The running nodes of a system. */
 export class Cluster {
   private readonly members = new Map<string, Member>();
+  /** The run's peer secret, in every node's config (see `NodeConfig.clusterToken` in systems/lib). */
+  private readonly clusterToken = randomBytes(16).toString('hex');
 
   private constructor(private readonly opts: ClusterOptions) {
     for (const plan of opts.plans) this.members.set(plan.id, { plan, handle: null, state: 'dead' });
@@ -106,6 +109,7 @@ export class Cluster {
       peers: this.opts.peers[plan.id] ?? {},
       dataDir: plan.dataDir,
       params: { ...(this.opts.manifest.params ?? {}), ...(this.opts.params ?? {}) },
+      clusterToken: this.clusterToken,
     };
     writeFileSync(plan.configFile, `${JSON.stringify(config, null, 2)}\n`);
   }

@@ -140,5 +140,5 @@ export function expandPlaceholders(word: string, v: StartValues): string {
       .map(([id, addr]) => `${id}=${addr}`)
       .join(','),
   };
-  return word.replace(/\{(\w+)\}/g, (whole, name: string) => table[name] ?? whole);
+  return word.replace(/\{(\w+)\}/g, (whole, name: string) => (Object.hasOwn(table, name) ? table[name]! : whole));
 }

@@ -10,7 +10,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type { Clock } from './clock.js';
 import { ErrorCode, RpcError } from './errors.js';
 import type { Logger } from './log.js';
-import { LineSplitter } from './ndjson.js';
+import { LineSplitter, MAX_VALUE_DEPTH, nestsDeeperThan } from './ndjson.js';
 
 /** A parsed client request: a JSON object with a string `type` and a numeric `msg_id`. */
 export interface ClientRequest {
@@ -53,20 +53,28 @@ export interface ClientListener {
   close(): Promise<void>;
 }
 
-const MSG_ID_RE = /"msg_id"\s*:\s*(-?\d+)/;
+/** A whole integer msg_id in raw text: digits not followed by a fraction or an exponent. */
+const MSG_ID_RE = /"msg_id"\s*:\s*(-?\d+)(?![\d.eE])/;
 
 /** Finds a usable msg_id in a line that is not a valid request, for the malformed-request reply. */
 function salvageMsgId(line: string, parsed: unknown): number | undefined {
   if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) {
+    // A parsed object's own msg_id decides: one that is not a safe integer is never answered,
+    // since any id made from it (1 from 1.5, a rounded 1e308) is one the client never sent.
     const id = (parsed as Record<string, unknown>).msg_id;
-    if (typeof id === 'number' && Number.isSafeInteger(id)) return id;
+    return isMsgId(id) ? id : undefined;
   }
   const m = MSG_ID_RE.exec(line);
   if (m) {
     const id = Number(m[1]);
-    if (Number.isSafeInteger(id)) return id;
+    if (isMsgId(id)) return id;
   }
   return undefined;
+}
+
+/** A msg_id is a non-negative safe integer. */
+function isMsgId(id: unknown): id is number {
+  return typeof id === 'number' && Number.isSafeInteger(id) && id >= 0;
 }
 
 function errorBody(code: number, text: string, extra: Record<string, unknown> = {}): ReplyBody {
@@ -131,9 +139,16 @@ export async function startClientListener(opts: ClientListenerOptions): Promise<
       const isObj = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed);
       const obj = isObj ? (parsed as Record<string, unknown>) : undefined;
       const msgId = obj?.msg_id;
-      if (!obj || typeof obj.type !== 'string' || typeof msgId !== 'number' || !Number.isSafeInteger(msgId)) {
+      const tooDeep = obj !== undefined && nestsDeeperThan(obj, MAX_VALUE_DEPTH + 1);
+      if (!obj || typeof obj.type !== 'string' || !isMsgId(msgId) || tooDeep) {
         const id = salvageMsgId(line, parsed);
-        const why = !obj ? 'not a JSON object' : typeof obj.type !== 'string' ? 'missing string "type"' : 'missing integer "msg_id"';
+        const why = !obj
+          ? 'not a JSON object'
+          : typeof obj.type !== 'string'
+            ? 'missing string "type"'
+            : !isMsgId(msgId)
+              ? '"msg_id" must be a non-negative integer'
+              : `values may nest at most ${MAX_VALUE_DEPTH} levels`;
         if (id !== undefined) send(id, errorBody(ErrorCode.malformedRequest, `malformed request: ${why}`));
         else opts.logger.info(`dropped a client line without msg_id (${why})`);
         return;

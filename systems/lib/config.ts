@@ -25,6 +25,12 @@ export interface NodeConfig {
   dataDir: string;
   /** Free-form system parameters. */
   params: Record<string, unknown>;
+  /**
+   * A secret shared by the nodes of one cluster (one per run). A node sends it first on every
+   * peer connection it opens and closes inbound peer connections that do not, so that only the
+   * peers of its own cluster reach its peer port. Absent: peer connections are not checked.
+   */
+  clusterToken?: string;
 }
 
 /** A config that cannot be used; the message is one line, meant for the user. */
@@ -59,7 +65,7 @@ export function validateConfig(raw: unknown): NodeConfig {
     throw new ConfigError('expected a JSON object');
   }
   const o = raw as Record<string, unknown>;
-  const known = new Set(['id', 'variant', 'clientPort', 'peerPort', 'peers', 'dataDir', 'params']);
+  const known = new Set(['id', 'variant', 'clientPort', 'peerPort', 'peers', 'dataDir', 'params', 'clusterToken']);
   for (const k of Object.keys(o)) if (!known.has(k)) throw new ConfigError(`unknown field "${k}"`);
   if (typeof o.id !== 'string' || !/^[A-Za-z0-9_.-]{1,64}$/.test(o.id)) {
     throw new ConfigError('id: expected a name of 1-64 letters, digits, "_", "." or "-"');
@@ -89,7 +95,12 @@ export function validateConfig(raw: unknown): NodeConfig {
   if (typeof params !== 'object' || params === null || Array.isArray(params)) {
     throw new ConfigError('params: expected an object');
   }
+  const token = o.clusterToken;
+  if (token !== undefined && (typeof token !== 'string' || !/^[A-Za-z0-9_-]{16,128}$/.test(token))) {
+    throw new ConfigError('clusterToken: expected 16-128 letters, digits, "_" or "-"');
+  }
   return {
+    ...(token !== undefined ? { clusterToken: token } : {}),
     id: o.id,
     variant,
     clientPort: o.clientPort,

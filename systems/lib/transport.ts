@@ -13,7 +13,7 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { parseHostPort } from './config.js';
 import type { Logger } from './log.js';
-import { LineSplitter } from './ndjson.js';
+import { LineSplitter, MAX_VALUE_DEPTH, nestsDeeperThan } from './ndjson.js';
 import type { Rng } from './rng.js';
 
 /** A message between nodes: any JSON object with a `type`. `from`/`to` are stamped by the transport. */
@@ -23,6 +23,9 @@ export interface PeerMessage {
   to?: string;
   [field: string]: unknown;
 }
+
+/** The type of the first line on a peer connection in a cluster with a token. */
+const HELLO_TYPE = 'hello';
 
 /** Options of {@link Transport.start}. */
 export interface TransportOptions {
@@ -37,6 +40,8 @@ export interface TransportOptions {
   onMessage: (msg: PeerMessage) => void;
   /** Jitter source for the reconnect backoff. */
   rng: Rng;
+  /** The cluster's shared token (see `NodeConfig.clusterToken`): sent first on each outbound connection, required first on each inbound one. */
+  clusterToken?: string;
   /** First reconnect delay (default 20 ms); doubles up to `backoffMaxMs`. */
   backoffMinMs?: number;
   /** Longest reconnect delay (default 500 ms). */
@@ -87,6 +92,7 @@ class OutboundChannel {
       this.connected = true;
       this.backoffMs = this.opts.backoffMinMs;
       this.t.stats.connects++;
+      if (this.t.helloLine) s.write(this.t.helloLine);
       const pending = this.queue;
       this.queue = [];
       for (const line of pending) this.write(line);
@@ -151,8 +157,13 @@ export class Transport {
   private seq = 0;
   /** The port actually bound for inbound peer connections. */
   port = 0;
+  /** The first line of every outbound connection when the cluster has a token. */
+  readonly helloLine: string | undefined;
 
-  private constructor(private readonly opts: TransportOptions) {}
+  private constructor(private readonly opts: TransportOptions) {
+    this.helloLine =
+      opts.clusterToken === undefined ? undefined : JSON.stringify({ type: HELLO_TYPE, from: opts.id, token: opts.clusterToken }) + '\n';
+  }
 
   /** Binds the inbound server and starts dialing every peer. */
   static async start(opts: TransportOptions): Promise<Transport> {
@@ -172,8 +183,18 @@ export class Transport {
   private async listen(): Promise<void> {
     const server = createServer((socket) => {
       this.inbound.add(socket);
+      // With a cluster token the first line must be the hello that carries it; anything else
+      // (a stranger, a forged message) closes the connection before a message is read.
+      let admitted = this.opts.clusterToken === undefined;
       const splitter = new LineSplitter(
-        (line) => this.onLine(line),
+        (line) => {
+          if (admitted) return this.onLine(line);
+          if (this.isHello(line)) admitted = true;
+          else {
+            this.opts.logger.info('closed a peer connection that did not present the cluster token');
+            socket.destroy();
+          }
+        },
         () => this.opts.logger.info('dropped an oversized peer message'),
         16 << 20,
       );
@@ -194,6 +215,15 @@ export class Transport {
     this.port = typeof a === 'object' && a ? a.port : this.opts.peerPort;
   }
 
+  private isHello(line: string): boolean {
+    try {
+      const m = JSON.parse(line) as Record<string, unknown> | null;
+      return typeof m === 'object' && m !== null && m.type === HELLO_TYPE && m.token === this.opts.clusterToken;
+    } catch {
+      return false;
+    }
+  }
+
   private onLine(line: string): void {
     let msg: unknown;
     try {
@@ -204,6 +234,10 @@ export class Transport {
     }
     if (typeof msg !== 'object' || msg === null || typeof (msg as PeerMessage).type !== 'string') {
       this.opts.logger.info('dropped a peer message without a type');
+      return;
+    }
+    if (nestsDeeperThan(msg, MAX_VALUE_DEPTH + 16)) {
+      this.opts.logger.info(`dropped a peer message nested deeper than ${MAX_VALUE_DEPTH + 16} levels`);
       return;
     }
     const m = msg as PeerMessage;

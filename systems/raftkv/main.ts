@@ -33,6 +33,7 @@ import { Wal, WalCorruptError } from '../lib/wal.js';
 import { InvariantError, RaftNode } from './core/raft.js';
 import type { ClientRequest, DurableImage, Entry, HardState, MicroOp, PeerMessage, PersistBatch, RaftParams, Variant } from './core/types.js';
 import { DEFAULT_PARAMS, RAFTKV_VARIANTS } from './core/types.js';
+import { decodePeerMessage } from './peer-decode.js';
 
 const rt = createNode(RAFTKV_VARIANTS);
 const cfg = rt.config;
@@ -235,17 +236,7 @@ async function loop(): Promise<void> {
 
 // ---------------------------------------------------------------------------- peers
 
-const PEER_TYPES = new Set([
-  'RequestVote',
-  'RequestVoteResp',
-  'AppendEntries',
-  'AppendEntriesResp',
-  'InstallSnapshot',
-  'InstallSnapshotResp',
-  'Forward',
-  'ReadIndex',
-  'ReadIndexResp',
-]);
+const peerIds = new Set(Object.keys(cfg.peers));
 
 const transport = await Transport.start({
   id: cfg.id,
@@ -253,12 +244,14 @@ const transport = await Transport.start({
   peers: cfg.peers,
   logger: log,
   rng: rt.rng.fork(),
+  ...(cfg.clusterToken !== undefined ? { clusterToken: cfg.clusterToken } : {}),
   onMessage: (m) => {
-    if (!PEER_TYPES.has(m.type) || typeof m.term !== 'number' || m.to !== cfg.id || typeof m.from !== 'string') {
-      log.info(`dropped a peer message of unexpected shape (type ${JSON.stringify(m.type)})`);
+    const d = decodePeerMessage(m, cfg.id, peerIds);
+    if (!d.ok) {
+      log.info(`dropped a peer message of type ${JSON.stringify(m.type).slice(0, 80)}: ${d.why.slice(0, 200)}`);
       return;
     }
-    enqueue((n) => n.step(m as unknown as PeerMessage));
+    enqueue((n) => n.step(d.msg));
   },
 }).catch((e: unknown) => exitFatal(rt, `cannot listen for peers on 127.0.0.1:${cfg.peerPort}: ${(e as Error).message}`));
 

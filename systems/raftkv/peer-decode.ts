@@ -1,0 +1,83 @@
+/**
+ * Decoders for the messages raftkv nodes send each other. Every peer message is decoded here
+ * before the core sees it, so nothing of an unexpected shape can reach the replicated log or the
+ * state machine: a forged or corrupted message is dropped and logged by the shell, never applied.
+ */
+import { z } from 'zod';
+import type { PeerMessage } from './core/types.js';
+
+const index = z.number().int().nonnegative().safe();
+const id = z.string().min(1).max(64);
+const key = z.string();
+const microOp = z.tuple([z.enum(['r', 'append', 'w']), z.unknown(), z.unknown()]);
+const kvOp = z.discriminatedUnion('f', [
+  z.object({ f: z.literal('write'), key, value: z.unknown() }).strict(),
+  z.object({ f: z.literal('cas'), key, from: z.unknown(), to: z.unknown() }).strict(),
+  z.object({ f: z.literal('txn'), ops: z.array(microOp).max(256) }).strict(),
+]);
+const command = z
+  .object({ client: id, seq: index, attempt: index, minPending: index, op: kvOp })
+  .strict()
+  .refine((c) => c.op.f !== 'write' || c.op.value !== undefined, 'a write needs a value')
+  .refine((c) => c.op.f !== 'cas' || (c.op.from !== undefined && c.op.to !== undefined), 'a cas needs from and to');
+const entry = z.object({ index, term: index, cmd: command.nullable() }).strict();
+const applyResult = z.union([
+  z.object({ type: z.enum(['write_ok', 'cas_ok']) }).strict(),
+  z.object({ type: z.literal('txn_ok'), txn: z.array(microOp) }).strict(),
+  z.object({ type: z.literal('error'), code: z.number().int(), text: z.string() }).strict(),
+]);
+const snapshot = z
+  .object({
+    lastIncludedIndex: index,
+    lastIncludedTerm: index,
+    state: z
+      .object({
+        data: z.array(z.tuple([key, z.unknown()])),
+        sessions: z.array(z.tuple([id, index, z.array(z.tuple([index, applyResult]))])),
+      })
+      .strict(),
+  })
+  .strict();
+
+/** Fields every peer message carries; `mid` is the transport's sequence number. */
+const head = { from: id, to: id, term: index, mid: index.optional() };
+
+const peerMessage = z.discriminatedUnion('type', [
+  z.object({ ...head, type: z.literal('RequestVote'), lastLogIndex: index, lastLogTerm: index, pre: z.boolean().optional() }).strict(),
+  z.object({ ...head, type: z.literal('RequestVoteResp'), granted: z.boolean(), pre: z.boolean().optional() }).strict(),
+  z
+    .object({
+      ...head,
+      type: z.literal('AppendEntries'),
+      prevLogIndex: index,
+      prevLogTerm: index,
+      entries: z.array(entry),
+      leaderCommit: index,
+      round: index,
+    })
+    .strict(),
+  z.object({ ...head, type: z.literal('AppendEntriesResp'), success: z.boolean(), matchIndex: index, round: index }).strict(),
+  z.object({ ...head, type: z.literal('Forward'), cmds: z.array(command) }).strict(),
+  z.object({ ...head, type: z.literal('InstallSnapshot'), snapshot, round: index }).strict(),
+  z.object({ ...head, type: z.literal('InstallSnapshotResp'), matchIndex: index, round: index }).strict(),
+  z.object({ ...head, type: z.literal('ReadIndex'), ctx: index }).strict(),
+  z.object({ ...head, type: z.literal('ReadIndexResp'), ctx: index, index, ok: z.boolean() }).strict(),
+]);
+
+/** A decoded peer message, or why it was refused. */
+export type PeerDecode = { ok: true; msg: PeerMessage } | { ok: false; why: string };
+
+/**
+ * Decodes a message received from a peer, addressed to `self` from one of `peers`. Anything else
+ * (an unknown type, a missing or mistyped field, a sender outside the cluster) is refused.
+ */
+export function decodePeerMessage(raw: unknown, self: string, peers: ReadonlySet<string>): PeerDecode {
+  const r = peerMessage.safeParse(raw);
+  if (!r.success) {
+    const issue = r.error.issues[0]!;
+    return { ok: false, why: `${issue.path.join('.') || 'message'}: ${issue.message}` };
+  }
+  if (r.data.to !== self) return { ok: false, why: `addressed to ${r.data.to}, not ${self}` };
+  if (!peers.has(r.data.from)) return { ok: false, why: `from ${r.data.from}, not a peer of this cluster` };
+  return { ok: true, msg: r.data as PeerMessage };
+}
