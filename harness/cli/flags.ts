@@ -1,0 +1,42 @@
+/**
+ * The one parser for numeric flags and arguments of every faultline command.
+ *
+ * Numbers are written in decimal only: `3`, `0.5`, `-2`, `1e3` is refused as is `0x3`, `0b11`,
+ * `1_000`, ` 3` or the empty string, so that a flag means the same thing to the user, the repro
+ * line and a child run. A bad value is a UsageError (exit 254) that names the flag.
+ */
+import { UsageError } from './exit.js';
+
+const DECIMAL_INT = /^-?(0|[1-9][0-9]*)$/;
+const DECIMAL = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?$|^-?\.[0-9]+$/;
+
+export interface NumberBounds {
+  /** Smallest accepted value (inclusive). */
+  min?: number;
+  /** Largest accepted value (inclusive). */
+  max?: number;
+  /** Refuse 0 and below (for durations and rates). */
+  positive?: boolean;
+}
+
+function bounded(flag: string, text: string, v: number, what: string, b: NumberBounds): number {
+  if (!Number.isFinite(v) || (what === 'an integer' && !Number.isSafeInteger(v))) {
+    throw new UsageError(`${flag} must be ${what}, got ${JSON.stringify(text)}`);
+  }
+  if (b.positive && !(v > 0)) throw new UsageError(`${flag} must be greater than 0, got ${text}`);
+  if (b.min !== undefined && v < b.min) throw new UsageError(`${flag} must be at least ${b.min}, got ${text}`);
+  if (b.max !== undefined && v > b.max) throw new UsageError(`${flag} must be at most ${b.max}, got ${text}`);
+  return v;
+}
+
+/** Parses a decimal integer flag value (`--nodes 3`); `flag` is shown as given, e.g. `--nodes`. */
+export function parseDecimalInt(flag: string, text: string, bounds: NumberBounds = {}): number {
+  if (!DECIMAL_INT.test(text)) throw new UsageError(`${flag} must be a decimal integer, got ${JSON.stringify(text)}`);
+  return bounded(flag, text, Number(text), 'an integer', bounds);
+}
+
+/** Parses a decimal number flag value (`--rate 12.5`), without exponents or other bases. */
+export function parseDecimalNumber(flag: string, text: string, bounds: NumberBounds = {}): number {
+  if (!DECIMAL.test(text)) throw new UsageError(`${flag} must be a decimal number, got ${JSON.stringify(text)}`);
+  return bounded(flag, text, Number(text), 'a number', bounds);
+}
