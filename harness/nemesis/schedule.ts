@@ -14,41 +14,11 @@
  * The same seed gives the same schedule, so a run can be reproduced as far as real processes allow.
  */
 import { MutableRng } from '../random.js';
-import { allLinks, PARTITION_KINDS, partitionLinks, type Link, type PartitionKind } from '../network/partitions.js';
-import type { CutMode } from '../network/network.js';
+import { FAULT_KINDS, faultPackage, kindPackage, type FaultKind, type FaultSpec } from './faults/index.js';
 
-/** The fault kinds `--nemesis` accepts. */
-export const FAULT_KINDS = ['partition', 'kill', 'pause', 'latency', 'clock', 'message'] as const;
-export type FaultKind = (typeof FAULT_KINDS)[number];
-
-/**
- * Who a fault aims at. `leader`: the node that says it leads (admin `status` with
- * `role: "leader"`), found when the fault starts, as Jepsen's `:primaries`; the planned nodes are
- * the fallback when no node says so (a system without leaders, or an election under way).
- */
-export type FaultTarget = 'leader';
-
-/** One fault, with everything needed to apply and undo it. */
-export type FaultSpec =
-  | { fault: 'partition'; kind: PartitionKind; mode: CutMode; links: Link[]; description: string; target?: FaultTarget }
-  | { fault: 'kill'; nodes: string[]; target?: FaultTarget }
-  | { fault: 'pause'; nodes: string[]; target?: FaultTarget }
-  | { fault: 'latency'; links: Link[]; latencyMs: number; jitterMs: number; description: string; target?: never }
-  | { fault: 'bandwidth'; links: Link[]; rateKBps: number; description: string; target?: never }
-  | { fault: 'clock'; offsetsMs: Record<string, number>; target?: FaultTarget }
-  | {
-      fault: 'message';
-      links: Link[];
-      /** Peer message types acted on (from the system manifest's `messageTypes`). */
-      types: string[];
-      action: 'delay' | 'drop';
-      /** How long a delayed message is held (0 for drop). */
-      delayMs: number;
-      /** Chance, per matching message, that it is delayed or dropped. */
-      probability: number;
-      description: string;
-      target?: never;
-    };
+export { LEADER_TARGET_P } from './faults/common.js';
+export { FAULT_KINDS, type FaultKind, type FaultSpec };
+export type { FaultTarget } from './faults/types.js';
 
 /** A step of the schedule. */
 export interface NemesisStep {
@@ -71,95 +41,25 @@ export interface NemesisPlanOptions {
   messageTypes?: readonly string[];
 }
 
-/**
- * How often a kill, pause, clock or isolating partition fault aims at the leader rather than at
- * random nodes (Jepsen's `:primaries`): most of the faults that break a leader-based system need
- * the leader, and the rest keep some random choice so that followers are hit too.
- */
-export const LEADER_TARGET_P = 0.7;
-
-/** Partition shapes that, aimed at the leader, put it on the minority side. */
-const LEADER_PARTITION_KINDS: ReadonlySet<PartitionKind> = new Set<PartitionKind>(['isolate', 'halves', 'random-halves']);
-
-/** Delay of a held message in a `message` fault: longer than the usual retry timeouts (ms). */
-const MESSAGE_DELAY_MS = { min: 300, max: 1500 } as const;
-
-/** A random non-empty subset of `nodes` of at most `max` nodes, in node order. */
-function someNodes(rng: MutableRng, nodes: readonly string[], max: number): string[] {
-  const k = rng.chance(0.6) ? 1 : rng.int(1, Math.max(1, Math.min(max, nodes.length)));
-  const chosen = new Set(rng.shuffle(nodes).slice(0, k));
-  return nodes.filter((n) => chosen.has(n));
-}
-
-/** The links of some nodes: all links, or every link out of and into one node. */
-function someLinks(rng: MutableRng, nodes: readonly string[]): { links: Link[]; description: string } {
-  if (rng.chance(0.5)) return { links: allLinks(nodes), description: 'all links' };
-  const x = rng.pick(nodes);
-  return { links: allLinks(nodes).filter(([a, b]) => a === x || b === x), description: `links of ${x}` };
-}
-
 /** Draws one fault of the given kind (`messageTypes`: those a `message` fault may act on). */
 export function drawFault(kind: FaultKind, nodes: readonly string[], rng: MutableRng, messageTypes: readonly string[] = []): FaultSpec {
-  const majority = Math.floor(nodes.length / 2) + 1;
-  switch (kind) {
-    case 'partition': {
-      const k = rng.pick(PARTITION_KINDS);
-      const mode: CutMode = rng.chance(0.5) ? 'clean' : 'silent';
-      const { links, description } = partitionLinks(k, nodes, rng);
-      // A leader cut off into a minority is the partition that tests leader election hardest:
-      // isolations and halves are aimed at the leader (which ends on the minority side).
-      const toLeader = LEADER_PARTITION_KINDS.has(k) && rng.chance(LEADER_TARGET_P);
-      return { fault: 'partition', kind: k, mode, links, description, ...(toLeader ? { target: 'leader' as const } : {}) };
-    }
-    case 'kill':
-    case 'pause': {
-      const chosen = someNodes(rng, nodes, majority);
-      const toLeader = rng.chance(LEADER_TARGET_P);
-      return { fault: kind, nodes: toLeader ? chosen.slice(0, 1) : chosen, ...(toLeader ? { target: 'leader' as const } : {}) };
-    }
-    case 'latency': {
-      const { links, description } = someLinks(rng, nodes);
-      if (rng.chance(0.7)) {
-        const latencyMs = rng.int(20, 300);
-        return { fault: 'latency', links, latencyMs, jitterMs: rng.int(0, Math.floor(latencyMs / 2)), description };
-      }
-      return { fault: 'bandwidth', links, rateKBps: rng.int(1, 64), description };
-    }
-    case 'clock': {
-      const offsetsMs: Record<string, number> = {};
-      const toLeader = rng.chance(LEADER_TARGET_P);
-      const chosen = someNodes(rng, nodes, nodes.length);
-      for (const n of toLeader ? chosen.slice(0, 1) : chosen) {
-        // Small skews and, half the time, jumps of tens of seconds (as an NTP step or a VM
-        // resumed from a snapshot): a clock set back by X keeps a wall-clock deadline alive X
-        // longer, long enough to meet the next fault.
-        const ms = rng.chance(0.5) ? rng.int(100, 10_000) : rng.int(10_000, 60_000);
-        offsetsMs[n] = rng.chance(0.5) ? ms : -ms;
-      }
-      return { fault: 'clock', offsetsMs, ...(toLeader ? { target: 'leader' as const } : {}) };
-    }
-    case 'message': {
-      const { links, description } = someLinks(rng, nodes);
-      // Every named type half the time, one of them otherwise: the scenarios this serves (a slow
-      // reply, a lost forward) hit some kinds of message while the rest of the protocol
-      // (heartbeats, which the manifest leaves out) goes on.
-      const types = rng.chance(0.5) ? [...messageTypes] : [rng.pick(messageTypes)];
-      const action = rng.chance(0.75) ? 'delay' : 'drop';
-      const delayMs = action === 'delay' ? rng.int(MESSAGE_DELAY_MS.min, MESSAGE_DELAY_MS.max) : 0;
-      const probability = rng.pick([0.25, 0.5, 1]);
-      return { fault: 'message', links, types, action, delayMs, probability, description };
-    }
-  }
+  return kindPackage(kind).draw(rng, nodes, messageTypes);
+}
+
+/** The faults that cannot run on this cluster, each with the reason, in the order given. */
+export function unusableFaults(faults: readonly FaultKind[], nodeCount: number, messageTypes: readonly string[] = []): Array<{ fault: FaultKind; reason: string }> {
+  return faults.flatMap((fault) => {
+    const reason = kindPackage(fault).unusable(nodeCount, messageTypes);
+    return reason === null ? [] : [{ fault, reason }];
+  });
 }
 
 /**
- * The faults that make sense for this cluster: no network faults between one node, and no
- * `message` fault for a system that names no message types.
+ * The faults that make sense for this cluster (each package says: no network faults between one
+ * node, no `message` fault for a system that names no message types).
  */
 export function usableFaults(faults: readonly FaultKind[], nodeCount: number, messageTypes: readonly string[] = []): FaultKind[] {
-  return faults.filter(
-    (f) => (nodeCount >= 2 || (f !== 'partition' && f !== 'latency' && f !== 'message')) && (f !== 'message' || messageTypes.length > 0),
-  );
+  return faults.filter((f) => kindPackage(f).unusable(nodeCount, messageTypes) === null);
 }
 
 /** A duration between half and one and a half `intervalMs`, for overlapping schedules. */
@@ -206,28 +106,6 @@ export function stepName(action: 'start' | 'stop', spec: FaultSpec): string {
 
 /** A short text of a fault, for the terminal. */
 export function describeFault(spec: FaultSpec): string {
-  const text = describeFaultOnly(spec);
+  const text = faultPackage(spec).describe(spec);
   return spec.target === 'leader' ? `${text} (the leader)` : text;
-}
-
-function describeFaultOnly(spec: FaultSpec): string {
-  switch (spec.fault) {
-    case 'partition':
-      return `partition ${spec.kind} (${spec.mode}): ${spec.description}`;
-    case 'kill':
-      return `kill -9 ${spec.nodes.join(',')}`;
-    case 'pause':
-      return `pause ${spec.nodes.join(',')}`;
-    case 'latency':
-      return `latency ${spec.latencyMs}±${spec.jitterMs} ms on ${spec.description}`;
-    case 'bandwidth':
-      return `bandwidth ${spec.rateKBps} KB/s on ${spec.description}`;
-    case 'clock':
-      return `clock ${Object.entries(spec.offsetsMs).map(([n, ms]) => `${n}${ms >= 0 ? '+' : ''}${ms}ms`).join(' ')}`;
-    case 'message': {
-      const share = spec.probability < 1 ? `${Math.round(spec.probability * 100)} % of ` : '';
-      const what = spec.action === 'delay' ? `delay ${share}${spec.types.join(',')} by ${spec.delayMs} ms` : `drop ${share}${spec.types.join(',')}`;
-      return `${what} on ${spec.description}`;
-    }
-  }
 }

@@ -6,6 +6,7 @@
  * Exit 0 valid, 1 invalid, 2 unknown, 254 bad arguments, 255 crash (e.g. a node died at start).
  */
 import type { Command } from 'commander';
+import { FAULT_KINDS } from '../../nemesis/schedule.js';
 import { resolveRunFlags, type RunFlags } from '../../run/config.js';
 import { summaryLines } from '../../run/report.js';
 import { runTest } from '../../run/run.js';
@@ -26,7 +27,7 @@ export function register(program: Command): void {
     .option('--concurrency <n>', 'client workers (default: 2 x nodes)')
     .option('--rate <ops/s>', 'ops per second over all workers (default: 100)')
     .option('--time-limit <s>', 'seconds of the main phase (default: 20)')
-    .option('--nemesis <list>', 'faults: any of partition,kill,pause,latency,clock,message, or none (default: partition,kill)')
+    .option('--nemesis <list>', `faults: any of ${FAULT_KINDS.join(',')}, or none (default: partition,kill)`)
     .option('--nemesis-interval <s>', 'seconds between fault changes (default: 5)')
     .option('--nemesis-overlap', 'each fault kind on its own schedule, so faults of different kinds overlap')
     .option('--seed <n>', 'root seed (default: a fresh one, printed in the repro command)')

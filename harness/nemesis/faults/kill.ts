@@ -1,0 +1,26 @@
+/** kill -9 of some nodes (at most a majority, often the leader), restarted with the same data dir at the stop. */
+import { type NodesSpec, settledErrors, someNodesOrLeader } from './common.js';
+import type { FaultPackage } from './types.js';
+
+export type KillSpec = NodesSpec<'kill'>;
+
+export const kill: FaultPackage<KillSpec> = {
+  name: 'kill',
+  summary: 'kill -9 of some nodes, restarted with their data at the stop',
+  unusable: () => null,
+  draw: (rng, nodes) => ({ fault: 'kill', ...someNodesOrLeader(rng, nodes) }),
+  aim: (spec, leader) => ({ ...spec, nodes: [leader] }),
+  async start(spec, { cluster }) {
+    await Promise.all(spec.nodes.map((n) => cluster.kill(n)));
+    return undefined;
+  },
+  async stop(spec, { cluster }) {
+    return settledErrors(await Promise.allSettled(spec.nodes.map((n) => cluster.restart(n))));
+  },
+  // Every dead node, whether this nemesis killed it or it crashed: the final reads need them all.
+  async heal({ cluster }) {
+    return settledErrors(await Promise.allSettled(cluster.ids.map((id) => cluster.restart(id))));
+  },
+  describe: (spec) => `kill -9 ${spec.nodes.join(',')}`,
+  style: { color: '#333333', label: 'kill -9' },
+};

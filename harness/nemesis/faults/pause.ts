@@ -1,0 +1,27 @@
+/** SIGSTOP of some nodes (at most a majority, often the leader), SIGCONT at the stop. */
+import { type NodesSpec, someNodesOrLeader } from './common.js';
+import type { FaultPackage } from './types.js';
+
+export type PauseSpec = NodesSpec<'pause'>;
+
+export const pause: FaultPackage<PauseSpec> = {
+  name: 'pause',
+  summary: 'SIGSTOP of some nodes, SIGCONT at the stop',
+  unusable: () => null,
+  draw: (rng, nodes) => ({ fault: 'pause', ...someNodesOrLeader(rng, nodes) }),
+  aim: (spec, leader) => ({ ...spec, nodes: [leader] }),
+  async start(spec, { cluster }) {
+    for (const n of spec.nodes) cluster.pause(n);
+    return undefined;
+  },
+  async stop(spec, { cluster }) {
+    for (const n of spec.nodes) cluster.resume(n);
+    return undefined;
+  },
+  async heal({ cluster }) {
+    for (const id of cluster.ids) cluster.resume(id);
+    return undefined;
+  },
+  describe: (spec) => `pause ${spec.nodes.join(',')}`,
+  style: { color: '#0550ae', label: 'pause' },
+};

@@ -1,0 +1,70 @@
+/**
+ * The shape of a fault package: everything about one kind of fault in one object, as Jepsen's
+ * `nemesis/combined.clj` packages pair a generator, the nemesis that applies it, its final heal and
+ * how plots draw it. The schedule (`../schedule.ts`) and the nemesis (`../nemesis.ts`) know faults
+ * only through this interface and the index (`./index.ts`), so a new kind is one file and one
+ * entry there.
+ */
+import type { Cluster } from '../../cluster/cluster.js';
+import type { Network } from '../../network/network.js';
+import type { MutableRng } from '../../random.js';
+
+/**
+ * Who a fault aims at. `leader`: the node that says it leads (admin `status` with
+ * `role: "leader"`), found when the fault starts, as Jepsen's `:primaries`; the planned nodes are
+ * the fallback when no node says so (a system without leaders, or an election under way).
+ */
+export type FaultTarget = 'leader';
+
+/** What every planned fault carries: its package's name, and whom it aims at when not as planned. */
+export interface FaultSpecBase {
+  fault: string;
+  target?: FaultTarget;
+}
+
+/** What a fault acts on while a run goes. */
+export interface FaultEnv {
+  readonly cluster: Cluster;
+  /** Null when the run has no proxies (a single node). */
+  readonly network: Network | null;
+}
+
+/** How reports draw a fault's time span. */
+export interface FaultStyle {
+  /** A CSS colour, opaque: reports add their own transparency for spans. */
+  readonly color: string;
+  /** A short name for legends. */
+  readonly label: string;
+}
+
+/**
+ * One kind of fault. `S` is the planned fault it applies; `D` what its draw may give, when it
+ * draws a variant of its own that another package applies (latency sometimes draws a bandwidth
+ * limit, named in `variants`).
+ */
+export interface FaultPackage<S extends FaultSpecBase, D extends FaultSpecBase = S> {
+  /** The fault's name: in `--nemesis`, in `spec.fault`, and in the history as `start-<name>`. */
+  readonly name: S['fault'];
+  /** One line for help texts: what the fault does. */
+  readonly summary: string;
+  /** Why this fault cannot run on a cluster of `nodeCount` nodes whose manifest names `messageTypes`, or null when it can. */
+  unusable(nodeCount: number, messageTypes: readonly string[]): string | null;
+  /** Draws one fault from the seeded stream, for a cluster where `unusable` gave null. */
+  draw(rng: MutableRng, nodes: readonly string[], messageTypes: readonly string[]): D;
+  /** The fault made concrete on the leader found when it starts (called only for `target: "leader"`). */
+  aim(spec: S, leader: string, nodes: readonly string[]): S;
+  /** Applies the fault; resolves with an error text when part of it failed. */
+  start(spec: S, env: FaultEnv): Promise<string | undefined>;
+  /** Undoes exactly this fault (faults of other kinds may still be in force). */
+  stop(spec: S, env: FaultEnv): Promise<string | undefined>;
+  /**
+   * Ends every fault of this kind, whatever the schedule did (`inForce`: those started and not
+   * stopped), before the final reads.
+   */
+  heal(env: FaultEnv, inForce: readonly S[]): Promise<string | undefined>;
+  /** A short text of the fault, for the terminal and the history's `description`. */
+  describe(spec: S): string;
+  readonly style: FaultStyle;
+  /** Packages that this one's draw may give instead of its own fault. */
+  readonly variants?: readonly FaultPackage<FaultSpecBase>[];
+}
