@@ -59,7 +59,8 @@ export function unusableFaults(faults: readonly FaultKind[], nodeCount: number, 
  * node, no `message` fault for a system that names no message types).
  */
 export function usableFaults(faults: readonly FaultKind[], nodeCount: number, messageTypes: readonly string[] = []): FaultKind[] {
-  return faults.filter((f) => kindPackage(f).unusable(nodeCount, messageTypes) === null);
+  const unusable = new Set(unusableFaults(faults, nodeCount, messageTypes).map((u) => u.fault));
+  return faults.filter((f) => !unusable.has(f));
 }
 
 /** A duration between half and one and a half `intervalMs`, for overlapping schedules. */

@@ -8,6 +8,7 @@ import type { MutableRng } from '../../random.js';
 import { endedBy, needsLinks, someLinks } from './common.js';
 import type { FaultPackage } from './types.js';
 
+/** One planned fault: a bandwidth limit. */
 export interface BandwidthSpec {
   fault: 'bandwidth';
   links: Link[];
@@ -24,6 +25,7 @@ export function drawBandwidthOn(on: { links: Link[]; description: string }, rng:
   return { fault: 'bandwidth', links: on.links, rateKBps: rng.int(RATE_KBPS.min, RATE_KBPS.max), description: on.description };
 }
 
+/** The `bandwidth` fault package. */
 export const bandwidth: FaultPackage<BandwidthSpec> = {
   name: 'bandwidth',
   summary: 'limits the links of some nodes to a few KB/s',

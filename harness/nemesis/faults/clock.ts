@@ -7,6 +7,7 @@ import type { Cluster } from '../../cluster/cluster.js';
 import { joinErrors, LEADER_TARGET_P, someNodes } from './common.js';
 import type { FaultPackage, FaultTarget } from './types.js';
 
+/** One planned fault: a clock skew. */
 export interface ClockSpec {
   fault: 'clock';
   offsetsMs: Record<string, number>;
@@ -39,6 +40,7 @@ async function setOffsets(cluster: Cluster, offsetsMs: Iterable<[string, number]
   return joinErrors(await Promise.all([...offsetsMs].map(([n, ms]) => setClockOffset(cluster, n, ms))));
 }
 
+/** The `clock` fault package. */
 export const clock: FaultPackage<ClockSpec> = {
   name: 'clock',
   summary: "skews some nodes' clocks by up to a minute either way",

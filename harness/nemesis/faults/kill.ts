@@ -2,8 +2,10 @@
 import { type NodesSpec, settledErrors, someNodesOrLeader } from './common.js';
 import type { FaultPackage } from './types.js';
 
+/** One planned fault: a kill -9. */
 export type KillSpec = NodesSpec<'kill'>;
 
+/** The `kill` fault package. */
 export const kill: FaultPackage<KillSpec> = {
   name: 'kill',
   summary: 'kill -9 of some nodes, restarted with their data at the stop',

@@ -7,6 +7,7 @@ import { bandwidth, drawBandwidthOn, type BandwidthSpec } from './bandwidth.js';
 import { endedBy, needsLinks, someLinks } from './common.js';
 import type { FaultPackage } from './types.js';
 
+/** One planned fault: added latency. */
 export interface LatencySpec {
   fault: 'latency';
   links: Link[];
@@ -19,6 +20,7 @@ export interface LatencySpec {
 /** Added latency (ms): from a slow network to one that outlasts short client timeouts. */
 const LATENCY_MS = { min: 20, max: 300 } as const;
 
+/** The `latency` fault package. */
 export const latency: FaultPackage<LatencySpec, LatencySpec | BandwidthSpec> = {
   name: 'latency',
   summary: 'latency with jitter, or a bandwidth limit, on the links of some nodes',

@@ -7,6 +7,7 @@ import type { Link } from '../../network/partitions.js';
 import { endedBy, needsLinks, someLinks } from './common.js';
 import type { FaultPackage } from './types.js';
 
+/** One planned fault: a message fault. */
 export interface MessageSpec {
   fault: 'message';
   links: Link[];
@@ -24,6 +25,7 @@ export interface MessageSpec {
 /** Delay of a held message: longer than the usual retry timeouts (ms). */
 const MESSAGE_DELAY_MS = { min: 300, max: 1500 } as const;
 
+/** The `message` fault package. */
 export const message: FaultPackage<MessageSpec> = {
   name: 'message',
   summary: "delays or drops peer messages of the types the manifest's messageTypes names",

@@ -8,6 +8,7 @@ import { PARTITION_KINDS, partitionLinks, separate, type Link, type PartitionKin
 import { endedBy, LEADER_TARGET_P, needsLinks } from './common.js';
 import type { FaultPackage, FaultTarget } from './types.js';
 
+/** One planned fault: a partition. */
 export interface PartitionSpec {
   fault: 'partition';
   kind: PartitionKind;
@@ -20,6 +21,7 @@ export interface PartitionSpec {
 /** Partition shapes that, aimed at the leader, put it on the minority side. */
 const LEADER_PARTITION_KINDS: ReadonlySet<PartitionKind> = new Set<PartitionKind>(['isolate', 'halves', 'random-halves']);
 
+/** The `partition` fault package. */
 export const partition: FaultPackage<PartitionSpec> = {
   name: 'partition',
   summary: 'cuts links between groups of nodes (halves, isolation, bridge, ring, one way)',

@@ -2,8 +2,10 @@
 import { type NodesSpec, someNodesOrLeader } from './common.js';
 import type { FaultPackage } from './types.js';
 
+/** One planned fault: a pause. */
 export type PauseSpec = NodesSpec<'pause'>;
 
+/** The `pause` fault package. */
 export const pause: FaultPackage<PauseSpec> = {
   name: 'pause',
   summary: 'SIGSTOP of some nodes, SIGCONT at the stop',
