@@ -18,7 +18,7 @@ import type { HistoryEvent } from '../checkers/history/types.js';
 import { fileURLToPath } from 'node:url';
 import { checkListAppend } from '../checkers/transactional/list-append.js';
 import type { ConsistencyModel } from '../checkers/transactional/types.js';
-import { simulate } from '../workloads/txn-sim.js';
+import { simulate } from '../test/support/txn-sim.js';
 
 interface Measurement {
   txns: number;

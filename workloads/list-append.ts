@@ -11,14 +11,9 @@
  *   faultline check history.jsonl --checker list-append --consistency-model serializable
  */
 import { checkListAppend } from '../checkers/transactional/list-append.js';
-import type { TxnCheckOptions, TxnCheckResult } from '../checkers/transactional/types.js';
-import type { HistoryEvent } from '../checkers/history/types.js';
-import { TxnGenerator } from './txn-gen.js';
-import type { TxnGenOptions, TxnOp } from './txn-gen.js';
+import type { TxnOp } from './txn-gen.js';
 import { txnWorkload, validateTxnReply } from './txn-workload.js';
 import type { Workload } from './types.js';
-
-export type { TxnGenOptions, TxnOp };
 
 /** A list-append micro-operation in a reply: reads carry the list. */
 export type ListAppendOp = ['append', number, number] | ['r', number, number[] | null];
@@ -37,27 +32,12 @@ export interface ListAppendTxnOk {
   in_reply_to: number;
 }
 
-/** A seeded generator of list-append transactions (the invocation values, reads with null). */
-export function listAppendGenerator(seed: number, options: TxnGenOptions = {}): TxnGenerator {
-  return new TxnGenerator(seed, 'append', options);
-}
-
-/** Builds the wire request for a transaction. */
-export function txnRequest(txn: TxnOp[], msgId: number): TxnRequest {
-  return { type: 'txn', txn, msg_id: msgId };
-}
-
 /**
  * Checks that a `txn_ok` reply answers the request: same micro-operations in the same order,
  * every read answered with a list (or null). Returns a message for a malformed reply, else null.
  */
 export function validateListAppendReply(request: TxnOp[], reply: unknown): string | null {
   return validateTxnReply(request, reply, 'append', (v) => v === null || Array.isArray(v), 'a list or null');
-}
-
-/** Checks a list-append history. */
-export function checkListAppendHistory(history: readonly HistoryEvent[], options?: TxnCheckOptions): TxnCheckResult {
-  return checkListAppend(history, options);
 }
 
 /** The list-append workload, checked for strict serializability. */

@@ -8,10 +8,7 @@
  * A definite error (for example txn-conflict, code 30) is recorded `fail`, anything else `info`.
  */
 import { checkRwRegister } from '../checkers/transactional/rw-register.js';
-import type { RwRegisterOptions, TxnCheckResult } from '../checkers/transactional/types.js';
-import type { HistoryEvent } from '../checkers/history/types.js';
-import { TxnGenerator } from './txn-gen.js';
-import type { TxnGenOptions, TxnOp } from './txn-gen.js';
+import type { TxnOp } from './txn-gen.js';
 import { txnWorkload, validateTxnReply } from './txn-workload.js';
 import type { Workload } from './types.js';
 
@@ -25,19 +22,9 @@ export interface RwRegisterTxnOk {
   in_reply_to: number;
 }
 
-/** A seeded generator of rw-register transactions (the invocation values, reads with null). */
-export function rwRegisterGenerator(seed: number, options: TxnGenOptions = {}): TxnGenerator {
-  return new TxnGenerator(seed, 'w', options);
-}
-
 /** Checks that a `txn_ok` reply answers the request; returns a message for a malformed reply, else null. */
 export function validateRwRegisterReply(request: TxnOp[], reply: unknown): string | null {
   return validateTxnReply(request, reply, 'w', () => true, 'a value');
-}
-
-/** Checks an rw-register history. */
-export function checkRwRegisterHistory(history: readonly HistoryEvent[], options?: RwRegisterOptions): TxnCheckResult {
-  return checkRwRegister(history, options);
 }
 
 /** The rw-register workload, checked for strict serializability. */

@@ -8,8 +8,10 @@
  * file carries is kept as `sourceIndex`.
  */
 import { parseEDNString } from 'edn-data';
+import { scanEdn } from './edn-scan.js';
 import { HistoryError } from './errors.js';
 import type { ParsedHistory } from './jsonl.js';
+import { stripBom } from './limits.js';
 import { validateEvent } from './schema.js';
 import type { HistoryEvent } from './types.js';
 
@@ -41,24 +43,29 @@ function isBareSequence(text: string): boolean {
 }
 
 /** Parses EDN text into history events. */
-export function parseEdn(text: string, file?: string): ParsedHistory {
+export function parseEdn(input: string, file?: string): ParsedHistory {
+  const text = stripBom(input);
   let data: unknown;
-  const wrapped = isBareSequence(text) ? `[${text}\n]` : text;
+  const bare = isBareSequence(text);
+  const wrapped = bare ? `[${text}\n]` : text;
   if (wrapped.trim() === '') return { events: [], lines: [], file };
+  // Structure first, with line:column, since the parser itself says nothing of where it went wrong.
+  const opLines = scanEdn(text, bare, file);
   try {
     data = parseEDNString(wrapped, PARSE_OPTIONS);
   } catch (err) {
     throw new HistoryError(`not valid EDN (${(err as Error).message})`, { file });
   }
   if (!Array.isArray(data)) {
-    throw new HistoryError('expected a vector of operation maps or a sequence of maps', { file });
+    throw new HistoryError('expected a vector of operation maps or a sequence of maps', { file, line: 1 });
   }
   const events: HistoryEvent[] = [];
+  const lines = data.map((_, i) => opLines[i] ?? 0);
   const anonymous = new AnonymousProcesses(data);
   for (let i = 0; i < data.length; i++) {
-    events.push(ednOpToEvent(anonymous.fill(data[i]), i, file));
+    events.push(ednOpToEvent(anonymous.fill(data[i]), i, file, lines[i]!));
   }
-  return { events, lines: events.map(() => 0), file };
+  return { events, lines, file };
 }
 
 /**
@@ -100,10 +107,11 @@ class AnonymousProcesses {
   }
 }
 
-function ednOpToEvent(op: unknown, position: number, file: string | undefined): HistoryEvent {
+function ednOpToEvent(op: unknown, position: number, file: string | undefined, line: number): HistoryEvent {
   const where = `operation ${position + 1}`;
+  const at = { file, line: line > 0 ? line : undefined };
   if (typeof op !== 'object' || op === null || Array.isArray(op)) {
-    throw new HistoryError(`${where}: expected a map, found ${describe(op)}`, { file });
+    throw new HistoryError(`${where}: expected a map, found ${describe(op)}`, at);
   }
   const { index, process, time, ...rest } = op as Record<string, unknown>;
   const raw: Record<string, unknown> = { ...rest, index: position };
@@ -113,7 +121,7 @@ function ednOpToEvent(op: unknown, position: number, file: string | undefined): 
   else raw.process = process;
   if (time !== undefined && time !== null) raw.time = typeof time === 'bigint' ? Number(time) : time;
   const v = validateEvent(normalize(raw));
-  if ('reason' in v) throw new HistoryError(`${where}: ${v.reason.replace(/field "(\w+)"/, ':$1')}`, { file });
+  if ('reason' in v) throw new HistoryError(`${where}: ${v.reason.replace(/field "(\w+)"/, ':$1')}`, at);
   return v.event;
 }
 

@@ -12,21 +12,28 @@ export class HistoryError extends Error {
   readonly file: string | undefined;
   /** The 1-based line of the offending text, when there is one. */
   readonly line: number | undefined;
+  /** The 1-based column, when the format is read character by character (EDN). */
+  readonly column: number | undefined;
   /** The bare reason, without the location prefix. */
   readonly reason: string;
 
-  constructor(reason: string, where: { file?: string | undefined; line?: number | undefined } = {}) {
-    super(formatLocation(where.file, where.line) + reason);
+  constructor(
+    reason: string,
+    where: { file?: string | undefined; line?: number | undefined; column?: number | undefined } = {},
+  ) {
+    super(formatLocation(where.file, where.line, where.column) + reason);
     this.name = 'HistoryError';
     this.file = where.file;
     this.line = where.line;
+    this.column = where.column;
     this.reason = reason;
   }
 }
 
-function formatLocation(file: string | undefined, line: number | undefined): string {
-  if (file !== undefined && line !== undefined) return `${file}:${line}: `;
+function formatLocation(file: string | undefined, line: number | undefined, column: number | undefined): string {
+  const at = line === undefined ? undefined : column === undefined ? `${line}` : `${line}:${column}`;
+  if (file !== undefined && at !== undefined) return `${file}:${at}: `;
   if (file !== undefined) return `${file}: `;
-  if (line !== undefined) return `line ${line}: `;
+  if (at !== undefined) return `line ${at}: `;
   return '';
 }

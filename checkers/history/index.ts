@@ -1,6 +1,7 @@
 /**
- * The history library: the event type, readers for every supported format, the JSONL writer the
- * harness appends to while a run goes, pairing into operations, and the EDN exporter.
+ * The history library: the event type, readers for every supported format (one JSONL reader, with
+ * an explicit option for a torn last line), pairing into operations, fault windows, in-fault
+ * statistics, percentiles, and the EDN exporter.
  *
  *   const h = await readHistory('history.jsonl', { format: 'auto' });
  *   const { operations } = pairOperations(h.events, h);
@@ -9,14 +10,18 @@ export type { EventType, HistoryEvent, ProcessId } from './types.js';
 export { HistoryError } from './errors.js';
 export { historyEventSchema, validateEvent } from './schema.js';
 export {
-  HistoryWriter,
   parseJsonl,
   readJsonlFile,
+  readJsonlFileSync,
   formatEvent,
   DEFAULT_MAX_EVENTS,
+  type JsonlOptions,
   type ParsedHistory,
 } from './jsonl.js';
+export { MAX_VALUE_DEPTH, nestsDeeperThan } from './limits.js';
 export { parseEdn, toJepsenEdn } from './edn.js';
 export { parsePorcupineEtcd, parsePorcupineKv } from './porcupine.js';
 export { readHistory, parseHistory, sniffFormat, HISTORY_FORMATS, type HistoryFormat, type ReadOptions } from './read.js';
-export { pairOperations, type Operation, type OperationStatus, type PairedHistory } from './pair.js';
+export { pairOperations, type Operation, type OperationStatus, type PairedHistory, type PairOptions } from './pair.js';
+export { faultWindows, inFaultWindow, type FaultWindow } from './faults.js';
+export { historyStats, percentile, type HistoryStats, type HistoryStatsOptions } from './stats.js';

@@ -2,16 +2,20 @@
  * The native history format: JSON Lines, one event per line (see types.ts).
  *
  * - `parseJsonl(text, file)` parses a whole text; `readJsonlFile(path)` streams a file line by
- *   line, so a history of millions of events never exists as one string.
- * - `HistoryWriter` appends one event per line while a run goes, so a crash of the harness keeps
- *   everything written so far (each line is written whole; `close()` flushes and fsyncs).
+ *   line, so a history of millions of events never exists as one string; `readJsonlFileSync`
+ *   is the same reader for callers that cannot wait.
+ * - `formatEvent` is the line the run's recorder writes for each event.
  *
  * Every bad line is reported as `file:line: what is wrong` through HistoryError. Blank lines are
- * allowed (a file cut off while being written may end with one).
+ * allowed (a file cut off while being written may end with one), and so is a byte order mark
+ * before the first line. With `tolerateTornTail`, a last line that is not valid JSON and has no
+ * newline after it (the recorder died while writing it) is left out and flagged as `tornTail`
+ * instead; any other bad line is still an error.
  */
-import { createReadStream, openSync, writeSync, fsyncSync, closeSync } from 'node:fs';
+import { closeSync, createReadStream, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { HistoryError } from './errors.js';
+import { stripBom } from './limits.js';
 import { validateEvent } from './schema.js';
 import type { HistoryEvent } from './types.js';
 
@@ -26,6 +30,16 @@ export interface ParsedHistory {
   file: string | undefined;
   /** The format the history was read from (set by readHistory/parseHistory). */
   format?: 'jsonl' | 'edn' | 'porcupine-etcd' | 'porcupine-kv';
+  /** True when a torn last line was left out (only with `tolerateTornTail`). */
+  tornTail?: boolean;
+}
+
+/** Options of the JSON Lines readers. */
+export interface JsonlOptions {
+  /** The most events accepted (default DEFAULT_MAX_EVENTS). */
+  maxEvents?: number;
+  /** Leave out a torn last line (not JSON, no newline after it) instead of failing on it. */
+  tolerateTornTail?: boolean;
 }
 
 /** Incremental JSONL parser: feed it lines in order, read `result()` at the end. */
@@ -33,21 +47,33 @@ export class JsonlParser {
   private readonly events: HistoryEvent[] = [];
   private readonly lines: number[] = [];
   private lastIndex = -1;
+  /** A line that was not JSON, held back while it may yet turn out to be a torn last line. */
+  private torn: HistoryError | null = null;
+  private readonly maxEvents: number;
+  private readonly tolerateTornTail: boolean;
   constructor(
     private readonly file: string | undefined,
-    private readonly maxEvents: number,
-  ) {}
+    options: JsonlOptions = {},
+  ) {
+    this.maxEvents = options.maxEvents ?? DEFAULT_MAX_EVENTS;
+    this.tolerateTornTail = options.tolerateTornTail ?? false;
+  }
 
   /** Parses one line (1-based `lineNo`); throws HistoryError on a bad one. */
-  line(text: string, lineNo: number): void {
+  line(input: string, lineNo: number): void {
+    const text = lineNo === 1 ? stripBom(input) : input;
     const where = { file: this.file, line: lineNo };
     if (text.trim() === '') return;
+    if (this.torn) throw this.torn;
     if (text.length > MAX_LINE_CHARS) throw new HistoryError(`line longer than ${MAX_LINE_CHARS} characters`, where);
     let raw: unknown;
     try {
       raw = JSON.parse(text);
     } catch (err) {
-      throw new HistoryError(`not valid JSON (${(err as Error).message})`, where);
+      const e = new HistoryError(`not valid JSON (${(err as Error).message})`, where);
+      if (!this.tolerateTornTail) throw e;
+      this.torn = e;
+      return;
     }
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
       throw new HistoryError('expected one JSON object per line', where);
@@ -65,17 +91,32 @@ export class JsonlParser {
     this.lines.push(lineNo);
   }
 
-  result(): ParsedHistory {
-    return { events: this.events, lines: this.lines, file: this.file };
+  /**
+   * The history read. `endsWithNewline` says whether the text ended with a newline: a line that
+   * was not JSON is a torn tail only when it was the last and nothing ended it.
+   */
+  result(endsWithNewline: boolean): ParsedHistory {
+    if (this.torn && endsWithNewline) throw this.torn;
+    const h: ParsedHistory = { events: this.events, lines: this.lines, file: this.file };
+    if (this.tolerateTornTail) h.tornTail = this.torn !== null;
+    return h;
   }
+}
+
+function maxEventsOf(options: number | JsonlOptions | undefined): JsonlOptions {
+  return typeof options === 'number' ? { maxEvents: options } : (options ?? {});
+}
+
+function cannotRead(path: string, err: unknown): HistoryError {
+  return new HistoryError(`cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, { file: path });
 }
 
 /** The default ceiling on the number of events of one history. */
 export const DEFAULT_MAX_EVENTS = 20_000_000;
 
 /** Parses a JSON Lines history held in memory. */
-export function parseJsonl(text: string, file?: string, maxEvents = DEFAULT_MAX_EVENTS): ParsedHistory {
-  const parser = new JsonlParser(file, maxEvents);
+export function parseJsonl(text: string, file?: string, options?: number | JsonlOptions): ParsedHistory {
+  const parser = new JsonlParser(file, maxEventsOf(options));
   let lineNo = 0;
   let start = 0;
   while (start <= text.length) {
@@ -86,12 +127,12 @@ export function parseJsonl(text: string, file?: string, maxEvents = DEFAULT_MAX_
     parser.line(line, lineNo);
     start = end + 1;
   }
-  return parser.result();
+  return parser.result(text.endsWith('\n'));
 }
 
 /** Streams a JSON Lines history file. */
-export async function readJsonlFile(path: string, maxEvents = DEFAULT_MAX_EVENTS): Promise<ParsedHistory> {
-  const parser = new JsonlParser(path, maxEvents);
+export async function readJsonlFile(path: string, options?: number | JsonlOptions): Promise<ParsedHistory> {
+  const parser = new JsonlParser(path, maxEventsOf(options));
   const stream = createReadStream(path, { encoding: 'utf8' });
   const rl = createInterface({ input: stream, crlfDelay: Infinity });
   let lineNo = 0;
@@ -100,11 +141,44 @@ export async function readJsonlFile(path: string, maxEvents = DEFAULT_MAX_EVENTS
       lineNo++;
       parser.line(line, lineNo);
     }
+  } catch (err) {
+    if (err instanceof HistoryError) throw err;
+    throw cannotRead(path, err);
   } finally {
     rl.close();
     stream.destroy();
   }
-  return parser.result();
+  return parser.result(endsWithNewline(path));
+}
+
+/** Reads a JSON Lines history file whole, synchronously (for callers that cannot wait). */
+export function readJsonlFileSync(path: string, options?: JsonlOptions): ParsedHistory {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw cannotRead(path, err);
+  }
+  return parseJsonl(text, path, options);
+}
+
+/** True when the file's last byte is a newline (or the file is empty). */
+function endsWithNewline(path: string): boolean {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (err) {
+    throw cannotRead(path, err);
+  }
+  try {
+    const size = fstatSync(fd).size;
+    if (size === 0) return true;
+    const b = Buffer.alloc(1);
+    readSync(fd, b, 0, 1, size - 1);
+    return b[0] === 0x0a;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Serializes one event as its JSONL line (without the newline), fields in the documented order. */
@@ -120,45 +194,4 @@ export function formatEvent(event: HistoryEvent): string {
   if (error !== undefined) ordered.error = error;
   Object.assign(ordered, rest);
   return JSON.stringify(ordered);
-}
-
-/**
- * Appends events to a history file as they happen. Each `append` is one synchronous write of one
- * whole line, so the file is always a valid prefix of the history, even after kill -9.
- * `index` is assigned by the writer (0, 1, 2...) unless the event carries one that increases.
- */
-export class HistoryWriter {
-  private fd: number | null;
-  private nextIndex = 0;
-  /** The number of events written. */
-  count = 0;
-
-  /** Opens (creates or truncates) the file. */
-  constructor(readonly path: string) {
-    this.fd = openSync(path, 'w');
-  }
-
-  /** Writes one event and returns it with its index. */
-  append(event: Omit<HistoryEvent, 'index'> & { index?: number }): HistoryEvent {
-    if (this.fd === null) throw new Error(`history ${this.path} is closed`);
-    const index = event.index !== undefined && event.index >= this.nextIndex ? event.index : this.nextIndex;
-    const full = { ...event, index } as HistoryEvent;
-    writeSync(this.fd, formatEvent(full) + '\n');
-    this.nextIndex = index + 1;
-    this.count++;
-    return full;
-  }
-
-  /** Flushes the file to disk (fsync) without closing it. */
-  sync(): void {
-    if (this.fd !== null) fsyncSync(this.fd);
-  }
-
-  /** Fsyncs and closes the file; further appends throw. Closing twice is harmless. */
-  close(): void {
-    if (this.fd === null) return;
-    fsyncSync(this.fd);
-    closeSync(this.fd);
-    this.fd = null;
-  }
 }

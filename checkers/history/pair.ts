@@ -12,6 +12,11 @@
  *
  * Time order is the order of the events in the history (their position), which is what every
  * recorder guarantees; `time` fields are not needed.
+ *
+ * Checkers pair strictly: a completion that completes nothing is bad input. Statistics and reports
+ * of a run, which must be drawn even for a history a broken recorder left, pair with
+ * `strict: false`: such a completion is ignored, and an invocation while its process still has one
+ * open leaves the older one open (crashed) for good.
  */
 import { HistoryError } from './errors.js';
 import type { ParsedHistory } from './jsonl.js';
@@ -49,6 +54,12 @@ export interface PairedHistory {
   ignored: HistoryEvent[];
 }
 
+/** Options of pairOperations. */
+export interface PairOptions {
+  /** Throw HistoryError on a completion that does not fit (default true); false pairs what fits. */
+  strict?: boolean;
+}
+
 /** Where an event came from, for error messages. */
 function whereOf(history: Pick<ParsedHistory, 'file' | 'lines'> | undefined, pos: number): { file?: string; line?: number } {
   if (!history) return {};
@@ -64,7 +75,9 @@ function whereOf(history: Pick<ParsedHistory, 'file' | 'lines'> | undefined, pos
 export function pairOperations(
   events: readonly HistoryEvent[],
   source?: Pick<ParsedHistory, 'file' | 'lines'>,
+  options: PairOptions = {},
 ): PairedHistory {
+  const strict = options.strict ?? true;
   const operations: Operation[] = [];
   const ignored: HistoryEvent[] = [];
   const open = new Map<number, Operation>();
@@ -77,7 +90,7 @@ export function pairOperations(
     const p = e.process;
     if (e.type === 'invoke') {
       const prev = open.get(p);
-      if (prev) {
+      if (prev && strict) {
         const at = prev.invoke.index;
         throw new HistoryError(
           `process ${p} invokes ${e.f} while its ${prev.f} invoked at index ${at} is still open (a process runs one operation at a time)`,
@@ -102,13 +115,13 @@ export function pairOperations(
     }
     const op = open.get(p);
     if (!op) {
-      if (e.type === 'info') {
+      if (e.type === 'info' || !strict) {
         ignored.push(e);
         continue;
       }
       throw new HistoryError(`${e.type} completion of ${e.f} by process ${p}, which has no open invocation`, whereOf(source, pos));
     }
-    if (op.f !== e.f) {
+    if (op.f !== e.f && strict) {
       throw new HistoryError(
         `process ${p} completes ${e.f} but invoked ${op.f} (at index ${op.invoke.index})`,
         whereOf(source, pos),

@@ -14,25 +14,36 @@
  */
 import { HistoryError } from './errors.js';
 import type { ParsedHistory } from './jsonl.js';
+import { stripBom } from './limits.js';
 import type { EventType, HistoryEvent } from './types.js';
 
 const ETCD_LINE = /^INFO\s+jepsen\.util\s+-\s+(\d+)\s+:(invoke|ok|fail|info)\s+:([\w-]+)\s+(.*?)\s*$/;
 const ETCD_PREFIX = /^INFO\s+jepsen\.util\s+-\s+\d+\s+:/;
 
 function splitLines(text: string): string[] {
-  return text.split(/\r?\n/);
+  return stripBom(text).split(/\r?\n/);
 }
 
-/** Parses a Porcupine/Jepsen etcd log. */
+/**
+ * Parses a Porcupine/Jepsen etcd log. Other log lines are skipped, but a file where they are the
+ * majority (or where nothing is an operation) is not such a log, and is refused as bad input
+ * naming the first skipped line: reading it as an empty history would pass anything.
+ */
 export function parsePorcupineEtcd(text: string, file?: string): ParsedHistory {
   const events: HistoryEvent[] = [];
   const lines: number[] = [];
   const all = splitLines(text);
+  let skipped = 0;
+  let firstSkipped = 0;
   for (let i = 0; i < all.length; i++) {
     const line = all[i]!;
     const m = ETCD_LINE.exec(line);
     if (!m) {
       if (ETCD_PREFIX.test(line)) throw new HistoryError('cannot read this jepsen.util operation line', { file, line: i + 1 });
+      if (line.trim() !== '') {
+        skipped++;
+        if (firstSkipped === 0) firstSkipped = i + 1;
+      }
       continue;
     }
     const event: HistoryEvent = { index: events.length, type: m[2] as EventType, process: Number(m[1]), f: m[3]! };
@@ -44,6 +55,12 @@ export function parsePorcupineEtcd(text: string, file?: string): ParsedHistory {
     }
     events.push(event);
     lines.push(i + 1);
+  }
+  if (skipped > 0 && skipped >= events.length) {
+    throw new HistoryError(
+      `${skipped} of ${skipped + events.length} lines are not jepsen.util operation lines (this is the first); not a porcupine-etcd log`,
+      { file, line: firstSkipped },
+    );
   }
   return { events, lines, file };
 }

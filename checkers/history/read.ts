@@ -9,6 +9,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { parseEdn } from './edn.js';
 import { HistoryError } from './errors.js';
 import { DEFAULT_MAX_EVENTS, parseJsonl, readJsonlFile, type ParsedHistory } from './jsonl.js';
+import { stripBom } from './limits.js';
 import { parsePorcupineEtcd, parsePorcupineKv } from './porcupine.js';
 
 /** The history formats faultline reads. */
@@ -21,6 +22,11 @@ export interface ReadOptions {
   format?: HistoryFormat | 'auto';
   /** The most events accepted (a limit, so a runaway file is an error, not an out-of-memory). */
   maxEvents?: number;
+  /**
+   * JSONL only: leave out a torn last line (not JSON, no newline after it: the recorder died while
+   * writing it) and set `tornTail`, instead of failing. For a run's own history; off by default.
+   */
+  tolerateTornTail?: boolean;
 }
 
 /** The largest non-JSONL file read whole into memory (JSONL files are streamed). */
@@ -31,7 +37,7 @@ export const MAX_WHOLE_FILE_BYTES = 512 * 1024 * 1024;
  * Returns null when nothing fits (the caller reports it).
  */
 export function sniffFormat(text: string): HistoryFormat | null {
-  const lines = text.split('\n', 200);
+  const lines = stripBom(text).split('\n', 200);
   for (const rawLine of lines) {
     const line = rawLine.trim();
     if (line === '' || line.startsWith(';')) continue;
@@ -47,8 +53,9 @@ export function sniffFormat(text: string): HistoryFormat | null {
 }
 
 /** Parses a history held in memory. */
-export function parseHistory(text: string, options: ReadOptions & { file?: string } = {}): ParsedHistory {
+export function parseHistory(input: string, options: ReadOptions & { file?: string } = {}): ParsedHistory {
   const file = options.file;
+  const text = stripBom(input);
   let format = options.format ?? 'auto';
   if (format === 'auto') {
     const sniffed = sniffFormat(text);
@@ -64,7 +71,7 @@ export function parseHistory(text: string, options: ReadOptions & { file?: strin
   let parsed: ParsedHistory;
   switch (format) {
     case 'jsonl':
-      return { ...parseJsonl(text, file, maxEvents), format: 'jsonl' };
+      return { ...parseJsonl(text, file, { maxEvents, tolerateTornTail: options.tolerateTornTail ?? false }), format: 'jsonl' };
     case 'edn':
       parsed = parseEdn(text, file);
       break;
@@ -97,7 +104,10 @@ export async function readHistory(path: string, options: ReadOptions = {}): Prom
   }
   let format = options.format ?? 'auto';
   if (format === 'auto' && /\.jsonl$/i.test(path)) format = 'jsonl';
-  if (format === 'jsonl') return { ...(await readJsonlFile(path, options.maxEvents ?? DEFAULT_MAX_EVENTS)), format: 'jsonl' };
+  if (format === 'jsonl') {
+    const jsonlOptions = { maxEvents: options.maxEvents ?? DEFAULT_MAX_EVENTS, tolerateTornTail: options.tolerateTornTail ?? false };
+    return { ...(await readJsonlFile(path, jsonlOptions)), format: 'jsonl' };
+  }
   if (size > MAX_WHOLE_FILE_BYTES) {
     throw new HistoryError(`file larger than ${MAX_WHOLE_FILE_BYTES} bytes; convert it to JSONL, which is streamed`, { file: path });
   }

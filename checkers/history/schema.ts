@@ -4,6 +4,7 @@
  * the same way.
  */
 import { z } from 'zod';
+import { MAX_VALUE_DEPTH, nestsDeeperThan } from './limits.js';
 import type { HistoryEvent } from './types.js';
 
 /** The zod schema of a history event. Extra fields are kept (forward compatibility, no data lost). */
@@ -25,6 +26,10 @@ export const historyEventSchema = z
  * first bad field.
  */
 export function validateEvent(raw: unknown): { event: HistoryEvent } | { reason: string } {
+  // The event itself is one level; its fields may nest MAX_VALUE_DEPTH more.
+  if (nestsDeeperThan(raw, MAX_VALUE_DEPTH + 1)) {
+    return { reason: `a value nests deeper than ${MAX_VALUE_DEPTH} levels (the readers' limit)` };
+  }
   const parsed = historyEventSchema.safeParse(raw);
   if (parsed.success) return { event: parsed.data as HistoryEvent };
   const issue = parsed.error.issues[0]!;

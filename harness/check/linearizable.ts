@@ -4,7 +4,7 @@
  * the exit code (0 valid, 1 invalid, 2 unknown). Bad input throws UsageError (exit 254).
  */
 import { HistoryError, type HistoryFormat } from '../../checkers/history/index.js';
-import { readHistoryForCheck } from './read.js';
+import { readHistoryForCheck, requireCheckedOperations } from './read.js';
 import {
   checkLinearizable,
   createModel,
@@ -60,6 +60,7 @@ export async function runLinearizableCheck(
     if (err instanceof HistoryError || err instanceof ModelInputError) throw new UsageError(err.message);
     throw err;
   }
+  requireCheckedOperations(file, history, result.operationCount, 'client operations');
   if (options.json) out(JSON.stringify(result, null, 2) + '\n');
   else out(result.explanation + '\n');
   return exitCodeForVerdict(result.valid);

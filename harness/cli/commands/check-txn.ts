@@ -10,7 +10,7 @@
  *   faultline check regs.jsonl --checker rw-register --linearizable-keys
  */
 import type { HistoryFormat } from '../../../checkers/history/index.js';
-import { readHistoryForCheck } from '../../check/read.js';
+import { readHistoryForCheck, requireCheckedOperations } from '../../check/read.js';
 import { checkListAppend } from '../../../checkers/transactional/list-append.js';
 import { isConsistencyModel } from '../../../checkers/transactional/models.js';
 import { checkRwRegister } from '../../../checkers/transactional/rw-register.js';
@@ -71,6 +71,7 @@ export async function runTxnCheck(
     }
     throw err;
   }
+  requireCheckedOperations(file, history, result.stats.txns, 'transactions (operations with f "txn")');
   out(options.json ? JSON.stringify(result, null, 2) + '\n' : formatTxnResult(result));
   return exitCodeForVerdict(result.valid);
 }

@@ -15,6 +15,7 @@ import { HISTORY_FORMATS, type HistoryFormat } from '../../../checkers/history/i
 import { MODELS } from '../../../checkers/linearizable/index.js';
 import { runLinearizableCheck } from '../../check/linearizable.js';
 import { UsageError } from '../exit.js';
+import { parseDecimalInt, parseDecimalNumber } from '../flags.js';
 import { runTxnCheck } from './check-txn.js';
 
 /** Options every checker shares, as commander parses them. */
@@ -42,8 +43,8 @@ const CHECKERS: Record<string, (file: string, o: CheckCliOptions) => Promise<num
       ...(o.model !== undefined ? { model: o.model } : {}),
       format: o.format as HistoryFormat | 'auto',
       json: o.json ?? false,
-      ...(o.timeLimit !== undefined ? { timeLimitMs: positiveNumber(o.timeLimit, '--time-limit') * 1000 } : {}),
-      ...(o.memoryLimit !== undefined ? { memoryLimitBytes: positiveNumber(o.memoryLimit, '--memory-limit') * 1024 * 1024 } : {}),
+      ...(o.timeLimit !== undefined ? { timeLimitMs: parseDecimalNumber('--time-limit', o.timeLimit, { positive: true }) * 1000 } : {}),
+      ...(o.memoryLimit !== undefined ? { memoryLimitBytes: parseDecimalNumber('--memory-limit', o.memoryLimit, { positive: true }) * 1024 * 1024 } : {}),
       ...(o.initial !== undefined ? { initial: parseJson(o.initial, '--initial') } : {}),
       ...(o.nilRead !== undefined ? { nilRead: o.nilRead as 'absent' | 'unknown' } : {}),
       partition: o.partition,
@@ -59,17 +60,11 @@ function txnOptions(checker: 'list-append' | 'rw-register', o: CheckCliOptions):
     format: o.format as HistoryFormat | 'auto',
     json: o.json ?? false,
     ...(o.consistencyModel !== undefined ? { consistencyModel: o.consistencyModel } : {}),
-    ...(o.cycleSearchBudget !== undefined ? { cycleSearchBudget: positiveNumber(o.cycleSearchBudget, '--cycle-search-budget') } : {}),
-    ...(o.timeLimit !== undefined ? { timeLimitMs: positiveNumber(o.timeLimit, '--time-limit') * 1000 } : {}),
+    ...(o.cycleSearchBudget !== undefined ? { cycleSearchBudget: parseDecimalInt('--cycle-search-budget', o.cycleSearchBudget, { positive: true }) } : {}),
+    ...(o.timeLimit !== undefined ? { timeLimitMs: parseDecimalNumber('--time-limit', o.timeLimit, { positive: true }) * 1000 } : {}),
     linearizableKeys: o.linearizableKeys ?? false,
     sequentialKeys: o.sequentialKeys ?? false,
   };
-}
-
-function positiveNumber(text: string, flag: string): number {
-  const v = Number(text);
-  if (!Number.isFinite(v) || v <= 0) throw new UsageError(`${flag} must be a positive number, got "${text}"`);
-  return v;
 }
 
 function parseJson(text: string, flag: string): unknown {

@@ -19,10 +19,10 @@ describe('EDN import', () => {
 
   it('reports a malformed op with its position', () => {
     expect(() => parseEdn('[{:process 0, :type :invoke, :f :read} {:process 0, :type :done, :f :read}]', 'k.edn')).toThrow(
-      /^k\.edn: operation 2: :type must be one of/,
+      /^k\.edn:1: operation 2: :type must be one of/,
     );
     expect(() => parseEdn('[{:process 0 :type', 'k.edn')).toThrow(HistoryError);
-    expect(() => parseEdn('[1 2]', 'k.edn')).toThrow(/^k\.edn: operation 1: expected a map, found number/);
+    expect(() => parseEdn('[1 2]', 'k.edn')).toThrow(/^k\.edn:1: operation 1: expected a map, found number/);
   });
 });
 

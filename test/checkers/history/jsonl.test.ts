@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { HistoryError, HistoryWriter, parseJsonl, readHistory, readJsonlFile } from '../../../checkers/history/index.js';
+import { formatEvent, HistoryError, parseJsonl, readHistory, readJsonlFile } from '../../../checkers/history/index.js';
 
 const dirs: string[] = [];
 function tempDir(): string {
@@ -65,18 +65,15 @@ describe('parseJsonl', () => {
   });
 });
 
-describe('HistoryWriter and the streaming reader', () => {
-  it('appends one line per event that the reader reads back', async () => {
+describe('formatEvent and the streaming reader', () => {
+  it('reads back the lines formatEvent writes', async () => {
     const path = join(tempDir(), 'history.jsonl');
-    const w = new HistoryWriter(path);
-    w.append({ type: 'invoke', process: 0, f: 'write', value: ['k', 1], time: 10 });
-    // A crash right after an append leaves complete lines only.
-    expect(readFileSync(path, 'utf8').endsWith('\n')).toBe(true);
-    w.append({ type: 'ok', process: 0, f: 'write', value: ['k', 1], time: 20, node: 'n1' });
-    w.append({ type: 'info', process: 'nemesis', f: 'kill', value: ['n1'] });
-    w.close();
-    w.close();
-    expect(() => w.append({ type: 'invoke', process: 1, f: 'read' })).toThrow(/closed/);
+    const written = [
+      { index: 0, type: 'invoke', process: 0, f: 'write', value: ['k', 1], time: 10 },
+      { index: 1, type: 'ok', process: 0, f: 'write', value: ['k', 1], time: 20, node: 'n1' },
+      { index: 2, type: 'info', process: 'nemesis', f: 'kill', value: ['n1'] },
+    ] as const;
+    writeFileSync(path, written.map((e) => formatEvent(e) + '\n').join(''));
     const h = await readJsonlFile(path);
     expect(h.events.map((e) => e.index)).toEqual([0, 1, 2]);
     expect(h.events[1]).toEqual({ index: 1, time: 20, type: 'ok', process: 0, f: 'write', value: ['k', 1], node: 'n1' });

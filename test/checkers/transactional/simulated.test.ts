@@ -1,5 +1,5 @@
 /**
- * The checkers against a simulated store (workloads/txn-sim.ts) run at known isolation levels,
+ * The checkers against a simulated store (test/support/txn-sim.ts) run at known isolation levels,
  * over many seeds: what each level allows must pass, what it forbids must be caught.
  * A failure names the seed; `simulate({ seed, ... })` with it reproduces the history.
  */
@@ -7,8 +7,8 @@ import { describe, expect, test } from 'vitest';
 import { checkListAppend } from '../../../checkers/transactional/list-append.js';
 import { checkRwRegister } from '../../../checkers/transactional/rw-register.js';
 import type { TxnCheckOptions, TxnCheckResult } from '../../../checkers/transactional/types.js';
-import { simulate } from '../../../workloads/txn-sim.js';
-import type { SimIsolation } from '../../../workloads/txn-sim.js';
+import { simulate } from '../../support/txn-sim.js';
+import type { SimIsolation } from '../../support/txn-sim.js';
 
 const SEEDS = Array.from({ length: 12 }, (_, i) => 1000 + i);
 const TXNS = 800;

@@ -16,9 +16,9 @@
  * completion after its commit, so real-time order is meaningful.
  */
 import { unsafeUniformIntDistribution, xoroshiro128plus } from 'pure-rand';
-import type { HistoryEvent } from '../checkers/history/types.js';
-import { TxnGenerator } from './txn-gen.js';
-import type { TxnGenOptions, TxnOp } from './txn-gen.js';
+import type { HistoryEvent } from '../../checkers/history/types.js';
+import { TxnGenerator } from '../../workloads/txn-gen.js';
+import type { TxnGenOptions, TxnOp } from '../../workloads/txn-gen.js';
 
 export type SimIsolation = 'serializable' | 'snapshot-isolation' | 'read-committed' | 'lost-commit';
 
