@@ -5,14 +5,14 @@
  * from the network. `faultline run` calls it at the end of a run; `faultline report <run dir>`
  * calls it for any stored run, including a partial one.
  *
- * See client.ts for what the page draws, and data.ts for how the run's files become its data.
+ * See page/ for what the page draws, and data.ts for how the run's files become its data.
  */
 import { writeFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { readRunFolder, DEFAULT_LIMITS, type RunFolderLimits } from './run-folder.js';
 import { buildReportData, type ReportData } from './data.js';
 import { BASE_CSS, embedJson, escapeHtml, inlineScript, inlineStyle, uplotAssets } from './html.js';
-import { REPORT_CLIENT_JS } from './client.js';
+import { reportPageScript } from './page-script.js';
 
 export { buildReportData, type ReportData } from './data.js';
 export { readRunFolder, type RunFolder, type RunFolderLimits } from './run-folder.js';
@@ -86,6 +86,7 @@ svg.cycle, svg.lamport { background: #fff; border: 1px solid var(--line); border
 .plot { margin: 0 0 12px; }
 #repro { user-select: all; }
 .summary-grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(300px, 1fr)); gap: 8px 28px; }
+.crash h3 { font-size: 14px; margin: 8px 0 6px; } .crash .crash-node { color: var(--bad); } .crash pre.log-tail { max-height: 300px; }
 .summary-grid h3 { font-size: 13px; color: var(--muted); margin: 0 0 4px; font-weight: 600; text-transform: uppercase; letter-spacing: .04em; }
 `;
 
@@ -115,6 +116,7 @@ ${inlineStyle(BASE_CSS + uplot.css + REPORT_CSS)}
   <pre id="repro"></pre>
   <div id="warnings" class="warn" hidden><strong>Warnings</strong><ul></ul></div>
 </section>
+<section class="card" id="crashes-card" hidden><h2>Node crashes</h2><div id="crashes"></div></section>
 <section class="card" id="timeline-card">
   <h2>Timeline</h2>
   <div class="controls">
@@ -138,7 +140,7 @@ ${inlineStyle(BASE_CSS + uplot.css + REPORT_CSS)}
 </main>
 ${embedJson('report-data', data)}
 ${inlineScript(uplot.js)}
-${inlineScript(REPORT_CLIENT_JS)}
+${inlineScript(reportPageScript())}
 </body>
 </html>
 `;
