@@ -257,6 +257,46 @@ describe('report.html', () => {
     await page.close();
   });
 
+  it.runIf(haveChromium())('shows the node crashes of results.json: node, time, exit code or signal, and the log tail as text', async () => {
+    // Arrange: a run whose results.json names two crashes, one with markup in its log.
+    const dir = join(work, 'crashes');
+    makeRunFolder(dir, { seed: 6, ops: 200, processes: 3, keys: 2 });
+    const results = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as Record<string, unknown>;
+    results.nodeCrashes = [
+      { node: 'n2', timeNs: 1_250_000_000, exitCode: 1, signal: null, logTail: ['n2 listening', `TypeError: ${NASTY}`, '    at step (core.js:10:5)'] },
+      { node: 'n3', timeNs: 2_000_000_000, exitCode: null, signal: 'SIGSEGV', logTail: [] },
+    ];
+    writeFileSync(join(dir, 'results.json'), JSON.stringify(results));
+    writeReport(dir);
+    const { page, errors } = await newPage(browser!);
+    // Act
+    await page.goto(pathToFileURL(join(dir, 'report.html')).href);
+    await page.waitForSelector('body[data-rendered="true"]');
+    // Assert
+    expect(await page.isVisible('#crashes-card')).toBe(true);
+    expect(await page.textContent('#crashes-card h2')).toBe('Node crashes');
+    const heads = await page.locator('#crashes .crash h3').allTextContents();
+    expect(heads).toEqual(['n2 — exit code 1 at 1.250 s', 'n3 — killed by SIGSEGV at 2.000 s']);
+    expect(await page.textContent('#crashes pre.log-tail')).toBe(`n2 listening\nTypeError: ${NASTY}\n    at step (core.js:10:5)`);
+    expect(await page.evaluate(() => (window as any).__pwned)).toBeUndefined();
+    expect(await page.locator('img').count()).toBe(0);
+    await page.locator('#crashes-card').screenshot({ path: join(OUT, 'node-crashes.png') });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it.runIf(haveChromium())('has no node crashes section for a run without crashes', async () => {
+    const dir = join(work, 'no-crashes');
+    makeRunFolder(dir, { seed: 8, ops: 100, processes: 2, keys: 1 });
+    writeReport(dir);
+    const { page, errors } = await newPage(browser!);
+    await page.goto(pathToFileURL(join(dir, 'report.html')).href);
+    await page.waitForSelector('body[data-rendered="true"]');
+    expect(await page.isHidden('#crashes-card')).toBe(true);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it.runIf(haveChromium())('shows a partial run folder (no results.json, a torn last line)', async () => {
     // Arrange
     const dir = join(work, 'partial');
