@@ -70,6 +70,7 @@ const REPORT_CSS = `
 #timeline { display: block; cursor: crosshair; }
 .controls { display: flex; gap: 8px; align-items: center; margin: 0 0 8px; flex-wrap: wrap; }
 .legend { display: inline-flex; gap: 12px; align-items: center; margin-left: 8px; font-size: 12.5px; }
+.legend #fault-legend { display: inline-flex; gap: 12px; } .legend #fault-legend i { border-top: 3px solid; }
 .legend i { display: inline-block; width: 14px; height: 10px; border-radius: 2px; vertical-align: -1px; margin-right: 4px; }
 #tip { position: fixed; z-index: 10; background: #fff; border: 1px solid var(--line); border-radius: 6px; box-shadow: 0 4px 14px rgba(0,0,0,.15); padding: 8px 10px; max-width: 520px; font-size: 12.5px; pointer-events: none; }
 #tip .tip-title { font-weight: 700; margin-bottom: 4px; word-break: break-word; }
@@ -123,7 +124,7 @@ ${inlineStyle(BASE_CSS + uplot.css + REPORT_CSS)}
     <select id="key-select" aria-label="key"></select>
     <button id="zoom-in" title="zoom in">+</button><button id="zoom-out" title="zoom out">−</button>
     <button id="zoom-fit">fit</button><button id="zoom-anomaly">show the anomaly</button>
-    <span class="legend"><span><i style="background:var(--ok)"></i>ok</span><span><i style="background:var(--fail)"></i>fail</span><span><i style="background:var(--info)"></i>info (indeterminate)</span><span><i style="background:var(--pending)"></i>never completed</span><span><i style="background:rgba(208,2,27,.18)"></i>fault active</span><span><i style="background:#6639ba;height:4px"></i>linearization order</span></span>
+    <span class="legend"><span><i style="background:var(--ok)"></i>ok</span><span><i style="background:var(--fail)"></i>fail</span><span><i style="background:var(--info)"></i>info (indeterminate)</span><span><i style="background:var(--pending)"></i>never completed</span><span id="fault-legend"></span><span><i style="background:#6639ba;height:4px"></i>linearization order</span></span>
   </div>
   <div id="timeline-wrap"><canvas id="timeline"></canvas></div>
   <div id="timeline-status" class="muted"></div>

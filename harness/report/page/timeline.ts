@@ -27,6 +27,23 @@ interface Rect { x: number; y: number; w: number; h: number }
 /** What the last draw did, for tests. */
 export interface DrawStats { drawnOps: number; nemesisDrawn: number; highlighted: number; prefixDrawn: number }
 
+/** One legend entry per kind of fault the run had, in the colours the windows are drawn with. */
+function renderFaultLegend(): void {
+  const box = document.getElementById('fault-legend')!;
+  const kinds: string[] = [];
+  for (const w of D.nemesis) if (kinds.indexOf(w.kind) < 0) kinds.push(w.kind);
+  for (const kind of kinds) {
+    const style = faultStyle(kind);
+    const swatch = el('i', { 'data-kind': kind });
+    swatch.style.background = style.fill;
+    swatch.style.borderTopColor = style.ink;
+    const entry = el('span', { class: 'fault-kind' });
+    entry.appendChild(swatch);
+    entry.appendChild(document.createTextNode(kind));
+    box.appendChild(entry);
+  }
+}
+
 export class Timeline {
   readonly canvas = document.getElementById('timeline') as HTMLCanvasElement;
   readonly ctx = this.canvas.getContext('2d')!;
@@ -51,6 +68,7 @@ export class Timeline {
   private pending = false;
 
   constructor() {
+    renderFaultLegend();
     this.keySel.appendChild(el('option', { value: '-1' }, 'all keys (' + N + ' ops)'));
     const counts = new Array<number>(D.keys.length).fill(0);
     for (let i = 0; i < N; i++) {

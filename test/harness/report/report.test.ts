@@ -12,6 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeReport } from '../../../harness/report/index.js';
+import { faultStyles } from '../../../harness/report/fault-styles.js';
 import { makeRunFolder, makeTxnRunFolder, NASTY, ringTxns, WRITE_SKEW_TXNS } from './fixtures.js';
 import { haveChromium, launch, newPage, type OpenBrowser } from './browser.js';
 
@@ -107,6 +108,19 @@ describe('report.html', () => {
     const shaded = await pixel(page, nem.x, nem.y);
     const plain = await pixel(page, nem.x0, nem.y);
     expect(shaded.slice(0, 3)).not.toEqual(plain.slice(0, 3));
+    // The legend names each kind of fault of the run in the colours of the one table (compared as
+    // the browser computes them, so that equal colours written differently are equal).
+    const legend = await page.locator('#fault-legend .fault-kind').evaluateAll((es, styles) => es.map((e) => {
+      const i = e.querySelector('i')!;
+      const probe = document.createElement('i');
+      document.body.appendChild(probe);
+      probe.style.background = styles[e.textContent!]!.fill;
+      probe.style.borderTopColor = styles[e.textContent!]!.ink;
+      const same = getComputedStyle(i).backgroundColor === getComputedStyle(probe).backgroundColor && getComputedStyle(i).borderTopColor === getComputedStyle(probe).borderTopColor;
+      probe.remove();
+      return { kind: e.textContent, same };
+    }), faultStyles());
+    expect(legend).toEqual(['partition', 'kill', 'pause'].map((kind) => ({ kind, same: true })));
     // Plots and messages are there.
     expect(await page.locator('#plot-latency canvas').count()).toBeGreaterThan(0);
     expect(await page.locator('#plot-throughput canvas').count()).toBeGreaterThan(0);
