@@ -3,7 +3,7 @@
  * and how long headless Chromium takes to open it and draw its first view (summary, timeline,
  * plots), against a 1k-op report measured in the same run as the baseline.
  *
- *   npx tsc -p . && node dist/bench/report.js [--ops 100000] [--repeat 5] [--keep <dir>]
+ *   npm run build && node dist/bench/report.js [--ops 100000] [--repeat 5] [--keep <dir>]
  *
  * With --keep the run folders and their reports are left in <dir> to look at.
  *

@@ -3,132 +3,21 @@
  * 100k-op history embeds in a few megabytes and draws fast), nemesis windows, statistics, the
  * linearizability witness, transactional anomalies as small graphs, and peer messages.
  *
- * The checkers' result objects are read defensively: each checker's own result type may grow, and
- * a report must never fail because a field is missing. What is not understood is still shown, as
- * the checker's raw JSON, in the page.
+ * Each checker's result is drawn through the view its checker exports (view.ts beside each checker), once
+ * its shape is checked: results.json is read back from disk and may come from an older run. A
+ * result of another shape is still shown, as the checker's raw JSON, in the page.
  */
 import type { HistoryEvent } from '../../checkers/history/types.js';
+import { z } from 'zod';
+import { isLinearizableResult, linearizableView, type WitnessOp } from '../../checkers/linearizable/view.js';
+import type { TxnRef } from '../../checkers/transactional/types.js';
+import { isTxnCheckResult, txnView, type TxnEdge } from '../../checkers/transactional/view.js';
+import { faultStyles, UNKNOWN_FAULT_STYLE } from './fault-styles.js';
+import { OUTCOME, type AnomalyGraph, type CheckerView, type LinStep, type LinWitness, type NemesisWindow, type NodeCrash, type OpColumns, type ReportData } from './page/types.js';
 import type { RunFolder } from './run-folder.js';
 
-/** Outcome codes of an operation, in the `t` column. */
-export const OUTCOME = { ok: 0, fail: 1, info: 2, pending: 3 } as const;
-
-/** Operations as parallel columns; op `i` is `{ lane: lane[i], startMs: startMs[i], ... }`. */
-export interface OpColumns {
-  /** Index into `ReportData.processes`. */
-  lane: number[];
-  /** Invocation time, ms since the run started. */
-  startMs: number[];
-  /** Completion time, ms; for an op that never completed, the end of the history. */
-  endMs: number[];
-  /** OUTCOME code. */
-  outcome: number[];
-  /** Index into `ReportData.keys`, or -1 for an op without a single key (a transaction). */
-  key: number[];
-  /** For transactions: op index -> the keys its micro-ops touch (indexes into `ReportData.keys`). */
-  txnKeys: Record<number, number[]>;
-  /** One line that says what the op did ("write 3", "read -> 4", "cas 1->2"). */
-  desc: string[];
-  /** History index of the invocation. */
-  invokeIndex: number[];
-  /** History index of the completion, or -1. */
-  completeIndex: number[];
-  /** The node that answered, or "". */
-  node: string[];
-  /** The error of a fail/info completion, as text, or "". */
-  error: string[];
-}
-
-/** A span of time during which a fault was active. */
-export interface NemesisWindow {
-  /** The fault's kind: partition, kill, pause, latency, clock... */
-  kind: string;
-  startMs: number;
-  endMs: number;
-  /** What the fault was applied to, as text. */
-  detail: string;
-}
-
-/** One step of a linearizability witness: an op in linearization order and the model states. */
-export interface LinStep {
-  op: number;
-  before: string | null;
-  after: string | null;
-}
-
-/** The linearizability witness of one failing partition. */
-export interface LinWitness {
-  checker: string;
-  /** Key of the partition as shown, or null when the history was checked as a whole. */
-  key: string | null;
-  /** Index into `ReportData.keys`, or -1. */
-  keyIndex: number;
-  /** The op that cannot be linearized (index into the op columns), or -1 when not found. */
-  failOp: number;
-  /** The longest linearizable prefix, in linearization order. */
-  prefix: LinStep[];
-  /** States the model could be in when the failing op was tried, as text. */
-  finalStates: string[];
-  /** Ops of the prefix left out before its shown part (the checker keeps only its end). */
-  prefixOmitted: number;
-  /** The ops that could have come next, and why none leads anywhere. */
-  candidates: Array<{ op: number; desc: string; outcome: string; stateAfter: string | null }>;
-  text: string;
-}
-
-/** A transactional anomaly drawn as a small graph of transactions. */
-export interface AnomalyGraph {
-  checker: string;
-  type: string;
-  nodes: Array<{ id: string; label: string; op: number }>;
-  edges: Array<{ from: string; to: string; label: string }>;
-  sentence: string;
-}
-
-/** A checker's verdict, its explanation and its raw result for the page. */
-export interface CheckerView {
-  name: string;
-  valid: boolean | 'unknown' | null;
-  explanation: string;
-  raw: unknown;
-}
-
-/** Everything the page needs, embedded as JSON. */
-export interface ReportData {
-  title: string;
-  run: Record<string, unknown>;
-  valid: boolean | 'unknown' | null;
-  exitCode: number | null;
-  checkers: CheckerView[];
-  stats: {
-    ok: number;
-    fail: number;
-    info: number;
-    pending: number;
-    opsPerSec: number | null;
-    latencyMs: { p50: number | null; p95: number | null; p99: number | null; max: number | null };
-    okRateInFaults: number | null;
-    okRateOutsideFaults: number | null;
-    /** From results.json only (null for a history checked without a run). */
-    answeredRateInFaults: number | null;
-    answeredRateOutsideFaults: number | null;
-  };
-  firstAnomaly: { index: number; timeMs: number | null; op: number } | null;
-  /** The error that ended the run early (results.json `error`), or null. */
-  runError: string | null;
-  /** Faults the nemesis failed to apply or heal (results.json `nemesisErrors`). */
-  nemesisErrors: string[];
-  durationMs: number;
-  processes: string[];
-  keys: string[];
-  ops: OpColumns;
-  nemesis: NemesisWindow[];
-  lin: LinWitness[];
-  anomalies: AnomalyGraph[];
-  nodes: string[];
-  messages: Array<{ sendMs: number | null; recvMs: number | null; from: string; to: string; type: string; id: string }>;
-  warnings: string[];
-}
+export { OUTCOME } from './page/types.js';
+export type { AnomalyGraph, CheckerView, LinStep, LinWitness, NemesisWindow, NodeCrash, OpColumns, ReportData } from './page/types.js';
 
 const NS_PER_MS = 1e6;
 /** Longest text kept for a value shown in the page. */
@@ -145,6 +34,11 @@ export function buildReportData(folder: RunFolder): ReportData {
   const lin: LinWitness[] = [];
   const anomalies: AnomalyGraph[] = [];
   for (const c of checkers) {
+    const shape = c.raw && typeof c.raw === 'object' ? (c.raw as Record<string, unknown>).checker : undefined;
+    if ((shape === 'linearizable' && !isLinearizableResult(c.raw)) || ((shape === 'list-append' || shape === 'rw-register') && !isTxnCheckResult(c.raw))) {
+      warnings.push(`checker ${c.name}: its result is not in the ${String(shape)} checker's format, so it is shown only as raw JSON`);
+      continue;
+    }
     try {
       lin.push(...linWitnesses(c, ops, keys, byIndex));
       anomalies.push(...anomalyGraphs(c, ops, byIndex));
@@ -152,6 +46,7 @@ export function buildReportData(folder: RunFolder): ReportData {
       warnings.push(`checker ${c.name}: its result could not be drawn (${(err as Error).message})`);
     }
   }
+  const crashes = nodeCrashes(results.nodeCrashes, warnings);
   const stats = computeStats(ops, nemesis, durationMs, results.stats);
   const valid = verdictOf(results.valid);
   const fa = results.firstAnomaly as Record<string, unknown> | null | undefined;
@@ -186,10 +81,13 @@ export function buildReportData(folder: RunFolder): ReportData {
     keys,
     ops,
     nemesis,
+    // The one table of fault colours; the fallback is for kinds from histories of other tools.
+    faultStyles: { byKind: faultStyles(), other: UNKNOWN_FAULT_STYLE },
     lin,
     anomalies,
     nodes: folder.nodes,
     messages: pairMessages(folder, run),
+    nodeCrashes: crashes,
     warnings,
   };
 }
@@ -223,7 +121,7 @@ function describe(f: string, invokeValue: unknown, done: HistoryEvent | undefine
   if (f === 'txn') {
     const v = Array.isArray(outValue) ? outValue : invokeValue;
     if (Array.isArray(v)) {
-      return v.map((m) => (Array.isArray(m) ? m.map((x, i) => (i === 0 ? String(x) : show(x))).join(' ') : show(m))).join(', ');
+      return microOps(v);
     }
     return 'txn ' + show(v);
   }
@@ -331,47 +229,30 @@ function pairOps(events: HistoryEvent[]): Paired {
   return { ops, processes, keys, nemesisEvents, durationMs, byIndex };
 }
 
-/** Fault names that open a window, and the kind they belong to. */
-const OPENERS: Record<string, string> = { kill: 'kill', pause: 'pause', partition: 'partition', skew: 'clock', 'clock-skew': 'clock' };
-/** Fault names that close a window of the given kind. */
-const CLOSERS: Record<string, string> = { restart: 'kill', resume: 'pause', 'reset-clock': 'clock', 'clock-reset': 'clock' };
+/** A nemesis event that starts or stops a fault: `start-<kind>` / `stop-<kind>` (schedule.ts stepName). */
+const FAULT_STEP = /^(start|stop)-(.+)$/;
 
 /**
- * Nemesis start/stop events into windows. `start-X` opens a window of kind X and `stop-X` closes
- * it; an invocation and its completion both carry the same f, so a second start while the window
- * is open (or a second stop while it is closed) is not a new window. A window never closed lasts to
- * the end of the history.
+ * Nemesis events into windows. The nemesis records one `info` event per step: `start-X` opens a
+ * window of kind X and `stop-X` closes it, and `heal` (the end of the run) closes every open one.
+ * Two faults of one kind never overlap, so a second start while the window is open (or a stop
+ * while it is closed) is not a new window. A window never closed lasts to the end of the history.
  */
 function nemesisWindows(events: HistoryEvent[], durationMs: number): NemesisWindow[] {
   const windows: NemesisWindow[] = [];
   const open = new Map<string, NemesisWindow>();
-  for (let i = 0; i < events.length; i++) {
-    const ev = events[i]!;
+  for (const ev of events) {
     const t = typeof ev.time === 'number' ? ev.time / NS_PER_MS : ev.index;
-    const f = ev.f.toLowerCase();
-    let kind: string | undefined;
-    let opens = false;
-    let m: RegExpMatchArray | null;
-    if ((m = /^(?:start|begin)[-_:]?(.+)$/.exec(f))) {
-      kind = m[1]!;
-      opens = true;
-    } else if ((m = /^(?:stop|end)[-_:]?(.+)$/.exec(f))) {
-      kind = m[1]!;
-    } else if (OPENERS[f]) {
-      kind = OPENERS[f];
-      opens = true;
-    } else if (CLOSERS[f]) {
-      kind = CLOSERS[f];
-    }
-    if (f === 'heal') {
-      // The harness's final heal ends every fault at once.
+    if (ev.f === 'heal') {
       for (const w of open.values()) w.endMs = Math.max(t, w.startMs);
       open.clear();
       continue;
     }
-    if (!kind) continue;
-    if (opens) {
-      const w = open.get(kind);
+    const m = FAULT_STEP.exec(ev.f);
+    if (!m) continue;
+    const kind = m[2]!;
+    const w = open.get(kind);
+    if (m[1] === 'start') {
       if (w) {
         if (!w.detail) w.detail = faultDetail(ev.value);
         continue;
@@ -379,9 +260,7 @@ function nemesisWindows(events: HistoryEvent[], durationMs: number): NemesisWind
       const nw: NemesisWindow = { kind, startMs: t, endMs: durationMs, detail: faultDetail(ev.value) };
       open.set(kind, nw);
       windows.push(nw);
-    } else {
-      const w = open.get(kind);
-      if (!w) continue;
+    } else if (w) {
       w.endMs = Math.max(t, w.startMs);
       open.delete(kind);
     }
@@ -389,7 +268,7 @@ function nemesisWindows(events: HistoryEvent[], durationMs: number): NemesisWind
   return windows;
 }
 
-/** What a fault was applied to: the harness's own `description`, else the value as JSON. */
+/** What a fault was applied to: the nemesis's own `description`, else the value as JSON. */
 function faultDetail(v: unknown): string {
   if (v === undefined || v === null) return '';
   if (typeof v === 'object' && !Array.isArray(v) && typeof (v as Record<string, unknown>).description === 'string') {
@@ -398,278 +277,106 @@ function faultDetail(v: unknown): string {
   return show(v);
 }
 
+/** Longest explanation kept for a checker. */
+const MAX_EXPLANATION = 4000;
+
+/** results.json `checkers`: each workload checker's result by name (workloads/types.ts CheckOutcome). */
 function checkerViews(results: Record<string, unknown>): CheckerView[] {
-  const out: CheckerView[] = [];
   const cs = results.checkers;
-  if (!cs || typeof cs !== 'object') return out;
-  const entries: Array<[string, unknown]> = Array.isArray(cs)
-    ? cs.map((c, i) => [typeof (c as { name?: unknown })?.name === 'string' ? (c as { name: string }).name : `checker ${i + 1}`, c])
-    : Object.entries(cs as Record<string, unknown>);
-  for (const [name, r] of entries) {
+  if (!cs || typeof cs !== 'object' || Array.isArray(cs)) return [];
+  return Object.entries(cs as Record<string, unknown>).map(([name, r]) => {
     const o = r && typeof r === 'object' ? (r as Record<string, unknown>) : {};
-    out.push({ name, valid: verdictOf(o.valid), explanation: explanationOf(o), raw: r });
-  }
-  return out;
+    const e = typeof o.explanation === 'string' ? o.explanation : '';
+    return { name, valid: verdictOf(o.valid), explanation: e.length > MAX_EXPLANATION ? e.slice(0, MAX_EXPLANATION) + '…' : e, raw: r };
+  });
 }
 
-function explanationOf(o: Record<string, unknown>): string {
-  for (const k of ['explanation', 'message', 'summary', 'cause', 'error']) {
-    const v = o[k];
-    if (typeof v === 'string' && v) return v.length > 4000 ? v.slice(0, 4000) + '…' : v;
-    if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v.join('\n');
-  }
-  return '';
+/** The op of a witness: the one its invocation (or completion) index belongs to, or -1. */
+function opOf(w: WitnessOp, byIndex: Map<number, number>): number {
+  return byIndex.get(w.index) ?? (w.completeIndex !== null ? byIndex.get(w.completeIndex) : undefined) ?? -1;
 }
 
-/** The first field among `names` that is present on `o`. */
-function pick(o: Record<string, unknown>, names: string[]): unknown {
-  for (const n of names) if (o[n] !== undefined && o[n] !== null) return o[n];
-  return undefined;
-}
-
-/**
- * Finds the op an entry of a witness refers to: an op object with a history `index` (of its
- * invocation or completion), or an `{invoke, complete}` pair of events, or a bare index.
- */
-function opRef(v: unknown, byIndex: Map<number, number>): number {
-  if (typeof v === 'number') return byIndex.get(v) ?? -1;
-  if (!v || typeof v !== 'object') return -1;
-  const o = v as Record<string, unknown>;
-  for (const k of ['index', 'invokeIndex', 'callIndex', 'completeIndex', 'returnIndex']) {
-    if (typeof o[k] === 'number') {
-      const op = byIndex.get(o[k] as number);
-      if (op !== undefined) return op;
-    }
-  }
-  for (const k of ['op', 'operation', 'invoke', 'call', 'invocation', 'completion', 'complete']) {
-    if (o[k] && typeof o[k] === 'object') {
-      const op = opRef(o[k], byIndex);
-      if (op >= 0) return op;
-    }
-  }
-  return -1;
-}
-
-function stateText(v: unknown): string | null {
-  return v === undefined ? null : show(v);
-}
-
-/**
- * Reads the linearizability witness out of a checker result: per failing partition, the op that
- * cannot be linearized and the longest linearizable prefix with model states.
- */
+/** The linearizability checker's witnesses, one per failing partition, on the op columns. */
 function linWitnesses(c: CheckerView, ops: OpColumns, keys: string[], byIndex: Map<number, number>): LinWitness[] {
-  const raw = c.raw as Record<string, unknown> | null;
-  if (!raw || typeof raw !== 'object' || c.valid !== false) return [];
-  let parts: unknown[] = [];
-  const p = pick(raw, ['partitions', 'failures', 'counterexamples']);
-  if (Array.isArray(p)) parts = p;
-  else if (p && typeof p === 'object') parts = Object.entries(p).map(([k, v]) => ({ key: k, ...(v as object) }));
-  else parts = [raw];
-  const out: LinWitness[] = [];
-  for (const part of parts) {
-    if (!part || typeof part !== 'object') continue;
-    const o = part as Record<string, unknown>;
-    if (o.valid === true || o.valid === 'unknown') continue;
-    // The checker's shape is { key, valid, counterexample: { op, state, prefix: [{ op, stateAfter }],
-    // prefixOmitted, candidates } }; flatter shapes are read the same way.
-    const cx = (o.counterexample && typeof o.counterexample === 'object' ? o.counterexample : o) as Record<string, unknown>;
-    const failRef = pick(cx, ['op', 'failingOp', 'failedOp', 'unlinearizableOp', 'cannotLinearize', 'culprit', 'failure']);
-    const prefixRaw = pick(cx, ['longestPrefix', 'prefix', 'linearization', 'linearized', 'partialLinearization', 'longestLinearizablePrefix']);
-    if (failRef === undefined && prefixRaw === undefined) continue;
-    const failOp = opRef(failRef, byIndex);
+  if (!isLinearizableResult(c.raw)) return [];
+  return linearizableView(c.raw).witnesses.map((w): LinWitness => {
+    const failOp = opOf(w.op, byIndex);
     const prefix: LinStep[] = [];
-    const prefixList = Array.isArray(prefixRaw)
-      ? prefixRaw
-      : prefixRaw && typeof prefixRaw === 'object' && Array.isArray((prefixRaw as Record<string, unknown>).ops)
-        ? ((prefixRaw as Record<string, unknown>).ops as unknown[])
-        : [];
-    let prevAfter: string | null = null;
-    for (const step of prefixList) {
-      const op = opRef(step, byIndex);
-      if (op < 0) continue;
-      const s = step && typeof step === 'object' ? (step as Record<string, unknown>) : {};
-      const after = stateText(pick(s, ['stateAfter', 'after', 'state', 'to']));
-      // A step's state before is the state after the step before it, when the result leaves it out.
-      const before = stateText(pick(s, ['stateBefore', 'before', 'from'])) ?? prevAfter;
-      prefix.push({ op, before, after });
-      prevAfter = after;
+    for (const step of w.prefix) {
+      const op = opOf(step.op, byIndex);
+      if (op >= 0) prefix.push({ op, before: step.before, after: step.after });
     }
-    const candidates: LinWitness['candidates'] = [];
-    const candRaw = pick(cx, ['candidates']);
-    if (Array.isArray(candRaw)) {
-      for (const c of candRaw.slice(0, 50)) {
-        if (!c || typeof c !== 'object') continue;
-        const co = c as Record<string, unknown>;
-        const op = opRef(co, byIndex);
-        const d = co.op && typeof co.op === 'object' ? (co.op as Record<string, unknown>).description : undefined;
-        candidates.push({
-          op,
-          desc: typeof d === 'string' ? d : op >= 0 ? ops.desc[op]! : '',
-          outcome: show(co.outcome ?? ''),
-          stateAfter: stateText(co.stateAfter),
-        });
-      }
-    }
-    const prefixOmitted = typeof cx.prefixOmitted === 'number' ? cx.prefixOmitted : 0;
-    const finalRaw = pick(cx, ['states', 'finalStates', 'modelStates', 'statesAtFailure', 'state']);
-    const finalStates = Array.isArray(finalRaw) ? finalRaw.slice(0, 20).map((s) => show(s)) : finalRaw !== undefined ? [show(finalRaw)] : [];
-    let key: string | null = null;
-    const k = pick(o, ['key', 'partition', 'partitionKey']);
-    if (k !== undefined && typeof k !== 'object' && k !== '') key = show(k);
+    const candidates = w.candidates.map((cand) => ({ op: opOf(cand.op, byIndex), desc: cand.op.description, outcome: cand.outcome, stateAfter: cand.stateAfter }));
+    let key = w.key;
     let keyIndex = key === null ? -1 : keys.indexOf(key);
     if (keyIndex < 0 && failOp >= 0) keyIndex = ops.key[failOp]!;
     if (key === null && keyIndex >= 0) key = keys[keyIndex]!;
-    const text = typeof o.explanation === 'string' ? o.explanation : typeof cx.explanation === 'string' ? cx.explanation : '';
-    out.push({ checker: c.name, key, keyIndex, failOp, prefix, finalStates, prefixOmitted, candidates, text });
-  }
-  return out;
+    return { checker: c.name, key, keyIndex, failOp, prefix, finalStates: [w.state], prefixOmitted: w.prefixOmitted, candidates };
+  });
 }
 
-/** Reads transactional anomalies (cycles of txns with labelled edges) out of a checker result. */
+/** The transactional checker's anomalies as small graphs of transactions on the op columns. */
 function anomalyGraphs(c: CheckerView, ops: OpColumns, byIndex: Map<number, number>): AnomalyGraph[] {
-  const raw = c.raw as Record<string, unknown> | null;
-  if (!raw || typeof raw !== 'object') return [];
-  const list: Array<{ type: string; a: Record<string, unknown> }> = [];
-  const an = pick(raw, ['anomalies', 'cycles']);
-  if (Array.isArray(an)) {
-    for (const a of an) if (a && typeof a === 'object') list.push({ type: String((a as Record<string, unknown>).type ?? (a as Record<string, unknown>).kind ?? 'anomaly'), a: a as Record<string, unknown> });
-  } else if (an && typeof an === 'object') {
-    for (const [type, v] of Object.entries(an)) {
-      const arr = Array.isArray(v) ? v : [v];
-      for (const a of arr) if (a && typeof a === 'object') list.push({ type, a: a as Record<string, unknown> });
-    }
-  }
-  // Cycles first: they are what the graphs are for, and a run with many single-transaction
-  // anomalies (internal, lost-update...) would otherwise bury them, or push them past the limit.
-  const isCycle = (a: Record<string, unknown>): boolean => Array.isArray(a.steps) || Array.isArray(a.cycle) || Array.isArray(a.edges);
-  list.sort((x, y) => Number(isCycle(y.a)) - Number(isCycle(x.a)));
+  if (!isTxnCheckResult(c.raw)) return [];
   const out: AnomalyGraph[] = [];
-  for (const { type, a } of list.slice(0, 50)) {
-    const g = elleGraph(a, ops, byIndex) ?? cycleGraph(a, ops, byIndex);
-    const sentence = sentenceOf(a);
-    if (g.nodes.length === 0 && !sentence) continue;
-    out.push({ checker: c.name, type, nodes: g.nodes, edges: g.edges, sentence });
+  for (const a of txnView(c.raw).anomalies) {
+    if (a.txns.length === 0 && !a.text) continue;
+    const nodes = a.txns.map((t, i) => txnNode(t, `T${i + 1}`, ops, byIndex));
+    const edges = a.edges.map((e) => ({ from: nodes[e.from]!.id, to: nodes[e.to]!.id, label: edgeLabel(e) }));
+    out.push({ checker: c.name, type: a.type, nodes, edges, sentence: a.text });
   }
   return out;
 }
 
-/** A txn reference of the transactional checker: `{ index, eventIndex, process, type, value }`. */
-function elleTxn(t: unknown, name: string, ops: OpColumns, byIndex: Map<number, number>): { id: string; label: string; op: number } {
-  const o = (t && typeof t === 'object' ? t : {}) as Record<string, unknown>;
-  const ev = typeof o.eventIndex === 'number' ? o.eventIndex : typeof o.index === 'number' ? o.index : -1;
-  const op = byIndex.get(ev) ?? -1;
-  let label = '';
-  if (Array.isArray(o.value)) {
-    label = o.value.map((m) => (Array.isArray(m) ? m.map((x, i) => (i === 0 ? String(x) : show(x))).join(' ') : show(m))).join(', ');
-  } else if (op >= 0) {
-    label = ops.desc[op]!;
-  }
-  const who = o.process !== undefined && o.process !== null ? ` (process ${show(o.process)}${typeof o.type === 'string' && o.type !== 'ok' ? ', ' + o.type : ''})` : '';
-  return { id: name, label: label + who, op };
+/** A transaction as a node: its micro-ops, who ran it, and its op in the columns. */
+function txnNode(t: TxnRef, id: string, ops: OpColumns, byIndex: Map<number, number>): AnomalyGraph['nodes'][number] {
+  const op = byIndex.get(t.eventIndex) ?? -1;
+  const label = t.value.length > 0 ? microOps(t.value) : op >= 0 ? ops.desc[op]! : '';
+  const who = t.process !== null ? ` (process ${show(t.process)}${t.type !== 'ok' ? ', ' + t.type : ''})` : '';
+  return { id, label: label + who, op };
 }
 
-/**
- * The transactional checker's anomalies: a cycle `{ txns, steps: [{ from, to, rel, key, text }] }`
- * (from/to are positions in txns, T1 = txns[0]); an anomaly of one or two txns `{ txn, other? }`;
- * or a cycle known to exist among `sample` txns. Returns null for any other shape.
- */
-function elleGraph(a: Record<string, unknown>, ops: OpColumns, byIndex: Map<number, number>): Pick<AnomalyGraph, 'nodes' | 'edges'> | null {
-  if (Array.isArray(a.txns) && Array.isArray(a.steps)) {
-    const nodes = a.txns.slice(0, 30).map((t, i) => elleTxn(t, `T${i + 1}`, ops, byIndex));
-    const edges: AnomalyGraph['edges'] = [];
-    for (const st of a.steps.slice(0, 60)) {
-      if (!st || typeof st !== 'object') continue;
-      const so = st as Record<string, unknown>;
-      if (typeof so.from !== 'number' || typeof so.to !== 'number' || !nodes[so.from] || !nodes[so.to]) continue;
-      const rel = so.rel === 'realtime' ? 'rt' : so.rel === 'process' ? 'proc' : show(so.rel ?? '');
-      const key = so.key !== undefined && so.key !== null && (rel === 'ww' || rel === 'wr' || rel === 'rw') ? ` ${show(so.key)}` : '';
-      edges.push({ from: nodes[so.from]!.id, to: nodes[so.to]!.id, label: rel + key });
-    }
-    return { nodes, edges };
-  }
-  if (a.txn && typeof a.txn === 'object') {
-    const nodes = [elleTxn(a.txn, 'T1', ops, byIndex)];
-    const edges: AnomalyGraph['edges'] = [];
-    if (a.other && typeof a.other === 'object') {
-      nodes.push(elleTxn(a.other, 'T2', ops, byIndex));
-      edges.push({ from: 'T2', to: 'T1', label: show(a.type ?? '') });
-    }
-    return { nodes, edges };
-  }
-  if (Array.isArray(a.sample)) {
-    return { nodes: a.sample.slice(0, 12).map((t, i) => elleTxn(t, `T${i + 1}`, ops, byIndex)), edges: [] };
-  }
-  return null;
+/** An edge's label: the relation (rt, proc for real time and process order), with its key. */
+function edgeLabel(e: TxnEdge): string {
+  const rel = e.rel === 'realtime' ? 'rt' : e.rel === 'process' ? 'proc' : e.rel;
+  return e.key === undefined ? rel : `${rel} ${show(e.key)}`;
 }
 
-function sentenceOf(a: Record<string, unknown>): string {
-  for (const k of ['explanation', 'sentence', 'text', 'message', 'description']) {
-    const v = a[k];
-    if (typeof v === 'string') return v;
-    if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v.join('\n');
-  }
-  return '';
+/** Micro-ops `[f, key, value]` as one line: "append x 1, r y [2]". */
+function microOps(v: unknown[]): string {
+  return v.map((m) => (Array.isArray(m) ? m.map((x, i) => (i === 0 ? String(x) : show(x))).join(' ') : show(m))).join(', ');
 }
 
-/** A txn's label: "T<n>" from an id, or its index, plus its micro-ops when they are there. */
-function txnNode(t: unknown, i: number, ops: OpColumns, byIndex: Map<number, number>): { id: string; label: string; op: number } {
-  if (typeof t === 'number' || typeof t === 'string') {
-    const op = typeof t === 'number' ? byIndex.get(t) ?? -1 : -1;
-    return { id: String(t), label: op >= 0 ? ops.desc[op]! : '', op };
-  }
-  const o = (t && typeof t === 'object' ? t : {}) as Record<string, unknown>;
-  const id = show(pick(o, ['id', 'name', 'index', 'txn']) ?? `T${i + 1}`);
-  const op = opRef(o, byIndex);
-  const v = pick(o, ['value', 'ops', 'mops']);
-  const label = v !== undefined ? show(v) : op >= 0 ? ops.desc[op]! : '';
-  return { id, label, op };
-}
+/** results.json `nodeCrashes` (absent in folders written before it existed). */
+const NodeCrashes = z.array(
+  z.object({
+    node: z.string(),
+    timeNs: z.number(),
+    exitCode: z.number().int().nullable().optional(),
+    signal: z.string().nullable().optional(),
+    logTail: z.array(z.string()),
+  }),
+);
+/** At most this many crashes, and lines of each log tail, are shown. */
+const CRASHES_SHOWN = 50;
+const LOG_TAIL_SHOWN = 200;
 
-function cycleGraph(a: Record<string, unknown>, ops: OpColumns, byIndex: Map<number, number>): Pick<AnomalyGraph, 'nodes' | 'edges'> {
-  const nodes: AnomalyGraph['nodes'] = [];
-  const seen = new Map<string, number>();
-  const addNode = (t: unknown): string => {
-    const n = txnNode(t, nodes.length, ops, byIndex);
-    const at = seen.get(n.id);
-    if (at === undefined) {
-      seen.set(n.id, nodes.length);
-      nodes.push(n);
-    } else if (!nodes[at]!.label && n.label) {
-      nodes[at] = n;
-    }
-    return n.id;
-  };
-  const edges: AnomalyGraph['edges'] = [];
-  const edgeLabel = (e: Record<string, unknown>) => {
-    const v = pick(e, ['type', 'types', 'kind', 'rel', 'relation', 'label', 'edge']);
-    return Array.isArray(v) ? v.map(String).join(',') : v === undefined ? '' : String(v);
-  };
-  const txns = pick(a, ['txns', 'transactions', 'nodes', 'ops']);
-  if (Array.isArray(txns)) for (const t of txns) addNode(t);
-  const steps = pick(a, ['edges', 'steps', 'cycle']);
-  if (Array.isArray(steps)) {
-    for (let i = 0; i < steps.length; i++) {
-      const e = steps[i];
-      if (!e || typeof e !== 'object' || Array.isArray(e)) {
-        // A cycle given as a list of txns: consecutive txns are linked, the last back to the first.
-        addNode(e);
-        continue;
-      }
-      const eo = e as Record<string, unknown>;
-      const from = pick(eo, ['from', 'source', 'src', 'a']);
-      const to = pick(eo, ['to', 'target', 'dst', 'b']);
-      if (from === undefined || to === undefined) {
-        addNode(eo);
-        continue;
-      }
-      edges.push({ from: addNode(from), to: addNode(to), label: edgeLabel(eo) });
-    }
-    if (edges.length === 0 && nodes.length > 1) {
-      for (let i = 0; i < nodes.length; i++) edges.push({ from: nodes[i]!.id, to: nodes[(i + 1) % nodes.length]!.id, label: '' });
-    }
+function nodeCrashes(v: unknown, warnings: string[]): NodeCrash[] {
+  if (v === undefined) return [];
+  const r = NodeCrashes.safeParse(v);
+  if (!r.success) {
+    const issue = r.error.issues[0]!;
+    warnings.push(`results.json: nodeCrashes${issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`)).join('')}: ${issue.message}; the node crashes are not shown`);
+    return [];
   }
-  return { nodes: nodes.slice(0, 30), edges: edges.slice(0, 60) };
+  if (r.data.length > CRASHES_SHOWN) warnings.push(`results.json: ${r.data.length} node crashes, the first ${CRASHES_SHOWN} are shown`);
+  return r.data.slice(0, CRASHES_SHOWN).map((c) => ({
+    node: show(c.node),
+    timeMs: c.timeNs / NS_PER_MS,
+    exitCode: c.exitCode ?? null,
+    signal: c.signal ?? null,
+    logTail: c.logTail.slice(-LOG_TAIL_SHOWN).map((line) => show(line)),
+  }));
 }
 
 function percentile(sorted: number[], q: number): number | null {

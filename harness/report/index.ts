@@ -5,14 +5,14 @@
  * from the network. `faultline run` calls it at the end of a run; `faultline report <run dir>`
  * calls it for any stored run, including a partial one.
  *
- * See client.ts for what the page draws, and data.ts for how the run's files become its data.
+ * See page/ for what the page draws, and data.ts for how the run's files become its data.
  */
 import { writeFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { readRunFolder, DEFAULT_LIMITS, type RunFolderLimits } from './run-folder.js';
 import { buildReportData, type ReportData } from './data.js';
 import { BASE_CSS, embedJson, escapeHtml, inlineScript, inlineStyle, uplotAssets } from './html.js';
-import { REPORT_CLIENT_JS } from './client.js';
+import { reportPageScript } from './page-script.js';
 
 export { buildReportData, type ReportData } from './data.js';
 export { readRunFolder, type RunFolder, type RunFolderLimits } from './run-folder.js';
@@ -70,6 +70,7 @@ const REPORT_CSS = `
 #timeline { display: block; cursor: crosshair; }
 .controls { display: flex; gap: 8px; align-items: center; margin: 0 0 8px; flex-wrap: wrap; }
 .legend { display: inline-flex; gap: 12px; align-items: center; margin-left: 8px; font-size: 12.5px; }
+.legend #fault-legend { display: inline-flex; gap: 12px; } .legend #fault-legend i { border-top: 3px solid; }
 .legend i { display: inline-block; width: 14px; height: 10px; border-radius: 2px; vertical-align: -1px; margin-right: 4px; }
 #tip { position: fixed; z-index: 10; background: #fff; border: 1px solid var(--line); border-radius: 6px; box-shadow: 0 4px 14px rgba(0,0,0,.15); padding: 8px 10px; max-width: 520px; font-size: 12.5px; pointer-events: none; }
 #tip .tip-title { font-weight: 700; margin-bottom: 4px; word-break: break-word; }
@@ -86,6 +87,7 @@ svg.cycle, svg.lamport { background: #fff; border: 1px solid var(--line); border
 .plot { margin: 0 0 12px; }
 #repro { user-select: all; }
 .summary-grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(300px, 1fr)); gap: 8px 28px; }
+.crash h3 { font-size: 14px; margin: 8px 0 6px; } .crash .crash-node { color: var(--bad); } .crash pre.log-tail { max-height: 300px; }
 .summary-grid h3 { font-size: 13px; color: var(--muted); margin: 0 0 4px; font-weight: 600; text-transform: uppercase; letter-spacing: .04em; }
 `;
 
@@ -115,13 +117,14 @@ ${inlineStyle(BASE_CSS + uplot.css + REPORT_CSS)}
   <pre id="repro"></pre>
   <div id="warnings" class="warn" hidden><strong>Warnings</strong><ul></ul></div>
 </section>
+<section class="card" id="crashes-card" hidden><h2>Node crashes</h2><div id="crashes"></div></section>
 <section class="card" id="timeline-card">
   <h2>Timeline</h2>
   <div class="controls">
     <select id="key-select" aria-label="key"></select>
     <button id="zoom-in" title="zoom in">+</button><button id="zoom-out" title="zoom out">−</button>
     <button id="zoom-fit">fit</button><button id="zoom-anomaly">show the anomaly</button>
-    <span class="legend"><span><i style="background:var(--ok)"></i>ok</span><span><i style="background:var(--fail)"></i>fail</span><span><i style="background:var(--info)"></i>info (indeterminate)</span><span><i style="background:var(--pending)"></i>never completed</span><span><i style="background:rgba(208,2,27,.18)"></i>fault active</span><span><i style="background:#6639ba;height:4px"></i>linearization order</span></span>
+    <span class="legend"><span><i style="background:var(--ok)"></i>ok</span><span><i style="background:var(--fail)"></i>fail</span><span><i style="background:var(--info)"></i>info (indeterminate)</span><span><i style="background:var(--pending)"></i>never completed</span><span id="fault-legend"></span><span><i style="background:#6639ba;height:4px"></i>linearization order</span></span>
   </div>
   <div id="timeline-wrap"><canvas id="timeline"></canvas></div>
   <div id="timeline-status" class="muted"></div>
@@ -138,7 +141,7 @@ ${inlineStyle(BASE_CSS + uplot.css + REPORT_CSS)}
 </main>
 ${embedJson('report-data', data)}
 ${inlineScript(uplot.js)}
-${inlineScript(REPORT_CLIENT_JS)}
+${inlineScript(reportPageScript())}
 </body>
 </html>
 `;

@@ -12,6 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeReport } from '../../../harness/report/index.js';
+import { faultStyles } from '../../../harness/report/fault-styles.js';
 import { makeRunFolder, makeTxnRunFolder, NASTY, ringTxns, WRITE_SKEW_TXNS } from './fixtures.js';
 import { haveChromium, launch, newPage, type OpenBrowser } from './browser.js';
 
@@ -107,6 +108,19 @@ describe('report.html', () => {
     const shaded = await pixel(page, nem.x, nem.y);
     const plain = await pixel(page, nem.x0, nem.y);
     expect(shaded.slice(0, 3)).not.toEqual(plain.slice(0, 3));
+    // The legend names each kind of fault of the run in the colours of the one table (compared as
+    // the browser computes them, so that equal colours written differently are equal).
+    const legend = await page.locator('#fault-legend .fault-kind').evaluateAll((es, styles) => es.map((e) => {
+      const i = e.querySelector('i')!;
+      const probe = document.createElement('i');
+      document.body.appendChild(probe);
+      probe.style.background = styles[e.textContent!]!.fill;
+      probe.style.borderTopColor = styles[e.textContent!]!.ink;
+      const same = getComputedStyle(i).backgroundColor === getComputedStyle(probe).backgroundColor && getComputedStyle(i).borderTopColor === getComputedStyle(probe).borderTopColor;
+      probe.remove();
+      return { kind: e.textContent, same };
+    }), faultStyles());
+    expect(legend).toEqual(['partition', 'kill', 'pause'].map((kind) => ({ kind, same: true })));
     // Plots and messages are there.
     expect(await page.locator('#plot-latency canvas').count()).toBeGreaterThan(0);
     expect(await page.locator('#plot-throughput canvas').count()).toBeGreaterThan(0);
@@ -253,6 +267,46 @@ describe('report.html', () => {
     expect(await page.textContent('#title')).toContain(NASTY);
     expect(await page.textContent('#key-select')).toContain(NASTY);
     await page.screenshot({ path: join(OUT, 'escaping.png'), fullPage: true });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it.runIf(haveChromium())('shows the node crashes of results.json: node, time, exit code or signal, and the log tail as text', async () => {
+    // Arrange: a run whose results.json names two crashes, one with markup in its log.
+    const dir = join(work, 'crashes');
+    makeRunFolder(dir, { seed: 6, ops: 200, processes: 3, keys: 2 });
+    const results = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as Record<string, unknown>;
+    results.nodeCrashes = [
+      { node: 'n2', timeNs: 1_250_000_000, exitCode: 1, signal: null, logTail: ['n2 listening', `TypeError: ${NASTY}`, '    at step (core.js:10:5)'] },
+      { node: 'n3', timeNs: 2_000_000_000, exitCode: null, signal: 'SIGSEGV', logTail: [] },
+    ];
+    writeFileSync(join(dir, 'results.json'), JSON.stringify(results));
+    writeReport(dir);
+    const { page, errors } = await newPage(browser!);
+    // Act
+    await page.goto(pathToFileURL(join(dir, 'report.html')).href);
+    await page.waitForSelector('body[data-rendered="true"]');
+    // Assert
+    expect(await page.isVisible('#crashes-card')).toBe(true);
+    expect(await page.textContent('#crashes-card h2')).toBe('Node crashes');
+    const heads = await page.locator('#crashes .crash h3').allTextContents();
+    expect(heads).toEqual(['n2 — exit code 1 at 1.250 s', 'n3 — killed by SIGSEGV at 2.000 s']);
+    expect(await page.textContent('#crashes pre.log-tail')).toBe(`n2 listening\nTypeError: ${NASTY}\n    at step (core.js:10:5)`);
+    expect(await page.evaluate(() => (window as any).__pwned)).toBeUndefined();
+    expect(await page.locator('img').count()).toBe(0);
+    await page.locator('#crashes-card').screenshot({ path: join(OUT, 'node-crashes.png') });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it.runIf(haveChromium())('has no node crashes section for a run without crashes', async () => {
+    const dir = join(work, 'no-crashes');
+    makeRunFolder(dir, { seed: 8, ops: 100, processes: 2, keys: 1 });
+    writeReport(dir);
+    const { page, errors } = await newPage(browser!);
+    await page.goto(pathToFileURL(join(dir, 'report.html')).href);
+    await page.waitForSelector('body[data-rendered="true"]');
+    expect(await page.isHidden('#crashes-card')).toBe(true);
     expect(errors).toEqual([]);
     await page.close();
   });
