@@ -77,3 +77,6 @@ export interface Workload {
   /** Runs every checker of the workload on a history. */
   checker(history: readonly HistoryEvent[], opts: CheckOptions): Promise<CheckOutcome>;
 }
+
+/** The wire kit's types, for systems and clients that speak the workloads' messages. */
+export type { DecodeResult, ErrorCodeInfo, ErrorCodeValue, RequestOf, RpcDef, RpcSet } from './wire/index.js';

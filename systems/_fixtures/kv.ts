@@ -3,23 +3,27 @@
  *
  * Node n1 holds the map and persists every change (an fsynced append-only log in its data dir)
  * before it answers, so a kill -9 loses nothing that was acknowledged. Every other node forwards
- * each client request to n1 over its peer link, i.e. through the harness's proxy for that link,
- * and relays the answer: partitions and latency on the links therefore reach the clients.
+ * each client request to n1 over the peer transport (owner.ts), so partitions and latency on the
+ * links reach the clients.
  *
  * With `staleReads`, n1 answers reads from a copy of the map that is refreshed only every
  * `staleLagMs` (default 400 ms): the register workload must find that non-linearizable.
  */
 import { appendFileSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
-import { exitWhenStdinCloses, loadConfig, type Message, type NodeConfig } from './common.js';
+import { RPCS, type RequestOf } from '../../workloads/wire/rpc.js';
+import type { ReplyBody } from '../lib/client-listener.js';
+import { numberParam } from '../lib/config.js';
+import { ErrorCode } from '../lib/errors.js';
+import { createNode, withConfigErrors } from '../lib/node.js';
 import { isOwnerNode, serveOwnerOrForward } from './owner.js';
 
+/** The register workload's RPCs. */
+const KV_RPCS = { read: RPCS.read, write: RPCS.write, cas: RPCS.cas } as const;
 
 interface Options {
   staleReads: boolean;
 }
-
-type Reply = Message;
 
 class Store {
   private readonly map = new Map<string, unknown>();
@@ -56,8 +60,8 @@ class Store {
     fsyncSync(this.fd);
   }
 
-  apply(req: Message): Reply {
-    const key = JSON.stringify(req.key ?? null);
+  apply(req: RequestOf<typeof KV_RPCS>): ReplyBody {
+    const key = JSON.stringify(req.key);
     switch (req.type) {
       case 'read': {
         const from = this.staleReads ? this.copy : this.map;
@@ -68,17 +72,15 @@ class Store {
         this.persist(key, req.value);
         return { type: 'write_ok' };
       case 'cas': {
-        if (!this.map.has(key)) return { type: 'error', code: 20, text: 'key does not exist' };
+        if (!this.map.has(key)) return { type: 'error', code: ErrorCode.keyDoesNotExist, text: 'key does not exist' };
         const cur = this.map.get(key);
         if (JSON.stringify(cur) !== JSON.stringify(req.from)) {
-          return { type: 'error', code: 22, text: `expected ${JSON.stringify(req.from)}, found ${JSON.stringify(cur)}` };
+          return { type: 'error', code: ErrorCode.preconditionFailed, text: `expected ${JSON.stringify(req.from)}, found ${JSON.stringify(cur)}` };
         }
         this.map.set(key, req.to);
         this.persist(key, req.to);
         return { type: 'cas_ok' };
       }
-      default:
-        return { type: 'error', code: 10, text: `unsupported request type ${String(req.type)}` };
     }
   }
 
@@ -89,9 +91,8 @@ class Store {
 
 /** Starts a kv fixture node from its config. */
 export async function runKvNode(opts: Options): Promise<void> {
-  const config: NodeConfig = loadConfig();
-  exitWhenStdinCloses();
-  const lagMs = Number(config.params.staleLagMs ?? 400);
-  const store = isOwnerNode(config) ? new Store(config.dataDir, opts.staleReads, lagMs) : null;
-  await serveOwnerOrForward(config, store, { role: 'owner' });
+  const rt = createNode(['correct']);
+  const lagMs = withConfigErrors(() => numberParam(rt.config, 'staleLagMs', 400, 1, 3_600_000));
+  const store = isOwnerNode(rt) ? new Store(rt.config.dataDir, opts.staleReads, lagMs) : null;
+  await serveOwnerOrForward(rt, KV_RPCS, store, { role: 'owner' });
 }

@@ -1,121 +1,125 @@
 /**
- * The shape shared by the fixtures whose data lives on one node: n1 holds the data and answers
- * requests; every other node forwards each client request to n1 over its peer link (through the
- * harness's proxy for that link) and relays the answer, so partitions and latency on the links
- * reach the clients. This module is the client listener, the peer listener and the forwarding;
- * each fixture brings only its store.
+ * The shape shared by the test fixtures whose data lives on one node, built on systems/lib like
+ * any system: n1 holds the data and answers requests; every other node forwards each client
+ * request to n1 over the peer transport (through the harness's proxy for that link) and n1 sends
+ * the answer back the same way, so partitions and latency on the links reach the clients. This
+ * module is the client listener, the forwarding and the status facts; each fixture brings only
+ * its store.
+ *
+ * The fixtures exist to prove the harness (one always right, one that lies on reads, one that
+ * never answers, one that dies at start); they are not pattern implementations.
  */
-import { connect, type Socket } from 'node:net';
-import { handleAdmin, listen, log, onLines, send, sniffMsgId, type Message, type NodeConfig } from './common.js';
+import { decodeRequest, type RequestOf, type RpcSet } from '../../workloads/wire/rpc.js';
+import { startClientListener, type ReplyBody } from '../lib/client-listener.js';
+import { ErrorCode, RpcError } from '../lib/errors.js';
+import { announceReady, exitFatal, type NodeRuntime } from '../lib/node.js';
+import { decodeClientRequest } from '../lib/requests.js';
+import { Transport, type PeerMessage } from '../lib/transport.js';
 
 /** How long a forwarded request may wait for n1's answer before the client is told "timeout". */
 const FORWARD_TIMEOUT_MS = 1000;
+/** Most forwarded requests waiting for n1 at once; beyond it clients get error 11. */
+const MAX_FORWARDS_PENDING = 10_000;
 /** The node that holds the data. */
 export const OWNER = 'n1';
 
-type Reply = Message;
-
-/** What a fixture's data node does with a request. */
-export interface OwnedStore {
-  apply(req: Message): Reply | Promise<Reply>;
+/** What a fixture's data node does with a decoded request: the reply body (an error body included). */
+export interface OwnedStore<S extends RpcSet> {
+  apply(req: RequestOf<S>): ReplyBody | Promise<ReplyBody>;
   close(): void;
 }
 
 /** True when this node holds the data (it is n1, or it has no n1 to forward to). */
-export function isOwnerNode(config: NodeConfig): boolean {
-  return config.id === OWNER || config.peers[OWNER] === undefined;
+export function isOwnerNode(rt: NodeRuntime): boolean {
+  return rt.config.id === OWNER || rt.config.peers[OWNER] === undefined;
 }
 
-/** A connection from this node to n1's peer port (through the proxy), with requests in flight. */
-class OwnerLink {
-  private socket: Socket | null = null;
-  private nextId = 1;
-  private readonly pending = new Map<number, { done: (r: Reply) => void; timer: NodeJS.Timeout }>();
-
-  constructor(private readonly address: string) {}
-
-  private open(): Socket {
-    if (this.socket && !this.socket.destroyed) return this.socket;
-    const [host, port] = this.address.split(':');
-    const s = connect(Number(port), host);
-    s.setNoDelay(true);
-    onLines(s, (msg) => {
-      if (!msg || msg.type !== 'fwd_ok') return;
-      const p = this.pending.get(Number(msg.id));
-      if (!p) return;
-      this.pending.delete(Number(msg.id));
-      clearTimeout(p.timer);
-      p.done(msg.body as Reply);
-    });
-    s.on('close', () => {
-      if (this.socket === s) this.socket = null;
-      // Requests that were in flight may or may not have been applied by n1: indefinite.
-      for (const [id, p] of this.pending) {
-        clearTimeout(p.timer);
-        this.pending.delete(id);
-        p.done({ type: 'error', code: 13, text: 'connection to n1 lost' });
-      }
-    });
-    this.socket = s;
-    return s;
-  }
-
-  forward(body: Message): Promise<Reply> {
-    return new Promise((resolve) => {
-      const id = this.nextId++;
-      const timer = setTimeout(() => {
-        this.pending.delete(id);
-        resolve({ type: 'error', code: 0, text: 'n1 did not answer in time' });
-      }, FORWARD_TIMEOUT_MS);
-      this.pending.set(id, { done: resolve, timer });
-      const s = this.open();
-      send(s, { type: 'fwd', id, body });
-    });
-  }
+/** An error body becomes the {@link RpcError} the client listener answers with. */
+function settle(reply: ReplyBody): ReplyBody {
+  if (reply.type !== 'error') return reply;
+  const code = typeof reply.code === 'number' ? reply.code : ErrorCode.crash;
+  throw new RpcError(code, typeof reply.text === 'string' ? reply.text : 'error');
 }
 
 /**
  * Serves clients on the node's client port (the store on n1, forwarding elsewhere) and, on n1,
- * forwarded requests on the peer port; then prints `ready`. `facts` are the admin status fields.
+ * forwarded requests from the peer transport; then prints `ready`. Requests are decoded through
+ * `rpcs` before anything else, on the node that received them and again on n1.
  */
-export async function serveOwnerOrForward(
-  config: NodeConfig,
-  store: OwnedStore | null,
-  opts: { role: string; facts?: () => Message; describe?: string },
+export async function serveOwnerOrForward<S extends RpcSet>(
+  rt: NodeRuntime,
+  rpcs: S,
+  store: OwnedStore<S> | null,
+  opts: { role: string; facts?: () => Record<string, unknown>; describe?: string },
 ): Promise<void> {
-  const link = store ? null : new OwnerLink(config.peers[OWNER] as string);
+  const { config, logger } = rt;
   let served = 0;
-  const serve = (req: Message): Promise<Reply> => {
-    served++;
-    return store ? Promise.resolve(store.apply(req)) : (link as OwnerLink).forward(req);
+  let nextForwardId = 1;
+  const pending = new Map<number, { done: (r: ReplyBody) => void; timer: NodeJS.Timeout }>();
+  const peers = new Set(Object.keys(config.peers));
+
+  const onPeerMessage = (m: PeerMessage): void => {
+    if (m.type === 'fwd' && store !== null && typeof m.from === 'string' && peers.has(m.from) && Number.isSafeInteger(m.id)) {
+      const body = m.body;
+      const from = m.from;
+      const answer = (reply: ReplyBody): void => transport.send(from, { type: 'fwd_ok', id: m.id, body: reply });
+      const d =
+        typeof body === 'object' && body !== null && typeof (body as { type?: unknown }).type === 'string'
+          ? decodeRequest(rpcs, body as { type: string })
+          : ({ ok: false, code: ErrorCode.malformedRequest, text: 'a forwarded request must be an object with a type' } as const);
+      if (d.ok) void Promise.resolve(store.apply(d.request)).then(answer);
+      else answer({ type: 'error', code: d.code, text: d.text });
+    } else if (m.type === 'fwd_ok' && typeof m.id === 'number') {
+      const p = pending.get(m.id);
+      if (p === undefined || typeof m.body !== 'object' || m.body === null) return;
+      pending.delete(m.id);
+      clearTimeout(p.timer);
+      p.done(m.body as ReplyBody);
+    }
   };
 
-  await listen(config.clientPort, (socket) => {
-    socket.setNoDelay(true);
-    onLines(socket, (msg, raw) => {
-      if (!msg) {
-        const id = sniffMsgId(raw);
-        if (id !== null) send(socket, { type: 'error', in_reply_to: id, code: 12, text: 'malformed request' });
+  const transport = await Transport.start({
+    id: config.id,
+    peerPort: config.peerPort,
+    peers: config.peers,
+    logger,
+    rng: rt.rng.fork(),
+    onMessage: onPeerMessage,
+    ...(config.clusterToken !== undefined ? { clusterToken: config.clusterToken } : {}),
+  }).catch((e: unknown) => exitFatal(rt, `cannot listen for peers on 127.0.0.1:${config.peerPort}: ${(e as Error).message}`));
+
+  /** Sends a decoded request to n1; an answer that does not come in time is indefinite (timeout). */
+  const forward = (req: RequestOf<S>): Promise<ReplyBody> =>
+    new Promise((resolve) => {
+      if (pending.size >= MAX_FORWARDS_PENDING) {
+        resolve({ type: 'error', code: ErrorCode.temporarilyUnavailable, text: 'too many requests waiting for n1' });
         return;
       }
-      if (handleAdmin(socket, msg, () => ({ role: store ? opts.role : 'forwarder', ...(opts.facts?.() ?? {}), served }))) return;
-      const { msg_id: msgId, ...body } = msg;
-      void serve(body).then((reply) => send(socket, { ...reply, in_reply_to: msgId }));
+      const id = nextForwardId++;
+      const timer = setTimeout(() => {
+        pending.delete(id);
+        resolve({ type: 'error', code: ErrorCode.timeout, text: 'n1 did not answer in time' });
+      }, FORWARD_TIMEOUT_MS);
+      pending.set(id, { done: resolve, timer });
+      transport.send(OWNER, { type: 'fwd', id, body: req });
     });
-  });
 
-  // Peer port: n1 answers forwarded requests; the other nodes accept and ignore.
-  await listen(config.peerPort, (socket) => {
-    socket.setNoDelay(true);
-    onLines(socket, (msg) => {
-      if (!msg || msg.type !== 'fwd' || !store) return;
-      const body = msg.body !== null && typeof msg.body === 'object' ? (msg.body as Message) : {};
-      void Promise.resolve(store.apply(body)).then((reply) => send(socket, { type: 'fwd_ok', id: msg.id, body: reply }));
+  try {
+    await startClientListener({
+      port: config.clientPort,
+      clock: rt.clock,
+      logger,
+      handler: async (raw) => {
+        const req = decodeClientRequest(rpcs, raw);
+        served++;
+        return settle(await (store !== null ? store.apply(req) : forward(req)));
+      },
+      status: () => ({ role: store ? opts.role : 'forwarder', ...(opts.facts?.() ?? {}), served }),
     });
-  });
-
-  const what = opts.describe ? `${opts.describe}, ` : '';
-  log(config.id, `listening: client ${config.clientPort}, peer ${config.peerPort}, ${what}${store ? 'holds the data' : `forwarding to ${OWNER}`}`);
-  process.stdout.write('ready\n');
+  } catch (e) {
+    exitFatal(rt, `cannot listen on 127.0.0.1:${config.clientPort}: ${(e as Error).message}`);
+  }
   process.on('exit', () => store?.close());
+  const what = opts.describe ? `${opts.describe}, ` : '';
+  announceReady(rt, `${what}${store ? 'holds the data' : `forwarding to ${OWNER}`}`);
 }

@@ -1,24 +1,10 @@
 /**
- * Error codes of the client wire protocol (Maelstrom's, see the wire-protocol spec), shared by
- * every system so that a node's error replies mean the same thing to the harness everywhere.
+ * Error replies of the client wire protocol: the code table of workloads/wire (Maelstrom's codes,
+ * with each one's definite flag), and the error a handler throws to answer with one.
  */
 
-/** Maelstrom error codes, by name. */
-export const ErrorCode = {
-  timeout: 0,
-  nodeNotFound: 1,
-  notSupported: 10,
-  temporarilyUnavailable: 11,
-  malformedRequest: 12,
-  crash: 13,
-  abort: 14,
-  keyDoesNotExist: 20,
-  keyAlreadyExists: 21,
-  preconditionFailed: 22,
-  txnConflict: 30,
-} as const;
-
-export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];
+// The table (numbers, names, definite or not) is the wire kit's, shared with the harness.
+export { ErrorCode, type ErrorCodeValue } from '../../workloads/wire/errors.js';
 
 /**
  * An error a request handler throws to answer with a Maelstrom error reply instead of an ok body.

@@ -59,23 +59,5 @@ export class LineSplitter {
   }
 }
 
-/**
- * Deepest nesting of arrays and objects accepted in a decoded message, from a client or a peer.
- * Values deeper than this are refused at the door, since later passes over them (serialising a
- * log entry, comparing values, cloning a snapshot) recurse and would overflow the stack.
- */
-export const MAX_VALUE_DEPTH = 64;
-
-/** True when `value` nests arrays or objects more than `maxDepth` levels deep (iterative: any input is safe). */
-export function nestsDeeperThan(value: unknown, maxDepth: number = MAX_VALUE_DEPTH): boolean {
-  const stack: [unknown, number][] = [[value, 0]];
-  while (stack.length > 0) {
-    const [v, depth] = stack.pop()!;
-    if (typeof v !== 'object' || v === null) continue;
-    if (depth + 1 > maxDepth) return true;
-    for (const child of Array.isArray(v) ? v : Object.values(v)) {
-      if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
-    }
-  }
-  return false;
-}
+// The nesting bound is the wire kit's, so that decoders and listeners refuse the same values.
+export { MAX_VALUE_DEPTH, nestsDeeperThan } from '../../workloads/wire/limits.js';

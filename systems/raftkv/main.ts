@@ -24,14 +24,17 @@
  * preVote, snapshotEveryEntries, walSegmentBytes, seed, logMessages.
  */
 import { join } from 'node:path';
+import { z } from 'zod';
+import { RPCS } from '../../workloads/wire/rpc.js';
 import { startClientListener, type ClientRequest as WireRequest, type ReplyBody } from '../lib/client-listener.js';
 import { booleanParam, ConfigError, numberParam } from '../lib/config.js';
 import { ErrorCode, RpcError } from '../lib/errors.js';
 import { announceReady, createNode, exitFatal, withConfigErrors } from '../lib/node.js';
+import { decodeClientRequest } from '../lib/requests.js';
 import { Transport, type PeerMessage as WireMessage } from '../lib/transport.js';
 import { Wal, WalCorruptError } from '../lib/wal.js';
 import { InvariantError, RaftNode } from './core/raft.js';
-import type { ClientRequest, DurableImage, Entry, HardState, MicroOp, PeerMessage, PersistBatch, RaftParams, Variant } from './core/types.js';
+import type { ClientRequest, DurableImage, Entry, HardState, PeerMessage, PersistBatch, RaftParams, Variant } from './core/types.js';
 import { DEFAULT_PARAMS, RAFTKV_VARIANTS } from './core/types.js';
 import { decodePeerMessage } from './peer-decode.js';
 
@@ -259,54 +262,33 @@ setInterval(() => enqueue((n) => n.tick()), params.tickMs);
 
 // ---------------------------------------------------------------------------- clients
 
-function need(req: WireRequest, field: string): unknown {
-  if (!(field in req) || req[field] === undefined) throw new RpcError(ErrorCode.malformedRequest, `${req.type} needs "${field}"`);
-  return req[field];
-}
+/**
+ * The RPCs raftkv serves: the registry's, with a read that may ask for read-your-writes
+ * consistency from a follower at or after a log index the client has seen.
+ */
+const RAFTKV_RPCS = {
+  ...RPCS,
+  read: {
+    ...RPCS.read,
+    request: RPCS.read.request.extend({
+      consistency: z.enum(['linearizable', 'ryw']).optional(),
+      min_index: z.number().int().nonnegative().safe().optional(),
+    }),
+  },
+} as const;
 
 /** Keys may be any JSON value; their JSON text is the internal key, so 1 and "1" stay apart. */
-function keyOf(req: WireRequest): string {
-  return JSON.stringify(need(req, 'key'));
-}
-
-/** Most micro-operations in one transaction (the whole transaction is one log entry). */
-const MAX_TXN_OPS = 256;
-
-/** Checks a transaction's micro-operations: `[f, key, value]` with f one of r, append, w. */
-function parseTxn(txn: unknown): MicroOp[] {
-  if (!Array.isArray(txn)) throw new RpcError(ErrorCode.malformedRequest, 'txn must be an array of micro-operations');
-  if (txn.length > MAX_TXN_OPS) throw new RpcError(ErrorCode.malformedRequest, `a transaction may hold at most ${MAX_TXN_OPS} micro-operations`);
-  txn.forEach((m: unknown, i) => {
-    if (!Array.isArray(m) || m.length !== 3) throw new RpcError(ErrorCode.malformedRequest, `micro-operation ${i} must be [f, key, value]`);
-    if (m[0] !== 'r' && m[0] !== 'append' && m[0] !== 'w') {
-      throw new RpcError(ErrorCode.malformedRequest, `micro-operation ${i}: unknown function ${JSON.stringify(m[0])}`);
-    }
-    if (m[1] === undefined || m[1] === null) throw new RpcError(ErrorCode.malformedRequest, `micro-operation ${i} needs a key`);
-  });
-  return txn as MicroOp[];
-}
-
 function toCoreRequest(req: WireRequest): ClientRequest {
-  switch (req.type) {
-    case 'read': {
-      const consistency = req.consistency;
-      if (consistency !== undefined && consistency !== 'linearizable' && consistency !== 'ryw') {
-        throw new RpcError(ErrorCode.malformedRequest, 'consistency must be "linearizable" or "ryw"');
-      }
-      const minIndex = req.min_index;
-      if (minIndex !== undefined && (typeof minIndex !== 'number' || !Number.isSafeInteger(minIndex) || minIndex < 0)) {
-        throw new RpcError(ErrorCode.malformedRequest, 'min_index must be a non-negative integer');
-      }
-      return { type: 'read', key: keyOf(req), consistency, minIndex };
-    }
+  const r = decodeClientRequest(RAFTKV_RPCS, req);
+  switch (r.type) {
+    case 'read':
+      return { type: 'read', key: JSON.stringify(r.key), consistency: r.consistency, minIndex: r.min_index };
     case 'write':
-      return { type: 'write', key: keyOf(req), value: need(req, 'value') };
+      return { type: 'write', key: JSON.stringify(r.key), value: r.value };
     case 'cas':
-      return { type: 'cas', key: keyOf(req), from: need(req, 'from'), to: need(req, 'to') };
+      return { type: 'cas', key: JSON.stringify(r.key), from: r.from, to: r.to };
     case 'txn':
-      return { type: 'txn', ops: parseTxn(need(req, 'txn')) };
-    default:
-      throw new RpcError(ErrorCode.notSupported, `raftkv does not support "${req.type}"`);
+      return { type: 'txn', ops: r.txn };
   }
 }
 

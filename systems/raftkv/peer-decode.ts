@@ -4,26 +4,26 @@
  * state machine: a forged or corrupted message is dropped and logged by the shell, never applied.
  */
 import { z } from 'zod';
+import { MAX_VALUE_BYTES } from '../../workloads/wire/limits.js';
+import { microOpResult, txnOps, wireValue } from '../../workloads/wire/rpc.js';
 import type { PeerMessage } from './core/types.js';
 
 const index = z.number().int().nonnegative().safe();
 const id = z.string().min(1).max(64);
-const key = z.string();
-const microOp = z.tuple([z.enum(['r', 'append', 'w']), z.unknown(), z.unknown()]);
+/** A key inside the core: the JSON text of the client's key. */
+const key = z.string().max(MAX_VALUE_BYTES);
+// A command carries what a client request decoded to, so it is checked by the same decoders: a
+// peer cannot get a value into the log that no client could have sent.
 const kvOp = z.discriminatedUnion('f', [
-  z.object({ f: z.literal('write'), key, value: z.unknown() }).strict(),
-  z.object({ f: z.literal('cas'), key, from: z.unknown(), to: z.unknown() }).strict(),
-  z.object({ f: z.literal('txn'), ops: z.array(microOp).max(256) }).strict(),
+  z.object({ f: z.literal('write'), key, value: wireValue }).strict(),
+  z.object({ f: z.literal('cas'), key, from: wireValue, to: wireValue }).strict(),
+  z.object({ f: z.literal('txn'), ops: txnOps }).strict(),
 ]);
-const command = z
-  .object({ client: id, seq: index, attempt: index, minPending: index, op: kvOp })
-  .strict()
-  .refine((c) => c.op.f !== 'write' || c.op.value !== undefined, 'a write needs a value')
-  .refine((c) => c.op.f !== 'cas' || (c.op.from !== undefined && c.op.to !== undefined), 'a cas needs from and to');
+const command = z.object({ client: id, seq: index, attempt: index, minPending: index, op: kvOp }).strict();
 const entry = z.object({ index, term: index, cmd: command.nullable() }).strict();
 const applyResult = z.union([
   z.object({ type: z.enum(['write_ok', 'cas_ok']) }).strict(),
-  z.object({ type: z.literal('txn_ok'), txn: z.array(microOp) }).strict(),
+  z.object({ type: z.literal('txn_ok'), txn: z.array(microOpResult) }).strict(),
   z.object({ type: z.literal('error'), code: z.number().int(), text: z.string() }).strict(),
 ]);
 const snapshot = z

@@ -4,9 +4,9 @@
  *
  *   node dist/systems/_fixtures/crash-on-start/main.js --config node.json
  */
-import { loadConfig, log } from '../common.js';
+import { createNode } from '../../lib/node.js';
 
-const config = loadConfig();
-log(config.id, 'opening data dir');
-log(config.id, `fatal: cannot replay ${config.dataDir}/wal: checksum mismatch at offset 0`);
+const rt = createNode(['correct']);
+rt.logger.info('opening data dir');
+rt.logger.info(`fatal: cannot replay ${rt.config.dataDir}/wal: checksum mismatch at offset 0`);
 process.exit(1);

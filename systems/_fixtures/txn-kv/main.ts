@@ -35,11 +35,13 @@
  */
 import { appendFileSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
-import { exitWhenStdinCloses, loadConfig, type Message, type NodeConfig } from '../common.js';
+import { RPCS, type RequestOf } from '../../../workloads/wire/rpc.js';
+import type { ReplyBody } from '../../lib/client-listener.js';
+import { numberParam } from '../../lib/config.js';
+import { ErrorCode } from '../../lib/errors.js';
+import { createNode, withConfigErrors } from '../../lib/node.js';
 import { isOwnerNode, serveOwnerOrForward } from '../owner.js';
 
-/** Micro-operations one transaction may hold: a bound on the work of one request. */
-const MAX_TXN_OPS = 1000;
 /** Requests n1 runs at once in the stepwise variants; beyond that it answers temporarily-unavailable. */
 const MAX_ACTIVE_TXNS = 256;
 
@@ -47,7 +49,7 @@ const MAX_ACTIVE_TXNS = 256;
 const VARIANTS = ['correct', 'read-committed', 'snapshot-isolation', 'lost-commit'] as const;
 type Variant = (typeof VARIANTS)[number];
 
-type Reply = Message;
+type Reply = ReplyBody;
 /** A micro-operation: `["r", k, null]`, `["append", k, v]` or `["w", k, v]`. */
 type MicroOp = [f: string, key: unknown, value: unknown];
 /** One write of a committed transaction, as kept in the log. */
@@ -56,20 +58,6 @@ type Write = [f: 'append' | 'w', key: string, value: unknown];
 /** A definite error reply (the operation did not happen). */
 function error(code: number, text: string): Reply {
   return { type: 'error', code, text };
-}
-
-/**
- * Checks a `txn` request's micro-operations; returns them, or the text of why they are malformed.
- * Keys are kept by their JSON text, so `1` and `"1"` are different keys.
- */
-function parseTxn(txn: unknown): MicroOp[] | string {
-  if (!Array.isArray(txn)) return 'txn must be an array of micro-operations';
-  if (txn.length > MAX_TXN_OPS) return `a transaction may hold at most ${MAX_TXN_OPS} micro-operations`;
-  for (const [i, m] of txn.entries()) {
-    if (!Array.isArray(m) || m.length !== 3) return `micro-operation ${i} must be [f, key, value]`;
-    if (m[0] !== 'r' && m[0] !== 'append' && m[0] !== 'w') return `micro-operation ${i}: unknown function ${JSON.stringify(m[0])}`;
-  }
-  return txn as MicroOp[];
 }
 
 /** A key's value after a write: appends make a new list (stored lists are never changed in place). */
@@ -160,34 +148,31 @@ class Store {
     this.persist(writes);
   }
 
-  /** Answers one client request (a txn, or a single-key read, write or cas). */
-  async apply(req: Message): Promise<Reply> {
+  /** Answers one client request (a txn, or a single-key read, write or cas), decoded by the registry. */
+  async apply(req: RequestOf<typeof RPCS>): Promise<Reply> {
     switch (req.type) {
       case 'txn': {
-        const ops = parseTxn(req.txn);
-        if (typeof ops === 'string') return error(12, ops);
+        const ops: MicroOp[] = req.txn;
         if (this.variant === 'read-committed' || this.variant === 'snapshot-isolation') return this.stepwise(ops);
         return this.atomic(ops);
       }
       case 'read': {
-        const key = JSON.stringify(req.key ?? null);
+        const key = JSON.stringify(req.key);
         return { type: 'read_ok', value: this.data.has(key) ? this.data.get(key) : null };
       }
       case 'write':
-        this.commit([['w', JSON.stringify(req.key ?? null), req.value]]);
+        this.commit([['w', JSON.stringify(req.key), req.value]]);
         return { type: 'write_ok' };
       case 'cas': {
-        const key = JSON.stringify(req.key ?? null);
-        if (!this.data.has(key)) return error(20, 'key does not exist');
+        const key = JSON.stringify(req.key);
+        if (!this.data.has(key)) return error(ErrorCode.keyDoesNotExist, 'key does not exist');
         const cur = this.data.get(key);
         if (JSON.stringify(cur) !== JSON.stringify(req.from)) {
-          return error(22, `expected ${JSON.stringify(req.from)}, found ${JSON.stringify(cur)}`);
+          return error(ErrorCode.preconditionFailed, `expected ${JSON.stringify(req.from)}, found ${JSON.stringify(cur)}`);
         }
         this.commit([['w', key, req.to]]);
         return { type: 'cas_ok' };
       }
-      default:
-        return error(10, `unsupported request type ${String(req.type)}`);
     }
   }
 
@@ -218,7 +203,7 @@ class Store {
    * overlaid with the transaction's own buffered writes; the writes are applied at commit.
    */
   private async stepwise(ops: MicroOp[]): Promise<Reply> {
-    if (this.active >= MAX_ACTIVE_TXNS) return error(11, 'too many transactions in flight');
+    if (this.active >= MAX_ACTIVE_TXNS) return error(ErrorCode.temporarilyUnavailable, 'too many transactions in flight');
     this.active++;
     try {
       const snapshot = this.variant === 'snapshot-isolation' ? new Map(this.data) : null;
@@ -243,7 +228,7 @@ class Store {
             const holder = this.locks.get(k);
             if (holder !== undefined && holder !== me) {
               this.unlock(me, writes);
-              return error(30, `conflict on key ${k}: locked by a concurrent transaction`);
+              return error(ErrorCode.txnConflict, `conflict on key ${k}: locked by a concurrent transaction`);
             }
             this.locks.set(k, me);
           }
@@ -256,7 +241,7 @@ class Store {
         // First committer wins, on the written keys only: a key this transaction merely read may
         // have changed since the snapshot, and nothing checks it (hence write skew).
         for (const [, k] of writes) {
-          if ((this.versions.get(k) ?? 0) > startSeq) return error(30, `conflict on key ${k}: written by a transaction that committed since this one started`);
+          if ((this.versions.get(k) ?? 0) > startSeq) return error(ErrorCode.txnConflict, `conflict on key ${k}: written by a transaction that committed since this one started`);
         }
       }
       this.commit(writes);
@@ -277,18 +262,11 @@ class Store {
   }
 }
 
-/** A positive number from the node params, or the default. */
-function param(config: NodeConfig, name: string, dflt: number): number {
-  const v = Number(config.params[name] ?? dflt);
-  return Number.isFinite(v) && v >= 0 ? v : dflt;
-}
-
-const config = loadConfig();
-exitWhenStdinCloses();
-if (!(VARIANTS as readonly string[]).includes(config.variant)) {
-  process.stderr.write(`unknown variant ${JSON.stringify(config.variant)}; variants: ${VARIANTS.join(', ')}\n`);
-  process.exit(2);
-}
-const variant = config.variant as Variant;
-const store = isOwnerNode(config) ? new Store(config.dataDir, variant, param(config, 'stepDelayMs', 2), Math.max(1, param(config, 'flushIntervalMs', 500))) : null;
-await serveOwnerOrForward(config, store, { role: 'leader', facts: () => ({ variant }), describe: `variant ${variant}` });
+const rt = createNode(VARIANTS);
+const variant = rt.config.variant as Variant;
+const [stepDelayMs, flushIntervalMs] = withConfigErrors(() => [
+  numberParam(rt.config, 'stepDelayMs', 2, 0, 60_000),
+  numberParam(rt.config, 'flushIntervalMs', 500, 1, 3_600_000),
+]);
+const store = isOwnerNode(rt) ? new Store(rt.config.dataDir, variant, stepDelayMs, flushIntervalMs) : null;
+await serveOwnerOrForward(rt, RPCS, store, { role: 'leader', facts: () => ({ variant }), describe: `variant ${variant}` });

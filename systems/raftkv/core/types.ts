@@ -6,6 +6,7 @@
  * The core (raft.ts) is a pure state machine: the process shell (../main.ts) and the in-process
  * simulation (../sim.ts) both drive it through these types and nothing else.
  */
+import { ErrorCode } from '../../../workloads/wire/errors.js';
 
 /** The names of the variants: `correct` and one switch per pattern that is left out. */
 export const RAFTKV_VARIANTS = [
@@ -258,11 +259,5 @@ export const DEFAULT_PARAMS: RaftParams = {
   preVote: true,
 };
 
-/** Error codes of the wire protocol used by raftkv. */
-export const ERR = {
-  timeout: 0,
-  temporarilyUnavailable: 11,
-  malformed: 12,
-  keyDoesNotExist: 20,
-  preconditionFailed: 22,
-} as const;
+/** Error codes of the wire protocol: the wire kit's one table, under the name the core uses. */
+export const ERR = ErrorCode;
