@@ -378,7 +378,7 @@ export class RaftNode {
       this.electionElapsed++;
       if (this.electionElapsed >= this.electionTimeout) {
         if (this.params.preVote) this.preCampaign();
-        else this.campaign();
+        else this.startElection();
       }
     }
     this.tickWaiters();
@@ -481,6 +481,29 @@ export class RaftNode {
     this.applyCommitted();
   }
 
+  /**
+   * The election timeout elapses now (etcd raft's `Campaign`): a pre-vote round first when
+   * `preVote` is on. Nothing when this node leads already.
+   */
+  campaign(): void {
+    this.assertNotInReady();
+    if (this.role === 'leader') return;
+    if (this.params.preVote) this.preCampaign();
+    else this.startElection();
+    this.applyCommitted();
+  }
+
+  /**
+   * Takes a snapshot of the applied state now and drops the log prefix it covers, as
+   * `snapshotEveryEntries` does by itself. Returns the snapshot's index (nothing new when it is
+   * the current snapshot's).
+   */
+  compact(): number {
+    this.assertNotInReady();
+    if (this.appliedIndex > this.snapIndex()) this.takeSnapshot();
+    return this.snapIndex();
+  }
+
   // ---------------------------------------------------------------- Ready / advance
 
   /** Whether `ready()` has anything to do. */
@@ -558,7 +581,10 @@ export class RaftNode {
    * the shell can write it after the records it supersedes and a crash in between loses nothing.
    */
   private maybeSnapshot(): void {
-    if (this.appliedIndex - this.snapIndex() < this.params.snapshotEveryEntries) return;
+    if (this.appliedIndex - this.snapIndex() >= this.params.snapshotEveryEntries) this.takeSnapshot();
+  }
+
+  private takeSnapshot(): void {
     const index = this.appliedIndex;
     if (index > this.stableIndex) throw new InvariantError(`snapshot at ${index} would cover entries not on disk (stable ${this.stableIndex})`);
     const term = this.termAt(index);
@@ -636,10 +662,10 @@ export class RaftNode {
    */
   private preCampaign(): void {
     this.role = 'pre-candidate';
-    if (this.solicitVotes(this.term + 1, true)) this.campaign();
+    if (this.solicitVotes(this.term + 1, true)) this.startElection();
   }
 
-  private campaign(): void {
+  private startElection(): void {
     this.setHardState(this.term + 1, this.id);
     this.role = 'candidate';
     if (this.solicitVotes(this.term, false)) this.becomeLeader();
@@ -683,7 +709,7 @@ export class RaftNode {
     if (m.pre === true) {
       if (this.role !== 'pre-candidate' || m.term !== this.term + 1 || !m.granted) return;
       this.votes.add(m.from);
-      if (this.votes.size >= this.quorum) this.campaign();
+      if (this.votes.size >= this.quorum) this.startElection();
       return;
     }
     if (this.role !== 'candidate' || m.term !== this.term || !m.granted) return;
