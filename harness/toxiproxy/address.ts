@@ -6,6 +6,8 @@
  * - `resolveTcpAddr` mirrors net.ResolveTCPAddr(...).String(): `localhost` resolves to IPv4
  *   first (so `localhost:P` is reported as `127.0.0.1:P`), an empty host stays empty (`:P`).
  * - `formatBound` formats a bound listener's address as Go reports it (`[::]:P` for a wildcard).
+ * - `refuseRemoteListen` is faultline's own rule: a listen address must be loopback unless the
+ *   server allows remote listeners (the real server binds whatever it is given).
  */
 import { lookup } from 'node:dns/promises';
 import { isIP, type AddressInfo } from 'node:net';
@@ -49,10 +51,51 @@ export function joinHostPort(host: string, port: number): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
+/**
+ * True for hosts that only this machine can reach: `localhost`, 127.0.0.0/8 and ::1 (also as
+ * IPv4-mapped). Other names are not resolved to find out, so that the answer needs no DNS.
+ */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.toLowerCase();
+  if (h === 'localhost') return true;
+  if (isIP(h) === 4) return h.startsWith('127.');
+  if (isIP(h) !== 6) return false;
+  let canonical: string;
+  try {
+    // The URL parser writes IPv6 in its shortest form: 0:0:0:0:0:0:0:1 becomes ::1 and
+    // ::ffff:127.0.0.1 becomes ::ffff:7f00:1.
+    canonical = new URL(`http://[${h}]/`).hostname.slice(1, -1);
+  } catch {
+    return false;
+  }
+  return canonical === '::1' || /^::ffff:7f[0-9a-f]{2}:[0-9a-f]{1,4}$/.test(canonical);
+}
+
+/**
+ * Throws a 500 ApiError, the real server's status for a listen address it cannot use, when
+ * `addr` would listen beyond loopback and `allowRemote` is off. An address that does not parse is
+ * left to the bind, which reports it in Go's words.
+ */
+export function refuseRemoteListen(addr: string, allowRemote: boolean): void {
+  if (allowRemote) return;
+  let hp: HostPort;
+  try {
+    hp = splitHostPort(addr, '');
+  } catch {
+    return;
+  }
+  if (isLoopbackHost(hp.host)) return;
+  const what = hp.host === '' || hp.host === '0.0.0.0' || hp.host === '::' ? 'every interface' : `${hp.host}, which is not a loopback address`;
+  throw new ApiError(
+    500,
+    `listen tcp ${addr}: refused: this would listen on ${what}; the server listens on loopback only (127.0.0.1, ::1, localhost) unless started with --allow-remote`,
+  );
+}
+
 /** Resolves a host name to one IP address, IPv4 first (Go's preference for "tcp"). */
 async function resolveHost(host: string, context: string): Promise<string> {
   if (host === '' || isIP(host)) return host;
-  if (host === 'localhost') return '127.0.0.1';
+  if (host.toLowerCase() === 'localhost') return '127.0.0.1';
   try {
     const r = await lookup(host, { family: 4 });
     return r.address;

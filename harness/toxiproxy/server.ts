@@ -11,10 +11,11 @@
  *   // srv.url -> 'http://127.0.0.1:40123'; drive it with toxiproxy-node-client
  *   await srv.close();
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { STATUS_CODES, createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { AddressInfo, Socket } from 'node:net';
 import { ApiError, MSG, badBody, missingField, proxyNotFound, toxicNotFound } from './errors.js';
-import { resolveTcpAddr } from './address.js';
+import { isLoopbackHost, refuseRemoteListen, resolveTcpAddr } from './address.js';
 import { freshSeed } from '../random.js';
 import { checkFields, decodeFirstValue } from './json.js';
 import { ProxyInstance, toxicJson, type LinkBytesSink } from './proxy.js';
@@ -42,8 +43,13 @@ export interface ProxySpec {
 
 /** Options of the embedded server. */
 export interface ToxiproxyServerOptions {
-  /** API bind host; loopback by default, as the real server. */
+  /** API bind host; loopback by default, as the real server. Other hosts need `allowRemote`. */
   host?: string;
+  /**
+   * Allow an API host and proxy listen addresses beyond loopback (`0.0.0.0`, `[::]`, `:P`, an
+   * empty listen, other interfaces). Off by default, unlike the real server, which binds them.
+   */
+  allowRemote?: boolean;
   /** API port; 0 picks a free one. */
   port?: number;
   /** Seed of every random decision (toxicity, jitter, slicer). */
@@ -80,6 +86,7 @@ export class ToxiproxyApi {
   constructor(
     readonly seed: number,
     readonly proxyMetrics = false,
+    readonly allowRemote = false,
   ) {
     this.onLinkBytes = proxyMetrics
       ? (labels, received, sent) => {
@@ -125,6 +132,8 @@ export class ToxiproxyApi {
     if (!spec.upstream) throw missingField('upstream');
     if (this.proxies.has(spec.name)) throw new ApiError(409, MSG.proxyExists);
     if (this.proxies.size >= MAX_PROXIES) throw new ApiError(400, `too many proxies (at most ${MAX_PROXIES})`);
+    // Checked even for a disabled proxy, so that a later enable or /reset cannot open it.
+    refuseRemoteListen(spec.listen ?? '', this.allowRemote);
     const p = this.instance(spec.name, spec.listen ?? '', spec.upstream);
     if (spec.enabled !== false) await p.start();
     this.proxies.set(spec.name, p);
@@ -140,6 +149,7 @@ export class ToxiproxyApi {
   async update(name: string, body: Record<string, unknown>): Promise<ProxyInstance> {
     const p = this.get(name);
     const listen = (body['listen'] as string | undefined) ?? p.listen;
+    refuseRemoteListen(listen, this.allowRemote);
     const upstream = (body['upstream'] as string | undefined) ?? p.upstream;
     const enabled = (body['enabled'] as boolean | undefined) ?? p.enabled;
     if (await this.differs(p, listen, upstream)) {
@@ -169,6 +179,7 @@ export class ToxiproxyApi {
     const out: ProxyInstance[] = [];
     for (const item of items) {
       try {
+        refuseRemoteListen(item.listen ?? '', this.allowRemote);
         const existing = this.proxies.get(item.name);
         if (existing) {
           let differs = true;
@@ -319,12 +330,11 @@ function sendNoContent(res: ServerResponse): void {
   res.end();
 }
 
+/** The headers of Go's http.Error, which every error of the real server goes through. */
+const TEXT_HEADERS = { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' };
+
 function sendText(res: ServerResponse, status: number, text: string): void {
-  res.writeHead(status, {
-    'Content-Type': 'text/plain; charset=utf-8',
-    'X-Content-Type-Options': 'nosniff',
-    'Content-Length': Buffer.byteLength(text),
-  });
+  res.writeHead(status, { ...TEXT_HEADERS, 'Content-Length': Buffer.byteLength(text) });
   res.end(text);
 }
 
@@ -487,32 +497,57 @@ function readBody(req: IncomingMessage): Promise<string | null> {
   });
 }
 
+/** The route and path parameters of a request target; no route means 404. */
+function findRoute(table: Route[], url: string | undefined): { route?: Route; params: string[] } {
+  let target = url ?? '/';
+  // The absolute form (`GET http://host/proxies`) names the same path, as Go's server reads it.
+  if (!target.startsWith('/')) {
+    try {
+      target = new URL(target).pathname;
+    } catch {
+      return { params: [] };
+    }
+  }
+  let path: string;
+  try {
+    path = decodeURIComponent(target.split('?')[0]!);
+  } catch {
+    path = target;
+  }
+  for (const route of table) {
+    const m = route.pattern.exec(path);
+    if (m) return { route, params: m.slice(1) };
+  }
+  return { params: [] };
+}
+
+/** Writes a whole response on a raw socket (CONNECT and unparsable requests have no ServerResponse). */
+function writeRaw(socket: Duplex, status: number, headers: Record<string, string>, body: string): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const head = [`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}`];
+  for (const [k, v] of Object.entries({ ...headers, 'Content-Length': String(Buffer.byteLength(body)), Connection: 'close' })) head.push(`${k}: ${v}`);
+  socket.end(`${head.join('\r\n')}\r\n\r\n${body}`);
+}
+
 /** Starts the embedded server. Rejects when the API port cannot be bound. */
 export async function startToxiproxyServer(opts: ToxiproxyServerOptions = {}): Promise<ToxiproxyServer> {
   const host = opts.host ?? '127.0.0.1';
+  const allowRemote = opts.allowRemote === true;
+  // An API that opens listeners to any upstream has no authentication: loopback unless asked.
+  if (!allowRemote && !isLoopbackHost(host)) {
+    throw new Error(`the API host ${host} is not a loopback address; pass allowRemote (--allow-remote) to listen on it`);
+  }
   const seed = opts.seed ?? freshSeed();
-  const api = new ToxiproxyApi(seed, opts.proxyMetrics ?? false);
+  const api = new ToxiproxyApi(seed, opts.proxyMetrics ?? false, allowRemote);
   const table = routes(api);
   const nextId = requestIdFactory();
   let queue: Promise<void> = Promise.resolve();
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    let path: string;
-    try {
-      path = decodeURIComponent((req.url ?? '/').split('?')[0]!);
-    } catch {
-      path = req.url ?? '/';
-    }
-    let route: Route | undefined;
-    let params: string[] = [];
-    for (const r of table) {
-      const m = r.pattern.exec(path);
-      if (m) {
-        route = r;
-        params = m.slice(1);
-        break;
-      }
-    }
+    const { route, params } = findRoute(table, req.url);
     if (!route) {
       req.resume();
       sendText(res, 404, '404 page not found\n');
@@ -551,6 +586,23 @@ export async function startToxiproxyServer(opts: ToxiproxyServerOptions = {}): P
     handle(req, res).catch((e) => {
       if (!res.headersSent) sendError(res, new ApiError(500, String(e)));
     });
+  });
+  // CONNECT gets what any request with that method gets: 405 on an API path, 404 elsewhere.
+  server.on('connect', (req: IncomingMessage, socket: Duplex) => {
+    socket.on('error', () => {});
+    if (findRoute(table, req.url).route) writeRaw(socket, 405, {}, '');
+    else writeRaw(socket, 404, TEXT_HEADERS, '404 page not found\n');
+  });
+  // A request Node cannot parse (unknown method, bad framing, huge headers) gets a reason too.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+    socket.on('error', () => {});
+    if (err.code === 'ECONNRESET' || err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+      socket.destroy();
+      return;
+    }
+    const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+    const reason = `bad request: ${err.code ?? 'unparsable'}: ${err.message}`;
+    writeRaw(socket, status, TEXT_HEADERS, `${JSON.stringify({ error: reason, status })}\n`);
   });
   server.keepAliveTimeout = 5_000;
   const sockets = new Set<Socket>();

@@ -80,17 +80,36 @@ export interface Behaviour {
 interface Schema {
   goStruct: string;
   ints: Record<string, 'int64' | 'int'>;
+  /** Accepted range of each key; values outside it crash, hang or silently misbehave. */
+  ranges: Record<string, { min: number; max?: number; unit: string }>;
 }
 
+/**
+ * The longest delay any toxic takes (one hour), in ms. Beyond Node's timer range (about 24.8
+ * days) a delay would fire at once, and no test waits longer than this.
+ */
+const MAX_DELAY_MS = 3_600_000;
+const ms = { min: 0, max: MAX_DELAY_MS, unit: 'ms' };
+
 const SCHEMAS: Record<string, Schema> = {
-  latency: { goStruct: 'LatencyToxic', ints: { latency: 'int64', jitter: 'int64' } },
-  bandwidth: { goStruct: 'BandwidthToxic', ints: { rate: 'int64' } },
-  slow_close: { goStruct: 'SlowCloseToxic', ints: { delay: 'int64' } },
-  timeout: { goStruct: 'TimeoutToxic', ints: { timeout: 'int64' } },
-  reset_peer: { goStruct: 'ResetToxic', ints: { timeout: 'int64' } },
-  slicer: { goStruct: 'SlicerToxic', ints: { average_size: 'int', size_variation: 'int', delay: 'int' } },
-  limit_data: { goStruct: 'LimitDataToxic', ints: { bytes: 'int64' } },
-  noop: { goStruct: 'NoopToxic', ints: {} },
+  latency: { goStruct: 'LatencyToxic', ints: { latency: 'int64', jitter: 'int64' }, ranges: { latency: ms, jitter: ms } },
+  // rate 0 is Toxiproxy's documented "never deliver"; below 0 the real server panics.
+  bandwidth: { goStruct: 'BandwidthToxic', ints: { rate: 'int64' }, ranges: { rate: { min: 0, unit: 'KB/s' } } },
+  slow_close: { goStruct: 'SlowCloseToxic', ints: { delay: 'int64' }, ranges: { delay: ms } },
+  timeout: { goStruct: 'TimeoutToxic', ints: { timeout: 'int64' }, ranges: { timeout: ms } },
+  reset_peer: { goStruct: 'ResetToxic', ints: { timeout: 'int64' }, ranges: { timeout: ms } },
+  // average_size 0 recurses forever in the real server; size_variation >= average_size panics it.
+  slicer: {
+    goStruct: 'SlicerToxic',
+    ints: { average_size: 'int', size_variation: 'int', delay: 'int' },
+    ranges: {
+      average_size: { min: 1, unit: 'bytes' },
+      size_variation: { min: 0, unit: 'bytes' },
+      delay: { min: 0, max: MAX_DELAY_MS * 1000, unit: 'µs' },
+    },
+  },
+  limit_data: { goStruct: 'LimitDataToxic', ints: { bytes: 'int64' }, ranges: { bytes: { min: 0, unit: 'bytes' } } },
+  noop: { goStruct: 'NoopToxic', ints: {}, ranges: {} },
 };
 
 /** The extension toxic's type name. */
@@ -98,7 +117,6 @@ export const NDJSON_FILTER = 'ndjson_filter';
 
 /** Limits of the ndjson_filter attributes. */
 const NDJSON_MAX_TYPES = 1000;
-const NDJSON_MAX_DELAY_MS = 3_600_000;
 /** A line longer than this is passed through unfiltered (it cannot be a protocol message we hold). */
 const NDJSON_MAX_LINE_BYTES = 16 * 1024 * 1024;
 
@@ -121,24 +139,38 @@ export function defaultAttributes(type: string): Attributes {
  */
 export function mergeAttributes(type: string, current: Attributes, raw: unknown): Attributes {
   const out: Attributes = { ...current };
-  if (raw === undefined || raw === null) return out;
-  if (typeof raw !== 'object' || Array.isArray(raw)) {
-    const schema = SCHEMAS[type];
-    const struct = schema ? schema.goStruct : 'NdjsonFilterToxic';
-    throw badBody(`json: cannot unmarshal ${jsonKind(raw)} into Go struct field ${struct}.attributes of type toxics.${struct}`);
-  }
-  const obj = raw as Record<string, unknown>;
-  if (type === NDJSON_FILTER) return mergeNdjson(out, obj);
-  const schema = SCHEMAS[type]!;
-  for (const [key, goType] of Object.entries(schema.ints)) {
-    const v = obj[key];
-    if (v === undefined || v === null) continue;
-    if (typeof v !== 'number' || !Number.isInteger(v) || !Number.isSafeInteger(v)) {
-      throw badBody(`json: cannot unmarshal ${jsonKind(v)} into Go struct field ${schema.goStruct}.attributes.${key} of type ${goType}`);
+  const schema = SCHEMAS[type];
+  if (raw !== undefined && raw !== null) {
+    if (typeof raw !== 'object' || Array.isArray(raw)) {
+      const struct = schema ? schema.goStruct : 'NdjsonFilterToxic';
+      throw badBody(`json: cannot unmarshal ${jsonKind(raw)} into Go struct field ${struct}.attributes of type toxics.${struct}`);
     }
-    out[key] = v;
+    const obj = raw as Record<string, unknown>;
+    if (!schema) return mergeNdjson(out, obj);
+    for (const [key, goType] of Object.entries(schema.ints)) {
+      const v = obj[key];
+      if (v === undefined || v === null) continue;
+      if (typeof v !== 'number' || !Number.isInteger(v) || !Number.isSafeInteger(v)) {
+        throw badBody(`json: cannot unmarshal ${jsonKind(v)} into Go struct field ${schema.goStruct}.attributes.${key} of type ${goType}`);
+      }
+      out[key] = v;
+    }
   }
+  // The merged values are checked, defaults included: a slicer without attributes has average_size 0.
+  if (schema) checkRanges(type, schema, out);
   return out;
+}
+
+/** Refuses (400) merged attributes that are out of range, naming the toxic type and the key. */
+function checkRanges(type: string, schema: Schema, attrs: Attributes): void {
+  for (const [key, r] of Object.entries(schema.ranges)) {
+    const v = attrs[key] as number;
+    if (v < r.min) throw badBody(`${type}: ${key} must be at least ${r.min} ${r.unit}, got ${v}`);
+    if (r.max !== undefined && v > r.max) throw badBody(`${type}: ${key} must be at most ${r.max} ${r.unit}, got ${v}`);
+  }
+  if (type === 'slicer' && (attrs['size_variation'] as number) >= (attrs['average_size'] as number)) {
+    throw badBody(`slicer: size_variation must be less than average_size (${String(attrs['average_size'])}), got ${String(attrs['size_variation'])}`);
+  }
 }
 
 function mergeNdjson(out: Attributes, obj: Record<string, unknown>): Attributes {
@@ -157,8 +189,8 @@ function mergeNdjson(out: Attributes, obj: Record<string, unknown>): Attributes 
   }
   if (obj['delay_ms'] !== undefined && obj['delay_ms'] !== null) {
     const d = obj['delay_ms'];
-    if (typeof d !== 'number' || !Number.isInteger(d) || d < 0 || d > NDJSON_MAX_DELAY_MS) {
-      fail(`delay_ms must be an integer from 0 to ${NDJSON_MAX_DELAY_MS}`);
+    if (typeof d !== 'number' || !Number.isInteger(d) || d < 0 || d > MAX_DELAY_MS) {
+      fail(`delay_ms must be an integer from 0 to ${MAX_DELAY_MS}`);
     }
     out['delay_ms'] = d;
   }

@@ -2,15 +2,20 @@
  * `faultline toxiproxy`: the embedded Toxiproxy-compatible server, standalone.
  *
  *   faultline toxiproxy [--host 127.0.0.1] [--port 8474] [--config proxies.json] [--seed n] [--proxy-metrics]
+ *                       [--allow-remote]
  *
- * Same defaults as toxiproxy-server (loopback only, port 8474). `--config` takes a JSON array in
+ * Same defaults as toxiproxy-server (loopback only, port 8474). Unlike it, a non-loopback API host
+ * or proxy listen address needs `--allow-remote`: the API has no authentication and opens
+ * listeners to any upstream. `--config` takes a JSON array in
  * /populate format, applied before the API listens; unlike the real server, a bad config file is
  * an error (exit 254) rather than a log line. SIGINT/SIGTERM stop every proxy and exit 0.
  */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { UsageError } from '../exit.js';
+import { parseDecimalInt } from '../flags.js';
 import { parseJsonText } from '../../source-text.js';
+import { isLoopbackHost } from '../../toxiproxy/address.js';
 import { ApiError } from '../../toxiproxy/errors.js';
 import { SEED_MAX, freshSeed } from '../../random.js';
 import { parseProxySpecs, startToxiproxyServer } from '../../toxiproxy/server.js';
@@ -21,13 +26,7 @@ interface Options {
   config?: string;
   seed?: string;
   proxyMetrics?: boolean;
-}
-
-function parseIntFlag(flag: string, text: string, min: number, max: number): number {
-  if (!/^-?[0-9]+$/.test(text)) throw new UsageError(`${flag} must be an integer, got ${JSON.stringify(text)}`);
-  const n = Number(text);
-  if (n < min || n > max) throw new UsageError(`${flag} must be from ${min} to ${max}, got ${text}`);
-  return n;
+  allowRemote?: boolean;
 }
 
 /** Reads and parses a config file; errors name the file (and line, for JSON syntax errors). */
@@ -51,9 +50,16 @@ export function register(program: Command): void {
     .option('--config <file>', 'JSON array of proxies to create at start (/populate format)')
     .option('--seed <n>', 'seed of the toxics\' random decisions (toxicity, jitter, slicer)')
     .option('--proxy-metrics', 'serve /metrics with per-proxy byte counters (Prometheus text)')
+    .option('--allow-remote', 'allow a non-loopback --host and proxy listen addresses (0.0.0.0, [::], other interfaces)')
     .action(async (opts: Options) => {
-      const port = parseIntFlag('--port', opts.port, 0, 65535);
-      const seed = opts.seed === undefined ? freshSeed() : parseIntFlag('--seed', opts.seed, 0, SEED_MAX);
+      const port = parseDecimalInt('--port', opts.port, { min: 0, max: 65535 });
+      const seed = opts.seed === undefined ? freshSeed() : parseDecimalInt('--seed', opts.seed, { min: 0, max: SEED_MAX });
+      const allowRemote = opts.allowRemote === true;
+      if (!allowRemote && !isLoopbackHost(opts.host)) {
+        throw new UsageError(
+          `--host ${opts.host} is not a loopback address; the API has no authentication and opens listeners to any upstream, so pass --allow-remote to listen there`,
+        );
+      }
       const config = opts.config === undefined ? undefined : readConfig(opts.config);
       let specs;
       try {
@@ -63,7 +69,7 @@ export function register(program: Command): void {
       }
       let server;
       try {
-        server = await startToxiproxyServer({ host: opts.host, port, seed, proxyMetrics: opts.proxyMetrics === true });
+        server = await startToxiproxyServer({ host: opts.host, port, seed, proxyMetrics: opts.proxyMetrics === true, allowRemote });
       } catch (e) {
         const err = e as NodeJS.ErrnoException;
         const why = err.code === 'EADDRINUSE' ? 'address already in use' : err.code ?? err.message;

@@ -61,9 +61,9 @@ describe('faultline toxiproxy', () => {
     const missing = join(dir, 'missing-upstream.json');
     writeFileSync(missing, '[{"name":"a","listen":"127.0.0.1:0"}]');
     const cases: Array<[string[], RegExp]> = [
-      [['toxiproxy', '--port', 'abc'], /--port must be an integer/],
-      [['toxiproxy', '--port', '70000'], /--port must be from 0 to 65535/],
-      [['toxiproxy', '--seed', 'x', '--port', '0'], /--seed must be an integer/],
+      [['toxiproxy', '--port', 'abc'], /--port must be a decimal integer/],
+      [['toxiproxy', '--port', '70000'], /--port must be at most 65535/],
+      [['toxiproxy', '--seed', 'x', '--port', '0'], /--seed must be a decimal integer/],
       [['toxiproxy', '--port', '0', '--config', join(dir, 'nope.json')], /cannot read: ENOENT/],
       [['toxiproxy', '--port', '0', '--config', badJson], /bad\.json:\d+: not valid JSON/],
       [['toxiproxy', '--port', '0', '--config', missing], /missing required field: upstream at proxy 1/],
