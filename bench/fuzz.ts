@@ -8,6 +8,7 @@ import type { FuzzSurface } from './fuzz/types.js';
 /** One line per surface: its name and its module under bench/fuzz/. */
 const SURFACES: Array<[string, () => Promise<FuzzSurface>]> = [
   ['nemesis', async () => (await import('./fuzz/nemesis.js')).fuzzNemesis],
+  ['proxy', async () => (await import('./fuzz/proxy.js')).fuzzProxy],
 ];
 
 async function main(): Promise<void> {

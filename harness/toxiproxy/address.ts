@@ -85,10 +85,10 @@ export function refuseRemoteListen(addr: string, allowRemote: boolean): void {
     return;
   }
   if (isLoopbackHost(hp.host)) return;
-  const what = hp.host === '' || hp.host === '0.0.0.0' || hp.host === '::' ? 'every interface' : `${hp.host}, which is not a loopback address`;
+  const what = hp.host === '' || hp.host === '0.0.0.0' || hp.host === '::' ? 'that is every interface' : `${hp.host} is not a loopback address`;
   throw new ApiError(
     500,
-    `listen tcp ${addr}: refused: this would listen on ${what}; the server listens on loopback only (127.0.0.1, ::1, localhost) unless started with --allow-remote`,
+    `listen tcp ${addr || '""'}: refused: ${what}; this server listens on loopback only (127.0.0.1, ::1, localhost) unless started with --allow-remote`,
   );
 }
 

@@ -26,7 +26,7 @@ export const TOXIPROXY_API_VERSION = '2.12.0';
 /** Reported by GET /version: the API version plus a tag telling the embedded server apart. */
 export const SERVER_VERSION = `${TOXIPROXY_API_VERSION}-faultline`;
 
-/** Request bodies larger than this are refused (400). */
+/** Request bodies larger than this are refused (413), on every route. */
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
 /** At most this many proxies on one server. */
 const MAX_PROXIES = 10_000;
@@ -343,7 +343,8 @@ function sendError(res: ServerResponse, err: ApiError): void {
 }
 
 function sortedProxies(api: ToxiproxyApi): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
+  // No prototype, so that a proxy named __proto__ is a key like any other.
+  const out: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   for (const name of [...api.proxies.keys()].sort()) out[name] = api.proxies.get(name)!.toJSON();
   return out;
 }
@@ -521,6 +522,9 @@ function findRoute(table: Route[], url: string | undefined): { route?: Route; pa
   return { params: [] };
 }
 
+/** How long a raw answer's connection keeps reading what the client still sends. */
+const RAW_DRAIN_MS = 2_000;
+
 /** Writes a whole response on a raw socket (CONNECT and unparsable requests have no ServerResponse). */
 function writeRaw(socket: Duplex, status: number, headers: Record<string, string>, body: string): void {
   if (!socket.writable) {
@@ -529,7 +533,12 @@ function writeRaw(socket: Duplex, status: number, headers: Record<string, string
   }
   const head = [`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}`];
   for (const [k, v] of Object.entries({ ...headers, 'Content-Length': String(Buffer.byteLength(body)), Connection: 'close' })) head.push(`${k}: ${v}`);
+  // Bytes the client still sends are read and dropped for a while, so that its kernel does not
+  // answer our close with a reset that discards this answer.
+  socket.on('data', () => {});
+  socket.resume();
   socket.end(`${head.join('\r\n')}\r\n\r\n${body}`);
+  setTimeout(() => socket.destroy(), RAW_DRAIN_MS).unref();
 }
 
 /** Starts the embedded server. Rejects when the API port cannot be bound. */
@@ -548,28 +557,27 @@ export async function startToxiproxyServer(opts: ToxiproxyServerOptions = {}): P
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const { route, params } = findRoute(table, req.url);
+    // The whole body is read before any answer: closing while a client still sends makes its
+    // kernel reset the connection, which can discard the answer before the client reads it.
+    const text = await readBody(req);
     if (!route) {
-      req.resume();
       sendText(res, 404, '404 page not found\n');
       return;
     }
     const handler = route.methods[req.method ?? ''];
     if (!handler) {
-      req.resume();
       res.writeHead(405, { 'Content-Length': 0 });
       res.end();
       return;
     }
     res.setHeader('X-Toxiproxy-Request-Id', nextId());
     if ((req.headers['user-agent'] ?? '').startsWith('Mozilla/')) {
-      req.resume();
       sendText(res, 403, 'User agent not allowed\n');
       return;
     }
-    const text = await readBody(req);
     const run = async (): Promise<void> => {
       try {
-        if (text === null) throw badBody(`body larger than ${MAX_BODY_BYTES} bytes`);
+        if (text === null) throw new ApiError(413, `request body larger than ${MAX_BODY_BYTES} bytes`);
         await handler({ params, body: () => text, res });
       } catch (e) {
         if (e instanceof ApiError) sendError(res, e);
@@ -595,6 +603,8 @@ export async function startToxiproxyServer(opts: ToxiproxyServerOptions = {}): P
   });
   // A request Node cannot parse (unknown method, bad framing, huge headers) gets a reason too.
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+    // Node reports a parse error again for every later chunk of the same connection; the first answered.
+    if (socket.writableEnded) return;
     socket.on('error', () => {});
     if (err.code === 'ECONNRESET' || err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
       socket.destroy();

@@ -36,7 +36,7 @@ describe('listen addresses stay on loopback unless allowed', () => {
         expect({ listen, enabled, status: r.status }).toEqual({ listen, enabled, status: 500 });
         const e = errorOf(r.text);
         expect(e.status).toBe(500);
-        expect(e.error).toContain(`listen tcp ${listen}: refused`);
+        expect(e.error).toContain(`listen tcp ${listen || '""'}: refused`);
         expect(e.error).toContain('--allow-remote');
       }
     }
