@@ -20,7 +20,8 @@
  * Patterns and where they are:
  * - Leader and Followers, HeartBeat: `campaign`, `becomeLeader`, `tick`, `broadcastHeartbeat`.
  * - Generation Clock: every message carries `term`; `step` rejects or steps down on it.
- * - Majority Quorum: `quorum`, votes in `onVoteResp`, commit in `maybeCommit`.
+ * - Majority Quorum: `quorum`, votes in `onVoteResp`, commit in `maybeCommit` (`ProgressTracker`
+ *   in progress.ts: per-follower match/next, probe and pipeline state, quorum match and round).
  * - Replicated Log, High-Water Mark: `onAppend` (log matching, truncation), `commitIndex`,
  *   entries are applied (and visible to reads) only up to it, in `applyCommitted`.
  * - Request Batch, Request Pipeline: `sendAppends` sends every new entry in one message per
@@ -42,6 +43,7 @@
 import { InvariantError } from './errors.js';
 import { KvStateMachine } from './kv.js';
 import { RaftLog } from './log.js';
+import { type Progress, ProgressTracker } from './progress.js';
 import type {
   ClientReply,
   ClientRequest,
@@ -84,26 +86,6 @@ export interface RaftOptions {
 export type Role = 'follower' | 'pre-candidate' | 'candidate' | 'leader';
 
 export { InvariantError };
-
-interface Progress {
-  /** Highest index known to be replicated on the peer. */
-  match: number;
-  /** Next index to send. */
-  next: number;
-  /** In probe mode the leader sends one batch and waits for the answer (after a rejection). */
-  probe: boolean;
-  probeSent: boolean;
-  /** Highest heartbeat round the peer answered in the current term. */
-  ackRound: number;
-  /** Highest commit index sent to the peer (it applies only what it was told is committed). */
-  sentCommit: number;
-  /** Tick at which `match` last advanced (or replication restarted), to detect lost appends. */
-  progressTick: number;
-  /** Index of the snapshot sent to the peer and not yet acknowledged (0 when none). */
-  snapshotIndex: number;
-  /** Tick at which that snapshot was sent (it is sent again after `retryTicks`). */
-  snapshotTick: number;
-}
 
 interface Waiter {
   reqId: number;
@@ -169,8 +151,7 @@ export class RaftNode {
   private votes = new Set<string>();
 
   // Leader state.
-  private progress = new Map<string, Progress>();
-  private recentActive = new Set<string>();
+  private readonly progress: ProgressTracker;
   private round = 0;
   private confirmedRound = 0;
   private roundSent = new Map<number, { mono: number; wall: number }>();
@@ -211,6 +192,7 @@ export class RaftNode {
     this.rng = opts.rng;
     this.sessionId = opts.sessionId;
     this.quorum = Math.floor((this.peers.length + 1) / 2) + 1;
+    this.progress = new ProgressTracker(this.quorum);
     this.kv = new KvStateMachine(this.variant !== 'no-idempotent-receiver');
     if (opts.restore) {
       this.term = opts.restore.hardState.term;
@@ -315,12 +297,10 @@ export class RaftNode {
         // steps down, so a deposed leader in a minority stops serving. The variant that reads
         // locally at the leader trusts its role without this check.
         if (this.variant !== 'leader-local-reads') {
-          this.recentActive.add(this.id);
           // While its lease holds no other leader can exist, so it keeps the role until then.
-          if (this.recentActive.size < this.quorum && !this.leaseValid()) {
+          if (!this.progress.checkQuorumActive(this.id) && !this.leaseValid()) {
             this.becomeFollower(this.term, null);
           }
-          this.recentActive.clear();
         }
       }
       if (this.role === 'leader' && this.heartbeatElapsed >= this.params.heartbeatTicks) {
@@ -585,7 +565,6 @@ export class RaftNode {
 
   private dropLeaderState(): void {
     this.progress.clear();
-    this.recentActive.clear();
     this.leaseUntilMono = NO_TIME;
     this.leaseUntilWall = NO_TIME;
     this.roundSent.clear();
@@ -667,14 +646,7 @@ export class RaftNode {
     this.lastLeaderContactTick = this.ticks;
     this.electionElapsed = 0;
     this.heartbeatElapsed = 0;
-    this.progress.clear();
-    for (const p of this.peers) {
-      this.progress.set(p, {
-        match: 0, next: this.lastIndex() + 1, probe: true, probeSent: false, ackRound: 0, sentCommit: 0,
-        progressTick: this.ticks, snapshotIndex: 0, snapshotTick: 0,
-      });
-    }
-    this.recentActive.clear();
+    this.progress.reset(this.peers, this.lastIndex() + 1, this.ticks);
     this.round = 0;
     this.confirmedRound = 0;
     this.roundSent.clear();
@@ -794,7 +766,7 @@ export class RaftNode {
     if (m.term !== this.term && this.variant !== 'no-generation-check') return undefined;
     const pr = this.progress.get(m.from);
     if (pr === undefined) return undefined;
-    this.recentActive.add(m.from);
+    this.progress.markActive(m.from);
     if (m.term === this.term && m.round > pr.ackRound) {
       pr.ackRound = m.round;
       this.onRoundAcked();
@@ -875,10 +847,7 @@ export class RaftNode {
   /** Advances the High-Water Mark to the highest index stored on a majority, if of this term. */
   private maybeCommit(): void {
     if (this.role !== 'leader') return;
-    const matches = [this.log.stableIndex];
-    for (const pr of this.progress.values()) matches.push(pr.match);
-    matches.sort((a, b) => b - a);
-    const n = matches[this.quorum - 1] ?? 0;
+    const n = this.progress.quorumMatch(this.log.stableIndex);
     if (n > this.commitIndex && this.log.termAt(n) === this.term) {
       this.commitIndex = n;
       // Tell the followers at the next ready instead of at the next heartbeat: their clients wait.
@@ -1141,10 +1110,7 @@ export class RaftNode {
 
   private onRoundAcked(): void {
     if (this.role !== 'leader') return;
-    const rounds = [this.round];
-    for (const pr of this.progress.values()) rounds.push(pr.ackRound);
-    rounds.sort((a, b) => b - a);
-    const q = rounds[this.quorum - 1] ?? 0;
+    const q = this.progress.quorumAckRound(this.round);
     if (q <= this.confirmedRound) return;
     this.confirmedRound = q;
     const sent = this.roundSent.get(q);
