@@ -32,7 +32,7 @@
  * - Idempotent Receiver: commands carry `client`+`seq` (kv.ts caches results).
  * - Follower Reads: read-index (`ReadIndex` messages, `readIndexReqs`), read-your-writes
  *   (`consistency: 'ryw'` with `minIndex`).
- * - Lease: `leaseValid` uses the monotonic clock and the heartbeat rounds acked by a quorum.
+ * - Lease: `Lease` (lease.ts) on the monotonic clock and the heartbeat rounds acked by a quorum.
  * - Log compaction (Raft §7), Low-Water Mark: `maybeSnapshot` snapshots the applied state every
  *   `snapshotEveryEntries` entries and drops the log prefix it covers; `sendSnapshot` and
  *   `onInstallSnapshot` bring a follower that needs compacted entries up with the snapshot.
@@ -42,6 +42,7 @@
  */
 import { InvariantError } from './errors.js';
 import { KvStateMachine } from './kv.js';
+import { Lease } from './lease.js';
 import { RaftLog } from './log.js';
 import { type Progress, ProgressTracker } from './progress.js';
 import type {
@@ -114,7 +115,6 @@ interface FollowerReadBatch {
   sentTo: string | null;
 }
 
-const NO_TIME = Number.NEGATIVE_INFINITY;
 
 /** Message types that promise nothing about the sender's disk (see `Ready`). */
 const EARLY = new Set<PeerMessage['type']>(['AppendEntries', 'InstallSnapshot', 'Forward', 'ReadIndex']);
@@ -153,10 +153,7 @@ export class RaftNode {
   // Leader state.
   private readonly progress: ProgressTracker;
   private round = 0;
-  private confirmedRound = 0;
-  private roundSent = new Map<number, { mono: number; wall: number }>();
-  private leaseUntilMono = NO_TIME;
-  private leaseUntilWall = NO_TIME;
+  private readonly lease: Lease;
   private readIndexReqs: { round: number; index: number; req: ReadIndexReq }[] = [];
   private readsAwaitingNoop: ReadIndexReq[] = [];
   private heartbeatRequested = false;
@@ -193,6 +190,8 @@ export class RaftNode {
     this.sessionId = opts.sessionId;
     this.quorum = Math.floor((this.peers.length + 1) / 2) + 1;
     this.progress = new ProgressTracker(this.quorum);
+    const p = this.params;
+    this.lease = new Lease(this.clock, p.electionTicksMin * p.tickMs * p.leaseFraction, this.variant === 'lease-wallclock');
     this.kv = new KvStateMachine(this.variant !== 'no-idempotent-receiver');
     if (opts.restore) {
       this.term = opts.restore.hardState.term;
@@ -565,9 +564,7 @@ export class RaftNode {
 
   private dropLeaderState(): void {
     this.progress.clear();
-    this.leaseUntilMono = NO_TIME;
-    this.leaseUntilWall = NO_TIME;
-    this.roundSent.clear();
+    this.lease.reset();
     // Reads waiting for a confirmation this node can no longer give: fail them (definite for a read).
     for (const r of this.readIndexReqs) this.failReadIndex(r.req);
     for (const r of this.readsAwaitingNoop) this.failReadIndex(r);
@@ -648,10 +645,7 @@ export class RaftNode {
     this.heartbeatElapsed = 0;
     this.progress.reset(this.peers, this.lastIndex() + 1, this.ticks);
     this.round = 0;
-    this.confirmedRound = 0;
-    this.roundSent.clear();
-    this.leaseUntilMono = NO_TIME;
-    this.leaseUntilWall = NO_TIME;
+    this.lease.reset();
     // A leader may only count replicas for entries of its own term (Raft §5.4.2): the no-op
     // entry commits everything before it and makes read-index safe.
     this.appendLocal(null);
@@ -675,7 +669,7 @@ export class RaftNode {
   private broadcastHeartbeat(): void {
     this.heartbeatElapsed = 0;
     this.round++;
-    this.roundSent.set(this.round, { mono: this.clock.monoMs(), wall: this.clock.wallMs() });
+    this.lease.roundStarted(this.round);
     for (const p of this.peers) this.sendHeartbeat(p);
     this.onRoundAcked(); // a single-node cluster confirms its rounds by itself
   }
@@ -1097,32 +1091,15 @@ export class RaftNode {
     this.heartbeatRequested = true;
   }
 
-  /**
-   * Lease: no other leader can have been elected before `leaseUntil`, because a majority acked a
-   * heartbeat sent at the round's time and will not vote for a minimum election timeout after.
-   * Measured on the monotonic clock; the `lease-wallclock` variant measures it on the wall clock,
-   * which the clock-skew fault moves.
-   */
+  /** Lease (lease.ts): no other leader can have been elected yet. */
   private leaseValid(): boolean {
-    if (this.variant === 'lease-wallclock') return this.clock.wallMs() < this.leaseUntilWall;
-    return this.clock.monoMs() < this.leaseUntilMono;
+    return this.lease.valid();
   }
 
   private onRoundAcked(): void {
     if (this.role !== 'leader') return;
     const q = this.progress.quorumAckRound(this.round);
-    if (q <= this.confirmedRound) return;
-    this.confirmedRound = q;
-    const sent = this.roundSent.get(q);
-    if (sent !== undefined) {
-      // A lease only ever grows. On the monotonic clock that is plain arithmetic; on the wall
-      // clock (the broken variant) a lease taken while the clock was ahead outlives the clock's
-      // correction, and a lease taken while it is set back reaches into the future.
-      const leaseMs = this.params.electionTicksMin * this.params.tickMs * this.params.leaseFraction;
-      this.leaseUntilMono = Math.max(this.leaseUntilMono, sent.mono + leaseMs);
-      this.leaseUntilWall = Math.max(this.leaseUntilWall, sent.wall + leaseMs);
-    }
-    for (const k of this.roundSent.keys()) if (k < q) this.roundSent.delete(k);
+    if (!this.lease.confirm(q)) return;
     const still: typeof this.readIndexReqs = [];
     for (const r of this.readIndexReqs) {
       if (r.round <= q) this.resolveReadIndex(r.req, r.index);
