@@ -20,7 +20,8 @@
  * Patterns and where they are:
  * - Leader and Followers, HeartBeat: `campaign`, `becomeLeader`, `tick`, `broadcastHeartbeat`.
  * - Generation Clock: every message carries `term`; `step` rejects or steps down on it.
- * - Majority Quorum: `quorum`, votes in `onVoteResp`, commit in `maybeCommit`.
+ * - Majority Quorum: `quorum`, votes in `onVoteResp`, commit in `maybeCommit` (`ProgressTracker`
+ *   in progress.ts: per-follower match/next, probe and pipeline state, quorum match and round).
  * - Replicated Log, High-Water Mark: `onAppend` (log matching, truncation), `commitIndex`,
  *   entries are applied (and visible to reads) only up to it, in `applyCommitted`.
  * - Request Batch, Request Pipeline: `sendAppends` sends every new entry in one message per
@@ -31,16 +32,19 @@
  * - Idempotent Receiver: commands carry `client`+`seq` (kv.ts caches results).
  * - Follower Reads: read-index (`ReadIndex` messages, `readIndexReqs`), read-your-writes
  *   (`consistency: 'ryw'` with `minIndex`).
- * - Lease: `leaseValid` uses the monotonic clock and the heartbeat rounds acked by a quorum.
+ * - Lease: `Lease` (lease.ts) on the monotonic clock and the heartbeat rounds acked by a quorum.
  * - Log compaction (Raft §7), Low-Water Mark: `maybeSnapshot` snapshots the applied state every
  *   `snapshotEveryEntries` entries and drops the log prefix it covers; `sendSnapshot` and
  *   `onInstallSnapshot` bring a follower that needs compacted entries up with the snapshot.
- *   The log is kept behind an index offset: `log[0]` stands for the snapshot's last entry, and
- *   every access goes through `entry`, `termAt`, `lastIndex`, `sliceLog` and `truncate`.
+ *   The log, its snapshot offset and what of it is not durable yet are `RaftLog` (log.ts).
  *
  * Variants are switches read in the places they break (search for `this.variant`).
  */
+import { InvariantError } from './errors.js';
 import { KvStateMachine } from './kv.js';
+import { Lease } from './lease.js';
+import { RaftLog } from './log.js';
+import { type Progress, ProgressTracker } from './progress.js';
 import type {
   ClientReply,
   ClientRequest,
@@ -82,33 +86,7 @@ export interface RaftOptions {
  */
 export type Role = 'follower' | 'pre-candidate' | 'candidate' | 'leader';
 
-/** Thrown when an internal invariant breaks: the node must crash rather than go on. */
-export class InvariantError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'InvariantError';
-  }
-}
-
-interface Progress {
-  /** Highest index known to be replicated on the peer. */
-  match: number;
-  /** Next index to send. */
-  next: number;
-  /** In probe mode the leader sends one batch and waits for the answer (after a rejection). */
-  probe: boolean;
-  probeSent: boolean;
-  /** Highest heartbeat round the peer answered in the current term. */
-  ackRound: number;
-  /** Highest commit index sent to the peer (it applies only what it was told is committed). */
-  sentCommit: number;
-  /** Tick at which `match` last advanced (or replication restarted), to detect lost appends. */
-  progressTick: number;
-  /** Index of the snapshot sent to the peer and not yet acknowledged (0 when none). */
-  snapshotIndex: number;
-  /** Tick at which that snapshot was sent (it is sent again after `retryTicks`). */
-  snapshotTick: number;
-}
+export { InvariantError };
 
 interface Waiter {
   reqId: number;
@@ -137,7 +115,6 @@ interface FollowerReadBatch {
   sentTo: string | null;
 }
 
-const NO_TIME = Number.NEGATIVE_INFINITY;
 
 /** Message types that promise nothing about the sender's disk (see `Ready`). */
 const EARLY = new Set<PeerMessage['type']>(['AppendEntries', 'InstallSnapshot', 'Forward', 'ReadIndex']);
@@ -156,13 +133,8 @@ export class RaftNode {
   // Persistent state (Raft figure 2).
   private term = 0;
   private votedFor: string | null = null;
-  /**
-   * The log after the last snapshot. log[0] is a sentinel that stands for the snapshot's last
-   * entry (index 0, term 0 before the first snapshot); log[i] has index log[0].index + i.
-   */
-  private log: Entry[] = [{ index: 0, term: 0, cmd: null }];
-  /** The newest snapshot (taken here or installed from a leader); its index is log[0].index. */
-  private snap: Snapshot | null = null;
+  /** The log behind the snapshot's offset, with what of it is not durable yet. */
+  private readonly log = new RaftLog();
 
   // Volatile state.
   private role: Role = 'follower';
@@ -179,24 +151,16 @@ export class RaftNode {
   private votes = new Set<string>();
 
   // Leader state.
-  private progress = new Map<string, Progress>();
-  private recentActive = new Set<string>();
+  private readonly progress: ProgressTracker;
   private round = 0;
-  private confirmedRound = 0;
-  private roundSent = new Map<number, { mono: number; wall: number }>();
-  private leaseUntilMono = NO_TIME;
-  private leaseUntilWall = NO_TIME;
+  private readonly lease: Lease;
   private readIndexReqs: { round: number; index: number; req: ReadIndexReq }[] = [];
   private readsAwaitingNoop: ReadIndexReq[] = [];
   private heartbeatRequested = false;
   private replicateDirty = false;
 
-  // Persistence bookkeeping.
-  private stableIndex = 0;
-  private truncateFrom: number | null = null;
+  // Persistence bookkeeping (the log's is in the log).
   private hardStateDirty = false;
-  /** A snapshot was taken or installed and is not durable yet. */
-  private snapshotDirty = false;
   /** Snapshots installed from a leader since start (for status). */
   private snapshotsInstalled = 0;
   private inReady = false;
@@ -225,6 +189,9 @@ export class RaftNode {
     this.rng = opts.rng;
     this.sessionId = opts.sessionId;
     this.quorum = Math.floor((this.peers.length + 1) / 2) + 1;
+    this.progress = new ProgressTracker(this.quorum);
+    const p = this.params;
+    this.lease = new Lease(this.clock, p.electionTicksMin * p.tickMs * p.leaseFraction, this.variant === 'lease-wallclock');
     this.kv = new KvStateMachine(this.variant !== 'no-idempotent-receiver');
     if (opts.restore) {
       this.term = opts.restore.hardState.term;
@@ -232,19 +199,11 @@ export class RaftNode {
       const s = opts.restore.snapshot ?? null;
       if (s !== null) {
         // Everything in the snapshot was committed and applied before it was taken.
-        this.snap = s;
-        this.log = [{ index: s.lastIncludedIndex, term: s.lastIncludedTerm, cmd: null }];
         this.kv.restore(s.state);
         this.commitIndex = s.lastIncludedIndex;
         this.appliedIndex = s.lastIncludedIndex;
       }
-      for (const e of opts.restore.entries) {
-        if (e.index !== this.lastIndex() + 1) {
-          throw new InvariantError(`restored log has a gap: entry ${e.index} after ${this.lastIndex()}`);
-        }
-        this.log.push(e);
-      }
-      this.stableIndex = this.lastIndex();
+      this.log.restore(s, opts.restore.entries);
     }
     // A restarted node may have acknowledged a heartbeat round just before it died, and the leader
     // counts on that for its lease: it acts as if it had heard from a leader at start. A node
@@ -281,29 +240,29 @@ export class RaftNode {
       pending: this.pending.size,
       variant: this.variant,
       keys: this.kv.size,
-      snapshotIndex: this.snapIndex(),
+      snapshotIndex: this.log.snapIndex(),
       snapshotsInstalled: this.snapshotsInstalled,
     };
   }
 
   /** The log entries still held from `from` (inclusive) on; for invariant checks. */
   entriesFrom(from: number): readonly Entry[] {
-    return this.log.slice(Math.max(1, from - this.snapIndex()));
+    return this.log.entriesFrom(from);
   }
 
   /** The entry at `index`, or undefined when it is past the end or compacted into the snapshot. */
   entryAt(index: number): Entry | undefined {
-    return this.entry(index);
+    return this.log.entry(index);
   }
 
   /** The newest snapshot, or null before the first one. */
   get latestSnapshot(): Snapshot | null {
-    return this.snap;
+    return this.log.snapshot;
   }
 
   /** Index of the first entry still in the log (1 before any compaction). */
   firstIndex(): number {
-    return this.snapIndex() + 1;
+    return this.log.firstIndex();
   }
 
   get currentTerm(): number {
@@ -319,32 +278,7 @@ export class RaftNode {
   }
 
   lastIndex(): number {
-    return this.snapIndex() + this.log.length - 1;
-  }
-
-  /** Index of the last entry the snapshot covers (the log's offset); 0 before any snapshot. */
-  private snapIndex(): number {
-    return this.log[0]!.index;
-  }
-
-  /**
-   * The term of the entry at `index`: the snapshot's last term at its index, -1 when the index is
-   * past the end or compacted away (so it never matches a real term).
-   */
-  private termAt(index: number): number {
-    const e = this.log[index - this.snapIndex()];
-    return e === undefined || index < this.snapIndex() ? -1 : e.term;
-  }
-
-  /** The entry at `index`, or undefined when it is past the end or in the snapshot. */
-  private entry(index: number): Entry | undefined {
-    return index > this.snapIndex() ? this.log[index - this.snapIndex()] : undefined;
-  }
-
-  /** Entries `from`..`to` inclusive; `from` must be after the snapshot. */
-  private sliceLog(from: number, to: number): Entry[] {
-    if (from <= this.snapIndex()) throw new InvariantError(`entry ${from} was compacted into the snapshot at ${this.snapIndex()}`);
-    return this.log.slice(from - this.snapIndex(), to - this.snapIndex() + 1);
+    return this.log.lastIndex();
   }
 
   // ---------------------------------------------------------------- inputs
@@ -362,12 +296,10 @@ export class RaftNode {
         // steps down, so a deposed leader in a minority stops serving. The variant that reads
         // locally at the leader trusts its role without this check.
         if (this.variant !== 'leader-local-reads') {
-          this.recentActive.add(this.id);
           // While its lease holds no other leader can exist, so it keeps the role until then.
-          if (this.recentActive.size < this.quorum && !this.leaseValid()) {
+          if (!this.progress.checkQuorumActive(this.id) && !this.leaseValid()) {
             this.becomeFollower(this.term, null);
           }
-          this.recentActive.clear();
         }
       }
       if (this.role === 'leader' && this.heartbeatElapsed >= this.params.heartbeatTicks) {
@@ -500,8 +432,8 @@ export class RaftNode {
    */
   compact(): number {
     this.assertNotInReady();
-    if (this.appliedIndex > this.snapIndex()) this.takeSnapshot();
-    return this.snapIndex();
+    if (this.appliedIndex > this.log.snapIndex()) this.takeSnapshot();
+    return this.log.snapIndex();
   }
 
   // ---------------------------------------------------------------- Ready / advance
@@ -512,10 +444,8 @@ export class RaftNode {
       this.msgs.length > 0 ||
       this.replies.length > 0 ||
       this.appliedSinceReady.length > 0 ||
-      this.stableIndex < this.lastIndex() ||
-      this.truncateFrom !== null ||
+      this.log.hasUnstable() ||
       this.hardStateDirty ||
-      this.snapshotDirty ||
       this.heartbeatRequested ||
       this.forwardBuf.length > 0 ||
       this.followerReadQueue.length > 0 ||
@@ -537,13 +467,13 @@ export class RaftNode {
     this.flushForwards();
     this.flushFollowerReads();
     // A new snapshot is persisted as the whole durable state, which supersedes the batch.
-    const image: DurableImage | null = this.snapshotDirty
-      ? { hardState: { term: this.term, votedFor: this.votedFor }, snapshot: this.snap, entries: this.log.slice(1) }
+    const image: DurableImage | null = this.log.snapshotDirty
+      ? { hardState: { term: this.term, votedFor: this.votedFor }, snapshot: this.log.snapshot, entries: this.log.entriesFrom(this.log.firstIndex()) }
       : null;
     const rd: Ready = {
       persist: {
-        truncateFrom: image === null ? this.truncateFrom : null,
-        entries: image === null ? this.sliceLog(Math.max(this.stableIndex, this.snapIndex()) + 1, this.lastIndex()) : [],
+        truncateFrom: image === null ? this.log.truncateFrom : null,
+        entries: image === null ? this.log.unstableEntries() : [],
         hardState: image === null && this.hardStateDirty ? { term: this.term, votedFor: this.votedFor } : null,
         image,
       },
@@ -563,10 +493,8 @@ export class RaftNode {
   advance(): void {
     if (!this.inReady) throw new InvariantError('advance() without ready()');
     this.inReady = false;
-    this.stableIndex = this.lastIndex();
-    this.truncateFrom = null;
+    this.log.markStable();
     this.hardStateDirty = false;
-    this.snapshotDirty = false;
     if (this.role === 'leader') this.maybeCommit();
     this.applyCommitted();
     this.maybeSnapshot();
@@ -581,16 +509,11 @@ export class RaftNode {
    * the shell can write it after the records it supersedes and a crash in between loses nothing.
    */
   private maybeSnapshot(): void {
-    if (this.appliedIndex - this.snapIndex() >= this.params.snapshotEveryEntries) this.takeSnapshot();
+    if (this.appliedIndex - this.log.snapIndex() >= this.params.snapshotEveryEntries) this.takeSnapshot();
   }
 
   private takeSnapshot(): void {
-    const index = this.appliedIndex;
-    if (index > this.stableIndex) throw new InvariantError(`snapshot at ${index} would cover entries not on disk (stable ${this.stableIndex})`);
-    const term = this.termAt(index);
-    this.snap = { lastIncludedIndex: index, lastIncludedTerm: term, state: this.kv.snapshot() };
-    this.log.splice(0, index - this.snapIndex() + 1, { index, term, cmd: null });
-    this.snapshotDirty = true;
+    this.log.compact(this.appliedIndex, this.kv.snapshot());
   }
 
   private assertNotInReady(): void {
@@ -641,10 +564,7 @@ export class RaftNode {
 
   private dropLeaderState(): void {
     this.progress.clear();
-    this.recentActive.clear();
-    this.leaseUntilMono = NO_TIME;
-    this.leaseUntilWall = NO_TIME;
-    this.roundSent.clear();
+    this.lease.reset();
     // Reads waiting for a confirmation this node can no longer give: fail them (definite for a read).
     for (const r of this.readIndexReqs) this.failReadIndex(r.req);
     for (const r of this.readsAwaitingNoop) this.failReadIndex(r);
@@ -678,7 +598,7 @@ export class RaftNode {
     this.resetElectionTimeout();
     if (this.votes.size >= this.quorum) return true;
     const lastLogIndex = this.lastIndex();
-    const lastLogTerm = this.termAt(lastLogIndex);
+    const lastLogTerm = this.log.termAt(lastLogIndex);
     for (const p of this.peers) {
       this.msgs.push({ type: 'RequestVote', from: this.id, to: p, term, lastLogIndex, lastLogTerm, ...(pre ? { pre: true } : {}) });
     }
@@ -686,7 +606,7 @@ export class RaftNode {
   }
 
   private onRequestVote(m: Extract<PeerMessage, { type: 'RequestVote' }>): void {
-    const lastTerm = this.termAt(this.lastIndex());
+    const lastTerm = this.log.termAt(this.lastIndex());
     const upToDate = m.lastLogTerm > lastTerm || (m.lastLogTerm === lastTerm && m.lastLogIndex >= this.lastIndex());
     if (m.pre === true) {
       // Would this node vote for the sender at the term it names? Only if that term is newer,
@@ -723,19 +643,9 @@ export class RaftNode {
     this.lastLeaderContactTick = this.ticks;
     this.electionElapsed = 0;
     this.heartbeatElapsed = 0;
-    this.progress.clear();
-    for (const p of this.peers) {
-      this.progress.set(p, {
-        match: 0, next: this.lastIndex() + 1, probe: true, probeSent: false, ackRound: 0, sentCommit: 0,
-        progressTick: this.ticks, snapshotIndex: 0, snapshotTick: 0,
-      });
-    }
-    this.recentActive.clear();
+    this.progress.reset(this.peers, this.lastIndex() + 1, this.ticks);
     this.round = 0;
-    this.confirmedRound = 0;
-    this.roundSent.clear();
-    this.leaseUntilMono = NO_TIME;
-    this.leaseUntilWall = NO_TIME;
+    this.lease.reset();
     // A leader may only count replicas for entries of its own term (Raft §5.4.2): the no-op
     // entry commits everything before it and makes read-index safe.
     this.appendLocal(null);
@@ -748,7 +658,7 @@ export class RaftNode {
 
   private appendLocal(cmd: Command | null): void {
     const e: Entry = { index: this.lastIndex() + 1, term: this.term, cmd };
-    this.log.push(e);
+    this.log.append(e);
     this.replicateDirty = true;
     if (this.variant === 'commit-before-quorum') {
       // The broken variant treats an entry as committed as soon as the leader has it.
@@ -759,7 +669,7 @@ export class RaftNode {
   private broadcastHeartbeat(): void {
     this.heartbeatElapsed = 0;
     this.round++;
-    this.roundSent.set(this.round, { mono: this.clock.monoMs(), wall: this.clock.wallMs() });
+    this.lease.roundStarted(this.round);
     for (const p of this.peers) this.sendHeartbeat(p);
     this.onRoundAcked(); // a single-node cluster confirms its rounds by itself
   }
@@ -774,14 +684,14 @@ export class RaftNode {
     if (pr === undefined) return;
     const leaderCommit = Math.min(this.commitIndex, pr.match);
     pr.sentCommit = Math.max(pr.sentCommit, leaderCommit);
-    const prev = Math.max(pr.match, this.snapIndex());
+    const prev = Math.max(pr.match, this.log.snapIndex());
     this.msgs.push({
       type: 'AppendEntries',
       from: this.id,
       to: p,
       term: this.term,
       prevLogIndex: prev,
-      prevLogTerm: this.termAt(prev),
+      prevLogTerm: this.log.termAt(prev),
       entries: [],
       leaderCommit,
       round: this.round,
@@ -795,7 +705,7 @@ export class RaftNode {
     for (const p of this.peers) {
       const pr = this.progress.get(p);
       if (pr === undefined) continue;
-      if (pr.next <= this.snapIndex()) {
+      if (pr.next <= this.log.snapIndex()) {
         // The entries the peer needs next were compacted away: it gets the snapshot instead.
         this.sendSnapshot(p, pr);
         if (Math.min(this.commitIndex, pr.match) > pr.sentCommit) this.sendHeartbeat(p);
@@ -814,8 +724,8 @@ export class RaftNode {
           to: p,
           term: this.term,
           prevLogIndex: from - 1,
-          prevLogTerm: this.termAt(from - 1),
-          entries: this.sliceLog(from, to),
+          prevLogTerm: this.log.termAt(from - 1),
+          entries: this.log.slice(from, to),
           leaderCommit: this.commitIndex,
           round: this.round,
         });
@@ -833,11 +743,12 @@ export class RaftNode {
 
   /** Sends the latest snapshot to `p`, unless one is in flight and not yet due for a resend. */
   private sendSnapshot(p: string, pr: Progress): void {
-    if (this.snap === null) throw new InvariantError(`entries up to ${this.snapIndex()} compacted without a snapshot`);
+    const snap = this.log.snapshot;
+    if (snap === null) throw new InvariantError(`entries up to ${this.log.snapIndex()} compacted without a snapshot`);
     if (pr.snapshotIndex > 0 && this.ticks - pr.snapshotTick < this.params.retryTicks) return;
-    pr.snapshotIndex = this.snap.lastIncludedIndex;
+    pr.snapshotIndex = snap.lastIncludedIndex;
     pr.snapshotTick = this.ticks;
-    this.msgs.push({ type: 'InstallSnapshot', from: this.id, to: p, term: this.term, snapshot: this.snap, round: this.round });
+    this.msgs.push({ type: 'InstallSnapshot', from: this.id, to: p, term: this.term, snapshot: snap, round: this.round });
   }
 
   /**
@@ -849,7 +760,7 @@ export class RaftNode {
     if (m.term !== this.term && this.variant !== 'no-generation-check') return undefined;
     const pr = this.progress.get(m.from);
     if (pr === undefined) return undefined;
-    this.recentActive.add(m.from);
+    this.progress.markActive(m.from);
     if (m.term === this.term && m.round > pr.ackRound) {
       pr.ackRound = m.round;
       this.onRoundAcked();
@@ -930,11 +841,8 @@ export class RaftNode {
   /** Advances the High-Water Mark to the highest index stored on a majority, if of this term. */
   private maybeCommit(): void {
     if (this.role !== 'leader') return;
-    const matches = [this.stableIndex];
-    for (const pr of this.progress.values()) matches.push(pr.match);
-    matches.sort((a, b) => b - a);
-    const n = matches[this.quorum - 1] ?? 0;
-    if (n > this.commitIndex && this.termAt(n) === this.term) {
+    const n = this.progress.quorumMatch(this.log.stableIndex);
+    if (n > this.commitIndex && this.log.termAt(n) === this.term) {
       this.commitIndex = n;
       // Tell the followers at the next ready instead of at the next heartbeat: their clients wait.
       this.replicateDirty = true;
@@ -987,30 +895,30 @@ export class RaftNode {
     }
     let prevLogIndex = m.prevLogIndex;
     let entries = m.entries;
-    if (prevLogIndex < this.snapIndex()) {
+    if (prevLogIndex < this.log.snapIndex()) {
       // The prefix up to the snapshot was committed, so it is the same in every leader's log
       // (Leader Completeness): check the rest from the snapshot on.
-      const snapIndex = this.snapIndex();
+      const snapIndex = this.log.snapIndex();
       entries = entries.filter((e) => e.index > snapIndex);
       prevLogIndex = snapIndex;
-    } else if (this.termAt(m.prevLogIndex) !== m.prevLogTerm) {
+    } else if (this.log.termAt(m.prevLogIndex) !== m.prevLogTerm) {
       // Hint: skip back over the whole conflicting term rather than one entry per round trip.
-      const badTerm = this.termAt(m.prevLogIndex);
+      const badTerm = this.log.termAt(m.prevLogIndex);
       let i = m.prevLogIndex - 1;
-      while (i > this.commitIndex && this.termAt(i) === badTerm) i--;
+      while (i > this.commitIndex && this.log.termAt(i) === badTerm) i--;
       reply(false, Math.max(0, Math.min(i, m.prevLogIndex - 1)));
       return;
     }
     for (const e of entries) {
       if (e.index <= this.lastIndex()) {
-        if (this.termAt(e.index) === e.term) continue;
+        if (this.log.termAt(e.index) === e.term) continue;
         if (e.index <= this.commitIndex && this.variant !== 'no-generation-check' && this.variant !== 'commit-before-quorum') {
           throw new InvariantError(`leader ${m.from} (term ${m.term}) would overwrite committed entry ${e.index}`);
         }
         this.truncate(e.index);
       }
       if (e.index !== this.lastIndex() + 1) throw new InvariantError(`entry ${e.index} leaves a gap after ${this.lastIndex()}`);
-      this.log.push(e);
+      this.log.append(e);
     }
     const lastNew = prevLogIndex + entries.length;
     const newCommit = Math.min(m.leaderCommit, lastNew);
@@ -1019,10 +927,7 @@ export class RaftNode {
   }
 
   private truncate(from: number): void {
-    if (from <= this.snapIndex()) throw new InvariantError(`truncation at ${from} reaches into the snapshot at ${this.snapIndex()}`);
-    this.log.length = from - this.snapIndex();
-    if (this.stableIndex >= from) this.stableIndex = from - 1;
-    this.truncateFrom = this.truncateFrom === null ? from : Math.min(this.truncateFrom, from);
+    this.log.truncate(from);
     if (this.appliedIndex >= from) {
       // Only the broken variants get here (a committed, applied entry replaced).
       this.appliedIndex = from - 1;
@@ -1050,16 +955,10 @@ export class RaftNode {
       answer(this.commitIndex);
       return;
     }
-    const keep = this.termAt(s.lastIncludedIndex) === s.lastIncludedTerm ? this.log.slice(s.lastIncludedIndex - this.snapIndex() + 1) : [];
-    this.log = [{ index: s.lastIncludedIndex, term: s.lastIncludedTerm, cmd: null }, ...keep];
-    this.snap = s;
+    this.log.installSnapshot(s);
     this.kv.restore(s.state);
     this.commitIndex = s.lastIncludedIndex;
     this.appliedIndex = s.lastIncludedIndex;
-    // The image written at the next ready holds the whole log, so nothing is left to truncate.
-    this.truncateFrom = null;
-    this.stableIndex = Math.min(this.stableIndex, this.lastIndex());
-    this.snapshotDirty = true;
     this.snapshotsInstalled++;
     answer(s.lastIncludedIndex);
   }
@@ -1180,7 +1079,7 @@ export class RaftNode {
       this.resolveReadIndex(r, this.commitIndex);
       return;
     }
-    if (this.termAt(this.commitIndex) !== this.term) {
+    if (this.log.termAt(this.commitIndex) !== this.term) {
       this.readsAwaitingNoop.push(r);
       return;
     }
@@ -1192,35 +1091,15 @@ export class RaftNode {
     this.heartbeatRequested = true;
   }
 
-  /**
-   * Lease: no other leader can have been elected before `leaseUntil`, because a majority acked a
-   * heartbeat sent at the round's time and will not vote for a minimum election timeout after.
-   * Measured on the monotonic clock; the `lease-wallclock` variant measures it on the wall clock,
-   * which the clock-skew fault moves.
-   */
+  /** Lease (lease.ts): no other leader can have been elected yet. */
   private leaseValid(): boolean {
-    if (this.variant === 'lease-wallclock') return this.clock.wallMs() < this.leaseUntilWall;
-    return this.clock.monoMs() < this.leaseUntilMono;
+    return this.lease.valid();
   }
 
   private onRoundAcked(): void {
     if (this.role !== 'leader') return;
-    const rounds = [this.round];
-    for (const pr of this.progress.values()) rounds.push(pr.ackRound);
-    rounds.sort((a, b) => b - a);
-    const q = rounds[this.quorum - 1] ?? 0;
-    if (q <= this.confirmedRound) return;
-    this.confirmedRound = q;
-    const sent = this.roundSent.get(q);
-    if (sent !== undefined) {
-      // A lease only ever grows. On the monotonic clock that is plain arithmetic; on the wall
-      // clock (the broken variant) a lease taken while the clock was ahead outlives the clock's
-      // correction, and a lease taken while it is set back reaches into the future.
-      const leaseMs = this.params.electionTicksMin * this.params.tickMs * this.params.leaseFraction;
-      this.leaseUntilMono = Math.max(this.leaseUntilMono, sent.mono + leaseMs);
-      this.leaseUntilWall = Math.max(this.leaseUntilWall, sent.wall + leaseMs);
-    }
-    for (const k of this.roundSent.keys()) if (k < q) this.roundSent.delete(k);
+    const q = this.progress.quorumAckRound(this.round);
+    if (!this.lease.confirm(q)) return;
     const still: typeof this.readIndexReqs = [];
     for (const r of this.readIndexReqs) {
       if (r.round <= q) this.resolveReadIndex(r.req, r.index);
@@ -1300,7 +1179,7 @@ export class RaftNode {
     // Followers apply up to the commit index; entries not yet durable here are durable on a
     // majority, so applying them early is safe, and replies leave only after the next persist.
     while (this.appliedIndex < this.commitIndex) {
-      const e = this.entry(this.appliedIndex + 1);
+      const e = this.log.entry(this.appliedIndex + 1);
       if (e === undefined) throw new InvariantError(`commit index ${this.commitIndex} beyond log end ${this.lastIndex()}`);
       this.appliedIndex++;
       this.appliedSinceReady.push(e);
