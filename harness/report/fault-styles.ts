@@ -1,31 +1,29 @@
 /**
  * How the report draws each fault kind: a translucent fill for the window it was active and an
- * ink for its label. One table, embedded in the page data, so that every part of the page (the
- * timeline, the plots, the message diagram) draws a kind the same way.
+ * ink for its label. The colours come from the fault packages (`harness/nemesis/faults`), so a new
+ * kind brings its own; this file only turns a package's colour into the page's fill and ink.
  */
-import type { FaultSpec } from '../nemesis/schedule.js';
+import { faultStyles as packageStyles } from '../nemesis/faults/index.js';
 import type { FaultStyle } from './page/types.js';
 
 export type { FaultStyle };
 
+/** The shading of a fault window: the package's colour at low opacity. */
+const FILL_ALPHA = 0.12;
 
-/** Every kind of fault the nemesis applies, as named in its `start-<kind>` history events. */
-type FaultName = FaultSpec['fault'];
+function fillOf(hex: string): string {
+  const m = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(hex);
+  if (m === null) throw new Error(`fault style colour must be #rrggbb, got ${hex}`);
+  const [r, g, b] = [m[1]!, m[2]!, m[3]!].map((h) => parseInt(h, 16));
+  return `rgba(${r},${g},${b},${FILL_ALPHA})`;
+}
 
-const STYLES: Readonly<Record<FaultName, FaultStyle>> = {
-  partition: { fill: 'rgba(208,2,27,0.10)', ink: '#b0001a' },
-  kill: { fill: 'rgba(60,60,60,0.13)', ink: '#333' },
-  pause: { fill: 'rgba(9,105,218,0.11)', ink: '#0550ae' },
-  latency: { fill: 'rgba(191,135,0,0.13)', ink: '#7d4e00' },
-  bandwidth: { fill: 'rgba(26,127,55,0.12)', ink: '#116329' },
-  clock: { fill: 'rgba(130,80,223,0.12)', ink: '#6639ba' },
-  message: { fill: 'rgba(191,57,137,0.12)', ink: '#99286e' },
-};
-
-/** The style of a kind not in the table (a history from another tool). */
-export const UNKNOWN_FAULT_STYLE: FaultStyle = { fill: 'rgba(208,2,27,0.10)', ink: '#b0001a' };
+/** The style of a kind no package knows (a history from another tool). */
+export const UNKNOWN_FAULT_STYLE: FaultStyle = { fill: 'rgba(110,119,129,0.12)', ink: '#57606a' };
 
 /** The style of every fault kind, by kind. */
 export function faultStyles(): Record<string, FaultStyle> {
-  return { ...STYLES };
+  const out: Record<string, FaultStyle> = {};
+  for (const [kind, s] of Object.entries(packageStyles())) out[kind] = { fill: fillOf(s.color), ink: s.color };
+  return out;
 }
