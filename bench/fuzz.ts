@@ -7,6 +7,7 @@ import type { FuzzSurface } from './fuzz/types.js';
 
 /** One line per surface: its name and its module under bench/fuzz/. */
 const SURFACES: Array<[string, () => Promise<FuzzSurface>]> = [
+  ['histories', async () => (await import('./fuzz/histories.js')).fuzzHistories],
 ];
 
 async function main(): Promise<void> {
