@@ -9,6 +9,7 @@ import type { FuzzSurface } from './fuzz/types.js';
 const SURFACES: Array<[string, () => Promise<FuzzSurface>]> = [
   ['nemesis', async () => (await import('./fuzz/nemesis.js')).fuzzNemesis],
   ['proxy', async () => (await import('./fuzz/proxy.js')).fuzzProxy],
+  ['histories', async () => (await import('./fuzz/histories.js')).fuzzHistories],
 ];
 
 async function main(): Promise<void> {

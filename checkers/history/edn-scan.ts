@@ -133,7 +133,7 @@ export function scanEdn(text: string, bare: boolean, file: string | undefined): 
         while (i < text.length && !isDelimiter(text[i]!)) i++;
         continue;
       }
-      fail(`unsupported dispatch #${d ?? ''} (symbolic values, regexes and anonymous functions are not history data)`, at);
+      fail(`unsupported dispatch ${JSON.stringify('#' + (d ?? ''))} (symbolic values, regexes and anonymous functions are not history data)`, at);
     }
     while (i < text.length && !isDelimiter(text[i]!)) i++;
     complete(at.line, at);

@@ -19,6 +19,7 @@
  * open leaves the older one open (crashed) for good.
  */
 import { HistoryError } from './errors.js';
+import { MAX_VALUE_DEPTH, nestsDeeperThan } from './limits.js';
 import type { ParsedHistory } from './jsonl.js';
 import type { HistoryEvent } from './types.js';
 
@@ -88,6 +89,11 @@ export function pairOperations(
       continue;
     }
     const p = e.process;
+    // Events that did not come through a reader (a run's own) get the readers' bound here, since
+    // models hash and show values recursively.
+    if (strict && nestsDeeperThan(e.value, MAX_VALUE_DEPTH)) {
+      throw new HistoryError(`the value of ${e.f} nests deeper than ${MAX_VALUE_DEPTH} levels`, whereOf(source, pos));
+    }
     if (e.type === 'invoke') {
       const prev = open.get(p);
       if (prev && strict) {

@@ -89,8 +89,11 @@ const E_PARENT = 10; // the frame below, -1 at the root
 const E_OK = 11; // completed ops linearized up to and including this frame
 const E_FORCED = 12; // 1 when the op was linearized by the read-only rule (no alternatives)
 const STRIDE = 13;
-/** Bytes per memo entry beyond its words: the arena fields plus a share of the hash table. */
-const ENTRY_BYTES = STRIDE * 4 + 8;
+/**
+ * Bytes charged for an interned state beyond its key's characters: the state kept, its Map entry
+ * and its slot in the states array (an estimate; V8 does not say).
+ */
+const STATE_OVERHEAD_BYTES = 64;
 const CACHE_BITS = 14;
 /** States that are integers below this are interned through an array, not a Map. */
 const SMALL_STATE_LIMIT = 1 << 22;
@@ -127,7 +130,15 @@ export class PartitionSearch<S, I> {
   private poolUsed = 0;
   private table = new Int32Array(1024).fill(-1);
   private entries = 0;
+  /**
+   * Bytes the search holds, as charged to the budget: the capacity (not the use) of every typed
+   * array it grows (memo arena, word pool, hash table, the links and sets sized by the history)
+   * plus an estimate for each interned state. Charged when allocated, so the check that follows
+   * sees a growth before the next one can happen.
+   */
   private bytes = 0;
+  /** Bytes allocated but not yet added to a budget (the constructor has none to add them to). */
+  private uncharged = 0;
   // Search position, kept across run() calls.
   private hash = 0;
   private lo = 0;
@@ -196,8 +207,20 @@ export class PartitionSearch<S, I> {
     this.hashFn = model.hash?.bind(model) as ((s: S) => unknown) | undefined;
     this.equalFn = model.equal?.bind(model);
     this.remaining = this.nOk;
+    this.charge(
+      4 * (this.next.length + this.prev.length + this.bits.length + this.zob.length + this.arena.length + this.pool.length + this.table.length + this.smallIds.length) +
+        this.readOnly.length +
+        12 * (1 << CACHE_BITS) +
+        8 * (this.order.length + this.opInput.length + this.opOutput.length),
+    );
     this.state = this.intern(model.init());
     this.entry = this.next[this.HEAD]!;
+  }
+
+  /** Counts bytes the search has just allocated; the budget sees them at the next check. */
+  private charge(bytes: number): void {
+    this.bytes += bytes;
+    this.uncharged += bytes;
   }
 
   /** Bytes the memo takes now. */
@@ -211,6 +234,7 @@ export class PartitionSearch<S, I> {
       let map = this.smallIds;
       if (s >= map.length) {
         const m = new Int32Array(Math.min(SMALL_STATE_LIMIT, Math.max(map.length * 2, s + 1))).fill(-1);
+        this.charge(4 * (m.length - map.length));
         m.set(map);
         this.smallIds = map = m;
       }
@@ -219,6 +243,7 @@ export class PartitionSearch<S, I> {
         id = this.states.length;
         this.states.push(s);
         map[s] = id;
+        this.charge(8);
       }
       return id;
     }
@@ -232,6 +257,7 @@ export class PartitionSearch<S, I> {
         id = this.states.length;
         this.states.push(s);
         this.primIds.set(k, id);
+        this.charge(stateBytes(k));
       }
       return id;
     }
@@ -241,11 +267,13 @@ export class PartitionSearch<S, I> {
     const id = this.states.length;
     this.states.push(s);
     bucket.push(id);
+    this.charge(stateBytes(k));
     return id;
   }
 
   private growArena(): void {
     const a = new Int32Array(this.arena.length * 2);
+    this.charge(4 * this.arena.length);
     a.set(this.arena);
     this.arena = a;
   }
@@ -261,7 +289,7 @@ export class PartitionSearch<S, I> {
       a[base + E_NEXT] = t[slot]!;
       t[slot] = e;
     }
-    this.bytes += (cap - this.table.length) * 4;
+    this.charge((cap - this.table.length) * 4);
     this.table = t;
   }
 
@@ -307,6 +335,16 @@ export class PartitionSearch<S, I> {
 
     while (remaining > 0) {
       if (++iterations > maxIterations) break;
+      // Every allocation (a memo entry's growth, an interned state) is charged before the next
+      // iteration, so the ceiling is overshot by one growth at most.
+      if (this.uncharged > 0) {
+        budget.memoryUsedBytes += this.uncharged;
+        this.uncharged = 0;
+        if (budget.memoryUsedBytes > budget.memoryLimitBytes) {
+          outcome = this.outcome('unknown', steps, 'memory');
+          break;
+        }
+      }
       if ((iterations & 1023) === 0 && performance.now() > budget.deadline) {
         outcome = this.outcome('unknown', steps, 'timeout');
         break;
@@ -416,6 +454,7 @@ export class PartitionSearch<S, I> {
             const len = winLen + crWords;
             if (this.poolUsed + len > pool.length) {
               const p = new Uint32Array(Math.max(pool.length * 2, this.poolUsed + len));
+              this.charge(4 * (p.length - pool.length));
               p.set(pool);
               this.pool = pool = p;
             }
@@ -440,14 +479,9 @@ export class PartitionSearch<S, I> {
             arena[base + E_FORCED] = readOnly[op]!;
             table[tslot] = e;
             this.entries = e + 1;
-            const added = ENTRY_BYTES + 4 * len;
-            this.bytes += added;
-            budget.memoryUsedBytes += added;
             if (this.entries * 2 > table.length) {
-              const before = this.bytes;
               this.growTable();
               table = this.table;
-              budget.memoryUsedBytes += this.bytes - before;
             }
             top = e;
             state = nextState;
@@ -465,11 +499,6 @@ export class PartitionSearch<S, I> {
               this.best = e;
               this.bestCount = okCount;
               this.failingOp = -1;
-            }
-            if (budget.memoryUsedBytes > budget.memoryLimitBytes) {
-              outcome = this.outcome('unknown', steps, 'memory');
-              entry = next[HEAD]!;
-              break;
             }
             entry = next[HEAD]!;
             fresh = true;
@@ -525,6 +554,9 @@ export class PartitionSearch<S, I> {
       if (outcome) break;
     }
     if (remaining === 0 && !outcome) outcome = this.outcome(true, steps);
+    // Between runs the budget holds exactly what the search holds.
+    budget.memoryUsedBytes += this.uncharged;
+    this.uncharged = 0;
     this.hash = hash;
     this.lo = lo;
     this.hi = hi;
@@ -548,8 +580,9 @@ export class PartitionSearch<S, I> {
   /** Gives the memo's memory back to the budget and drops it. */
   private finish(outcome: SearchOutcome, budget: SearchBudget): void {
     this.result = outcome;
-    budget.memoryUsedBytes -= this.bytes;
+    budget.memoryUsedBytes -= this.bytes - this.uncharged;
     this.bytes = 0;
+    this.uncharged = 0;
     this.arena = new Int32Array(0);
     this.pool = new Uint32Array(0);
     this.table = new Int32Array(1).fill(-1);
@@ -577,6 +610,11 @@ export class PartitionSearch<S, I> {
     if (this.failingOp >= 0) o.failingOp = this.order[this.failingOp]!;
     return o;
   }
+}
+
+/** The bytes an interned state is charged: its key's characters (two bytes each) and overhead. */
+function stateBytes(key: unknown): number {
+  return STATE_OVERHEAD_BYTES + (typeof key === 'string' ? 2 * key.length : 0);
 }
 
 /** Searches one partition to the end (or until a budget runs out). */

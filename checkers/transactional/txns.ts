@@ -8,6 +8,7 @@
  * `txn` are left out and counted. The table is columnar (typed arrays) because the checkers walk
  * it for a million transactions.
  */
+import { MAX_VALUE_DEPTH, nestsDeeperThan } from '../history/limits.js';
 import type { HistoryEvent } from '../history/types.js';
 import type { MicroOp, TxnRef } from './types.js';
 import { TxnHistoryError } from './types.js';
@@ -45,6 +46,11 @@ function isMicroOp(x: unknown): x is MicroOp {
 }
 
 function checkTxnValue(value: unknown, pos: number, allowed: ReadonlySet<string>): MicroOp[] {
+  // Events that did not come through a reader (a run's own) get the readers' bound here, since
+  // the joins and keys below recurse into values.
+  if (nestsDeeperThan(value, MAX_VALUE_DEPTH)) {
+    throw new TxnHistoryError(`event at position ${pos}: a txn value nests deeper than ${MAX_VALUE_DEPTH} levels`, pos);
+  }
   if (!Array.isArray(value)) {
     throw new TxnHistoryError(`event at position ${pos}: a txn value must be a list of micro-operations, got ${short(value)}`, pos);
   }

@@ -85,7 +85,7 @@ export function register(program: Command): void {
     .addOption(new Option('--format <format>', 'history format').choices(['auto', ...HISTORY_FORMATS]).default('auto'))
     .option('--json', 'print the full result as JSON')
     .option('--time-limit <s>', 'give up with verdict unknown after this many seconds (default: none)')
-    .option('--memory-limit <mb>', 'give up with verdict unknown when the search needs more memory (default 1024)')
+    .option('--memory-limit <mb>', 'linearizable: give up with verdict unknown when the search (its memo of visited states, its stack, interned states) would take more MiB; the history itself is not counted (default 1024)')
     .addOption(new Option('--model <name>', 'linearizable: the model').choices(Object.keys(MODELS)))
     .option('--initial <json>', 'linearizable: initial value of the model (registers start at null unless told)')
     .addOption(

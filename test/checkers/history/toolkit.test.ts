@@ -17,6 +17,7 @@ import {
   readJsonlFileSync,
   type HistoryEvent,
 } from '../../../checkers/history/index.js';
+import { checkListAppend, checkRwRegister } from '../../../checkers/transactional/index.js';
 import { tempDir } from '../../support/cli.js';
 
 const line0 = '{"index":0,"type":"invoke","process":0,"f":"read"}';
@@ -96,5 +97,23 @@ describe('percentile', () => {
     const xs = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
     expect([percentile(xs, 50), percentile(xs, 95), percentile(xs, 99), percentile(xs, 100), percentile(xs, 0)]).toEqual([5, 10, 10, 10, 1]);
     expect(percentile([], 50)).toBe(0);
+  });
+});
+
+describe('values nested too deep that did not come through a reader', () => {
+  it('are refused by strict pairing, not left to overflow a later pass', () => {
+    let deep: unknown = 1;
+    for (let i = 0; i < 10_000; i++) deep = [deep];
+    const events: HistoryEvent[] = [
+      { index: 0, type: 'invoke', process: 0, f: 'write', value: deep },
+      { index: 1, type: 'ok', process: 0, f: 'write', value: deep },
+    ];
+    expect(() => pairOperations(events)).toThrow(/the value of write nests deeper than 256 levels/);
+    const txn: HistoryEvent[] = [
+      { index: 0, type: 'invoke', process: 0, f: 'txn', value: [['append', 'x', deep]] },
+      { index: 1, type: 'ok', process: 0, f: 'txn', value: [['append', 'x', deep]] },
+    ];
+    expect(() => checkListAppend(txn)).toThrow(/nests deeper than 256 levels/);
+    expect(() => checkRwRegister(txn.map((e) => ({ ...e, value: [['w', 'x', deep]] })))).toThrow(/nests deeper than 256 levels/);
   });
 });

@@ -96,7 +96,7 @@ describe.runIf(existsSync(cli))('faultline check on hostile or mistaken input', 
     ['key without value', '[{:process 0 :type :invoke :f}]', /h4\.edn:1:30: not valid EDN: the map opened at 1:2 has a key with no value/],
     ['second top-level form', '[{:process 0 :type :invoke :f :read}]\n[{:process 0 :type :ok :f :read}]', /h5\.edn:2:1: not valid EDN: a second top-level form/],
     ['stray closer', '{:process 0 :type :invoke :f :read}\n}', /h6\.edn:2:1: not valid EDN: a closing \} with nothing open/],
-    ['symbolic value', '[{:process 0 :type :invoke :f :read :value ##Inf}]', /h7\.edn:1:44: not valid EDN: unsupported dispatch ##/],
+    ['symbolic value', '[{:process 0 :type :invoke :f :read :value ##Inf}]', /h7\.edn:1:44: not valid EDN: unsupported dispatch "##"/],
     ['not a map', '[{:process 0 :type :invoke :f :read}\n 7]', /h8\.edn:2: operation 2: expected a map, found number/],
   ])('names file:line:column of an EDN syntax error (%s)', (_, text, message) => {
     const name = `h${String(message).match(/h(\d)\\\.edn/)![1]}.edn`;
