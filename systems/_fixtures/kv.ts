@@ -11,7 +11,7 @@
  */
 import { appendFileSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
-import { exitWhenStdinCloses, loadConfig, type Message, type NodeConfig } from './common.js';
+import { exitWhenStdinCloses, loadConfig, log, type Message, type NodeConfig } from './common.js';
 import { isOwnerNode, serveOwnerOrForward } from './owner.js';
 
 
@@ -94,4 +94,13 @@ export async function runKvNode(opts: Options): Promise<void> {
   const lagMs = Number(config.params.staleLagMs ?? 400);
   const store = isOwnerNode(config) ? new Store(config.dataDir, opts.staleReads, lagMs) : null;
   await serveOwnerOrForward(config, store, { role: 'owner' });
+  // `exitAfterMs` (with `exitNode`, default n1): the node exits on its own with code 3, as a node
+  // with a bug would, so that the harness can be shown to report it.
+  const exitAfterMs = config.params.exitAfterMs;
+  if (typeof exitAfterMs === 'number' && config.id === (config.params.exitNode ?? 'n1')) {
+    setTimeout(() => {
+      log(config.id, `exiting on purpose after ${exitAfterMs} ms (params.exitAfterMs)`);
+      process.exit(3);
+    }, exitAfterMs);
+  }
 }
