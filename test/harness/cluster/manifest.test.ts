@@ -4,6 +4,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { errorOf } from '../../support/errors.js';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../../harness/cli/exit.js';
 import { readManifest } from '../../../harness/cluster/manifest.js';
@@ -15,15 +16,6 @@ function manifestFile(text: string): string {
   const p = join(dir, 'faultline.system.json');
   writeFileSync(p, text);
   return p;
-}
-
-function errorOf(f: () => unknown): Error {
-  try {
-    f();
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected an error');
 }
 
 const good = {
