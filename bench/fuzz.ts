@@ -7,6 +7,9 @@ import type { FuzzSurface } from './fuzz/types.js';
 
 /** One line per surface: its name and its module under bench/fuzz/. */
 const SURFACES: Array<[string, () => Promise<FuzzSurface>]> = [
+  ['flags', async () => (await import('./fuzz/flags.js')).fuzzFlags],
+  ['manifests', async () => (await import('./fuzz/manifests.js')).fuzzManifests],
+  ['suites', async () => (await import('./fuzz/suites.js')).fuzzSuites],
 ];
 
 async function main(): Promise<void> {
