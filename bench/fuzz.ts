@@ -10,6 +10,9 @@ const SURFACES: Array<[string, () => Promise<FuzzSurface>]> = [
   ['nemesis', async () => (await import('./fuzz/nemesis.js')).fuzzNemesis],
   ['proxy', async () => (await import('./fuzz/proxy.js')).fuzzProxy],
   ['histories', async () => (await import('./fuzz/histories.js')).fuzzHistories],
+  ['flags', async () => (await import('./fuzz/flags.js')).fuzzFlags],
+  ['manifests', async () => (await import('./fuzz/manifests.js')).fuzzManifests],
+  ['suites', async () => (await import('./fuzz/suites.js')).fuzzSuites],
 ];
 
 async function main(): Promise<void> {

@@ -16,10 +16,20 @@ export function lineAt(text: string, offset: number): number {
 }
 
 /**
+ * The text without the byte-order mark some editors write at its start: JSON.parse refuses it and
+ * the YAML parser keeps it in the first key. It is one character on the first line, so the line
+ * numbers of messages stay right.
+ */
+export function stripBom(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+/**
  * Parses JSON text read from `path`; a syntax error is a UsageError
  * `path:line: not valid JSON: <reason>` (the line where V8 stopped, or 1 when it does not say).
  */
-export function parseJsonText(text: string, path: string): unknown {
+export function parseJsonText(raw: string, path: string): unknown {
+  const text = stripBom(raw);
   try {
     return JSON.parse(text);
   } catch (err) {

@@ -31,12 +31,16 @@ function bounded(flag: string, text: string, v: number, what: string, b: NumberB
 
 /** Parses a decimal integer flag value (`--nodes 3`); `flag` is shown as given, e.g. `--nodes`. */
 export function parseDecimalInt(flag: string, text: string, bounds: NumberBounds = {}): number {
-  if (!DECIMAL_INT.test(text)) throw new UsageError(`${flag} must be a decimal integer, got ${JSON.stringify(text)}`);
+  if (!DECIMAL_INT.test(text)) {
+    // A plain fraction is a number in the right notation, just not a whole one: say so.
+    const what = DECIMAL.test(text) ? 'an integer' : 'a decimal integer';
+    throw new UsageError(`${flag} must be ${what}, got ${JSON.stringify(text)}`);
+  }
   return bounded(flag, text, Number(text), 'an integer', bounds);
 }
 
 /** Parses a decimal number flag value (`--rate 12.5`), without exponents or other bases. */
 export function parseDecimalNumber(flag: string, text: string, bounds: NumberBounds = {}): number {
-  if (!DECIMAL.test(text)) throw new UsageError(`${flag} must be a decimal number, got ${JSON.stringify(text)}`);
+  if (!DECIMAL.test(text)) throw new UsageError(`${flag} must be a number in decimal notation, got ${JSON.stringify(text)}`);
   return bounded(flag, text, Number(text), 'a number', bounds);
 }

@@ -61,7 +61,23 @@ interface Member {
   plan: NodePlan;
   handle: NodeHandle | null;
   state: NodeState;
+  /** Set when the harness itself ends the node (kill -9 by the nemesis), so its exit is no crash. */
+  ending: boolean;
 }
+
+/** A node that exited when neither the nemesis nor the teardown ended it: a finding of the run. */
+export interface NodeCrash {
+  node: string;
+  /** When the exit was seen, on the cluster's clock (`ClusterOptions.now`). */
+  timeNs: number;
+  exitCode: number | null;
+  signal: string | null;
+  /** The last lines of its log. */
+  logTail: string[];
+}
+
+/** Lines of a crashed node's log kept with the crash. */
+const CRASH_LOG_LINES = 20;
 
 /** Options of `Cluster.start`. */
 export interface ClusterOptions {
@@ -75,6 +91,8 @@ export interface ClusterOptions {
   params?: Record<string, unknown>;
   /** Grace period between closing a node's stdin and killing it, at the end. */
   stopGraceMs?: number;
+  /** The clock crashes are timed by (the run's, in ns); default: ns since the cluster started. */
+  now?: () => number;
 }
 
 /** The running nodes of a system. */
@@ -82,9 +100,13 @@ export class Cluster {
   private readonly members = new Map<string, Member>();
   /** The run's peer secret, in every node's config (see `NodeConfig.clusterToken` in systems/lib). */
   private readonly clusterToken = randomBytes(16).toString('hex');
+  private readonly startedNs = process.hrtime.bigint();
+  private stopping = false;
+  /** Nodes that exited on their own, in the order seen. */
+  readonly crashes: NodeCrash[] = [];
 
   private constructor(private readonly opts: ClusterOptions) {
-    for (const plan of opts.plans) this.members.set(plan.id, { plan, handle: null, state: 'dead' });
+    for (const plan of opts.plans) this.members.set(plan.id, { plan, handle: null, state: 'dead', ending: false });
   }
 
   /** Writes the configs, starts every node and waits until all are ready. */
@@ -139,6 +161,18 @@ export class Cluster {
       readyTimeoutMs: manifest.start.readyTimeoutMs,
     });
     m.state = 'running';
+    m.ending = false;
+    this.watch(m, m.handle);
+  }
+
+  /** Records the node's exit as a crash unless the harness ended it. */
+  private watch(m: Member, handle: NodeHandle): void {
+    void handle.exited.then((e) => {
+      if (m.handle !== handle || m.ending || this.stopping) return;
+      const now = this.opts.now ?? (() => Number(process.hrtime.bigint() - this.startedNs));
+      const tail = this.logTail(m.plan.id, CRASH_LOG_LINES);
+      this.crashes.push({ node: m.plan.id, timeNs: now(), exitCode: e.exitCode, signal: e.signal, logTail: tail === '' ? [] : tail.split('\n') });
+    });
   }
 
   private member(id: string): Member {
@@ -173,6 +207,7 @@ export class Cluster {
   async kill(id: string): Promise<void> {
     const m = this.member(id);
     if (!m.handle) return;
+    m.ending = true;
     m.handle.signal('SIGKILL');
     await m.handle.exited;
     m.state = 'dead';
@@ -203,6 +238,7 @@ export class Cluster {
   /** Ends every node: closes stdin, then kills after the grace period. */
   async stop(): Promise<void> {
     const grace = this.opts.stopGraceMs ?? 2000;
+    this.stopping = true;
     await Promise.all(
       [...this.members.values()].map(async (m) => {
         if (m.handle) await m.handle.stop(grace);

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { UsageError } from '../cli/exit.js';
 import { lineOfPath, parseJsonWithSchema } from '../source-text.js';
+import { LIMITS } from '../run/limits.js';
 
 const MANIFEST = 'faultline.system.json';
 
@@ -44,12 +45,15 @@ const manifestSchema = z.object({
   workloads: z.array(z.string()).min(1),
   nodes: z
     .object({
-      default: z.number().int().min(1).max(64),
-      min: z.number().int().min(1).max(64).default(1),
-      max: z.number().int().min(1).max(64).default(9),
+      default: z.number().int().min(1).max(LIMITS.nodesMax),
+      min: z.number().int().min(1).max(LIMITS.nodesMax).default(1),
+      max: z.number().int().min(1).max(LIMITS.nodesMax).default(9),
     })
     .strict()
-    .default({ default: 3, min: 1, max: 9 }),
+    .default({ default: 3, min: 1, max: 9 })
+    // A range no run can satisfy is the manifest's error, not every run's.
+    .refine((n) => n.min <= n.max, { message: 'nodes.min must not be more than nodes.max' })
+    .refine((n) => n.min <= n.default && n.default <= n.max, { message: 'nodes.default must be between nodes.min and nodes.max' }),
   start: z.object({
     command: z.string().min(1),
     args: z.array(z.string()).default([]),
@@ -92,22 +96,33 @@ export function listSystems(systemsDir: string = BUILT_SYSTEMS_DIR): string[] {
   return names.sort();
 }
 
+function looksLikePath(nameOrPath: string): boolean {
+  return nameOrPath.includes('/') || nameOrPath.endsWith('.json') || nameOrPath.startsWith('.');
+}
+
+/** The manifest file of a system given by name or path (as `findSystem` takes it), or null. */
+export function locateSystem(nameOrPath: string, systemsDir: string = BUILT_SYSTEMS_DIR): string | null {
+  if (looksLikePath(nameOrPath)) {
+    const p = resolve(nameOrPath);
+    if (existsSync(p) && statSync(p).isDirectory() && existsSync(join(p, MANIFEST))) return join(p, MANIFEST);
+    if (existsSync(p) && statSync(p).isFile()) return p;
+    return null;
+  }
+  for (const base of [systemsDir, join(systemsDir, '_fixtures')]) {
+    const p = join(base, nameOrPath, MANIFEST);
+    if (existsSync(p)) return p;
+  }
+  return null;
+}
+
 /**
  * Finds a system by name (built systems first, then fixtures) or by path (a manifest file or a
  * folder holding one). An unknown name is a UsageError listing the known ones.
  */
 export function findSystem(nameOrPath: string, systemsDir: string = BUILT_SYSTEMS_DIR): SystemManifest {
-  const looksLikePath = nameOrPath.includes('/') || nameOrPath.endsWith('.json') || nameOrPath.startsWith('.');
-  if (looksLikePath) {
-    const p = resolve(nameOrPath);
-    if (existsSync(p) && statSync(p).isDirectory() && existsSync(join(p, MANIFEST))) return readManifest(join(p, MANIFEST));
-    if (existsSync(p) && statSync(p).isFile()) return readManifest(p);
-    throw new UsageError(`--system ${nameOrPath}: no ${MANIFEST} there`);
-  }
-  for (const base of [systemsDir, join(systemsDir, '_fixtures')]) {
-    const p = join(base, nameOrPath, MANIFEST);
-    if (existsSync(p)) return readManifest(p);
-  }
+  const path = locateSystem(nameOrPath, systemsDir);
+  if (path !== null) return readManifest(path);
+  if (looksLikePath(nameOrPath)) throw new UsageError(`--system ${nameOrPath}: no ${MANIFEST} there`);
   const known = listSystems(systemsDir);
   throw new UsageError(
     `unknown system "${nameOrPath}" (known: ${known.length ? known.join(', ') : 'none built; run npm run build'})`,

@@ -62,7 +62,7 @@ export function compareRun(seed: number, runDir: string, o: RunOutcome): Compare
     runDir,
     valid: r.valid,
     exitCode: o.exitCode ?? 255,
-    firstAnomalyS: r.firstAnomaly ? r.firstAnomaly.timeNs / 1e9 : null,
+    firstAnomalyS: r.firstAnomaly && r.firstAnomaly.timeNs !== null ? r.firstAnomaly.timeNs / 1e9 : null,
     okRateInFaults: num(r.stats.okRateInFaults),
     okRateOutsideFaults: num(r.stats.okRateOutsideFaults),
     answeredRateOutsideFaults: num(r.stats.answeredRateOutsideFaults),

@@ -7,7 +7,7 @@
  *
  * See page/ for what the page draws, and data.ts for how the run's files become its data.
  */
-import { writeFileSync, renameSync } from 'node:fs';
+import { writeFileAtomic } from '../run/folder.js';
 import { join } from 'node:path';
 import { readRunFolder, DEFAULT_LIMITS, type RunFolderLimits } from './run-folder.js';
 import { buildReportData, type ReportData } from './data.js';
@@ -47,9 +47,7 @@ export function writeReport(runDir: string, options: WriteReportOptions = {}): W
   const html = renderReportHtml(data);
   const file = options.outFile ?? join(runDir, 'report.html');
   // Write then rename, so that a browser (or `faultline serve`) never sees half a report.
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, html);
-  renameSync(tmp, file);
+  writeFileAtomic(file, html);
   return { file, bytes: Buffer.byteLength(html), ops: data.ops.lane.length, warnings: data.warnings };
 }
 

@@ -5,54 +5,70 @@
  *   { system, variant, workload, nodes, concurrency, rateOpsPerSec, timeLimitS, nemesis,
  *     nemesisIntervalS, seed, toxiproxy, opTimeoutMs, consistencyModel, resultsDir, runDir }
  */
+import { Command, CommanderError } from 'commander';
 import { z } from 'zod';
 import { UsageError } from '../cli/exit.js';
 import { findSystem, type SystemManifest } from '../cluster/manifest.js';
 import { FAULT_KINDS, type FaultKind } from '../nemesis/schedule.js';
 import { CONSISTENCY_MODELS, isConsistencyModel } from '../../checkers/transactional/index.js';
-import { freshSeed, SEED_MAX } from '../random.js';
+import { freshSeed } from '../random.js';
+import { parseDecimalInt, parseDecimalNumber, type NumberBounds } from '../cli/flags.js';
+import { LIMITS, PHASE_LIMITS } from './limits.js';
 import { workloadNames, workloads } from '../../workloads/index.js';
 import type { Workload } from '../../workloads/types.js';
 
-/**
- * Bounds on the phases of a run after its time limit: what a caller that waits for a run (suite,
- * compare) must allow for before it calls the run stuck.
- */
-export const PHASE_LIMITS = {
-  /** The cluster's time after the final heal, before the final reads (elections, reconnects). */
-  settleMs: 1000,
-  /** The most time the final reads may take. */
-  finalPhaseMsMax: 60_000,
-  /** The checkers' time budget. */
-  checkTimeLimitMs: 120_000,
-} as const;
+export { LIMITS, PHASE_LIMITS };
 
-/** Limits on the numbers a run takes. */
-export const LIMITS = {
-  nodesMax: 64,
-  concurrencyMax: 1000,
-  rateOpsPerSecMax: 100_000,
-  timeLimitSMax: 86_400,
-  nemesisIntervalSMax: 3600,
-  opTimeoutMsMax: 600_000,
-} as const;
+/**
+ * The numeric options of a run, each with its flag and bounds: the one table by which `run` parses
+ * its flags, suite files validate their fields and `compare` its own, and from which argv is made.
+ */
+export const RUN_NUMBERS = {
+  nodes: { flag: '--nodes', int: true, min: 1, max: LIMITS.nodesMax },
+  concurrency: { flag: '--concurrency', int: true, min: 1, max: LIMITS.concurrencyMax },
+  rateOpsPerSec: { flag: '--rate', int: false, positive: true, max: LIMITS.rateOpsPerSecMax },
+  timeLimitS: { flag: '--time-limit', int: false, positive: true, max: LIMITS.timeLimitSMax },
+  nemesisIntervalS: { flag: '--nemesis-interval', int: false, positive: true, max: LIMITS.nemesisIntervalSMax },
+  opTimeoutMs: { flag: '--op-timeout', int: true, positive: true, max: LIMITS.opTimeoutMsMax },
+  seed: { flag: '--seed', int: true, min: 0, max: LIMITS.seedMax },
+} as const satisfies Record<string, { flag: string; int: boolean } & NumberBounds>;
+
+export type RunNumber = keyof typeof RUN_NUMBERS;
+
+/** Parses the text of a numeric run option (decimal only); a UsageError naming its flag. */
+export function parseRunNumber(key: RunNumber, text: string, bounds: NumberBounds = {}): number {
+  const { flag, int, ...own } = RUN_NUMBERS[key];
+  const b = { ...own, ...bounds };
+  return int ? parseDecimalInt(flag, text, b) : parseDecimalNumber(flag, text, b);
+}
+
+/** The zod schema of a numeric run option, for files that set it (suite files). */
+export function runNumberSchema(key: RunNumber): z.ZodNumber {
+  const spec: { int: boolean } & NumberBounds = RUN_NUMBERS[key];
+  let s = z.number();
+  if (spec.int) s = s.int();
+  if (spec.positive) s = s.positive();
+  if (spec.min !== undefined) s = s.min(spec.min);
+  if (spec.max !== undefined) s = s.max(spec.max);
+  return s;
+}
 
 export const runConfigSchema = z.object({
   system: z.string().min(1),
   variant: z.string().min(1),
   workload: z.string().min(1),
-  nodes: z.number().int().min(1).max(LIMITS.nodesMax),
-  concurrency: z.number().int().min(1).max(LIMITS.concurrencyMax),
-  rateOpsPerSec: z.number().positive().max(LIMITS.rateOpsPerSecMax),
-  timeLimitS: z.number().positive().max(LIMITS.timeLimitSMax),
+  nodes: runNumberSchema('nodes'),
+  concurrency: runNumberSchema('concurrency'),
+  rateOpsPerSec: runNumberSchema('rateOpsPerSec'),
+  timeLimitS: runNumberSchema('timeLimitS'),
   nemesis: z.array(z.enum(FAULT_KINDS)),
-  nemesisIntervalS: z.number().positive().max(LIMITS.nemesisIntervalSMax),
+  nemesisIntervalS: runNumberSchema('nemesisIntervalS'),
   /** Each fault kind on its own schedule, so that faults of different kinds overlap. */
   nemesisOverlap: z.boolean().default(false),
-  seed: z.number().int().min(0).max(SEED_MAX),
+  seed: runNumberSchema('seed'),
   /** "embedded", or the URL of an external toxiproxy-server. */
   toxiproxy: z.string().min(1),
-  opTimeoutMs: z.number().int().positive().max(LIMITS.opTimeoutMsMax),
+  opTimeoutMs: runNumberSchema('opTimeoutMs'),
   /** Transactional workloads: the model the history is checked against (null: strict-serializable). */
   consistencyModel: z.enum(CONSISTENCY_MODELS).nullable().default(null),
   resultsDir: z.string().min(1),
@@ -84,19 +100,6 @@ export interface RunFlags {
   consistencyModel?: string;
   resultsDir?: string;
   runDir?: string;
-}
-
-function number(flag: string, text: string | undefined, opts: { integer?: boolean; min?: number; max: number; positive?: boolean }): number | undefined {
-  if (text === undefined) return undefined;
-  const v = Number(text);
-  const what = opts.integer ? 'an integer' : 'a number';
-  if (text.trim() === '' || !Number.isFinite(v) || (opts.integer && !Number.isInteger(v))) {
-    throw new UsageError(`--${flag} must be ${what}, got "${text}"`);
-  }
-  if (opts.positive && !(v > 0)) throw new UsageError(`--${flag} must be greater than 0, got ${text}`);
-  if (opts.min !== undefined && v < opts.min) throw new UsageError(`--${flag} must be at least ${opts.min}, got ${text}`);
-  if (v > opts.max) throw new UsageError(`--${flag} must be at most ${opts.max}, got ${text}`);
-  return v;
 }
 
 /** Parses `--nemesis partition,kill` (or `none`). */
@@ -133,13 +136,26 @@ export interface ResolvedRun {
 
 /** Turns flags into a validated config; any bad flag is a one-line UsageError. */
 export function resolveRunFlags(flags: RunFlags, note: (text: string) => void = () => {}): ResolvedRun {
-  const manifest = findSystem(flags.system ?? defaultSystem(note));
-  const variant = flags.variant ?? manifest.defaultVariant ?? (Object.keys(manifest.variants)[0] as string);
-  if (!(variant in manifest.variants)) {
-    throw new UsageError(`unknown variant "${variant}" of ${manifest.name} (known: ${Object.keys(manifest.variants).join(', ')})`);
+  return resolveRunConfig(flags, findSystem(flags.system ?? defaultSystem(note)));
+}
+
+/** A name given by the user looked up among the own keys of a table (never `__proto__` & co.). */
+function known<T>(table: Readonly<Record<string, T>>, name: string): T | undefined {
+  return Object.hasOwn(table, name) ? table[name] : undefined;
+}
+
+/**
+ * Turns flags into a validated config for a system whose manifest is at hand: what `run` does with
+ * its flags and `suite` with each entry before any of them runs.
+ */
+export function resolveRunConfig(flags: RunFlags, manifest: SystemManifest): ResolvedRun {
+  const variantNames = Object.keys(manifest.variants);
+  const variant = flags.variant ?? manifest.defaultVariant ?? (variantNames[0] as string);
+  if (known(manifest.variants, variant) === undefined) {
+    throw new UsageError(`unknown variant "${variant}" of ${manifest.name} (known: ${variantNames.join(', ')})`);
   }
   const workloadName = flags.workload ?? 'register';
-  const workload = workloads[workloadName];
+  const workload = known(workloads, workloadName);
   if (!workload) throw new UsageError(`unknown workload "${workloadName}" (known: ${workloadNames().join(', ')})`);
   if (!manifest.workloads.includes(workloadName)) {
     throw new UsageError(`${manifest.name} does not serve the ${workloadName} workload (it serves: ${manifest.workloads.join(', ')})`);
@@ -149,26 +165,27 @@ export function resolveRunFlags(flags: RunFlags, note: (text: string) => void = 
     if (workload.transactional !== true) {
       throw new UsageError(`--consistency-model applies to the transactional workloads (list-append, rw-register), not to ${workloadName}`);
     }
-    if (!isConsistencyModel(flags.consistencyModel)) {
+    if (!(CONSISTENCY_MODELS as readonly string[]).includes(flags.consistencyModel) || !isConsistencyModel(flags.consistencyModel)) {
       throw new UsageError(`--consistency-model: unknown model "${flags.consistencyModel}" (known: ${CONSISTENCY_MODELS.join(', ')})`);
     }
     consistencyModel = flags.consistencyModel;
   }
-  const nodes = number('nodes', flags.nodes, { integer: true, min: manifest.nodes.min, max: Math.min(manifest.nodes.max, LIMITS.nodesMax) }) ?? manifest.nodes.default;
+  const num = (key: RunNumber, text: string | undefined, bounds: NumberBounds = {}) => (text === undefined ? undefined : parseRunNumber(key, text, bounds));
+  const nodes = num('nodes', flags.nodes, { min: manifest.nodes.min, max: Math.min(manifest.nodes.max, LIMITS.nodesMax) }) ?? manifest.nodes.default;
   const raw = {
     system: manifest.name,
     variant,
     workload: workloadName,
     nodes,
-    concurrency: number('concurrency', flags.concurrency, { integer: true, min: 1, max: LIMITS.concurrencyMax }) ?? 2 * nodes,
-    rateOpsPerSec: number('rate', flags.rate, { positive: true, max: LIMITS.rateOpsPerSecMax }) ?? 100,
-    timeLimitS: number('time-limit', flags.timeLimit, { positive: true, max: LIMITS.timeLimitSMax }) ?? 20,
+    concurrency: num('concurrency', flags.concurrency) ?? Math.min(2 * nodes, LIMITS.concurrencyMax),
+    rateOpsPerSec: num('rateOpsPerSec', flags.rate) ?? 100,
+    timeLimitS: num('timeLimitS', flags.timeLimit) ?? 20,
     nemesis: parseNemesis(flags.nemesis ?? 'partition,kill'),
-    nemesisIntervalS: number('nemesis-interval', flags.nemesisInterval, { positive: true, max: LIMITS.nemesisIntervalSMax }) ?? 5,
+    nemesisIntervalS: num('nemesisIntervalS', flags.nemesisInterval) ?? 5,
     nemesisOverlap: flags.nemesisOverlap === true,
-    seed: number('seed', flags.seed, { integer: true, min: 0, max: SEED_MAX }) ?? freshSeed(),
+    seed: num('seed', flags.seed) ?? freshSeed(),
     toxiproxy: flags.toxiproxy ?? 'embedded',
-    opTimeoutMs: number('op-timeout', flags.opTimeout, { integer: true, positive: true, max: LIMITS.opTimeoutMsMax }) ?? 1000,
+    opTimeoutMs: num('opTimeoutMs', flags.opTimeout) ?? 1000,
     consistencyModel,
     resultsDir: flags.resultsDir ?? 'results',
     runDir: flags.runDir ?? null,
@@ -185,30 +202,111 @@ export function resolveRunFlags(flags: RunFlags, note: (text: string) => void = 
   return { config: parsed.data, manifest, workload };
 }
 
+/**
+ * The flags of `faultline run`: commander's flag syntax, and the help line. `run` registers them,
+ * and `parseRunArgv` reads a suite entry's `args` with the very same table.
+ */
+export const RUN_FLAGS: ReadonlyArray<readonly [string, string]> = [
+  ['--system <name|path>', 'system name, or path to its faultline.system.json (default: raftkv if built)'],
+  ['--variant <name>', "variant of the system (default: the manifest's defaultVariant)"],
+  ['--workload <name>', 'workload (default: register)'],
+  ['--nodes <n>', "number of nodes (default: the manifest's default)"],
+  ['--concurrency <n>', 'client workers (default: 2 x nodes)'],
+  ['--rate <ops/s>', 'ops per second over all workers (default: 100)'],
+  ['--time-limit <s>', 'seconds of the main phase (default: 20)'],
+  ['--nemesis <list>', `faults: any of ${FAULT_KINDS.join(',')}, or none (default: partition,kill)`],
+  ['--nemesis-interval <s>', 'seconds between fault changes (default: 5)'],
+  ['--nemesis-overlap', 'each fault kind on its own schedule, so faults of different kinds overlap'],
+  ['--seed <n>', 'root seed (default: a fresh one, printed in the repro command)'],
+  ['--toxiproxy <url>', 'use an external toxiproxy-server instead of the embedded one'],
+  ['--op-timeout <ms>', 'time an op may take before it is recorded info (default: 1000)'],
+  ['--consistency-model <model>', 'list-append, rw-register: the model to check the transactions against (default: strict-serializable)'],
+  ['--results-dir <dir>', 'folder of run folders (default: results)'],
+  ['--run-dir <dir>', 'use exactly this folder for the run'],
+  ['--log-messages', 'nodes log their peer messages, drawn as a message diagram in the report'],
+];
+
+/** Registers the run flags on a commander command. */
+export function addRunFlags(cmd: Command): Command {
+  for (const [flags, description] of RUN_FLAGS) cmd.option(flags, description);
+  return cmd;
+}
+
+/** Reads `faultline run` arguments (without the `run` word) into flags; a bad one is a UsageError. */
+export function parseRunArgv(argv: readonly string[]): RunFlags {
+  const cmd = addRunFlags(new Command('run'))
+    .exitOverride()
+    .configureOutput({ writeErr: () => {}, writeOut: () => {} })
+    .allowExcessArguments(false);
+  try {
+    cmd.parse([...argv], { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) throw new UsageError(err.message.replace(/^error: /, ''));
+    throw err;
+  }
+  return cmd.opts<RunFlags>();
+}
+
 /** Quotes an argument for a POSIX shell only when it needs it. */
 export function shellQuote(s: string): string {
   return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
+/**
+ * A number as a decimal flag value: `String` writes 1e-7 and 1e21 with an exponent, which the
+ * decimal-only flag parser refuses; here they are written out in full (the same double back).
+ */
+export function formatDecimal(n: number): string {
+  const s = String(n);
+  const m = /^(-?)(\d)(?:\.(\d+))?e([+-]\d+)$/.exec(s);
+  if (!m) return s;
+  const [, sign, lead, frac = '', expText] = m;
+  const digits = `${lead}${frac}`;
+  const point = 1 + Number(expText);
+  if (point <= 0) return `${sign}0.${'0'.repeat(-point)}${digits}`;
+  if (point >= digits.length) return `${sign}${digits}${'0'.repeat(point - digits.length)}`;
+  return `${sign}${digits.slice(0, point)}.${digits.slice(point)}`;
+}
+
+/**
+ * A run's options as `faultline run` takes them: the system (a name or a manifest path) and any of
+ * the config's fields, the ones left out keeping run's defaults.
+ */
+export type RunArgvSpec = { system: string; nemesis: readonly string[]; args?: readonly string[] } & Partial<
+  Pick<RunConfig, 'variant' | 'workload' | RunNumber | 'nemesisOverlap' | 'toxiproxy' | 'logMessages' | 'consistencyModel'>
+> & { runDir?: string | null };
+
+/**
+ * The one way from a config to `faultline run` arguments (without the `run` word): the repro
+ * line of a run and the argv of a suite's or a comparison's child run.
+ */
+export function runArgv(spec: RunArgvSpec): string[] {
+  const a: string[] = ['--system', spec.system];
+  if (spec.variant !== undefined) a.push('--variant', spec.variant);
+  if (spec.workload !== undefined) a.push('--workload', spec.workload);
+  const n = (key: RunNumber) => {
+    const v = spec[key];
+    if (v !== undefined) a.push(RUN_NUMBERS[key].flag, formatDecimal(v));
+  };
+  n('nodes');
+  n('concurrency');
+  n('rateOpsPerSec');
+  n('timeLimitS');
+  a.push('--nemesis', spec.nemesis.length ? spec.nemesis.join(',') : 'none');
+  n('nemesisIntervalS');
+  n('opTimeoutMs');
+  n('seed');
+  if (spec.nemesisOverlap) a.push('--nemesis-overlap');
+  if (spec.toxiproxy !== undefined && spec.toxiproxy !== 'embedded') a.push('--toxiproxy', spec.toxiproxy);
+  if (spec.logMessages) a.push('--log-messages');
+  if (spec.consistencyModel !== undefined && spec.consistencyModel !== null) a.push('--consistency-model', spec.consistencyModel);
+  a.push(...(spec.args ?? []));
+  if (spec.runDir !== undefined && spec.runDir !== null) a.push('--run-dir', spec.runDir);
+  return a;
+}
+
 /** The command line that reproduces a run (the system given by name or by its manifest path). */
 export function reproCommand(config: RunConfig, systemArg: string): string {
-  const parts = [
-    'faultline run',
-    `--system ${shellQuote(systemArg)}`,
-    `--variant ${shellQuote(config.variant)}`,
-    `--workload ${shellQuote(config.workload)}`,
-    `--nodes ${config.nodes}`,
-    `--concurrency ${config.concurrency}`,
-    `--rate ${config.rateOpsPerSec}`,
-    `--time-limit ${config.timeLimitS}`,
-    `--nemesis ${config.nemesis.length ? config.nemesis.join(',') : 'none'}`,
-    `--nemesis-interval ${config.nemesisIntervalS}`,
-    `--op-timeout ${config.opTimeoutMs}`,
-    `--seed ${config.seed}`,
-  ];
-  if (config.nemesisOverlap) parts.push('--nemesis-overlap');
-  if (config.toxiproxy !== 'embedded') parts.push(`--toxiproxy ${shellQuote(config.toxiproxy)}`);
-  if (config.logMessages) parts.push('--log-messages');
-  if (config.consistencyModel !== null) parts.push(`--consistency-model ${config.consistencyModel}`);
-  return parts.join(' ');
+  const { runDir: _runDir, resultsDir: _resultsDir, ...rest } = config;
+  return ['faultline', 'run', ...runArgv({ ...rest, system: systemArg })].map(shellQuote).join(' ');
 }

@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { UsageError } from '../cli/exit.js';
+import { EXIT, FaultlineError, UsageError } from '../cli/exit.js';
 import { VERSION } from '../cli/version.js';
 import type { RunConfig } from './config.js';
 
@@ -108,12 +108,13 @@ export function gitSha(): string | null {
  */
 export function writeFileAtomic(path: string, text: string): void {
   const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, text);
   try {
+    writeFileSync(tmp, text);
     renameSync(tmp, path);
   } catch (err) {
+    // A full disk fails the write half-way: the torn temporary file must not stay behind.
     rmSync(tmp, { force: true });
-    throw err;
+    throw new FaultlineError(`could not write ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, EXIT.crash);
   }
 }
 

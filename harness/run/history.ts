@@ -18,6 +18,11 @@ export class RunHistory {
   readonly events: HistoryEvent[] = [];
   private fd: number | null;
   private readonly startNs: bigint;
+  /**
+   * Why the file could not be written (a full disk), once it could not: the events stay in memory
+   * and the run stops, since a history that is not on disk cannot be rechecked.
+   */
+  writeError: string | null = null;
 
   constructor(readonly path: string, startNs: bigint) {
     this.fd = openSync(path, 'a');
@@ -33,14 +38,28 @@ export class RunHistory {
   append(e: Omit<HistoryEvent, 'index' | 'time'>): HistoryEvent {
     const event: HistoryEvent = { index: this.events.length, time: this.nowNs(), ...e };
     this.events.push(event);
-    if (this.fd !== null) writeSync(this.fd, `${formatEvent(event)}\n`);
+    if (this.fd !== null) {
+      try {
+        writeSync(this.fd, `${formatEvent(event)}\n`);
+      } catch (err) {
+        this.writeError = `could not write ${this.path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); it holds the events before #${event.index}`;
+        this.close();
+      }
+    }
     return event;
   }
 
   /** Closes the file. */
   close(): void {
-    if (this.fd !== null) closeSync(this.fd);
+    const fd = this.fd;
     this.fd = null;
+    if (fd === null) return;
+    try {
+      closeSync(fd);
+    } catch (err) {
+      // Closing flushes nothing more (every write was synchronous); a failing close is only noted.
+      this.writeError ??= `could not close ${this.path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`;
+    }
   }
 }
 

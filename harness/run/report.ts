@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import type { RunResults } from './run.js';
+import type { RunResults } from './results.js';
 
 /** The verdict in words. */
 export function verdictWord(valid: boolean | 'unknown'): string {
@@ -12,7 +12,7 @@ export function verdictWord(valid: boolean | 'unknown'): string {
 }
 
 /** The summary lines of a run. */
-export function summaryLines(results: Pick<RunResults, 'valid' | 'checkers' | 'stats' | 'firstAnomaly'> & { nemesisErrors?: string[] }, runDir: string, command: string | null): string[] {
+export function summaryLines(results: Pick<RunResults, 'valid' | 'checkers' | 'stats' | 'firstAnomaly' | 'nemesisErrors' | 'unknownReason'>, runDir: string, command: string | null): string[] {
   const lines: string[] = [];
   const per = Object.entries(results.checkers)
     .map(([name, r]) => `${name}: ${verdictWord(r.valid)}`)
@@ -29,7 +29,8 @@ export function summaryLines(results: Pick<RunResults, 'valid' | 'checkers' | 's
   for (const [name, r] of Object.entries(results.checkers)) {
     if (r.valid !== true && r.explanation) lines.push(`${name}: ${r.explanation.split('\n')[0]}`);
   }
-  for (const e of results.nemesisErrors ?? []) lines.push(`nemesis error: ${e}`);
+  if (results.unknownReason !== undefined) lines.push(`unknown: ${results.unknownReason}`);
+  for (const e of results.nemesisErrors) lines.push(`nemesis error: ${e}`);
   const rel = relative(process.cwd(), runDir);
   lines.push(`results: ${rel.startsWith('..') || rel === '' ? runDir : rel}`);
   if (existsSync(join(runDir, 'report.html'))) lines.push(`report: ${join(rel.startsWith('..') || rel === '' ? runDir : rel, 'report.html')}`);

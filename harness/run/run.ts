@@ -33,7 +33,8 @@ import { writeRunReport } from '../report/index.js';
 import { HISTORY_EVENTS_MAX, RunHistory } from './history.js';
 import { closeWorkers, interpret, makeWorkers } from './interpreter.js';
 import { Progress } from './progress.js';
-import { computeStats, type RunStats } from './stats.js';
+import { computeStats } from './stats.js';
+import type { NodeCrash, RunResults } from './results.js';
 
 const { settleMs: SETTLE_MS, finalPhaseMsMax: FINAL_PHASE_MS_MAX, checkTimeLimitMs: CHECK_TIME_LIMIT_MS } = PHASE_LIMITS;
 /** Cluster starts tried when a node finds its port taken by another program. */
@@ -41,17 +42,7 @@ const START_ATTEMPTS_MAX = 3;
 /** How long an interrupted run may spend removing its proxies from an external Toxiproxy server. */
 const SIGNAL_CLEANUP_MS = 3000;
 
-/** The contents of results.json. */
-export interface RunResults {
-  valid: boolean | 'unknown';
-  exitCode: number;
-  checkers: CheckOutcome['checkers'];
-  stats: RunStats;
-  firstAnomaly: CheckOutcome['firstAnomaly'];
-  durationMs: number;
-  /** Faults that could not be applied or undone (e.g. a node that did not restart). */
-  nemesisErrors: string[];
-}
+export type { RunResults };
 
 /** What a finished run hands back to the CLI. */
 export interface RunOutcome {
@@ -138,7 +129,7 @@ export async function runTest(resolved: ResolvedRun, systemArg: string, io: RunI
         // Nodes draw their own randomness (election jitter, torn writes) from a seed derived from the
         // run's, so that one seed constrains the whole scenario.
         const params = { seed: deriveSeed(config.seed, 'nodes'), ...(config.logMessages ? { logMessages: true } : {}) };
-        cluster = await Cluster.start({ manifest, variant: config.variant, plans, peers, launcher, params });
+        cluster = await Cluster.start({ manifest, variant: config.variant, plans, peers, launcher, params, now: () => history.nowNs() });
       } catch (err) {
         if (!(err instanceof NodeStartError)) throw err;
         // Another program may take a free port between the moment it is found and the moment the
@@ -187,7 +178,7 @@ export async function runTest(resolved: ResolvedRun, systemArg: string, io: RunI
     });
 
     const nemesisRun = followSchedule(schedule, nemesis, () => history.nowNs(), phaseStartNs);
-    const shouldStop = () => history.events.length >= HISTORY_EVENTS_MAX;
+    const shouldStop = () => history.events.length >= HISTORY_EVENTS_MAX || history.writeError !== null;
     const address = (node: string) => c.clientAddress(node);
     await interpret(mainGen, { workers, history, client: workload.client, address, opTimeoutMs: config.opTimeoutMs, shouldStop, onCompletion: (x) => progress?.count(x.type) });
     nemesisRun.stop();
@@ -203,37 +194,46 @@ export async function runTest(resolved: ResolvedRun, systemArg: string, io: RunI
     progress?.stop();
     progress = null;
 
+    // Read before the teardown: the nodes it ends are not crashes.
+    const nodeCrashes = [...c.crashes];
     await c.stop();
     cluster = null;
     await toxi?.close();
     toxi = null;
     history.close();
+    // A history that is not all on disk cannot be rechecked: the run ends without a verdict.
+    if (history.writeError !== null) throw new FaultlineError(history.writeError, EXIT.crash);
 
     if (io.progress) io.note('checking the history...');
     const outcome = await checkHistory(workload, history.events, config.consistencyModel);
-    const results: RunResults = {
-      valid: outcome.valid,
-      exitCode: exitCodeForVerdict(outcome.valid),
-      checkers: outcome.checkers,
-      stats: computeStats(history.events),
-      firstAnomaly: outcome.firstAnomaly,
+    const results = composeResults(outcome, history.events, nodeCrashes, {
       durationMs: Math.round(Number(process.hrtime.bigint() - startNs) / 1e6),
       nemesisErrors: nemesis.errors,
-    };
+    });
     writeJson(join(runDir, 'results.json'), results);
     writeRunReport(runDir, io.note);
     return { runDir, results, command };
   } catch (err) {
     launcher.killAllNow();
     const message = (err as Error).message;
-    writeJson(join(runDir, 'results.json'), {
+    const failed: RunResults = {
       valid: 'unknown',
       exitCode: err instanceof FaultlineError ? err.exitCode : EXIT.crash,
-      error: message,
+      checkers: {},
       stats: computeStats(history.events),
+      firstAnomaly: null,
       durationMs: Math.round(Number(process.hrtime.bigint() - startNs) / 1e6),
-    });
-    writeRunReport(runDir, io.note);
+      nemesisErrors: [],
+      nodeCrashes: cluster?.crashes ?? [],
+      error: message,
+    };
+    try {
+      writeJson(join(runDir, 'results.json'), failed);
+      writeRunReport(runDir, io.note);
+    } catch (writeErr) {
+      // The disk that failed the run may fail this too: the first error is the one to tell.
+      io.note(`faultline: ${(writeErr as Error).message}`);
+    }
     // A run that ended in an error is a failure like any other: say how to run it again.
     if (err instanceof FaultlineError && err.exitCode !== EXIT.badInput) err.message = `${message}\nrepro: ${command}`;
     throw err;
@@ -248,6 +248,53 @@ export async function runTest(resolved: ResolvedRun, systemArg: string, io: RunI
     process.off('uncaughtException', onFatal);
     process.off('unhandledRejection', onFatal);
   }
+}
+
+/**
+ * results.json from the checkers' outcome, the history and the nodes that crashed: a crash is a
+ * finding (invalid, checker `nodes`, anomaly `node-crashed`), and a run in which no op was ever ok
+ * tested nothing, so it is never valid.
+ */
+export function composeResults(
+  outcome: CheckOutcome & { valid: boolean | 'unknown' },
+  events: readonly HistoryEvent[],
+  nodeCrashes: NodeCrash[],
+  rest: Pick<RunResults, 'durationMs' | 'nemesisErrors'>,
+): RunResults {
+  const stats = computeStats(events);
+  let valid = outcome.valid;
+  const checkers = { ...outcome.checkers };
+  let firstAnomaly = outcome.firstAnomaly;
+  let unknownReason: string | undefined;
+  const first = nodeCrashes[0];
+  if (first) {
+    const how = (c: NodeCrash) => (c.signal ? `was ended by ${c.signal}` : `exited with code ${String(c.exitCode)}`);
+    checkers.nodes = {
+      valid: false,
+      explanation: nodeCrashes.map((c) => `node ${c.node} ${how(c)} at ${(c.timeNs / 1e9).toFixed(3)} s, when no fault had ended it`).join('\n'),
+      anomalies: nodeCrashes.map((c) => ({ type: 'node-crashed', ...c })),
+    };
+    valid = false;
+    if (firstAnomaly === null || firstAnomaly.timeNs === null || firstAnomaly.timeNs > first.timeNs) {
+      // The last event recorded before the crash (the history has no event of its own for it).
+      let index = 0;
+      for (const e of events) if ((e.time ?? 0) <= first.timeNs) index = e.index;
+      firstAnomaly = { index, timeNs: first.timeNs, summary: `node-crashed: node ${first.node} ${how(first)}` };
+    }
+  } else if (valid === true && stats.ok === 0) {
+    valid = 'unknown';
+    unknownReason = 'no operation was ok: the cluster never answered, so the history shows nothing to check';
+  }
+  return {
+    valid,
+    exitCode: exitCodeForVerdict(valid),
+    checkers,
+    stats,
+    firstAnomaly,
+    ...rest,
+    nodeCrashes,
+    ...(unknownReason !== undefined ? { unknownReason } : {}),
+  };
 }
 
 /** Runs a workload's checkers and composes their verdicts (false > unknown > true). */

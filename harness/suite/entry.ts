@@ -12,9 +12,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { z } from 'zod';
 import { writeReport } from '../report/index.js';
-import { shellQuote } from '../run/config.js';
+import { runArgv, shellQuote } from '../run/config.js';
+import { runResultsSchema, type RunResults } from '../run/results.js';
+
+export type { RunResults };
 
 /** The options of one run, as `faultline run` flags. */
 export interface RunSpec extends RunTuning {
@@ -49,51 +51,6 @@ export function pickTuning(o: RunTuning): RunTuning {
   return t;
 }
 
-/** The fields of results.json the suite and compare commands read (docs/formats.md). */
-export interface RunResults {
-  valid: boolean | 'unknown';
-  exitCode?: number;
-  checkers: Record<string, Record<string, unknown>>;
-  stats: {
-    ok?: number;
-    fail?: number;
-    info?: number;
-    opsPerSec?: number | null;
-    latencyMs?: { p50?: number | null; p95?: number | null; p99?: number | null; max?: number | null };
-    okRateInFaults?: number | null;
-    okRateOutsideFaults?: number | null;
-    [k: string]: unknown;
-  };
-  firstAnomaly?: { index: number; timeNs: number; [k: string]: unknown } | null;
-  durationMs?: number;
-}
-
-const nullableNum = z.number().nullable().optional();
-const resultsSchema = z
-  .object({
-    valid: z.union([z.boolean(), z.literal('unknown')]),
-    exitCode: z.number().int().optional(),
-    checkers: z.record(z.record(z.unknown())).default({}),
-    stats: z
-      .object({
-        ok: z.number().optional(),
-        fail: z.number().optional(),
-        info: z.number().optional(),
-        opsPerSec: nullableNum,
-        latencyMs: z
-          .object({ p50: nullableNum, p95: nullableNum, p99: nullableNum, max: nullableNum })
-          .passthrough()
-          .optional(),
-        okRateInFaults: nullableNum,
-        okRateOutsideFaults: nullableNum,
-      })
-      .passthrough()
-      .default({}),
-    firstAnomaly: z.object({ index: z.number(), timeNs: z.number() }).passthrough().nullable().optional(),
-    durationMs: z.number().optional(),
-  })
-  .passthrough();
-
 /** What became of one run. */
 export interface RunOutcome {
   /** The child's exit code; null when it ended by a signal. */
@@ -125,23 +82,6 @@ export function childScript(): string {
   return join(dirname(fileURLToPath(import.meta.url)), 'child.js');
 }
 
-/** The `faultline run` arguments for a run spec (without the `run` word). */
-export function runArgs(spec: RunSpec, runDir: string): string[] {
-  const a = ['--system', spec.system];
-  if (spec.variant !== undefined) a.push('--variant', spec.variant);
-  if (spec.workload !== undefined) a.push('--workload', spec.workload);
-  a.push('--nemesis', spec.nemesis.length > 0 ? spec.nemesis.join(',') : 'none');
-  a.push('--time-limit', String(spec.timeLimitS), '--seed', String(spec.seed));
-  if (spec.nodes !== undefined) a.push('--nodes', String(spec.nodes));
-  if (spec.concurrency !== undefined) a.push('--concurrency', String(spec.concurrency));
-  if (spec.rateOpsPerSec !== undefined) a.push('--rate', String(spec.rateOpsPerSec));
-  if (spec.nemesisIntervalS !== undefined) a.push('--nemesis-interval', String(spec.nemesisIntervalS));
-  if (spec.opTimeoutMs !== undefined) a.push('--op-timeout', String(spec.opTimeoutMs));
-  a.push(...(spec.args ?? []));
-  a.push('--run-dir', runDir);
-  return a;
-}
-
 /** A run in progress: its pid, a way to stop it, and its outcome. */
 export interface RunningRun {
   pid: number | undefined;
@@ -158,7 +98,7 @@ export function startRun(opts: { spec: RunSpec; runDir: string; logFile: string;
   const runDir = resolve(opts.runDir);
   mkdirSync(dirname(runDir), { recursive: true });
   mkdirSync(dirname(opts.logFile), { recursive: true });
-  const args = ['run', ...runArgs(opts.spec, runDir)];
+  const args = ['run', ...runArgv({ ...opts.spec, runDir })];
   const command = ['faultline', ...args].map(shellQuote).join(' ');
   const log = openSync(opts.logFile, 'a');
   writeSync(log, `$ ${command}\n`);
@@ -301,12 +241,12 @@ export function readResults(runDir: string): { results: RunResults | null; error
   } catch (err) {
     return { results: null, error: `${path}: not valid JSON: ${(err as Error).message}` };
   }
-  const r = resultsSchema.safeParse(data);
+  const r = runResultsSchema.safeParse(data);
   if (!r.success) {
     const issue = r.error.issues[0]!;
     return { results: null, error: `${path}: ${issue.path.join('.') || '(top level)'}: ${issue.message}` };
   }
-  return { results: r.data as RunResults, error: null };
+  return { results: r.data, error: null };
 }
 
 /**
@@ -324,7 +264,8 @@ export function describeAnomaly(results: RunResults): string {
     parts.push(`${name} ${verdict}${why ? `: ${why}` : ''}`);
   }
   if (results.firstAnomaly) {
-    const at = `first anomaly at history index ${results.firstAnomaly.index} (${(results.firstAnomaly.timeNs / 1e9).toFixed(3)} s)`;
+    const t = results.firstAnomaly.timeNs;
+    const at = `first anomaly at history index ${results.firstAnomaly.index}${t === null ? '' : ` (${(t / 1e9).toFixed(3)} s)`}`;
     parts.push(summary ? `${at}: ${summary.length > 500 ? `${summary.slice(0, 497)}...` : summary}` : at);
   }
   if (parts.length === 0) return results.valid === true ? 'valid' : `verdict ${String(results.valid)}`;

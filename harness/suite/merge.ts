@@ -6,14 +6,14 @@
  * relative to the merged folder. Merging checks that the folders come from the same suite, that no
  * entry appears twice, and names the shards that are missing: a merge with a missing shard is not ok.
  */
-import { mkdirSync } from 'node:fs';
+import { makeFlagDir } from '../run/folder.js';
 import { join, relative, resolve } from 'node:path';
 import { UsageError } from '../cli/exit.js';
 import { readSummary, refresh, SUMMARY_FORMAT, type EntryResult, type SuiteSummary } from './summary.js';
 import { writeSuiteFiles } from './run-suite.js';
 
-/** Merges shard folders into `outDir` and returns the merged summary. */
-export function mergeSuites(dirs: string[], outDir: string): SuiteSummary {
+/** Merges shard folders into `outDir` (made once they all read well) and returns the merged summary. */
+export function mergeSuites(dirs: string[], outDir: string, outFlag: string = outDir): SuiteSummary {
   if (dirs.length === 0) throw new UsageError('suite merge: name at least one suite results folder');
   const out = resolve(outDir);
   const parts = dirs.map((d) => ({ dir: resolve(d), summary: readSummary(d) }));
@@ -44,7 +44,7 @@ export function mergeSuites(dirs: string[], outDir: string): SuiteSummary {
   const entries = [...byId.values()].map((v) => v.entry).sort((a, b) => a.index - b.index);
   const states = parts.map((p) => p.summary.state);
   const createdAt = parts.map((p) => p.summary.createdAt).sort()[0]!;
-  mkdirSync(out, { recursive: true });
+  makeFlagDir('--out', outFlag, out);
   const merged = refresh({
     format: SUMMARY_FORMAT,
     name: first.name,

@@ -20,10 +20,10 @@ import { readFileSync, statSync } from 'node:fs';
 import { dirname, extname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { parseDocument } from 'yaml';
-import { UsageError } from '../cli/exit.js';
-import { PHASE_LIMITS } from '../run/config.js';
-import { lineAt, lineOfPath, parseJsonText } from '../source-text.js';
-import { findManifest, type SystemManifest } from './manifest.js';
+import { FaultlineError, UsageError } from '../cli/exit.js';
+import { parseRunArgv, PHASE_LIMITS, resolveRunConfig, runArgv, runNumberSchema } from '../run/config.js';
+import { lineAt, lineOfPath, parseJsonText, stripBom } from '../source-text.js';
+import { locateSystem, readManifest, type SystemManifest } from '../cluster/manifest.js';
 import type { RunTuning } from './entry.js';
 
 /** The largest suite file read, in bytes: a suite is a short list, not data. */
@@ -48,17 +48,17 @@ const systemRef = z
 const nemesisSpec = z
   .string()
   .regex(nemesisRe, 'must be "none" or a comma-separated list of fault names such as "partition,kill"');
-const seed = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+const seed = runNumberSchema('seed');
 const oneOrMany = <T extends z.ZodTypeAny>(t: T) => z.union([t, z.array(t).min(1).max(1000)]);
 
 /** Run options that a matrix row or the suite's `defaults` may set. */
 const runOptions = {
-  timeLimitS: z.number().positive().max(24 * 3600).optional(),
-  nodes: z.number().int().min(1).max(99).optional(),
-  concurrency: z.number().int().min(1).max(10_000).optional(),
-  rateOpsPerSec: z.number().positive().max(1_000_000).optional(),
-  nemesisIntervalS: z.number().positive().max(3600).optional(),
-  opTimeoutMs: z.number().int().positive().max(600_000).optional(),
+  timeLimitS: runNumberSchema('timeLimitS').optional(),
+  nodes: runNumberSchema('nodes').optional(),
+  concurrency: runNumberSchema('concurrency').optional(),
+  rateOpsPerSec: runNumberSchema('rateOpsPerSec').optional(),
+  nemesisIntervalS: runNumberSchema('nemesisIntervalS').optional(),
+  opTimeoutMs: runNumberSchema('opTimeoutMs').optional(),
   /** Wall-clock limit of one entry's process; past it the run is stopped and counted as an error. */
   entryTimeoutS: z.number().positive().max(48 * 3600).optional(),
   /** Further `faultline run` flags, passed as they are (for example ["--toxiproxy", "http://..."]). */
@@ -145,7 +145,7 @@ export function defaultEntryTimeoutS(timeLimitS: number): number {
 /** Reads, validates and expands a suite file. Throws `UsageError` (exit 254) naming the file and field. */
 export function loadSuite(file: string, opts: { systemsDir?: string } = {}): Suite {
   const path = resolve(file);
-  const text = readSuiteText(path);
+  const text = stripBom(readSuiteText(path));
   const parsed = parseSuiteText(text, path);
   return expandSuite(parsed, path, { ...opts, text });
 }
@@ -168,13 +168,18 @@ export function parseSuiteText(text: string, path: string): SuiteFile {
   if (ext === '.json') {
     data = parseJsonText(text, path);
   } else if (ext === '.yaml' || ext === '.yml') {
-    const doc = parseDocument(text, { prettyErrors: false });
+    const doc = parseDocument(stripBom(text), { prettyErrors: false });
     if (doc.errors.length > 0) {
       const e = doc.errors[0]!;
       const line = lineAt(text, e.pos[0]);
       throw new UsageError(`${path}:${line}: not valid YAML: ${e.message.split('\n')[0]}`);
     }
-    data = doc.toJS();
+    try {
+      data = doc.toJS();
+    } catch (err) {
+      // An alias bomb (aliases of aliases, expanding to millions of nodes) is refused by the parser.
+      throw new UsageError(`${path}: not a usable YAML suite: ${(err as Error).message}`);
+    }
   } else {
     throw new UsageError(`${path}: a suite file must end in .json, .yaml or .yml`);
   }
@@ -236,6 +241,7 @@ export function expandSuite(suite: SuiteFile, file: string, opts: { systemsDir?:
   const baseDir = dirname(file);
   const entries: SuiteEntry[] = [];
   const seen = new Map<string, number>();
+  const manifests = new Map<string, SystemManifest>();
   suite.matrix.forEach((row: Row, r) => {
     const at = (field: string, i?: number) => {
       const indexed = i !== undefined && Array.isArray(row[field as keyof Row]);
@@ -246,10 +252,12 @@ export function expandSuite(suite: SuiteFile, file: string, opts: { systemsDir?:
     const systems = list(row.system, []);
     systems.forEach((sysRef, si) => {
       const system = sysRef.endsWith('.json') && !isAbsolute(sysRef) ? resolve(baseDir, sysRef) : sysRef;
-      const manifest = findManifest(system, opts.systemsDir);
-      if (!manifest) {
+      const manifestPath = locateSystem(system, opts.systemsDir);
+      if (manifestPath === null) {
         throw new UsageError(`${at('system', si)}: unknown system ${JSON.stringify(sysRef)} (no faultline.system.json found for it)`);
       }
+      const manifest = manifests.get(manifestPath) ?? readManifest(manifestPath);
+      manifests.set(manifestPath, manifest);
       const variants = variantsOf(row, manifest, (i) => at('variant', i));
       const workloads = list(row.workload, [manifest.workloads[0] ?? 'register']);
       workloads.forEach((w, wi) => {
@@ -287,6 +295,10 @@ export function expandSuite(suite: SuiteFile, file: string, opts: { systemsDir?:
               if (merged.rateOpsPerSec !== undefined) entry.rateOpsPerSec = merged.rateOpsPerSec;
               if (merged.nemesisIntervalS !== undefined) entry.nemesisIntervalS = merged.nemesisIntervalS;
               if (merged.opTimeoutMs !== undefined) entry.opTimeoutMs = merged.opTimeoutMs;
+              validateEntry(entry, manifest, () => {
+                const line = opts.text ? lineOfPath(opts.text, ['matrix', r]) : null;
+                return `${file}${line ? `:${line}` : ''}: matrix[${r}]`;
+              });
               entries.push(entry);
               if (entries.length > SUITE_ENTRIES_MAX) {
                 throw new UsageError(`${file}: the matrix expands to more than ${SUITE_ENTRIES_MAX} entries`);
@@ -298,6 +310,20 @@ export function expandSuite(suite: SuiteFile, file: string, opts: { systemsDir?:
     });
   });
   return { name: suite.name ?? basenameNoExt(file), file, entries };
+}
+
+/**
+ * Checks an entry the way `faultline run` will check it, with the same code (its argv read by the
+ * run's flag table, then resolved against the system's manifest), so that an entry that would fail
+ * at its start fails the suite before anything runs.
+ */
+function validateEntry(entry: SuiteEntry, manifest: SystemManifest, where: () => string): void {
+  try {
+    resolveRunConfig(parseRunArgv(runArgv(entry)), manifest);
+  } catch (err) {
+    if (err instanceof FaultlineError) throw new UsageError(`${where()}: entry ${entry.id}: ${err.message}`);
+    throw err;
+  }
 }
 
 function variantsOf(row: Row, manifest: SystemManifest, at: (i?: number) => string): string[] {

@@ -47,7 +47,7 @@ export interface EntryResult {
   message: string | null;
   /** The checkers' full explanations when the verdict was not valid (bounded), else null. */
   details?: string | null;
-  firstAnomaly: { index: number; timeNs: number } | null;
+  firstAnomaly: { index: number; timeNs: number | null } | null;
   durationMs: number | null;
   startedAt: string | null;
   /** The command that repeats this entry's run. */
@@ -184,7 +184,7 @@ const entrySchema = z
     exitCode: z.number().nullable(),
     message: z.string().nullable(),
     details: z.string().nullable().optional(),
-    firstAnomaly: z.object({ index: z.number(), timeNs: z.number() }).nullable(),
+    firstAnomaly: z.object({ index: z.number(), timeNs: z.number().nullable() }).nullable(),
     durationMs: z.number().nullable(),
     startedAt: z.string().nullable(),
     command: z.string().nullable(),

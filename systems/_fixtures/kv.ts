@@ -95,4 +95,13 @@ export async function runKvNode(opts: Options): Promise<void> {
   const lagMs = withConfigErrors(() => numberParam(rt.config, 'staleLagMs', 400, 1, 3_600_000));
   const store = isOwnerNode(rt) ? new Store(rt.config.dataDir, opts.staleReads, lagMs) : null;
   await serveOwnerOrForward(rt, KV_RPCS, store, { role: 'owner' });
+  // `exitAfterMs` (with `exitNode`, default n1): the node exits on its own with code 3, as a node
+  // with a bug would, so that the harness can be shown to report it.
+  const exitAfterMs = rt.config.params.exitAfterMs;
+  if (typeof exitAfterMs === 'number' && rt.config.id === (rt.config.params.exitNode ?? 'n1')) {
+    setTimeout(() => {
+      rt.logger.info(`exiting on purpose after ${exitAfterMs} ms (params.exitAfterMs)`);
+      process.exit(3);
+    }, exitAfterMs);
+  }
 }

@@ -11,12 +11,19 @@
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { EXIT, UsageError } from '../exit.js';
-import { findManifest } from '../../suite/manifest.js';
-import { compareTable, runCompare } from '../../compare/compare.js';
+import { findSystem, locateSystem } from '../../cluster/manifest.js';
+import { parseDecimalInt } from '../flags.js';
+import { LIMITS, parseNemesis, parseRunArgv, parseRunNumber, resolveRunConfig, runArgv } from '../../run/config.js';
+import type { RunTuning } from '../../suite/entry.js';
+import { compareTable, runCompare, type CompareOptions } from '../../compare/compare.js';
 import { PARALLEL_MAX, timeStamp } from '../../suite/run-suite.js';
 import { makeFlagDir } from '../../run/folder.js';
 
-interface CompareFlags {
+/** The most runs per variant of one comparison. */
+const RUNS_MAX = 1000;
+
+/** The flags of `faultline compare`, as commander hands them over. */
+export interface CompareFlags {
   system?: string;
   variants: string;
   workload?: string;
@@ -34,13 +41,51 @@ interface CompareFlags {
   resultsDir: string;
 }
 
-function num(flag: string, text: string | undefined, opts: { int?: boolean; min: number; max: number }): number | undefined {
-  if (text === undefined) return undefined;
-  const n = Number(text);
-  if (text.trim() === '' || !Number.isFinite(n) || (opts.int && !Number.isInteger(n)) || n < opts.min || n > opts.max) {
-    throw new UsageError(`${flag} ${JSON.stringify(text)}: expected ${opts.int ? 'a whole number' : 'a number'} ${opts.min}..${opts.max}`);
+/** A comparison's plan from its flags: everything checked before any run starts. */
+export type ComparePlan = Omit<CompareOptions, 'outDir' | 'args' | 'log'> & { systemName: string };
+
+/** Reads and checks `faultline compare` flags; any bad one is a UsageError naming it. */
+export function resolveCompareFlags(flags: CompareFlags): ComparePlan {
+  if (flags.system === undefined) throw new UsageError('--system is required');
+  const system = flags.system.endsWith('.json') ? resolve(flags.system) : flags.system;
+  if (locateSystem(system) === null) throw new UsageError(`--system ${flags.system}: unknown system (no faultline.system.json found for it)`);
+  const manifest = findSystem(system);
+  const known = Object.keys(manifest.variants);
+  const variants = flags.variants === 'all' ? known : flags.variants.split(',').map((v) => v.trim()).filter(Boolean);
+  if (variants.length === 0) throw new UsageError(`--variants ${flags.variants}: no variants to compare`);
+  for (const v of variants) {
+    if (!known.includes(v)) throw new UsageError(`--variants: system ${manifest.name} has no variant ${JSON.stringify(v)} (it has: ${known.join(', ')})`);
   }
-  return n;
+  const workload = flags.workload ?? manifest.workloads[0] ?? 'register';
+  if (manifest.workloads.length > 0 && !manifest.workloads.includes(workload)) {
+    throw new UsageError(`--workload ${workload}: system ${manifest.name} serves ${manifest.workloads.join(', ')}`);
+  }
+  let nemesis: string[];
+  try {
+    nemesis = parseNemesis(flags.nemesis);
+  } catch (err) {
+    throw new UsageError(`--nemesis ${JSON.stringify(flags.nemesis)}: expected "none" or a comma-separated list such as partition,kill (${(err as Error).message})`);
+  }
+  const runs = parseDecimalInt('--runs', flags.runs, { min: 1, max: RUNS_MAX });
+  const timeLimitS = parseRunNumber('timeLimitS', flags.timeLimit);
+  const parallel = parseDecimalInt('--parallel', flags.parallel, { min: 1, max: PARALLEL_MAX });
+  // Every seed of the comparison, base..base+runs-1, must be a seed a run takes.
+  const seedBase = flags.seed !== undefined ? parseRunNumber('seed', flags.seed, { max: LIMITS.seedMax - (runs - 1) }) : Date.now() % 1_000_000;
+  const tuning: RunTuning = {};
+  const setNumber = (key: keyof RunTuning, text: string | undefined) => {
+    if (text !== undefined) tuning[key] = parseRunNumber(key, text);
+  };
+  setNumber('nodes', flags.nodes);
+  setNumber('concurrency', flags.concurrency);
+  setNumber('rateOpsPerSec', flags.rate);
+  setNumber('nemesisIntervalS', flags.nemesisInterval);
+  setNumber('opTimeoutMs', flags.opTimeout);
+  // Each variant's first run resolved as `run` would resolve it, so that a value the system
+  // refuses (too many nodes, a workload it does not serve) fails here, not in every child.
+  for (const variant of variants) {
+    resolveRunConfig(parseRunArgv(runArgv({ system, variant, workload, nemesis, seed: seedBase, timeLimitS, ...tuning })), manifest);
+  }
+  return { system, systemName: manifest.name, variants, workload, nemesis, runs, timeLimitS, seedBase, parallel, ...tuning };
 }
 
 /** Registers `faultline compare`. */
@@ -64,47 +109,11 @@ export function register(program: Command): void {
     .option('--out <dir>', 'write into exactly this folder (default: <results-dir>/compare-<time>)')
     .option('--results-dir <dir>', 'parent folder of the comparison folder', 'results')
     .action(async (flags: CompareFlags) => {
-      const system = flags.system!.endsWith('.json') ? resolve(flags.system!) : flags.system!;
-      const manifest = findManifest(system);
-      if (!manifest) throw new UsageError(`--system ${flags.system}: unknown system (no faultline.system.json found for it)`);
-      const known = Object.keys(manifest.variants);
-      const variants = flags.variants === 'all' ? known : flags.variants.split(',').map((v) => v.trim()).filter(Boolean);
-      if (variants.length === 0) throw new UsageError(`--variants ${flags.variants}: no variants to compare`);
-      for (const v of variants) {
-        if (!known.includes(v)) throw new UsageError(`--variants: system ${manifest.name} has no variant ${JSON.stringify(v)} (it has: ${known.join(', ')})`);
-      }
-      const workload = flags.workload ?? manifest.workloads[0] ?? 'register';
-      if (manifest.workloads.length > 0 && !manifest.workloads.includes(workload)) {
-        throw new UsageError(`--workload ${workload}: system ${manifest.name} serves ${manifest.workloads.join(', ')}`);
-      }
-      if (!/^(none|[a-z][a-z0-9-]*(,[a-z][a-z0-9-]*)*)$/.test(flags.nemesis)) {
-        throw new UsageError(`--nemesis ${JSON.stringify(flags.nemesis)}: expected "none" or a comma-separated list such as partition,kill`);
-      }
-      const runs = num('--runs', flags.runs, { int: true, min: 1, max: 1000 })!;
-      const timeLimitS = num('--time-limit', flags.timeLimit, { min: 0.1, max: 24 * 3600 })!;
-      const parallel = num('--parallel', flags.parallel, { int: true, min: 1, max: PARALLEL_MAX })!;
-      const seedBase = num('--seed', flags.seed, { int: true, min: 0, max: Number.MAX_SAFE_INTEGER - 1000 }) ?? Date.now() % 1_000_000;
+      const plan = resolveCompareFlags(flags);
       const outDir = resolve(flags.out ?? join(flags.resultsDir, `compare-${timeStamp()}`));
       makeFlagDir(flags.out !== undefined ? '--out' : '--results-dir', flags.out ?? flags.resultsDir, outDir);
-      process.stderr.write(`faultline compare ${manifest.name}: ${variants.join(', ')} x ${runs} runs, seeds ${seedBase}..${seedBase + runs - 1}, writing ${outDir}\n`);
-      const opt = <T>(v: T | undefined) => (v === undefined ? {} : v);
-      const { compare, noVerdict, interrupted } = await runCompare({
-        system,
-        systemName: manifest.name,
-        variants,
-        workload,
-        nemesis: flags.nemesis === 'none' ? [] : flags.nemesis.split(','),
-        runs,
-        timeLimitS,
-        seedBase,
-        parallel,
-        outDir,
-        ...opt(flags.nodes !== undefined ? { nodes: num('--nodes', flags.nodes, { int: true, min: 1, max: 99 })! } : undefined),
-        ...opt(flags.concurrency !== undefined ? { concurrency: num('--concurrency', flags.concurrency, { int: true, min: 1, max: 10_000 })! } : undefined),
-        ...opt(flags.rate !== undefined ? { rateOpsPerSec: num('--rate', flags.rate, { min: 0.001, max: 1_000_000 })! } : undefined),
-        ...opt(flags.nemesisInterval !== undefined ? { nemesisIntervalS: num('--nemesis-interval', flags.nemesisInterval, { min: 0.001, max: 3600 })! } : undefined),
-        ...opt(flags.opTimeout !== undefined ? { opTimeoutMs: num('--op-timeout', flags.opTimeout, { int: true, min: 1, max: 600_000 })! } : undefined),
-      });
+      process.stderr.write(`faultline compare ${plan.systemName}: ${plan.variants.join(', ')} x ${plan.runs} runs, seeds ${plan.seedBase}..${plan.seedBase + plan.runs - 1}, writing ${outDir}\n`);
+      const { compare, noVerdict, interrupted } = await runCompare({ ...plan, outDir });
       process.stdout.write(`${compareTable(compare)}\n`);
       for (const n of noVerdict) {
         process.stderr.write(`no verdict: ${n.variant} seed ${n.seed}: exit ${String(n.outcome.exitCode)}${n.outcome.timedOut ? ' (timed out)' : ''}; log: ${join(outDir, 'runs', `${n.variant}-seed-${n.seed}.log`)}\n`);

@@ -8,13 +8,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { UsageError, exitCodeForVerdict } from '../exit.js';
+import { UsageError } from '../exit.js';
 import { readRunRecord, writeJson } from '../../run/folder.js';
 import { readStoredHistory } from '../../run/history.js';
 import { summaryLines } from '../../run/report.js';
-import { checkHistory } from '../../run/run.js';
+import { checkHistory, composeResults } from '../../run/run.js';
+import { nodeCrashesSchema, type RunResults } from '../../run/results.js';
 import { isConsistencyModel } from '../../../checkers/transactional/index.js';
-import { computeStats } from '../../run/stats.js';
 import { workloadNames, workloads } from '../../../workloads/index.js';
 import { writeRunReport } from '../../report/index.js';
 
@@ -30,7 +30,7 @@ export function register(program: Command): void {
       if (!existsSync(runDir)) throw new UsageError(`${dirArg}: no such run folder`);
       const record = readRunRecord(runDir);
       const name = record.workload ?? 'register';
-      const workload = workloads[name];
+      const workload = Object.hasOwn(workloads, name) ? workloads[name] : undefined;
       if (!workload) throw new UsageError(`${join(runDir, 'run.json')}: unknown workload "${name}" (known: ${workloadNames().join(', ')})`);
       const historyPath = join(runDir, 'history.jsonl');
       const { events, tornTail } = readStoredHistory(historyPath);
@@ -44,14 +44,13 @@ export function register(program: Command): void {
       // The model the run was checked against (run.json), so that a recheck judges alike.
       const model = typeof record.consistencyModel === 'string' && isConsistencyModel(record.consistencyModel) ? record.consistencyModel : null;
       const outcome = await checkHistory(workload, events, model);
-      const results = {
-        valid: outcome.valid,
-        exitCode: exitCodeForVerdict(outcome.valid),
-        checkers: outcome.checkers,
-        stats: computeStats(events),
-        firstAnomaly: outcome.firstAnomaly,
-        durationMs: typeof previous.durationMs === 'number' ? previous.durationMs : null,
-        nemesisErrors: Array.isArray(previous.nemesisErrors) ? (previous.nemesisErrors as string[]) : [],
+      // What the run saw of its nodes is not in the history: it is kept from the run's results.
+      const crashes = nodeCrashesSchema.safeParse(previous.nodeCrashes);
+      const results: RunResults = {
+        ...composeResults(outcome, events, crashes.success ? crashes.data : [], {
+          durationMs: typeof previous.durationMs === 'number' ? previous.durationMs : null,
+          nemesisErrors: Array.isArray(previous.nemesisErrors) ? (previous.nemesisErrors as string[]) : [],
+        }),
         rechecked: { at: new Date().toISOString(), events: events.length, partial: tornTail || previous.stats === undefined },
       };
       writeJson(join(runDir, 'results.json'), results);

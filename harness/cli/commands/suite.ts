@@ -7,7 +7,8 @@
  */
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { EXIT, UsageError } from '../exit.js';
+import { EXIT } from '../exit.js';
+import { parseDecimalInt } from '../flags.js';
 import { loadSuite } from '../../suite/spec.js';
 import { parseShard } from '../../suite/shard.js';
 import { closingLines, PARALLEL_MAX, runSuite, timeStamp } from '../../suite/run-suite.js';
@@ -21,14 +22,6 @@ interface SuiteFlags {
   out?: string;
   resultsDir: string;
   list?: boolean;
-}
-
-/** Parses a positive integer flag, or throws a `UsageError` naming the flag. */
-function intFlag(name: string, text: string, min: number, max: number): number {
-  if (!/^\d+$/.test(text)) throw new UsageError(`${name} ${JSON.stringify(text)}: expected a whole number ${min}..${max}`);
-  const n = Number(text);
-  if (n < min || n > max) throw new UsageError(`${name} ${text}: expected ${min}..${max}`);
-  return n;
 }
 
 /** Registers `faultline suite`. */
@@ -49,7 +42,7 @@ export function register(program: Command): void {
     )
     .action(async (file: string, flags: SuiteFlags) => {
       const shard = flags.shard !== undefined ? parseShard(flags.shard) : null;
-      const parallel = intFlag('--parallel', flags.parallel, 1, PARALLEL_MAX);
+      const parallel = parseDecimalInt('--parallel', flags.parallel, { min: 1, max: PARALLEL_MAX });
       const loaded = loadSuite(file);
       if (flags.list) {
         for (const e of selectShard(loaded.entries, shard)) process.stdout.write(`${e.id}\texpect ${e.expect}\n`);
@@ -73,8 +66,8 @@ export function register(program: Command): void {
       // `--out` is also an option of `suite` itself, which commander may hand to the parent: read both.
       const flags = cmd.optsWithGlobals<{ out?: string }>();
       const outDir = resolve(flags.out ?? join('results', `suite-merged-${timeStamp()}`));
-      makeFlagDir('--out', flags.out ?? outDir, outDir);
-      const merged = mergeSuites(dirs, outDir);
+      // The folder is made only once every shard folder has been read: a failed merge leaves nothing.
+      const merged = mergeSuites(dirs, outDir, flags.out ?? outDir);
       for (const l of closingLines(merged, outDir)) process.stderr.write(`${l}\n`);
       process.exitCode = merged.ok ? EXIT.valid : EXIT.invalid;
     });

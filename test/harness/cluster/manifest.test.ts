@@ -4,6 +4,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { errorOf } from '../../support/errors.js';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../../harness/cli/exit.js';
 import { readManifest } from '../../../harness/cluster/manifest.js';
@@ -15,15 +16,6 @@ function manifestFile(text: string): string {
   const p = join(dir, 'faultline.system.json');
   writeFileSync(p, text);
   return p;
-}
-
-function errorOf(f: () => unknown): Error {
-  try {
-    f();
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected an error');
 }
 
 const good = {
@@ -76,5 +68,31 @@ describe('readManifest', () => {
   it('reads a good manifest', () => {
     const p = manifestFile(JSON.stringify(good, null, 2));
     expect(readManifest(p)).toMatchObject({ name: 'x', workloads: ['register'] });
+  });
+});
+
+describe('readManifest: the nodes range and the byte-order mark', () => {
+  it.each([
+    [{ default: 3, min: 5, max: 4 }, 'nodes.min must not be more than nodes.max'],
+    [{ default: 10, min: 1, max: 9 }, 'nodes.default must be between nodes.min and nodes.max'],
+    [{ default: 1, min: 2, max: 9 }, 'nodes.default must be between nodes.min and nodes.max'],
+  ])('refuses nodes %j, naming the file and line', (nodes, message) => {
+    const text = JSON.stringify({ ...good, nodes }, null, 2);
+    const p = manifestFile(text);
+    const line = text.split('\n').findIndex((l) => l.includes('"nodes"')) + 1;
+    const err = errorOf(() => readManifest(p));
+    expect(err).toBeInstanceOf(UsageError);
+    expect(err.message).toBe(`${p}:${line}: nodes: ${message}`);
+  });
+
+  it('refuses more nodes than a run may have', () => {
+    const p = manifestFile(JSON.stringify({ ...good, nodes: { default: 3, min: 1, max: 65 } }, null, 2));
+    expect(errorOf(() => readManifest(p)).message).toMatch(/nodes\.max: Number must be less than or equal to 64/);
+  });
+
+  it('reads a manifest that starts with a byte-order mark, and names lines as without it', () => {
+    expect(readManifest(manifestFile(`\uFEFF${JSON.stringify(good, null, 2)}`))).toMatchObject({ name: 'x' });
+    const p = manifestFile('\uFEFF{\n  "name": "x",\n  "workloads": ["register"],\n}\n');
+    expect(errorOf(() => readManifest(p)).message).toMatch(/:4: not valid JSON: /);
   });
 });

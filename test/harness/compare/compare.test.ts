@@ -11,14 +11,15 @@ import { compareRun, compareTable, median, summarize } from '../../../harness/co
 import { renderCompareHtml, type CompareJson } from '../../../harness/report/compare.js';
 import type { RunOutcome } from '../../../harness/suite/entry.js';
 import { byoManifest, cli, tempDir } from '../suite/helpers.js';
+import { runResults } from '../../support/results.js';
 
 function outcome(over: Partial<RunOutcome>): RunOutcome {
   return {
     exitCode: 0, signal: null, timedOut: false, interrupted: false, durationMs: 1000, resultsError: null, stderrTail: '', command: 'faultline run',
-    results: {
+    results: runResults({
       valid: true, checkers: {}, firstAnomaly: null,
-      stats: { ok: 10, opsPerSec: 20, latencyMs: { p50: 2, p99: 9 }, okRateInFaults: 0.5, okRateOutsideFaults: 0.9, answeredRateOutsideFaults: 0.95 },
-    },
+      stats: { ok: 10, opsPerSec: 20, latencyMs: { p50: 2, p95: 5, p99: 9, max: 9 }, okRateInFaults: 0.5, okRateOutsideFaults: 0.9, answeredRateOutsideFaults: 0.95 },
+    }),
     ...over,
   };
 }
@@ -31,7 +32,7 @@ describe('compare rows and summaries', () => {
   });
 
   it('reads a run row from results.json, and marks a run without a verdict', () => {
-    const invalid = outcome({ exitCode: 1, results: { ...outcome({}).results!, valid: false, firstAnomaly: { index: 5, timeNs: 2_500_000_000 } } });
+    const invalid = outcome({ exitCode: 1, results: { ...outcome({}).results!, valid: false, firstAnomaly: { index: 5, timeNs: 2_500_000_000, summary: 'x' } } });
     expect(compareRun(7, 'runs/a', invalid)).toEqual({
       seed: 7, runDir: 'runs/a', valid: false, exitCode: 1, firstAnomalyS: 2.5, okRateInFaults: 0.5, okRateOutsideFaults: 0.9, answeredRateOutsideFaults: 0.95,
       opsPerSec: 20, p50Ms: 2, p99Ms: 9,
@@ -42,9 +43,9 @@ describe('compare rows and summaries', () => {
 
   it('summarizes a variant: detections, and the anomaly time over detecting runs only', () => {
     const rows = [
-      compareRun(1, 'a', outcome({ exitCode: 1, results: { ...outcome({}).results!, valid: false, firstAnomaly: { index: 1, timeNs: 1e9 } } })),
+      compareRun(1, 'a', outcome({ exitCode: 1, results: { ...outcome({}).results!, valid: false, firstAnomaly: { index: 1, timeNs: 1e9, summary: 'x' } } })),
       compareRun(2, 'b', outcome({})),
-      compareRun(3, 'c', outcome({ exitCode: 1, results: { ...outcome({}).results!, valid: false, firstAnomaly: { index: 1, timeNs: 3e9 } } })),
+      compareRun(3, 'c', outcome({ exitCode: 1, results: { ...outcome({}).results!, valid: false, firstAnomaly: { index: 1, timeNs: 3e9, summary: 'x' } } })),
     ];
     expect(summarize(rows)).toEqual({
       runs: 3, detected: 2, medianTimeToFirstAnomalyS: 2, okRateInFaults: 0.5, okRateOutsideFaults: 0.9, answeredRateOutsideFaults: 0.95,

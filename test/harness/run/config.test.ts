@@ -69,7 +69,9 @@ describe('run config', () => {
       [{ system: 'atomic-kv', seed: '1.5' }, /--seed must be an integer/],
       [{ system: 'atomic-kv', opTimeout: '0' }, /--op-timeout must be greater than 0/],
       [{ system: 'atomic-kv', nemesisInterval: '-2' }, /--nemesis-interval must be greater than 0/],
-      [{ system: 'atomic-kv', rate: '1e9' }, /--rate must be at most 100000/],
+      [{ system: 'atomic-kv', rate: '1000000000' }, /--rate must be at most 100000/],
+      [{ system: 'atomic-kv', rate: '1e9' }, /--rate must be a number in decimal notation, got "1e9"/],
+      [{ system: 'atomic-kv', nodes: '0x3' }, /--nodes must be a decimal integer, got "0x3"/],
       [{ system: 'atomic-kv', nemesis: 'kill,,pause' }, /unknown fault ""/],
     ];
     for (const [flags, message] of bad) {

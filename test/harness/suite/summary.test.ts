@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { pendingResult, settle, meets } from '../../../harness/suite/summary.js';
 import { describeAnomaly, checkerDetails, type RunOutcome, type RunResults } from '../../../harness/suite/entry.js';
 import type { SuiteEntry } from '../../../harness/suite/spec.js';
+import { runResults } from '../../support/results.js';
 
 const entry: SuiteEntry = {
   id: 'kv/correct/register/kill/seed-1', index: 0, system: 'kv', systemName: 'kv', variant: 'correct', workload: 'register', nemesis: ['kill'],
@@ -16,12 +17,12 @@ const entry: SuiteEntry = {
 const explanation = 'Not linearizable (model kv): 1 of 18 partitions cannot be linearized.\n\nKey "1": this operation cannot be linearized:\n  process 4: 1: read null [index 54..67]\nThe longest linearizable prefix has 5 operations.\n  process 4: 1: read null [index 5..18]  -> null';
 
 function results(valid: boolean | 'unknown'): RunResults {
-  return {
+  return runResults({
     valid,
     checkers: { linearizable: valid === false ? { valid, explanation } : { valid } },
     stats: { ok: 1 },
-    firstAnomaly: valid === false ? { index: 67, timeNs: 2_700_000_000 } : null,
-  };
+    firstAnomaly: valid === false ? { index: 67, timeNs: 2_700_000_000, summary: '' } : null,
+  });
 }
 
 function outcome(over: Partial<RunOutcome>): RunOutcome {
@@ -83,7 +84,7 @@ describe('describeAnomaly', () => {
   });
 
   it('names checkers by their anomaly types when there is no explanation', () => {
-    const r: RunResults = { valid: false, checkers: { elle: { valid: false, anomalyTypes: ['G1c', 'G-single'] }, other: { valid: true } }, stats: {}, firstAnomaly: null };
+    const r: RunResults = runResults({ valid: false, checkers: { elle: { valid: false, anomalyTypes: ['G1c', 'G-single'] }, other: { valid: true } }, firstAnomaly: null });
     expect(describeAnomaly(r)).toBe('elle not valid: anomalies G1c, G-single');
     expect(checkerDetails(r)).toBeNull();
   });
