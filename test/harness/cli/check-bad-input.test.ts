@@ -119,7 +119,7 @@ describe.runIf(existsSync(cli))('faultline check on hostile or mistaken input', 
   });
 
   it('reads --time-limit and --memory-limit as decimal numbers only', () => {
-    expectBadInput(run(casBad, '--model', 'cas-register', '--memory-limit', '0x10'), /^faultline: --memory-limit must be a decimal number, got "0x10"/);
+    expectBadInput(run(casBad, '--model', 'cas-register', '--memory-limit', '0x10'), /^faultline: --memory-limit must be a number in decimal notation, got "0x10"/);
     expectBadInput(run(casBad, '--model', 'cas-register', '--time-limit', '0'), /^faultline: --time-limit must be greater than 0, got 0/);
     expect(run(casBad, '--model', 'cas-register', '--memory-limit', '64.5').code).toBe(1);
   });

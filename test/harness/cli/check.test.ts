@@ -61,7 +61,7 @@ describe.runIf(existsSync(cli))('faultline check', () => {
     [['--model', 'cas-register', '--format', 'edn'], /^faultline: .*cas-register-bad\.jsonl:2:\d+: not valid EDN: /],
     [['--model', 'nope'], /^faultline: option '--model <name>' argument 'nope' is invalid/m],
     [[], /^faultline: --model is required for the linearizable checker/],
-    [['--model', 'cas-register', '--time-limit', 'soon'], /^faultline: --time-limit must be a decimal number, got "soon"/],
+    [['--model', 'cas-register', '--time-limit', 'soon'], /^faultline: --time-limit must be a number in decimal notation, got "soon"/],
     [['--model', 'cas-register', '--initial', '{x'], /^faultline: --initial must be JSON/],
     [['--model', 'kv'], /^faultline: .*cas-register-bad\.jsonl:2: kv: the value of write must be \[key, value\], found 1/],
   ])('exits 254 with one clear line for bad input %j', (args, message) => {
