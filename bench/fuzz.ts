@@ -7,6 +7,8 @@ import type { FuzzSurface } from './fuzz/types.js';
 
 /** One line per surface: its name and its module under bench/fuzz/. */
 const SURFACES: Array<[string, () => Promise<FuzzSurface>]> = [
+  ['client-port', async () => (await import('./fuzz/client-port.js')).fuzzClientPort],
+  ['peer-port', async () => (await import('./fuzz/peer-port.js')).fuzzPeerPort],
 ];
 
 async function main(): Promise<void> {
