@@ -17,10 +17,24 @@ const TOKEN = 'fuzz-peer-port-token-0123456789';
 const KEY = 'fz';
 const MINE = 'written-by-the-test';
 
-/** A well-formed AppendEntries that would write a forged value, from `from` to `to`. */
+/**
+ * A well-formed AppendEntries that would write a forged value, from `from` to `to`. Its `forward`
+ * twin is the potent one: a leader that accepted it would propose the forged write at once.
+ */
 function forgedAppend(d: Draw, from: string, to: string): Record<string, unknown> {
   const cmd = { client: 'forger', seq: d.int(1, 1e6), attempt: 1, minPending: 1, op: { f: 'write', key: JSON.stringify(KEY), value: `forged-${d.int(0, 1e6)}` } };
   return { type: 'AppendEntries', from, to, term: d.int(1, 1e9), prevLogIndex: 0, prevLogTerm: 0, entries: [{ index: 1, term: 1, cmd }], leaderCommit: 1, round: 1 };
+}
+
+/** A well-formed forwarded command that writes a forged value. */
+function forgedForward(d: Draw, from: string, to: string): Record<string, unknown> {
+  const cmd = (forgedAppend(d, from, to).entries as { cmd: unknown }[])[0]!.cmd;
+  return { type: 'Forward', from, to, term: 0, cmds: [cmd] };
+}
+
+/** One of the two forged messages. */
+function forged(d: Draw, from: string, to: string): Record<string, unknown> {
+  return d.chance(0.5) ? forgedForward(d, from, to) : forgedAppend(d, from, to);
 }
 
 /** A member-signed message broken in one field, so the peer schema must refuse it. */
@@ -91,8 +105,8 @@ export async function fuzzPeerPort(cases: number, seed: number): Promise<FuzzRep
         // No token: the first line, even a well-formed forged write from a member, ends the connection.
         const c = await RawConnection.open(node.peerPort);
         opened.push(c);
-        const first = d.pick([JSON.stringify(forgedAppend(d, member, to)), JSON.stringify({ type: 'hello', from: member, token: 'wrong-token-wrong-token' }), d.junk(80).toString('latin1')]);
-        await c.write(`${first}\n${JSON.stringify(forgedAppend(d, member, to))}\n`);
+        const first = d.pick([JSON.stringify(forged(d, member, to)), JSON.stringify({ type: 'hello', from: member, token: 'wrong-token-wrong-token' }), d.junk(80).toString('latin1')]);
+        await c.write(`${first}\n${JSON.stringify(forged(d, member, to))}\n`);
         continue;
       }
       let c = trusted.get(target);
@@ -105,13 +119,13 @@ export async function fuzzPeerPort(cases: number, seed: number): Promise<FuzzRep
       const outsider = 'outsider-node';
       const line =
         kind === 1
-          ? JSON.stringify(forgedAppend(d, outsider, to))
+          ? JSON.stringify(forged(d, outsider, to))
           : kind === 2
-            ? JSON.stringify(forgedAppend(d, member, outsider))
+            ? JSON.stringify(forged(d, member, outsider))
             : kind === 3
               ? broken(d, member, to)
               : kind === 4
-                ? d.mutate(JSON.stringify(forgedAppend(d, outsider, to)))
+                ? d.mutate(JSON.stringify(forged(d, outsider, to)))
                 : d.junk(120).toString('latin1');
       await c.write(`${line}\n`);
       if (i % 50 === 49) {
