@@ -13,6 +13,8 @@ const SURFACES: Array<[string, () => Promise<FuzzSurface>]> = [
   ['flags', async () => (await import('./fuzz/flags.js')).fuzzFlags],
   ['manifests', async () => (await import('./fuzz/manifests.js')).fuzzManifests],
   ['suites', async () => (await import('./fuzz/suites.js')).fuzzSuites],
+  ['client-port', async () => (await import('./fuzz/client-port.js')).fuzzClientPort],
+  ['peer-port', async () => (await import('./fuzz/peer-port.js')).fuzzPeerPort],
 ];
 
 async function main(): Promise<void> {

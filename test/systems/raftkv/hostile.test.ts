@@ -7,6 +7,7 @@
 import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TestClient, TestCluster } from '../../../bench/support/raftkv-cluster.js';
+import { MAX_TXN_OPS, MAX_VALUE_BYTES } from '../../../workloads/wire/limits.js';
 import { NdjsonClient } from '../../support/systems.js';
 
 const clusters: TestCluster[] = [];
@@ -114,5 +115,23 @@ describe('raftkv under hostile input', () => {
     // Only the two requests with valid ids were answered (the client's own ids start at 1).
     expect(cl.stray).toEqual([]);
     await everyNodeServes(c, 'deep-');
+  }, 30_000);
+
+  it('refuses with error 12, before proposing it, a value larger than the wire limit, a null key or a transaction too long', async () => {
+    const c = await TestCluster.start(1);
+    clusters.push(c);
+    await leaderOf(c);
+    const cl = await client(c.nodes[0]!.clientPort);
+    expect(await cl.call({ type: 'write', key: 'x', value: 1 })).toMatchObject({ type: 'write_ok' });
+    expect(await cl.call({ type: 'write', key: 'x', value: 'v'.repeat(MAX_VALUE_BYTES) })).toMatchObject({ type: 'error', code: 12 });
+    expect(await cl.call({ type: 'write', key: null, value: 2 })).toMatchObject({ type: 'error', code: 12 });
+    expect(await cl.call({ type: 'cas', key: 'x', from: 1, to: 'v'.repeat(MAX_VALUE_BYTES) })).toMatchObject({ type: 'error', code: 12 });
+    const long = Array.from({ length: MAX_TXN_OPS + 1 }, () => ['append', 'y', 1]);
+    expect(await cl.call({ type: 'txn', txn: long })).toMatchObject({ type: 'error', code: 12 });
+    // Nothing of them reached the log: the key keeps its value and y was never appended to.
+    expect(await cl.call({ type: 'read', key: 'x' })).toMatchObject({ type: 'read_ok', value: 1 });
+    expect(await cl.call({ type: 'txn', txn: [['r', 'y', null]] })).toMatchObject({ type: 'txn_ok', txn: [['r', 'y', null]] });
+    const status = await cl.call({ type: 'admin', action: 'status' });
+    expect(status.lastIndex, JSON.stringify(status)).toBeLessThanOrEqual(3);
   }, 30_000);
 });
