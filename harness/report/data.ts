@@ -15,6 +15,7 @@ import { isTxnCheckResult, txnView, type TxnEdge } from '../../checkers/transact
 import { faultStyles, UNKNOWN_FAULT_STYLE } from './fault-styles.js';
 import { OUTCOME, type AnomalyGraph, type CheckerView, type LinStep, type LinWitness, type NemesisWindow, type NodeCrash, type OpColumns, type ReportData } from './page/types.js';
 import type { RunFolder } from './run-folder.js';
+import { computeStats as runStats } from '../run/stats.js';
 
 export { OUTCOME } from './page/types.js';
 export type { AnomalyGraph, CheckerView, LinStep, LinWitness, NemesisWindow, NodeCrash, OpColumns, ReportData } from './page/types.js';
@@ -47,7 +48,7 @@ export function buildReportData(folder: RunFolder): ReportData {
     }
   }
   const crashes = nodeCrashes(results.nodeCrashes, warnings);
-  const stats = computeStats(ops, nemesis, durationMs, results.stats);
+  const stats = computeStats(folder.events, ops, results.stats);
   const valid = verdictOf(results.valid);
   const fa = results.firstAnomaly as Record<string, unknown> | null | undefined;
   let firstAnomaly: ReportData['firstAnomaly'] = null;
@@ -379,62 +380,37 @@ function nodeCrashes(v: unknown, warnings: string[]): NodeCrash[] {
   }));
 }
 
-function percentile(sorted: number[], q: number): number | null {
-  if (sorted.length === 0) return null;
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
-  return sorted[i]!;
-}
-
 function num(v: unknown): number | null {
   return typeof v === 'number' && Number.isFinite(v) ? v : null;
 }
 
-/** The run's statistics: results.json's where present, else computed from the history. */
-function computeStats(ops: OpColumns, nemesis: NemesisWindow[], durationMs: number, given: unknown): ReportData['stats'] {
-  let ok = 0, fail = 0, info = 0, pending = 0;
-  const lat: number[] = [];
-  let inFault = 0, inFaultOk = 0, outFault = 0, outFaultOk = 0;
-  for (let i = 0; i < ops.outcome.length; i++) {
-    const o = ops.outcome[i]!;
-    if (o === OUTCOME.ok) {
-      ok++;
-      lat.push(ops.endMs[i]! - ops.startMs[i]!);
-    } else if (o === OUTCOME.fail) fail++;
-    else if (o === OUTCOME.info) info++;
-    else pending++;
-    if (o === OUTCOME.pending) continue;
-    const t = ops.endMs[i]!;
-    const faulty = nemesis.some((w) => t >= w.startMs && t <= w.endMs);
-    if (faulty) {
-      inFault++;
-      if (o === OUTCOME.ok) inFaultOk++;
-    } else {
-      outFault++;
-      if (o === OUTCOME.ok) outFaultOk++;
-    }
-  }
-  lat.sort((a, b) => a - b);
+/**
+ * The run's statistics: results.json's where present, else computed from the history by the run's
+ * own rule (`harness/run/stats.ts`, the history toolkit's in-fault rule), so a report of a history
+ * without results shows the figures `run` would have written.
+ */
+function computeStats(events: HistoryEvent[], ops: OpColumns, given: unknown): ReportData['stats'] {
+  const h = runStats(events);
+  let pending = 0;
+  for (const o of ops.outcome) if (o === OUTCOME.pending) pending++;
   const g = (given && typeof given === 'object' ? given : {}) as Record<string, unknown>;
   const gl = (g.latencyMs && typeof g.latencyMs === 'object' ? g.latencyMs : {}) as Record<string, unknown>;
-  const fromHistory = {
-    p50: percentile(lat, 0.5), p95: percentile(lat, 0.95), p99: percentile(lat, 0.99), max: lat.length ? lat[lat.length - 1]! : null,
-  };
   return {
-    ok: num(g.ok) ?? ok,
-    fail: num(g.fail) ?? fail,
-    info: num(g.info) ?? info,
+    ok: num(g.ok) ?? h.ok,
+    fail: num(g.fail) ?? h.fail,
+    info: num(g.info) ?? h.info,
     pending,
-    opsPerSec: num(g.opsPerSec) ?? (durationMs > 0 ? ok / (durationMs / 1000) : null),
+    opsPerSec: num(g.opsPerSec) ?? h.opsPerSec,
     latencyMs: {
-      p50: num(gl.p50) ?? fromHistory.p50,
-      p95: num(gl.p95) ?? fromHistory.p95,
-      p99: num(gl.p99) ?? fromHistory.p99,
-      max: num(gl.max) ?? fromHistory.max,
+      p50: num(gl.p50) ?? h.latencyMs?.p50 ?? null,
+      p95: num(gl.p95) ?? h.latencyMs?.p95 ?? null,
+      p99: num(gl.p99) ?? h.latencyMs?.p99 ?? null,
+      max: num(gl.max) ?? h.latencyMs?.max ?? null,
     },
-    okRateInFaults: num(g.okRateInFaults) ?? (inFault ? inFaultOk / inFault : null),
-    okRateOutsideFaults: num(g.okRateOutsideFaults) ?? (outFault ? outFaultOk / outFault : null),
-    answeredRateInFaults: num(g.answeredRateInFaults),
-    answeredRateOutsideFaults: num(g.answeredRateOutsideFaults),
+    okRateInFaults: num(g.okRateInFaults) ?? h.okRateInFaults,
+    okRateOutsideFaults: num(g.okRateOutsideFaults) ?? h.okRateOutsideFaults,
+    answeredRateInFaults: num(g.answeredRateInFaults) ?? h.answeredRateInFaults,
+    answeredRateOutsideFaults: num(g.answeredRateOutsideFaults) ?? h.answeredRateOutsideFaults,
   };
 }
 

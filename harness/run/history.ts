@@ -4,9 +4,9 @@
  * the generators and the checkers. Also the tolerant reader `recheck` uses on a history whose
  * writer died mid-line.
  */
-import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
-import { formatEvent } from '../../checkers/history/jsonl.js';
-import { validateEvent } from '../../checkers/history/schema.js';
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { formatEvent, readJsonlFileSync } from '../../checkers/history/jsonl.js';
+import { HistoryError } from '../../checkers/history/errors.js';
 import type { HistoryEvent } from '../../checkers/history/types.js';
 import { UsageError } from '../cli/exit.js';
 
@@ -75,33 +75,11 @@ export interface StoredHistory {
  * out and reported; any other bad line is a UsageError naming `file:line`.
  */
 export function readStoredHistory(path: string): StoredHistory {
-  let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    const h = readJsonlFileSync(path, { tolerateTornTail: true });
+    return { events: h.events, tornTail: h.tornTail === true };
   } catch (err) {
-    throw new UsageError(`${path}: cannot read the history (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    if (err instanceof HistoryError) throw new UsageError(err.message);
+    throw err;
   }
-  const lines = text.split('\n');
-  const endsClean = text.endsWith('\n') || text === '';
-  const events: HistoryEvent[] = [];
-  let tornTail = false;
-  for (let i = 0; i < lines.length; i++) {
-    const line = (lines[i] as string).trim();
-    if (line === '') continue;
-    const last = i === lines.length - 1;
-    let v: unknown;
-    try {
-      v = JSON.parse(line);
-    } catch (err) {
-      if (last && !endsClean) {
-        tornTail = true;
-        break;
-      }
-      throw new UsageError(`${path}:${i + 1}: not JSON (${(err as Error).message})`);
-    }
-    const checked = validateEvent(v);
-    if ('reason' in checked) throw new UsageError(`${path}:${i + 1}: ${checked.reason}`);
-    events.push(checked.event);
-  }
-  return { events, tornTail };
 }

@@ -121,7 +121,7 @@ export interface ReportData {
     latencyMs: { p50: number | null; p95: number | null; p99: number | null; max: number | null };
     okRateInFaults: number | null;
     okRateOutsideFaults: number | null;
-    /** From results.json only (null for a history checked without a run). */
+    /** From results.json, else from the history by the run's rule (ok or refused on the merits). */
     answeredRateInFaults: number | null;
     answeredRateOutsideFaults: number | null;
   };
