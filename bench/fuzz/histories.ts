@@ -17,7 +17,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { unsafeUniformIntDistribution, xoroshiro128plus, type RandomGenerator } from 'pure-rand';
+import { MutableRng } from '../../harness/random.js';
 import { formatEvent, toJepsenEdn, type HistoryEvent } from '../../checkers/history/index.js';
 import { runLinearizableCheck } from '../../harness/check/linearizable.js';
 import { FaultlineError } from '../../harness/cli/exit.js';
@@ -35,22 +35,9 @@ const KINDS: Kind[] = ['register', 'cas-register', 'kv', 'string-kv', 'list-appe
 const FORMATS: Format[] = ['jsonl', 'edn', 'porcupine-etcd', 'porcupine-kv'];
 const MUTATIONS = ['none', 'none', 'deep', 'bom', 'truncate', 'junk', 'drop-line', 'double-line', 'swap-lines', 'flip-char', 'empty'] as const;
 
-/** A seeded source of choices (pure-rand). */
-class Choices {
-  constructor(private rng: RandomGenerator) {}
-  int(min: number, max: number): number {
-    return unsafeUniformIntDistribution(min, max, this.rng);
-  }
-  pick<T>(xs: readonly T[]): T {
-    return xs[this.int(0, xs.length - 1)]!;
-  }
-  chance(p: number): boolean {
-    return this.int(0, 999) < p * 1000;
-  }
-}
 
 /** A random history of `kind`: a few processes, operations that may overlap, any outcome. */
-function randomHistory(c: Choices, kind: Kind): HistoryEvent[] {
+function randomHistory(c: MutableRng, kind: Kind): HistoryEvent[] {
   const events: HistoryEvent[] = [];
   const processes = c.int(1, 4);
   const open = new Map<number, HistoryEvent>();
@@ -80,7 +67,7 @@ function randomHistory(c: Choices, kind: Kind): HistoryEvent[] {
   return events;
 }
 
-function randomInvocation(c: Choices, kind: Kind): [string, unknown] {
+function randomInvocation(c: MutableRng, kind: Kind): [string, unknown] {
   const v = () => c.int(0, 4);
   const key = () => c.pick(['x', 'y', '0', '1']);
   switch (kind) {
@@ -101,7 +88,7 @@ function randomInvocation(c: Choices, kind: Kind): [string, unknown] {
   }
 }
 
-function completionValue(c: Choices, kind: Kind, inv: HistoryEvent): unknown {
+function completionValue(c: MutableRng, kind: Kind, inv: HistoryEvent): unknown {
   const v = inv.value;
   if (kind === 'register' || kind === 'cas-register') return inv.f === 'read' ? c.pick([null, 0, 1, 2]) : v;
   if (kind === 'kv' || kind === 'string-kv') {
@@ -143,7 +130,7 @@ function encode(events: HistoryEvent[], format: Format): string {
   }
 }
 
-function mutate(c: Choices, text: string, format: Format, mutation: (typeof MUTATIONS)[number]): Buffer {
+function mutate(c: MutableRng, text: string, format: Format, mutation: (typeof MUTATIONS)[number]): Buffer {
   const lines = text.split('\n');
   const at = () => c.int(0, Math.max(0, text.length - 1));
   switch (mutation) {
@@ -245,7 +232,7 @@ function builtCli(): string | null {
 
 /** Fuzzes `faultline check` with `cases` seeded random and mutated histories. */
 export async function fuzzHistories(cases: number, seed: number): Promise<FuzzReport> {
-  const c = new Choices(xoroshiro128plus(seed));
+  const c = new MutableRng(seed);
   const dir = mkdtempSync(join(tmpdir(), 'faultline-fuzz-histories-'));
   const failures: string[] = [];
   const cli = builtCli();

@@ -1,28 +1,12 @@
 /**
- * What the port fuzz surfaces share: a seeded random source (pure-rand) with the few draws they
+ * What the port fuzz surfaces share: the harness's seeded stream with the few draws they
  * need, and a raw TCP connection to a node that collects every line it receives.
  */
 import { connect, type Socket } from 'node:net';
-import { unsafeUniformIntDistribution, xoroshiro128plus, type RandomGenerator } from 'pure-rand';
+import { MutableRng } from '../../harness/random.js';
 
-/** Seeded draws for generating cases. */
-export class Draw {
-  private readonly g: RandomGenerator;
-  constructor(seed: number) {
-    this.g = xoroshiro128plus(seed);
-  }
-  /** A uniform integer in [min, max]. */
-  int(min: number, max: number): number {
-    return unsafeUniformIntDistribution(min, max, this.g);
-  }
-  /** One of `xs`. */
-  pick<T>(xs: readonly T[]): T {
-    return xs[this.int(0, xs.length - 1)]!;
-  }
-  /** True with probability `p`. */
-  chance(p: number): boolean {
-    return this.int(0, 9999) < p * 10_000;
-  }
+/** The harness's seeded stream, with the draws the fuzz surfaces share. */
+export class Draw extends MutableRng {
   /** Random bytes without a newline, so that they stay one line. */
   junk(maxBytes: number): Buffer {
     const b = Buffer.alloc(this.int(1, maxBytes));

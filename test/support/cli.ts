@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { spawnSync } from 'node:child_process';
 import { execa } from 'execa';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -66,4 +67,10 @@ export function recordedPids(runDir: string): number[] {
     .split('\n')
     .filter(Boolean)
     .map((l) => Number(l.split(' ')[1]));
+}
+
+/** `faultline check <args>` run to its end, synchronously: its exit code and output. */
+export function runCheckSync(...args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [CLI, 'check', ...args], { encoding: 'utf8', timeout: 60_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }

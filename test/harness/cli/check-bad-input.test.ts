@@ -3,22 +3,17 @@
  * (exit 0 with nothing checked): each must be bad input, exit 254, with one line naming the file
  * (and the line, where there is one). Runs the built CLI, as a user does (`npm test` builds first).
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { CLI, runCheckSync as run } from '../../support/cli.js';
 
 const repo = join(import.meta.dirname, '..', '..', '..');
-const cli = join(repo, 'dist', 'harness', 'cli', 'main.js');
 const casBad = join(repo, 'examples', 'histories', 'cas-register-bad.jsonl');
 const tmp = mkdtempSync(join(tmpdir(), 'faultline-check-input-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-function run(...args: string[]) {
-  const r = spawnSync(process.execPath, [cli, 'check', ...args], { encoding: 'utf8', timeout: 60_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 function file(name: string, text: string): string {
   const p = join(tmp, name);
@@ -37,7 +32,7 @@ function expectBadInput(r: ReturnType<typeof run>, message: RegExp): void {
 
 const nested = (depth: number, leaf: string) => '['.repeat(depth) + leaf + ']'.repeat(depth);
 
-describe.runIf(existsSync(cli))('faultline check on hostile or mistaken input', () => {
+describe.runIf(existsSync(CLI))('faultline check on hostile or mistaken input', () => {
   const deepJsonl = (f: string, value: string) =>
     `{"index":0,"type":"invoke","process":0,"f":"${f}","value":${value}}\n{"index":1,"type":"ok","process":0,"f":"${f}","value":${value}}\n`;
 

@@ -2,25 +2,20 @@
  * `faultline check` as a user runs it: the built CLI in a child process, its exit codes and output.
  * Needs a build first (`npm test` builds).
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { CLI, runCheckSync as run } from '../../support/cli.js';
 
 const repo = join(import.meta.dirname, '..', '..', '..');
-const cli = join(repo, 'dist', 'harness', 'cli', 'main.js');
 const bad = join(repo, 'examples', 'histories', 'cas-register-bad.jsonl');
 const good = join(repo, 'examples', 'histories', 'cas-register-good.jsonl');
 const tmp = mkdtempSync(join(tmpdir(), 'faultline-check-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-function run(...args: string[]) {
-  const r = spawnSync(process.execPath, [cli, 'check', ...args], { encoding: 'utf8', timeout: 60_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
-describe.runIf(existsSync(cli))('faultline check', () => {
+describe.runIf(existsSync(CLI))('faultline check', () => {
   it('exits 1 and explains a history that is not linearizable', () => {
     const r = run(bad, '--model', 'cas-register');
     expect(r.code).toBe(1);

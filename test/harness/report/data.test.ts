@@ -9,22 +9,14 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { buildReportData, readRunFolder } from '../../../harness/report/index.js';
 import { OUTCOME } from '../../../harness/report/data.js';
 import { FaultlineError } from '../../../harness/cli/exit.js';
-import { G_SINGLE_TXNS, makeTxnRunFolder, type FixtureTxn } from './fixtures.js';
+import { folderMaker, historyLines, G_SINGLE_TXNS, makeTxnRunFolder, type FixtureTxn } from './fixtures.js';
 
 const work = mkdtempSync(join(tmpdir(), 'faultline-report-data-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 const MS = 1_000_000;
-let n = 0;
-function folder(files: Record<string, string>): string {
-  const dir = join(work, `f${n++}`);
-  for (const [name, text] of Object.entries(files)) {
-    mkdirSync(join(dir, name, '..'), { recursive: true });
-    writeFileSync(join(dir, name), text);
-  }
-  return dir;
-}
-const jsonl = (evs: object[]) => evs.map((e, index) => JSON.stringify({ index, ...e })).join('\n') + '\n';
+const folder = folderMaker(work);
+const jsonl = historyLines;
 
 describe('report data', () => {
   it('pairs each invocation with the next completion of its process, and keeps ops that never completed', () => {
@@ -168,7 +160,7 @@ describe('report data', () => {
       txns.push({ p: 3, a: 20 + 4 * i, b: 21 + 4 * i, inv: [['append', `k${i}`, 1]], out: [['append', `k${i}`, 1]] });
       txns.push({ p: 4, a: 20 + 4 * i, b: 22 + 4 * i, inv: [['r', `k${i}`, null], ['r', `k${i}`, null]], out: [['r', `k${i}`, []], ['r', `k${i}`, [1]]] });
     }
-    const dir = join(work, `f${n++}`);
+    const dir = folder({});
     makeTxnRunFolder(dir, txns);
     // Act
     const data = buildReportData(readRunFolder(dir));
@@ -187,7 +179,7 @@ describe('report data', () => {
       inv: t.inv.map((m) => [(m as unknown[])[0], `${String((m as unknown[])[1])}2`, (m as unknown[])[2]]),
       out: t.out.map((m) => [(m as unknown[])[0], `${String((m as unknown[])[1])}2`, (m as unknown[])[2]]),
     }));
-    const dir = join(work, `f${n++}`);
+    const dir = folder({});
     makeTxnRunFolder(dir, [...G_SINGLE_TXNS, ...later]);
     const results = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as { checkers: Record<string, { anomalies: Record<string, Array<{ txns: Array<{ eventIndex: number }> }>> }>; firstAnomaly: unknown };
     const cycles = results.checkers['list-append']!.anomalies['G-single']!;

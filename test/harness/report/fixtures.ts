@@ -262,3 +262,23 @@ export function makeTxnRunFolder(dir: string, txns: FixtureTxn[] = G_SINGLE_TXNS
     firstAnomaly: faIndex === null ? null : { index: faIndex, timeNs: events[faIndex]?.time ?? null },
   }));
 }
+
+/**
+ * A maker of small run folders under `work`: each call writes the given files (names may hold
+ * subfolders) into a new folder and returns it.
+ */
+export function folderMaker(work: string): (files: Record<string, string>) => string {
+  let n = 0;
+  return (files) => {
+    const dir = join(work, `f${n++}`);
+    mkdirSync(dir, { recursive: true });
+    for (const [name, text] of Object.entries(files)) {
+      mkdirSync(join(dir, name, '..'), { recursive: true });
+      writeFileSync(join(dir, name), text);
+    }
+    return dir;
+  };
+}
+
+/** History events as JSON Lines, each given its position as `index`. */
+export const historyLines = (evs: object[]): string => evs.map((e, index) => JSON.stringify({ index, ...e })).join('\n') + '\n';

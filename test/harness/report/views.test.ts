@@ -16,19 +16,13 @@ import { buildReportData, readRunFolder } from '../../../harness/report/index.js
 import { faultStyles } from '../../../harness/report/fault-styles.js';
 import { describeFault, drawFault, FAULT_KINDS, stepName, type FaultSpec } from '../../../harness/nemesis/schedule.js';
 import { MutableRng } from '../../../harness/random.js';
-import { G_SINGLE_TXNS, makeTxnRunFolder } from './fixtures.js';
+import { folderMaker, historyLines, G_SINGLE_TXNS, makeTxnRunFolder } from './fixtures.js';
 
 const work = mkdtempSync(join(tmpdir(), 'faultline-report-views-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 const MS = 1_000_000;
-let n = 0;
-function folder(files: Record<string, string>): string {
-  const dir = join(work, `f${n++}`);
-  mkdirSync(dir, { recursive: true });
-  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
-  return dir;
-}
-const jsonl = (evs: object[]) => evs.map((e, index) => JSON.stringify({ index, ...e })).join('\n') + '\n';
+const folder = folderMaker(work);
+const jsonl = historyLines;
 
 /** A register history with one stale read of k: written 1 then 2, then read 1. */
 const STALE: HistoryEvent[] = [
@@ -109,7 +103,7 @@ describe('the transactional view', () => {
   });
 
   it('is what the report draws: nodes T1.. on the ops of the history, edges labelled by relation and key', () => {
-    const dir = join(work, `f${n++}`);
+    const dir = folder({});
     makeTxnRunFolder(dir);
     const d = buildReportData(readRunFolder(dir));
     const raw = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')).checkers['list-append'];

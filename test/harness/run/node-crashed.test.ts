@@ -8,6 +8,12 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLI, requireBuild, runCli, tempDir } from '../../support/cli.js';
 
+/** `faultline run <args> --json` in `dir`: its exit code, stderr and parsed results. */
+async function runJson(dir: string, args: string[]): Promise<{ exitCode: number; stderr: string; results: Record<string, any> }> {
+  const r = await runCli(['run', ...args, '--run-dir', join(dir, 'run'), '--json'], { cwd: dir });
+  return { exitCode: r.exitCode, stderr: r.stderr, results: r.stdout === '' ? {} : (JSON.parse(r.stdout) as Record<string, any>) };
+}
+
 const atomicMain = join(CLI, '..', '..', '..', 'systems', '_fixtures', 'atomic-kv', 'main.js');
 
 describe('node-crashed', () => {
@@ -19,9 +25,8 @@ describe('node-crashed', () => {
       name: 'exits-later', variants: { correct: '' }, workloads: ['register'], params: { exitAfterMs: 1500 },
       start: { command: 'node', args: [atomicMain, '--config', '{configFile}'] },
     }));
-    const r = await runCli(['run', '--system', manifest, '--nemesis', 'none', '--time-limit', '3', '--seed', '1', '--run-dir', join(dir, 'run'), '--json'], { cwd: dir });
-    expect(r.exitCode, r.stderr).toBe(1);
-    const results = JSON.parse(r.stdout) as Record<string, any>;
+    const { exitCode, stderr, results } = await runJson(dir, ['--system', manifest, '--nemesis', 'none', '--time-limit', '3', '--seed', '1']);
+    expect(exitCode, stderr).toBe(1);
     expect(results.valid).toBe(false);
     expect(results.nodeCrashes).toHaveLength(1);
     expect(results.nodeCrashes[0]).toMatchObject({ node: 'n1', exitCode: 3, signal: null });
@@ -35,9 +40,8 @@ describe('node-crashed', () => {
   it('does not count kill -9 by the nemesis, nor the teardown', async () => {
     requireBuild();
     const dir = tempDir();
-    const r = await runCli(['run', '--system', 'atomic-kv', '--nemesis', 'kill', '--nemesis-interval', '0.5', '--time-limit', '3', '--seed', '2', '--run-dir', join(dir, 'run'), '--json'], { cwd: dir });
-    expect(r.exitCode, r.stderr).toBe(0);
-    const results = JSON.parse(r.stdout) as Record<string, any>;
+    const { exitCode, stderr, results } = await runJson(dir, ['--system', 'atomic-kv', '--nemesis', 'kill', '--nemesis-interval', '0.5', '--time-limit', '3', '--seed', '2']);
+    expect(exitCode, stderr).toBe(0);
     expect(results.nodeCrashes).toEqual([]);
     expect(results.checkers.nodes).toBeUndefined();
   });
@@ -45,11 +49,10 @@ describe('node-crashed', () => {
   it('calls a run in which no op was ok unknown (exit 2), with the reason', async () => {
     requireBuild();
     const dir = tempDir();
-    const r = await runCli(['run', '--system', 'silent', '--nodes', '1', '--nemesis', 'none', '--time-limit', '1', '--op-timeout', '200', '--run-dir', join(dir, 'run'), '--json'], { cwd: dir });
-    expect(r.exitCode, r.stderr).toBe(2);
-    const results = JSON.parse(r.stdout) as Record<string, any>;
+    const { exitCode, stderr, results } = await runJson(dir, ['--system', 'silent', '--nodes', '1', '--nemesis', 'none', '--time-limit', '1', '--op-timeout', '200']);
+    expect(exitCode, stderr).toBe(2);
     expect(results.valid).toBe('unknown');
     expect(results.unknownReason).toMatch(/no operation was ok/);
-    expect(r.stderr).toMatch(/^unknown: no operation was ok/m);
+    expect(stderr).toMatch(/^unknown: no operation was ok/m);
   });
 });

@@ -11,6 +11,14 @@ import { MAX_TXN_OPS, MAX_VALUE_BYTES } from '../../../workloads/wire/limits.js'
 import { NdjsonClient } from '../../support/systems.js';
 
 const clusters: TestCluster[] = [];
+
+/** A one-node cluster, stopped after the test, once it leads. */
+async function servingNode(): Promise<TestCluster> {
+  const c = await TestCluster.start(1);
+  clusters.push(c);
+  await leaderOf(c);
+  return c;
+}
 const closers: (() => void)[] = [];
 afterEach(async () => {
   for (const c of closers.splice(0)) c();
@@ -99,9 +107,7 @@ describe('raftkv under hostile input', () => {
   }, 60_000);
 
   it('refuses values nested too deep with error 12, answers no msg_id the client never sent, and keeps serving', async () => {
-    const c = await TestCluster.start(1);
-    clusters.push(c);
-    await leaderOf(c);
+    const c = await servingNode();
     const cl = await NdjsonClient.connect(c.nodes[0]!.clientPort);
     closers.push(() => cl.close());
     const deep = `${'['.repeat(5000)}1${']'.repeat(5000)}`;
@@ -118,9 +124,7 @@ describe('raftkv under hostile input', () => {
   }, 30_000);
 
   it('refuses with error 12, before proposing it, a value larger than the wire limit, a null key or a transaction too long', async () => {
-    const c = await TestCluster.start(1);
-    clusters.push(c);
-    await leaderOf(c);
+    const c = await servingNode();
     const cl = await client(c.nodes[0]!.clientPort);
     expect(await cl.call({ type: 'write', key: 'x', value: 1 })).toMatchObject({ type: 'write_ok' });
     expect(await cl.call({ type: 'write', key: 'x', value: 'v'.repeat(MAX_VALUE_BYTES) })).toMatchObject({ type: 'error', code: 12 });
