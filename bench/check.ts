@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { readHistory, type HistoryEvent } from '../checkers/history/index.js';
 import { checkLinearizable, createModel, type ModelOptions } from '../checkers/linearizable/index.js';
 import { generateRegisterHistory } from './generate.js';
+import { median } from './support/median.js';
 
 interface Item {
   name: string;
@@ -139,11 +140,6 @@ function generatedSets(): BenchSet[] {
   return sets;
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 function runSet(set: BenchSet): Row {
   const totals: number[] = [];

@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { checkListAppend } from '../checkers/transactional/list-append.js';
 import type { ConsistencyModel } from '../checkers/transactional/types.js';
 import { simulate } from '../test/support/txn-sim.js';
+import { median } from './support/median.js';
 
 interface Measurement {
   txns: number;
@@ -97,10 +98,6 @@ function runChild(txns: number, concurrency: number, model: string, seed: number
   return JSON.parse(out) as Measurement;
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
 
 function main(): void {
   const argv = process.argv.slice(2);

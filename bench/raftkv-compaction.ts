@@ -16,6 +16,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { TestClient, TestCluster, type TestNode } from './support/raftkv-cluster.js';
+import { median } from './support/median.js';
 
 interface Opts {
   writes: number;
@@ -64,11 +65,6 @@ interface RunResult {
   recovered: string;
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 async function status(n: TestNode): Promise<Record<string, unknown>> {
   const c = await TestClient.connect(n.clientPort);

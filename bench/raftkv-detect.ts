@@ -21,7 +21,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { HistoryEvent } from '../checkers/history/types.js';
+import { readStoredHistory } from '../harness/run/history.js';
 import { isRefusal } from '../harness/client/errors.js';
 import { median } from '../harness/compare/compare.js';
 
@@ -135,8 +135,7 @@ async function main(): Promise<void> {
         // The run's own verdict (linearizability for register, the transactional checker for the
         // txn workloads), its first anomalous op, and its availability figures.
         const res = JSON.parse(readFileSync(join(dir, 'run', 'results.json'), 'utf8')) as RunResults;
-        const text = readFileSync(join(dir, 'run', 'history.jsonl'), 'utf8');
-        const history = text.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as HistoryEvent);
+        const history = readStoredHistory(join(dir, 'run', 'history.jsonl')).events;
         const ok = history.filter((e) => e.type === 'ok').length;
         const done = history.filter((e) => e.process !== 'nemesis' && e.type !== 'invoke').length;
         // A cas refused because the value differs (or the key is absent) is the system working.

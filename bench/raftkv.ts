@@ -18,6 +18,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { unsafeUniformIntDistribution, xoroshiro128plus } from 'pure-rand';
 import { TestClient, TestCluster } from './support/raftkv-cluster.js';
+import { percentile } from '../checkers/history/stats.js';
+import { median } from './support/median.js';
 
 interface Opts {
   rounds: number;
@@ -62,16 +64,7 @@ interface RoundResult {
   errors: number;
 }
 
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
 
-function median(xs: number[]): number {
-  const s = xs.slice().sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 /** Drives `connections` x `depth` closed-loop requests at port for warmup + duration. */
 async function load(port: number, o: Opts, seed: number): Promise<RoundResult> {

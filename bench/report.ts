@@ -20,6 +20,7 @@ import { performance } from 'node:perf_hooks';
 import prand from 'pure-rand';
 import { chromium } from 'playwright-core';
 import { writeReport } from '../harness/report/index.js';
+import { median } from './support/median.js';
 
 const CHROMIUM = process.env.FAULTLINE_CHROMIUM ?? '/usr/bin/chromium';
 
@@ -90,10 +91,6 @@ function makeRun(dir: string, ops: number, seed: number): void {
   writeFileSync(join(dir, 'nodes', 'n1.log'), lines.join('\n') + '\n');
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
 
 async function main(): Promise<void> {
   if (!existsSync(CHROMIUM)) {

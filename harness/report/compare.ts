@@ -8,9 +8,10 @@
  * Links are relative to the folder that holds compare.html. The page has no script at all: every
  * value is escaped into the markup.
  */
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { isAbsolute, join, relative, sep } from 'node:path';
 import { UsageError } from '../cli/exit.js';
+import { writeFileAtomic } from '../run/folder.js';
 import { BASE_CSS, escapeHtml, inlineStyle } from './html.js';
 import type { CompareJson, CompareRun, CompareVariant } from './compare-types.js';
 
@@ -176,8 +177,6 @@ export function writeCompareReport(dir: string): string {
     throw new UsageError(`${path}: cannot read the comparison (${(err as Error).message})`);
   }
   const out = join(dir, 'compare.html');
-  const tmp = `${out}.tmp-${process.pid}`;
-  writeFileSync(tmp, renderCompareHtml(data, { baseDir: dir }));
-  renameSync(tmp, out);
+  writeFileAtomic(out, renderCompareHtml(data, { baseDir: dir }));
   return out;
 }
