@@ -90,14 +90,21 @@ export function parsePorcupineKv(text: string, file?: string): ParsedHistory {
         { file, line: i + 1 },
       );
     }
-    const key = unescape(m[4]!);
-    const value = m[5] === 'nil' ? null : unescape(m[6]!);
+    const where = { file, line: i + 1 };
+    const key = unescape(m[4]!, where);
+    const value = m[5] === 'nil' ? null : unescape(m[6]!, where);
     events.push({ index: events.length, type: m[2] as EventType, process: Number(m[1]), f: m[3]!, value: [key, value] });
     lines.push(i + 1);
   }
   return { events, lines, file };
 }
 
-function unescape(s: string): string {
-  return s.includes('\\') ? (JSON.parse(`"${s}"`) as string) : s;
+/** A quoted string's text with its escapes read; a bad escape is bad input at `where`. */
+function unescape(s: string, where: { file: string | undefined; line: number }): string {
+  if (!s.includes('\\')) return s;
+  try {
+    return JSON.parse(`"${s}"`) as string;
+  } catch {
+    throw new HistoryError(`bad escape in the string ${JSON.stringify(s.length > 80 ? `${s.slice(0, 80)}...` : s)}`, where);
+  }
 }

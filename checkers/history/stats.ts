@@ -111,3 +111,35 @@ export function historyStats(events: readonly HistoryEvent[], options: HistorySt
     answeredRateOutsideFaults: outside.all ? round(outside.answered / outside.all, 4) : null,
   };
 }
+
+/** How much of a run the cluster answered in (see answeredTime). */
+export interface AnsweredTime {
+  /** Whole seconds, from the first client invocation to the last completion, with client ops. */
+  seconds: number;
+  /** Of those, the seconds in which some op was answered: ok, or refused on its merits. */
+  answered: number;
+}
+
+/**
+ * In how many seconds of the run the cluster answered. A second counts as answered when an op
+ * completed in it ok or refused on its merits (`isRefusal`); seconds are counted from the first
+ * client invocation. A run answered in only a few of its seconds tested little: the checkers saw
+ * a history of a cluster that was mostly down.
+ */
+export function answeredTime(events: readonly HistoryEvent[], options: HistoryStatsOptions = {}): AnsweredTime {
+  const isRefusal = options.isRefusal ?? (() => false);
+  let first: number | null = null;
+  let last: number | null = null;
+  const answered = new Set<number>();
+  for (const e of events) {
+    if (e.process === 'nemesis' || e.time === undefined) continue;
+    if (e.type === 'invoke') {
+      if (first === null || e.time < first) first = e.time;
+      continue;
+    }
+    if (last === null || e.time > last) last = e.time;
+    if (first !== null && (e.type === 'ok' || (e.type === 'fail' && isRefusal(e.error)))) answered.add(Math.floor((e.time - first) / 1e9));
+  }
+  if (first === null || last === null || last < first) return { seconds: 0, answered: 0 };
+  return { seconds: Math.floor((last - first) / 1e9) + 1, answered: answered.size };
+}

@@ -33,7 +33,7 @@ import { writeRunReport } from '../report/index.js';
 import { HISTORY_EVENTS_MAX, RunHistory } from './history.js';
 import { closeWorkers, interpret, makeWorkers } from './interpreter.js';
 import { Progress } from './progress.js';
-import { computeStats } from './stats.js';
+import { computeAnsweredTime, computeStats } from './stats.js';
 import type { NodeCrash, RunResults } from './results.js';
 
 const { settleMs: SETTLE_MS, finalPhaseMsMax: FINAL_PHASE_MS_MAX, checkTimeLimitMs: CHECK_TIME_LIMIT_MS } = PHASE_LIMITS;
@@ -250,10 +250,14 @@ export async function runTest(resolved: ResolvedRun, systemArg: string, io: RunI
   }
 }
 
+/** Runs shorter than this are not judged by how much of their time was answered. */
+const MIN_SECONDS_FOR_ANSWERED_RULE = 4;
+
 /**
  * results.json from the checkers' outcome, the history and the nodes that crashed: a crash is a
  * finding (invalid, checker `nodes`, anomaly `node-crashed`), and a run in which no op was ever ok
- * tested nothing, so it is never valid.
+ * tested nothing, and one that was answered in fewer than half of its seconds tested little, so
+ * neither is ever valid (unknown, with `unknownReason`).
  */
 export function composeResults(
   outcome: CheckOutcome & { valid: boolean | 'unknown' },
@@ -284,6 +288,12 @@ export function composeResults(
   } else if (valid === true && stats.ok === 0) {
     valid = 'unknown';
     unknownReason = 'no operation was ok: the cluster never answered, so the history shows nothing to check';
+  } else if (valid === true) {
+    const t = computeAnsweredTime(events);
+    if (t.seconds >= MIN_SECONDS_FOR_ANSWERED_RULE && t.answered * 2 < t.seconds) {
+      valid = 'unknown';
+      unknownReason = `the cluster answered in only ${t.answered} of the run's ${t.seconds} seconds, so the history shows too little to call it valid`;
+    }
   }
   return {
     valid,

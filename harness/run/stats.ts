@@ -4,7 +4,7 @@
  * invoked inside a fault window [start, end)). What the harness adds is its knowledge of which
  * error codes are refusals on the merits rather than unavailability.
  */
-import { historyStats, type HistoryStats } from '../../checkers/history/stats.js';
+import { answeredTime, historyStats, type AnsweredTime, type HistoryStats } from '../../checkers/history/stats.js';
 import type { HistoryEvent } from '../../checkers/history/types.js';
 import { isRefusal } from '../client/errors.js';
 
@@ -14,4 +14,9 @@ export type RunStats = HistoryStats;
 /** Statistics of a run's history. */
 export function computeStats(events: readonly HistoryEvent[]): RunStats {
   return historyStats(events, { isRefusal });
+}
+
+/** In how many of a run's seconds the cluster answered (refusals count as answers). */
+export function computeAnsweredTime(events: readonly HistoryEvent[]): AnsweredTime {
+  return answeredTime(events, { isRefusal });
 }

@@ -39,6 +39,11 @@ describe('Porcupine kv logs', () => {
   it('rejects a line in another shape', () => {
     expect(() => parsePorcupineKv('{:process 0, :type :invoke}\n', 'c.txt')).toThrow(/^c\.txt:1: expected \{:process N/);
   });
+
+  it('names the line of a string whose escape is not one', () => {
+    const text = '{:process 0, :type :invoke, :f :put, :key "k", :value "a"}\n{:process 0, :type :ok, :f :put, :key "k\\q", :value "a"}\n';
+    expect(() => parsePorcupineKv(text, 'c.txt')).toThrow(/^c\.txt:2: bad escape in the string "k\\\\q"/);
+  });
 });
 
 describe('format sniffing', () => {

@@ -6,6 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
+  answeredTime,
   faultWindows,
   historyStats,
   HistoryError,
@@ -115,5 +116,32 @@ describe('values nested too deep that did not come through a reader', () => {
     ];
     expect(() => checkListAppend(txn)).toThrow(/nests deeper than 256 levels/);
     expect(() => checkRwRegister(txn.map((e) => ({ ...e, value: [['w', 'x', deep]] })))).toThrow(/nests deeper than 256 levels/);
+  });
+});
+
+describe('answered time', () => {
+  const S = 1e9;
+  /** One read per second for `seconds` seconds, answered as `outcome(second)` says. */
+  function reads(seconds: number, outcome: (s: number) => 'ok' | 'fail' | 'info', error?: unknown): HistoryEvent[] {
+    const out: HistoryEvent[] = [];
+    for (let s = 0; s < seconds; s++) {
+      out.push({ index: out.length, time: s * S + 1, type: 'invoke', process: 0, f: 'read', value: null });
+      out.push({ index: out.length, time: s * S + 2e8, type: outcome(s), process: 0, f: 'read', value: null, ...(error !== undefined ? { error } : {}) });
+    }
+    return out;
+  }
+
+  it('counts the seconds in which some op was ok or refused, from the first invocation', () => {
+    expect(answeredTime(reads(10, () => 'ok'))).toEqual({ seconds: 10, answered: 10 });
+    expect(answeredTime(reads(10, (s) => (s < 3 ? 'ok' : 'info')))).toEqual({ seconds: 10, answered: 3 });
+    expect(answeredTime(reads(10, () => 'fail'))).toEqual({ seconds: 10, answered: 0 });
+    expect(answeredTime(reads(10, () => 'fail', [22, 'precondition']), { isRefusal: () => true })).toEqual({ seconds: 10, answered: 10 });
+    expect(answeredTime([])).toEqual({ seconds: 0, answered: 0 });
+  });
+
+  it('ignores the nemesis', () => {
+    const events = reads(2, () => 'ok');
+    events.push({ index: events.length, time: 30 * S, type: 'info', process: 'nemesis', f: 'start-kill', value: null });
+    expect(answeredTime(events)).toEqual({ seconds: 2, answered: 2 });
   });
 });
