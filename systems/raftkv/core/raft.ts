@@ -28,11 +28,14 @@
  *   follower and keeps up to a window of entries in flight without waiting for acks.
  * - Singular Update Queue: the core is single-threaded by construction; the shell feeds it one
  *   event at a time.
- * - Request Waiting List: `pending` (commands by seq) and the read queues, with retry and timeout.
+ * - Request Waiting List: `pending` (commands by seq) and the read queues (`ReadPaths` in
+ *   reads.ts), with retry and timeout.
  * - Idempotent Receiver: commands carry `client`+`seq` (kv.ts caches results).
- * - Follower Reads: read-index (`ReadIndex` messages, `readIndexReqs`), read-your-writes
- *   (`consistency: 'ryw'` with `minIndex`).
- * - Lease: `Lease` (lease.ts) on the monotonic clock and the heartbeat rounds acked by a quorum.
+ * - Follower Reads: read-index (`ReadIndex` messages) and read-your-writes (`consistency: 'ryw'`
+ *   with `minIndex`), in `ReadPaths` (reads.ts); the heartbeat rounds that confirm a read index
+ *   are counted in `onRoundAcked`.
+ * - Lease: `Lease` (lease.ts) on the monotonic clock and the heartbeat rounds acked by a quorum;
+ *   `ReadPaths.leaderRead` serves a read under it.
  * - Log compaction (Raft §7), Low-Water Mark: `maybeSnapshot` snapshots the applied state every
  *   `snapshotEveryEntries` entries and drops the log prefix it covers; `sendSnapshot` and
  *   `onInstallSnapshot` bring a follower that needs compacted entries up with the snapshot.
@@ -45,6 +48,7 @@ import { KvStateMachine } from './kv.js';
 import { Lease } from './lease.js';
 import { RaftLog } from './log.js';
 import { type Progress, ProgressTracker } from './progress.js';
+import { ReadPaths } from './reads.js';
 import type {
   ClientReply,
   ClientRequest,
@@ -96,26 +100,6 @@ interface Waiter {
   lastSentTo: string | null;
 }
 
-interface ReadWaiter {
-  reqId: number;
-  key: string;
-  index: number;
-  startTick: number;
-}
-
-/** A read whose read index is not known yet: local (a client of this node) or a follower's. */
-type ReadIndexReq =
-  | { kind: 'local'; reqId: number; key: string; startTick: number }
-  | { kind: 'remote'; from: string; ctx: number };
-
-interface FollowerReadBatch {
-  ctx: number;
-  reads: { reqId: number; key: string; startTick: number }[];
-  sentTick: number;
-  sentTo: string | null;
-}
-
-
 /** Message types that promise nothing about the sender's disk (see `Ready`). */
 const EARLY = new Set<PeerMessage['type']>(['AppendEntries', 'InstallSnapshot', 'Forward', 'ReadIndex']);
 
@@ -154,9 +138,6 @@ export class RaftNode {
   private readonly progress: ProgressTracker;
   private round = 0;
   private readonly lease: Lease;
-  private readIndexReqs: { round: number; index: number; req: ReadIndexReq }[] = [];
-  private readsAwaitingNoop: ReadIndexReq[] = [];
-  private heartbeatRequested = false;
   private replicateDirty = false;
 
   // Persistence bookkeeping (the log's is in the log).
@@ -174,10 +155,8 @@ export class RaftNode {
   private nextSeq = 1;
   private pending = new Map<number, Waiter>();
   private forwardBuf: Command[] = [];
-  private readWaiters: ReadWaiter[] = [];
-  private nextReadCtx = 1;
-  private followerReadQueue: { reqId: number; key: string; startTick: number }[] = [];
-  private followerReadBatches = new Map<number, FollowerReadBatch>();
+  /** Reads (lease, read index, follower reads) and their waiting lists. */
+  private readonly reads: ReadPaths;
 
   constructor(opts: RaftOptions) {
     this.id = opts.id;
@@ -193,6 +172,25 @@ export class RaftNode {
     const p = this.params;
     this.lease = new Lease(this.clock, p.electionTicksMin * p.tickMs * p.leaseFraction, this.variant === 'lease-wallclock');
     this.kv = new KvStateMachine(this.variant !== 'no-idempotent-receiver');
+    this.reads = new ReadPaths({
+      id: this.id,
+      variant: this.variant,
+      params: this.params,
+      lease: this.lease,
+      ticks: () => this.ticks,
+      isLeader: () => this.role === 'leader',
+      leaderId: () => this.leaderId,
+      term: () => this.term,
+      commitIndex: () => this.commitIndex,
+      appliedIndex: () => this.appliedIndex,
+      committedInTerm: () => this.log.termAt(this.commitIndex) === this.term,
+      round: () => this.round,
+      send: (m) => {
+        this.msgs.push(m);
+      },
+      reply: (reqId, body) => this.reply(reqId, body),
+      readValue: (key) => this.kv.read(key),
+    });
     if (opts.restore) {
       this.term = opts.restore.hardState.term;
       this.votedFor = opts.restore.hardState.votedFor;
@@ -297,7 +295,7 @@ export class RaftNode {
         // locally at the leader trusts its role without this check.
         if (this.variant !== 'leader-local-reads') {
           // While its lease holds no other leader can exist, so it keeps the role until then.
-          if (!this.progress.checkQuorumActive(this.id) && !this.leaseValid()) {
+          if (!this.progress.checkQuorumActive(this.id) && !this.lease.valid()) {
             this.becomeFollower(this.term, null);
           }
         }
@@ -372,10 +370,10 @@ export class RaftNode {
         this.onForward(m);
         break;
       case 'ReadIndex':
-        this.onReadIndex(m);
+        this.reads.onReadIndex(m);
         break;
       case 'ReadIndexResp':
-        this.onReadIndexResp(m);
+        this.reads.onReadIndexResp(m);
         break;
     }
     this.applyCommitted();
@@ -387,12 +385,12 @@ export class RaftNode {
    */
   request(reqId: number, req: ClientRequest): void {
     this.assertNotInReady();
-    if (this.pending.size + this.readWaiters.length >= this.params.maxPendingRequests) {
+    if (this.pending.size + this.reads.waiting >= this.params.maxPendingRequests) {
       this.reply(reqId, { type: 'error', code: ERR.temporarilyUnavailable, text: 'too many requests waiting' });
       return;
     }
     if (req.type === 'read') {
-      this.onClientRead(reqId, req);
+      this.reads.onClientRead(reqId, req);
     } else {
       const cmd: Command = {
         client: this.sessionId,
@@ -446,9 +444,9 @@ export class RaftNode {
       this.appliedSinceReady.length > 0 ||
       this.log.hasUnstable() ||
       this.hardStateDirty ||
-      this.heartbeatRequested ||
+      this.reads.roundPending ||
       this.forwardBuf.length > 0 ||
-      this.followerReadQueue.length > 0 ||
+      this.reads.hasQueued() ||
       (this.role === 'leader' && this.replicateDirty)
     );
   }
@@ -459,13 +457,15 @@ export class RaftNode {
    */
   ready(): Ready {
     this.assertNotInReady();
+    const roundRequested = this.reads.takeRoundRequest();
     if (this.role === 'leader') {
-      if (this.heartbeatRequested) this.broadcastHeartbeat();
+      if (roundRequested) this.broadcastHeartbeat();
       if (this.replicateDirty) this.sendAppends();
     }
-    this.heartbeatRequested = false;
     this.flushForwards();
-    this.flushFollowerReads();
+    this.reads.flush();
+    // Reads queued while this node followed take their read index here now that it leads.
+    if (this.reads.takeRoundRequest()) this.broadcastHeartbeat();
     // A new snapshot is persisted as the whole durable state, which supersedes the batch.
     const image: DurableImage | null = this.log.snapshotDirty
       ? { hardState: { term: this.term, votedFor: this.votedFor }, snapshot: this.log.snapshot, entries: this.log.entriesFrom(this.log.firstIndex()) }
@@ -565,11 +565,7 @@ export class RaftNode {
   private dropLeaderState(): void {
     this.progress.clear();
     this.lease.reset();
-    // Reads waiting for a confirmation this node can no longer give: fail them (definite for a read).
-    for (const r of this.readIndexReqs) this.failReadIndex(r.req);
-    for (const r of this.readsAwaitingNoop) this.failReadIndex(r);
-    this.readIndexReqs = [];
-    this.readsAwaitingNoop = [];
+    this.reads.leadershipLost();
     this.replicateDirty = false;
   }
 
@@ -846,7 +842,7 @@ export class RaftNode {
       this.commitIndex = n;
       // Tell the followers at the next ready instead of at the next heartbeat: their clients wait.
       this.replicateDirty = true;
-      this.releaseAwaitingNoop();
+      this.reads.noopCommitted();
     }
   }
 
@@ -1015,162 +1011,17 @@ export class RaftNode {
         this.submit(w);
       }
     }
-    this.readWaiters = this.readWaiters.filter((r) => {
-      if (this.ticks - r.startTick < p.requestTimeoutTicks) return true;
-      this.reply(r.reqId, { type: 'error', code: ERR.timeout, text: 'read index not applied in time' });
-      return false;
-    });
-    for (const [ctx, b] of this.followerReadBatches) {
-      const live = b.reads.filter((r) => {
-        if (this.ticks - r.startTick < p.requestTimeoutTicks) return true;
-        this.reply(r.reqId, { type: 'error', code: ERR.temporarilyUnavailable, text: 'no read index from a leader' });
-        return false;
-      });
-      if (live.length === 0) {
-        this.followerReadBatches.delete(ctx);
-      } else if (this.ticks - b.sentTick >= p.retryTicks || (b.sentTo !== this.leaderId && this.leaderId !== null)) {
-        // Ask again (possibly another leader) under a new ctx.
-        this.followerReadBatches.delete(ctx);
-        this.followerReadQueue.push(...live);
-      }
-    }
-    if (this.role === 'leader') {
-      this.readIndexReqs = this.readIndexReqs.filter((r) => {
-        if (r.req.kind === 'local' && this.ticks - r.req.startTick >= p.requestTimeoutTicks) {
-          this.failReadIndex(r.req);
-          return false;
-        }
-        return true;
-      });
-      this.readsAwaitingNoop = this.readsAwaitingNoop.filter((r) => {
-        if (r.kind === 'local' && this.ticks - r.startTick >= p.requestTimeoutTicks) {
-          this.failReadIndex(r);
-          return false;
-        }
-        return true;
-      });
-    }
+    this.reads.tick();
   }
 
   // ---------------------------------------------------------------- reads
 
-  private onClientRead(reqId: number, req: Extract<ClientRequest, { type: 'read' }>): void {
-    if (req.consistency === 'ryw') {
-      // Read-your-writes: any node may answer once it has applied the client's last write.
-      this.readWaiters.push({ reqId, key: req.key, index: req.minIndex ?? 0, startTick: this.ticks });
-      return;
-    }
-    if (this.role === 'leader') {
-      this.leaderRead({ kind: 'local', reqId, key: req.key, startTick: this.ticks });
-      return;
-    }
-    if (this.variant === 'follower-reads-stale') {
-      // The broken variant answers from whatever this follower has applied.
-      this.serveRead(reqId, req.key);
-      return;
-    }
-    this.followerReadQueue.push({ reqId, key: req.key, startTick: this.ticks });
-  }
-
-  /** A read at the leader: lease, or read-index confirmed by a heartbeat round. */
-  private leaderRead(r: ReadIndexReq): void {
-    if (this.variant === 'leader-local-reads') {
-      // The broken variant trusts its own role: no lease, no quorum round.
-      this.resolveReadIndex(r, this.commitIndex);
-      return;
-    }
-    if (this.log.termAt(this.commitIndex) !== this.term) {
-      this.readsAwaitingNoop.push(r);
-      return;
-    }
-    if (this.leaseValid()) {
-      this.resolveReadIndex(r, this.commitIndex);
-      return;
-    }
-    this.readIndexReqs.push({ round: this.round + 1, index: this.commitIndex, req: r });
-    this.heartbeatRequested = true;
-  }
-
-  /** Lease (lease.ts): no other leader can have been elected yet. */
-  private leaseValid(): boolean {
-    return this.lease.valid();
-  }
-
+  /** A quorum may have acknowledged a newer heartbeat round: the lease grows, read indexes hold. */
   private onRoundAcked(): void {
     if (this.role !== 'leader') return;
     const q = this.progress.quorumAckRound(this.round);
     if (!this.lease.confirm(q)) return;
-    const still: typeof this.readIndexReqs = [];
-    for (const r of this.readIndexReqs) {
-      if (r.round <= q) this.resolveReadIndex(r.req, r.index);
-      else still.push(r);
-    }
-    this.readIndexReqs = still;
-  }
-
-  private releaseAwaitingNoop(): void {
-    if (this.readsAwaitingNoop.length === 0) return;
-    const rs = this.readsAwaitingNoop;
-    this.readsAwaitingNoop = [];
-    for (const r of rs) this.leaderRead(r);
-  }
-
-  private resolveReadIndex(r: ReadIndexReq, index: number): void {
-    if (r.kind === 'local') {
-      this.readWaiters.push({ reqId: r.reqId, key: r.key, index, startTick: r.startTick });
-    } else {
-      this.msgs.push({ type: 'ReadIndexResp', from: this.id, to: r.from, term: this.term, ctx: r.ctx, index, ok: true });
-    }
-  }
-
-  private failReadIndex(r: ReadIndexReq): void {
-    if (r.kind === 'local') {
-      this.reply(r.reqId, { type: 'error', code: ERR.temporarilyUnavailable, text: 'leadership lost before the read' });
-    } else {
-      this.msgs.push({ type: 'ReadIndexResp', from: this.id, to: r.from, term: this.term, ctx: r.ctx, index: 0, ok: false });
-    }
-  }
-
-  private flushFollowerReads(): void {
-    if (this.followerReadQueue.length === 0) return;
-    if (this.role === 'leader') {
-      // Became leader while they waited.
-      for (const r of this.followerReadQueue) this.leaderRead({ kind: 'local', ...r });
-      this.followerReadQueue = [];
-      if (this.heartbeatRequested) this.broadcastHeartbeat();
-      this.heartbeatRequested = false;
-      return;
-    }
-    const ctx = this.nextReadCtx++;
-    this.followerReadBatches.set(ctx, { ctx, reads: this.followerReadQueue, sentTick: this.ticks, sentTo: this.leaderId });
-    this.followerReadQueue = [];
-    if (this.leaderId !== null) {
-      this.msgs.push({ type: 'ReadIndex', from: this.id, to: this.leaderId, term: this.term, ctx });
-    }
-  }
-
-  private onReadIndex(m: Extract<PeerMessage, { type: 'ReadIndex' }>): void {
-    if (this.role !== 'leader') {
-      this.msgs.push({ type: 'ReadIndexResp', from: this.id, to: m.from, term: this.term, ctx: m.ctx, index: 0, ok: false });
-      return;
-    }
-    this.leaderRead({ kind: 'remote', from: m.from, ctx: m.ctx });
-  }
-
-  private onReadIndexResp(m: Extract<PeerMessage, { type: 'ReadIndexResp' }>): void {
-    const b = this.followerReadBatches.get(m.ctx);
-    if (b === undefined) return;
-    this.followerReadBatches.delete(m.ctx);
-    if (!m.ok) {
-      // Retry at the next tick with whatever leader is known then.
-      this.followerReadBatches.set(m.ctx, { ...b, sentTick: Number.NEGATIVE_INFINITY });
-      return;
-    }
-    for (const r of b.reads) this.readWaiters.push({ reqId: r.reqId, key: r.key, index: m.index, startTick: r.startTick });
-  }
-
-  private serveRead(reqId: number, key: string): void {
-    this.reply(reqId, { type: 'read_ok', value: this.kv.read(key), index: this.appliedIndex });
+    this.reads.roundConfirmed(q);
   }
 
   // ---------------------------------------------------------------- apply
@@ -1197,14 +1048,7 @@ export class RaftNode {
         }
       }
     }
-    if (this.readWaiters.length > 0) {
-      const still: ReadWaiter[] = [];
-      for (const r of this.readWaiters) {
-        if (r.index <= this.appliedIndex) this.serveRead(r.reqId, r.key);
-        else still.push(r);
-      }
-      this.readWaiters = still;
-    }
+    this.reads.serveApplied();
   }
 
   private reply(reqId: number, body: Record<string, unknown> & { type: string }): void {
