@@ -6,10 +6,12 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, connect, type Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePorts } from '../../harness/cluster/ports.js';
+import { LineSplitter } from '../../systems/lib/ndjson.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** The repository root, from bench/support (source) or dist/bench/support (built). */
@@ -17,17 +19,9 @@ const root = here.includes(`${join('dist', 'bench')}`) ? join(here, '../../..') 
 /** The built node program. */
 export const MAIN_JS = join(root, 'dist/systems/raftkv/main.js');
 
-/** A free TCP port on 127.0.0.1 (closed again before it is returned). */
+/** A free TCP port on 127.0.0.1 (the harness's own finder; closed again before it is returned). */
 export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      const port = typeof a === 'object' && a ? a.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
+  return (await freePorts(1))[0]!;
 }
 
 /** One node of a {@link TestCluster}. */
@@ -131,24 +125,18 @@ export class TestCluster {
 /** A pipelined NDJSON client for one node. */
 export class TestClient {
   private nextId = 1;
-  private buf = '';
   private readonly waiting = new Map<number, (body: Record<string, unknown>) => void>();
   private constructor(private readonly socket: Socket) {
     socket.setNoDelay(true);
-    socket.on('data', (d: Buffer) => {
-      this.buf += d.toString();
-      let i: number;
-      while ((i = this.buf.indexOf('\n')) >= 0) {
-        const line = this.buf.slice(0, i);
-        this.buf = this.buf.slice(i + 1);
-        const body = JSON.parse(line) as Record<string, unknown>;
-        const w = this.waiting.get(body.in_reply_to as number);
-        if (w) {
-          this.waiting.delete(body.in_reply_to as number);
-          w(body);
-        }
+    const lines = new LineSplitter((line) => {
+      const body = JSON.parse(line) as Record<string, unknown>;
+      const w = this.waiting.get(body.in_reply_to as number);
+      if (w) {
+        this.waiting.delete(body.in_reply_to as number);
+        w(body);
       }
-    });
+    }, () => {}, Number.MAX_SAFE_INTEGER);
+    socket.on('data', (d: Buffer) => lines.push(d));
     socket.on('error', () => {});
   }
 

@@ -5,10 +5,12 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, connect, type Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePorts } from '../../harness/cluster/ports.js';
+import { LineSplitter } from '../../systems/lib/ndjson.js';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -33,17 +35,9 @@ export function removeTempDirs(): void {
   for (const d of madeDirs.splice(0)) rmSync(d, { recursive: true, force: true });
 }
 
-/** A free port on 127.0.0.1 (closed again before returning, so there is a small race). */
+/** A free TCP port on 127.0.0.1 (the harness's own finder; closed again before it is returned). */
 export async function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      const port = typeof a === 'object' && a ? a.port : 0;
-      s.close(() => res(port));
-    });
-  });
+  return (await freePorts(1))[0]!;
 }
 
 /** A running node process. */
@@ -107,28 +101,21 @@ export function writeConfig(dir: string, cfg: Record<string, unknown>): string {
 
 /** A minimal pipelining NDJSON client for tests. */
 export class NdjsonClient {
-  private buf = '';
   private nextId = 1;
   private readonly waiting = new Map<number, (body: Record<string, unknown>) => void>();
   /** Replies without a matching request (or without in_reply_to). */
   readonly stray: Record<string, unknown>[] = [];
 
   private constructor(readonly socket: Socket) {
-    socket.setEncoding('utf8');
-    socket.on('data', (d: string) => {
-      this.buf += d;
-      let i: number;
-      while ((i = this.buf.indexOf('\n')) >= 0) {
-        const line = this.buf.slice(0, i);
-        this.buf = this.buf.slice(i + 1);
-        const body = JSON.parse(line) as Record<string, unknown>;
-        const cb = this.waiting.get(body.in_reply_to as number);
-        if (cb) {
-          this.waiting.delete(body.in_reply_to as number);
-          cb(body);
-        } else this.stray.push(body);
-      }
-    });
+    const lines = new LineSplitter((line) => {
+      const body = JSON.parse(line) as Record<string, unknown>;
+      const cb = this.waiting.get(body.in_reply_to as number);
+      if (cb) {
+        this.waiting.delete(body.in_reply_to as number);
+        cb(body);
+      } else this.stray.push(body);
+    }, () => {}, Number.MAX_SAFE_INTEGER);
+    socket.on('data', (d: Buffer) => lines.push(d));
     socket.on('error', () => {});
   }
 

@@ -7,6 +7,7 @@ import net from 'node:net';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { Toxiproxy } from 'toxiproxy-node-client';
 import { startToxiproxyServer, type ToxiproxyServer } from '../../../harness/toxiproxy/server.js';
+import { freePorts } from '../../../harness/cluster/ports.js';
 
 /** A TCP upstream on loopback. By default it echoes; `onConnection` replaces that. */
 export interface Upstream {
@@ -221,11 +222,7 @@ export function serverFixture(seed = 1, cleanEach = true): ServerFixture {
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** A loopback port that is free right now (bound and released). */
+/** A free TCP port on 127.0.0.1 (the harness's own finder; closed again before it is returned). */
 export async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
+  return (await freePorts(1))[0]!;
 }

@@ -16,6 +16,37 @@ const segFiles = (dir: string): string[] => readdirSync(dir).filter((n) => n.end
 
 afterAll(() => removeTempDirs());
 
+/** After recovery the log takes the next record at `index`, and keeps it through a sync and a reopen. */
+async function expectAppendAfterRecovery(w: Wal, dir: string, text: string, index: number, all: string[]): Promise<void> {
+  expect(w.append(b(text))).toBe(index);
+  await w.sync();
+  await w.close();
+  expect(texts(await Wal.open({ dir }))).toEqual(all);
+}
+
+/** Runs `script` in a child Node process and kills it with SIGKILL once it prints `word`. */
+async function killWhenItSays(script: string, word: string): Promise<void> {
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['pipe', 'pipe', 'inherit'] });
+  await new Promise<void>((res, rej) => {
+    child.stdout!.on('data', (d: Buffer) => d.toString().includes(word) && res());
+    child.on('exit', (c) => rej(new Error(`child exited ${c}`)));
+  });
+  const gone = new Promise((res) => child.on('exit', res));
+  child.kill('SIGKILL');
+  await gone;
+}
+
+/** A log of small segments holding v1..v20, each synced on its own (so they span many segments). */
+async function twentySyncedRecords(): Promise<{ dir: string; w: Wal }> {
+  const dir = tempDir();
+  const w = await Wal.open({ dir, segmentBytes: 80 });
+  for (let i = 1; i <= 20; i++) {
+    w.append(b(`v${i}`));
+    await w.sync();
+  }
+  return { dir, w };
+}
+
 describe('Wal', () => {
   it('replays synced records in order after reopening, and continues their indexes', async () => {
     // Arrange
@@ -30,10 +61,7 @@ describe('Wal', () => {
     // Assert
     expect(texts(w2)).toEqual(['a', 'b']);
     expect(w2.recovery.truncatedBytes).toBe(0);
-    expect(w2.append(b('c'))).toBe(3);
-    await w2.sync();
-    await w2.close();
-    expect(texts(await Wal.open({ dir }))).toEqual(['a', 'b', 'c']);
+    await expectAppendAfterRecovery(w2, dir, 'c', 3, ['a', 'b', 'c']);
   });
 
   it('keeps appended records in memory only until sync', async () => {
@@ -78,10 +106,7 @@ describe('Wal', () => {
     expect(texts(w2)).toEqual(['one', 'two']);
     expect(w2.recovery.truncatedReason).toBe('short record');
     expect(statSync(seg).size).toBe(size - (RECORD_HEADER_BYTES + 5)); // the cut is made on disk
-    expect(w2.append(b('four'))).toBe(3);
-    await w2.sync();
-    await w2.close();
-    expect(texts(await Wal.open({ dir }))).toEqual(['one', 'two', 'four']);
+    await expectAppendAfterRecovery(w2, dir, 'four', 3, ['one', 'two', 'four']);
   });
 
   it('cuts a tail whose CRC does not match (a torn write that kept its length)', async () => {
@@ -156,12 +181,7 @@ describe('Wal', () => {
   });
 
   it('compacts below a durable snapshot and recovers snapshot + later records', async () => {
-    const dir = tempDir();
-    const w = await Wal.open({ dir, segmentBytes: 80 });
-    for (let i = 1; i <= 20; i++) {
-      w.append(b(`v${i}`));
-      await w.sync();
-    }
+    const { dir, w } = await twentySyncedRecords();
     const before = w.segmentCount;
     await w.saveSnapshot(15, b('state@15'));
     const discarded = w.discardBefore(15);
@@ -180,12 +200,7 @@ describe('Wal', () => {
   });
 
   it('reports the gap left by discarding segments that no snapshot covers', async () => {
-    const dir = tempDir();
-    const w = await Wal.open({ dir, segmentBytes: 80 });
-    for (let i = 1; i <= 20; i++) {
-      w.append(b(`v${i}`));
-      await w.sync();
-    }
+    const { dir, w } = await twentySyncedRecords();
     w.discardBefore(w.syncedIndex); // no snapshot: the wrong Low-Water Mark
     await w.close();
     const w2 = await Wal.open({ dir, segmentBytes: 80 });
@@ -235,15 +250,8 @@ describe('Wal', () => {
       w.append(Buffer.from('u1')); w.append(Buffer.from('u2'));
       process.stdout.write('appended\\n');
       setInterval(() => {}, 1000);`;
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['pipe', 'pipe', 'inherit'] });
-    await new Promise<void>((res, rej) => {
-      child.stdout!.on('data', (d: Buffer) => d.toString().includes('appended') && res());
-      child.on('exit', (c) => rej(new Error(`child exited ${c}`)));
-    });
-    // Act: kill -9, then recover.
-    const gone = new Promise((res) => child.on('exit', res));
-    child.kill('SIGKILL');
-    await gone;
+    // Act: kill -9 once it says so, then recover.
+    await killWhenItSays(script, 'appended');
     const w = await Wal.open({ dir });
     // Assert
     expect(texts(w)).toEqual(['s1', 's2', 's3']);
@@ -265,14 +273,7 @@ describe('Wal', () => {
       void t.sync();
       setTimeout(() => process.stdout.write('in-window\\n'), 300);
       setInterval(() => {}, 1000);`;
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['pipe', 'pipe', 'inherit'] });
-    await new Promise<void>((res, rej) => {
-      child.stdout!.on('data', (d: Buffer) => d.toString().includes('in-window') && res());
-      child.on('exit', (c) => rej(new Error(`child exited ${c}`)));
-    });
-    const gone = new Promise((res) => child.on('exit', res));
-    child.kill('SIGKILL');
-    await gone;
+    await killWhenItSays(script, 'in-window');
     const seg = join(dir, segFiles(dir)[0]!);
     const sizeBefore = statSync(seg).size;
     const w = await Wal.open({ dir });
