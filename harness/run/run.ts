@@ -25,7 +25,7 @@ import { Network } from '../network/network.js';
 import { freePorts } from '../cluster/ports.js';
 import { openToxiproxy, type ToxiproxyHandle } from '../toxiproxy/connect.js';
 import { followSchedule, Nemesis } from '../nemesis/nemesis.js';
-import { planNemesis, usableFaults } from '../nemesis/schedule.js';
+import { planNemesis, unusableFaults } from '../nemesis/schedule.js';
 import { deriveSeed, Rng } from '../random.js';
 import { PHASE_LIMITS, reproCommand, type ResolvedRun } from './config.js';
 import { createRunDir, linkLatest, runRecord, writeJson } from './folder.js';
@@ -165,8 +165,9 @@ export async function runTest(resolved: ResolvedRun, systemArg: string, io: RunI
       ),
     );
     const messageTypes = manifest.messageTypes ?? [];
-    const unusable = config.nemesis.filter((f) => !usableFaults(config.nemesis, config.nodes, messageTypes).includes(f));
-    if (unusable.length) io.note(`faultline: ${unusable.join(', ')} left out of this run (network faults need at least 2 nodes; message faults need the manifest's messageTypes)`);
+    for (const { fault, reason } of unusableFaults(config.nemesis, config.nodes, messageTypes)) {
+      io.note(`faultline: ${fault} left out of this run (${reason})`);
+    }
     const schedule = planNemesis({
       faults: config.nemesis,
       intervalMs: config.nemesisIntervalS * 1000,

@@ -26,6 +26,11 @@ export class Rng {
     return this.int(0, 2 ** 30 - 1) / 2 ** 30;
   }
 
+  /** True with probability `p`; draws nothing when `p` is 0, so a chance that is off leaves the sequence alone. */
+  chance(p: number): boolean {
+    return p > 0 && this.int(0, 999_999) < p * 1_000_000;
+  }
+
   /** A derived independent generator (for a sub-component), deterministic given this one. */
   fork(): Rng {
     return new Rng(this.int(-(2 ** 31), 2 ** 31 - 1));

@@ -2,7 +2,7 @@
  * A simulated network between named nodes: seeded delay, loss, duplication and reordering, and
  * partitions. It decides when (if ever) each message arrives; the simulator delivers it then.
  */
-import type { SimRandom } from './random.js';
+import type { Rng } from '../rng.js';
 
 /** A message the network can route: it names its sender and its receiver. */
 export interface Addressed {
@@ -33,7 +33,7 @@ export class SimNetwork {
   private readonly linkFree = new Map<string, number>();
 
   constructor(
-    private readonly rand: SimRandom,
+    private readonly rand: Rng,
     private readonly opts: NetworkOptions = {},
   ) {}
 

@@ -16,7 +16,7 @@ import type { SimCore, SimReady } from './core.js';
 import { SimDisk } from './disk.js';
 import { type Addressed, type NetworkOptions, SimNetwork } from './network.js';
 import { EventQueue } from './queue.js';
-import { SimRandom } from './random.js';
+import { Rng } from '../rng.js';
 
 /** How the simulator runs one system's cores. */
 export interface SimHost<M extends Addressed, R extends SimReady<M>, S, C extends SimCore<M, R>> {
@@ -70,7 +70,7 @@ export interface SimNode<S, C> {
 const MAX_READY_ROUNDS = 10_000;
 
 export class Simulator<M extends Addressed, R extends SimReady<M>, S, C extends SimCore<M, R>> {
-  readonly rand: SimRandom;
+  readonly rand: Rng;
   readonly net: SimNetwork;
   /** The virtual time in ms. */
   now = 0;
@@ -83,7 +83,7 @@ export class Simulator<M extends Addressed, R extends SimReady<M>, S, C extends 
   private readonly cloneState: (s: S) => S;
 
   constructor(opts: SimulatorOptions<M, R, S, C>) {
-    this.rand = new SimRandom(opts.seed);
+    this.rand = new Rng(opts.seed);
     this.net = new SimNetwork(this.rand, opts.network);
     this.host = opts.host;
     this.crashBeforeSyncRate = opts.crashBeforeSyncRate ?? 0;
