@@ -8,6 +8,7 @@
  */
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
+import { stripBom } from '../checkers/history/limits.js';
 import { UsageError } from './cli/exit.js';
 
 /** The 1-based line of a character offset in `text`. */
@@ -15,14 +16,10 @@ export function lineAt(text: string, offset: number): number {
   return text.slice(0, Math.max(0, offset)).split('\n').length;
 }
 
-/**
- * The text without the byte-order mark some editors write at its start: JSON.parse refuses it and
- * the YAML parser keeps it in the first key. It is one character on the first line, so the line
- * numbers of messages stay right.
- */
-export function stripBom(text: string): string {
-  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-}
+// The byte-order mark some editors write at a file's start: JSON.parse refuses it and the YAML
+// parser keeps it in the first key. The history readers drop it with the same function; it is one
+// character on the first line, so the line numbers of messages stay right.
+export { stripBom };
 
 /**
  * Parses JSON text read from `path`; a syntax error is a UsageError
