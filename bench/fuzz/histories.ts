@@ -15,13 +15,13 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { MutableRng } from '../../harness/random.js';
 import { formatEvent, toJepsenEdn, type HistoryEvent } from '../../checkers/history/index.js';
 import { runLinearizableCheck } from '../../harness/check/linearizable.js';
 import { FaultlineError } from '../../harness/cli/exit.js';
 import { runTxnCheck } from '../../harness/cli/commands/check-txn.js';
+import { CLI_JS } from '../support/raftkv-cluster.js';
 import type { FuzzReport } from './types.js';
 
 /** The wall-clock bound of one case's check; a case over it is a failure (a hang). */
@@ -221,21 +221,13 @@ function judge(o: Outcome, checker: string): string | null {
   return null;
 }
 
-/** The built CLI, found from this module whether it runs built (dist/bench/fuzz) or from source. */
-function builtCli(): string | null {
-  const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-  for (const p of [join(root, 'harness', 'cli', 'main.js'), join(root, 'dist', 'harness', 'cli', 'main.js')]) {
-    if (existsSync(p)) return p;
-  }
-  return null;
-}
 
 /** Fuzzes `faultline check` with `cases` seeded random and mutated histories. */
 export async function fuzzHistories(cases: number, seed: number): Promise<FuzzReport> {
   const c = new MutableRng(seed);
   const dir = mkdtempSync(join(tmpdir(), 'faultline-fuzz-histories-'));
   const failures: string[] = [];
-  const cli = builtCli();
+  const cli = existsSync(CLI_JS) ? CLI_JS : null;
   try {
     for (let i = 0; i < cases; i++) {
       const kind = c.pick(KINDS);

@@ -14,9 +14,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import net from 'node:net';
-import { basename, dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
+import { CLI_JS } from '../support/raftkv-cluster.js';
 import type { FuzzReport } from './types.js';
 
 /** Longest wait for one answer; the server answers in milliseconds, bodies of a few MB included. */
@@ -184,14 +183,9 @@ interface Answer {
   body: string;
 }
 
-/** Root of the built tree: dist/ when this file runs built, else the checkout (which holds dist/). */
-function builtMain(): string {
-  const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-  return basename(root) === 'dist' ? join(root, 'harness/cli/main.js') : join(root, 'dist/harness/cli/main.js');
-}
 
 async function startServer(seed: number): Promise<{ child: ChildProcess; port: number; stderr: () => string }> {
-  const child = spawn(process.execPath, [builtMain(), 'toxiproxy', '--port', '0', '--seed', String(seed)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI_JS, 'toxiproxy', '--port', '0', '--seed', String(seed)], { stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   child.stderr!.on('data', (d) => (err += d));
   const port = await new Promise<number>((resolveP, reject) => {

@@ -18,6 +18,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 const root = here.includes(`${join('dist', 'bench')}`) ? join(here, '../../..') : join(here, '../..');
 /** The built node program. */
 export const MAIN_JS = join(root, 'dist/systems/raftkv/main.js');
+/** The built faultline CLI. */
+export const CLI_JS = join(root, 'dist/harness/cli/main.js');
 
 /** A free TCP port on 127.0.0.1 (the harness's own finder; closed again before it is returned). */
 export async function freePort(): Promise<number> {
