@@ -312,10 +312,10 @@ function wellFormedTarget(method: string, target: string): boolean {
 function judge(c: Extract<Case, { kind: 'http' }>, a: Answer): string | null {
   if (!NODE_METHODS.has(c.method) || !wellFormedTarget(c.method, c.path)) {
     // Node's parser may refuse these before any routing: 400 with a JSON reason.
-    if (a.status === 400) return apiError(a, 400);
+    if (a.status === 400) return apiError(a, 400, c.method);
   }
   if (!NODE_METHODS.has(c.method)) return `method ${JSON.stringify(c.method)}: status ${a.status}, expected 400`;
-  if (c.body?.kind === 'huge' && c.body.bytes > MAX_BODY_BYTES && a.status === 413) return apiError(a, 413);
+  if (c.body?.kind === 'huge' && c.body.bytes > MAX_BODY_BYTES && a.status === 413) return apiError(a, 413, c.method);
   const route = routeOf(c.path);
   if (route === null) {
     if (a.status !== 404) return `unknown path: status ${a.status}, expected 404`;
@@ -329,8 +329,8 @@ function judge(c: Extract<Case, { kind: 'http' }>, a: Answer): string | null {
   if (c.browser) return a.status === 403 && a.body === 'User agent not allowed\n' ? null : `browser user agent: status ${a.status}, expected 403`;
   if (!allowed.includes(a.status)) return `status ${a.status} not documented for ${c.method} ${route} (${allowed.join(', ')}): ${a.body.slice(0, 200)}`;
   if (a.status >= 400) {
-    const why = apiError(a, a.status);
-    if (why) return why;
+    const why = apiError(a, a.status, c.method);
+    if (why || c.method === 'HEAD') return why;
     const e = JSON.parse(a.body) as { error: string };
     if (a.status === 500 && !LISTEN_ERROR.test(e.error)) return `500 that is not a listen error: ${e.error.slice(0, 200)}`;
     return null;
@@ -345,7 +345,9 @@ function judge(c: Extract<Case, { kind: 'http' }>, a: Answer): string | null {
 }
 
 /** Why an error answer is not `{"error":"<reason>","status":<status>}`, or null. */
-function apiError(a: Answer, status: number): string | null {
+function apiError(a: Answer, status: number, method: string): string | null {
+  // An answer to HEAD has the status and headers of the GET answer and never a body.
+  if (method === 'HEAD') return a.body === '' ? null : `HEAD answer ${a.status} with a body`;
   let e: unknown;
   try {
     e = JSON.parse(a.body);
