@@ -23,5 +23,5 @@ export { parseEdn, toJepsenEdn } from './edn.js';
 export { parsePorcupineEtcd, parsePorcupineKv } from './porcupine.js';
 export { readHistory, parseHistory, sniffFormat, HISTORY_FORMATS, type HistoryFormat, type ReadOptions } from './read.js';
 export { pairOperations, type Operation, type OperationStatus, type PairedHistory, type PairOptions } from './pair.js';
-export { faultWindows, inFaultWindow, type FaultWindow } from './faults.js';
+export { faultSpans, faultStep, faultWindows, inFaultWindow, type FaultSpan, type FaultStep, type FaultWindow } from './faults.js';
 export { answeredTime, historyStats, percentile, type AnsweredTime, type HistoryStats, type HistoryStatsOptions } from './stats.js';

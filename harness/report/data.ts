@@ -7,6 +7,8 @@
  * its shape is checked: results.json is read back from disk and may come from an older run. A
  * result of another shape is still shown, as the checker's raw JSON, in the page.
  */
+import { faultSpans } from '../../checkers/history/faults.js';
+import { pairOperations } from '../../checkers/history/pair.js';
 import type { HistoryEvent } from '../../checkers/history/types.js';
 import { z } from 'zod';
 import { isLinearizableResult, linearizableView, type WitnessOp } from '../../checkers/linearizable/view.js';
@@ -29,8 +31,8 @@ export function buildReportData(folder: RunFolder): ReportData {
   const warnings = [...folder.warnings];
   const run = folder.run ?? {};
   const results = folder.results ?? {};
-  const { ops, processes, keys, nemesisEvents, durationMs, byIndex } = pairOps(folder.events);
-  const nemesis = nemesisWindows(nemesisEvents, durationMs);
+  const { ops, processes, keys, durationMs, byIndex } = pairOps(folder.events);
+  const nemesis = nemesisWindows(folder.events, durationMs);
   const checkers = checkerViews(results);
   const lin: LinWitness[] = [];
   const anomalies: AnomalyGraph[] = [];
@@ -142,17 +144,33 @@ interface Paired {
   ops: OpColumns;
   processes: string[];
   keys: string[];
-  nemesisEvents: HistoryEvent[];
   durationMs: number;
   /** History index (of an invocation or a completion) -> op. */
   byIndex: Map<number, number>;
 }
 
-/** Pairs each invocation with the next completion of the same process, as Jepsen does. */
-function pairOps(events: HistoryEvent[]): Paired {
+/**
+ * An event's time in ms, kept to the microsecond: enough to draw, and it keeps the embedded data
+ * small. Imported histories may have no times: then the event's index stands in, 1 ms apart.
+ */
+function timeMs(ev: HistoryEvent): number {
+  return typeof ev.time === 'number' ? Math.round(ev.time / 1000) / 1000 : ev.index;
+}
+
+/**
+ * The history's operations as columns, paired by the history toolkit's rule (pair.ts, leniently:
+ * a completion that completes nothing is left out, and an op whose process invoked again stays
+ * pending).
+ */
+function pairOps(events: readonly HistoryEvent[]): Paired {
   const ops: OpColumns = {
     lane: [], startMs: [], endMs: [], outcome: [], key: [], txnKeys: {}, desc: [], invokeIndex: [], completeIndex: [], node: [], error: [],
   };
+  const laneOf = new Map<string, number>();
+  const keyOf = new Map<string, number>();
+  const processes: string[] = [];
+  const keys: string[] = [];
+  const byIndex = new Map<number, number>();
   const keyIndex = (k: string): number => {
     let ki = keyOf.get(k);
     if (ki === undefined) {
@@ -162,111 +180,57 @@ function pairOps(events: HistoryEvent[]): Paired {
     }
     return ki;
   };
-  const laneOf = new Map<string, number>();
-  const keyOf = new Map<string, number>();
-  const processes: string[] = [];
-  const keys: string[] = [];
-  const nemesisEvents: HistoryEvent[] = [];
-  const open = new Map<string, { op: number; ev: HistoryEvent }>();
-  const byIndex = new Map<number, number>();
   let lastMs = 0;
-  // Imported histories may have no times: fall back to the event's position, 1 ms apart.
-  // Times are kept to the microsecond: enough to draw, and it keeps the embedded data small.
-  const timeMs = (ev: HistoryEvent, pos: number) => (typeof ev.time === 'number' ? Math.round(ev.time / 1000) / 1000 : pos);
-  for (let pos = 0; pos < events.length; pos++) {
-    const ev = events[pos]!;
-    const t = timeMs(ev, pos);
-    if (t > lastMs) lastMs = t;
-    if (ev.process === 'nemesis') {
-      nemesisEvents.push(ev);
-      continue;
-    }
-    const p = String(ev.process);
-    if (ev.type === 'invoke') {
-      let lane = laneOf.get(p);
-      if (lane === undefined) {
-        lane = processes.length;
-        processes.push(p);
-        laneOf.set(p, lane);
-      }
-      let key = -1;
-      const op = ops.lane.length;
-      if (isKeyed(ev.f, ev.value)) {
-        key = keyIndex(show(ev.value[0]));
-      } else if (ev.f === 'txn' && Array.isArray(ev.value)) {
-        // A transaction belongs to the view of every key its micro-ops ([f, key, value]) touch.
-        const ks = new Set<number>();
-        for (const m of ev.value) if (Array.isArray(m) && m.length >= 2 && (typeof m[1] === 'string' || typeof m[1] === 'number')) ks.add(keyIndex(show(m[1])));
-        if (ks.size > 0) ops.txnKeys[op] = [...ks];
-      }
-      ops.lane.push(lane);
-      ops.startMs.push(t);
-      ops.endMs.push(-1);
-      ops.outcome.push(OUTCOME.pending);
-      ops.key.push(key);
-      ops.desc.push(describe(ev.f, ev.value, undefined));
-      ops.invokeIndex.push(ev.index);
-      ops.completeIndex.push(-1);
-      ops.node.push('');
-      ops.error.push('');
-      byIndex.set(ev.index, op);
-      open.set(p, { op, ev });
-    } else {
-      const o = open.get(p);
-      if (!o) continue; // A completion with no open invocation is not an operation.
-      open.delete(p);
-      const op = o.op;
-      ops.endMs[op] = Math.max(t, ops.startMs[op]!);
-      ops.outcome[op] = ev.type === 'ok' ? OUTCOME.ok : ev.type === 'fail' ? OUTCOME.fail : OUTCOME.info;
-      ops.desc[op] = describe(o.ev.f, o.ev.value, ev);
-      ops.completeIndex[op] = ev.index;
-      ops.node[op] = ev.node ?? '';
-      ops.error[op] = ev.error === undefined ? '' : show(ev.error);
-      byIndex.set(ev.index, op);
-    }
-  }
+  for (const ev of events) lastMs = Math.max(lastMs, timeMs(ev));
   const durationMs = Math.max(lastMs, 1);
-  for (let i = 0; i < ops.endMs.length; i++) if (ops.endMs[i]! < 0) ops.endMs[i] = durationMs;
-  return { ops, processes, keys, nemesisEvents, durationMs, byIndex };
+  for (const o of pairOperations(events, undefined, { strict: false }).operations) {
+    const inv = o.invoke;
+    const p = String(o.process);
+    let lane = laneOf.get(p);
+    if (lane === undefined) {
+      lane = processes.length;
+      processes.push(p);
+      laneOf.set(p, lane);
+    }
+    let key = -1;
+    if (isKeyed(o.f, o.input)) {
+      key = keyIndex(show(o.input[0]));
+    } else if (o.f === 'txn' && Array.isArray(o.input)) {
+      // A transaction belongs to the view of every key its micro-ops ([f, key, value]) touch.
+      const ks = new Set<number>();
+      for (const m of o.input) if (Array.isArray(m) && m.length >= 2 && (typeof m[1] === 'string' || typeof m[1] === 'number')) ks.add(keyIndex(show(m[1])));
+      if (ks.size > 0) ops.txnKeys[o.id] = [...ks];
+    }
+    const done = o.complete;
+    const startMs = timeMs(inv);
+    ops.lane.push(lane);
+    ops.startMs.push(startMs);
+    ops.endMs.push(done ? Math.max(timeMs(done), startMs) : durationMs);
+    ops.outcome.push(done === null ? OUTCOME.pending : OUTCOME[done.type as 'ok' | 'fail' | 'info']);
+    ops.key.push(key);
+    ops.desc.push(describe(o.f, o.input, done ?? undefined));
+    ops.invokeIndex.push(inv.index);
+    ops.completeIndex.push(done ? done.index : -1);
+    ops.node.push(done?.node ?? '');
+    ops.error.push(done?.error === undefined ? '' : show(done.error));
+    byIndex.set(inv.index, o.id);
+    if (done) byIndex.set(done.index, o.id);
+  }
+  return { ops, processes, keys, durationMs, byIndex };
 }
 
-/** A nemesis event that starts or stops a fault: `start-<kind>` / `stop-<kind>` (schedule.ts stepName). */
-const FAULT_STEP = /^(start|stop)-(.+)$/;
-
 /**
- * Nemesis events into windows. The nemesis records one `info` event per step: `start-X` opens a
- * window of kind X and `stop-X` closes it, and `heal` (the end of the run) closes every open one.
- * Two faults of one kind never overlap, so a second start while the window is open (or a stop
- * while it is closed) is not a new window. A window never closed lasts to the end of the history.
+ * Fault windows as drawn, one per fault span of the history toolkit (faults.ts): a repeated start
+ * of a kind that is on is the same window, and one never ended lasts to the end of the history.
  */
-function nemesisWindows(events: HistoryEvent[], durationMs: number): NemesisWindow[] {
-  const windows: NemesisWindow[] = [];
-  const open = new Map<string, NemesisWindow>();
-  for (const ev of events) {
-    const t = typeof ev.time === 'number' ? ev.time / NS_PER_MS : ev.index;
-    if (ev.f === 'heal') {
-      for (const w of open.values()) w.endMs = Math.max(t, w.startMs);
-      open.clear();
-      continue;
-    }
-    const m = FAULT_STEP.exec(ev.f);
-    if (!m) continue;
-    const kind = m[2]!;
-    const w = open.get(kind);
-    if (m[1] === 'start') {
-      if (w) {
-        if (!w.detail) w.detail = faultDetail(ev.value);
-        continue;
-      }
-      const nw: NemesisWindow = { kind, startMs: t, endMs: durationMs, detail: faultDetail(ev.value) };
-      open.set(kind, nw);
-      windows.push(nw);
-    } else if (w) {
-      w.endMs = Math.max(t, w.startMs);
-      open.delete(kind);
-    }
-  }
-  return windows;
+function nemesisWindows(events: readonly HistoryEvent[], durationMs: number): NemesisWindow[] {
+  return faultSpans(events).map((span) => {
+    const startMs = span.starts[0]!.time !== undefined ? span.starts[0]!.time / NS_PER_MS : span.starts[0]!.index;
+    const end = span.end;
+    const endMs = end === null ? durationMs : Math.max(end.time !== undefined ? end.time / NS_PER_MS : end.index, startMs);
+    const detail = span.starts.map((e) => faultDetail(e.value)).find((d) => d !== '') ?? '';
+    return { kind: span.kind, startMs, endMs, detail };
+  });
 }
 
 /** What a fault was applied to: the nemesis's own `description`, else the value as JSON. */

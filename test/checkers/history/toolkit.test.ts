@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   answeredTime,
+  faultSpans,
   faultWindows,
   historyStats,
   HistoryError,
@@ -90,6 +91,20 @@ describe('fault windows and the in-fault rule', () => {
     expect(faultWindows([n(0, 1, 'start-kill'), n(1, 2, 'start-pause'), n(2, 3, 'stop-kill'), n(3, 4, 'stop-pause')])).toEqual([[1e6, 4e6]]);
     expect(faultWindows([n(0, 1, 'start-kill'), n(1, 2, 'start-pause'), n(2, 3, 'heal')])).toEqual([[1e6, 3e6]]);
     expect(faultWindows([n(0, 1, 'start-kill')])).toEqual([[1e6, Infinity]]);
+  });
+
+  it('reads the same events per kind as spans, whose union is the windows', () => {
+    const n = (i: number, t: number, f: string) => ev(i, t, 'info', 'nemesis', f);
+    const events = [n(0, 1, 'start-kill'), n(1, 2, 'start-pause'), n(2, 3, 'start-kill'), n(3, 4, 'stop-kill'), n(4, 6, 'start-clock'), n(5, 7, 'heal'), n(6, 8, 'start-partition'), n(7, 9, 'stop-pause')];
+    const spans = faultSpans(events);
+    expect(spans.map((s) => [s.kind, s.starts.map((e) => e.index), s.end?.index ?? null])).toEqual([
+      ['kill', [0, 2], 3],
+      ['pause', [1], 5],
+      ['clock', [4], 5],
+      ['partition', [6], null],
+    ]);
+    // A stop of a kind that is off (index 7) ends nothing: the windows are the union of the spans.
+    expect(faultWindows(events)).toEqual([[1e6, 7e6], [8e6, Infinity]]);
   });
 });
 
