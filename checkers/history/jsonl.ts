@@ -10,7 +10,10 @@
  * allowed (a file cut off while being written may end with one), and so is a byte order mark
  * before the first line. With `tolerateTornTail`, a last line that is not valid JSON and has no
  * newline after it (the recorder died while writing it) is left out and flagged as `tornTail`
- * instead; any other bad line is still an error.
+ * instead; any other bad line is still an error. With `stopAtBadLine`, which is for showing what
+ * there is of a damaged history and never for checking one, the first bad line (or the first event
+ * past `maxEvents`) ends the reading instead of failing it: the events before it are returned, and
+ * `stoppedBy` says what was wrong there.
  */
 import { closeSync, createReadStream, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { createInterface } from 'node:readline';
@@ -32,6 +35,10 @@ export interface ParsedHistory {
   format?: 'jsonl' | 'edn' | 'porcupine-etcd' | 'porcupine-kv';
   /** True when a torn last line was left out (only with `tolerateTornTail`). */
   tornTail?: boolean;
+  /** What was wrong with the torn last line, at its `file:line` (when `tornTail`). */
+  torn?: HistoryError;
+  /** The bad line that ended the reading (only with `stopAtBadLine`). */
+  stoppedBy?: HistoryError;
 }
 
 /** Options of the JSON Lines readers. */
@@ -40,6 +47,8 @@ export interface JsonlOptions {
   maxEvents?: number;
   /** Leave out a torn last line (not JSON, no newline after it) instead of failing on it. */
   tolerateTornTail?: boolean;
+  /** End the reading at the first bad line, keeping the events before it, instead of failing. */
+  stopAtBadLine?: boolean;
 }
 
 /** Incremental JSONL parser: feed it lines in order, read `result()` at the end. */
@@ -49,18 +58,33 @@ export class JsonlParser {
   private lastIndex = -1;
   /** A line that was not JSON, held back while it may yet turn out to be a torn last line. */
   private torn: HistoryError | null = null;
+  private stopped: HistoryError | null = null;
   private readonly maxEvents: number;
   private readonly tolerateTornTail: boolean;
+  private readonly stopAtBadLine: boolean;
   constructor(
     private readonly file: string | undefined,
     options: JsonlOptions = {},
   ) {
     this.maxEvents = options.maxEvents ?? DEFAULT_MAX_EVENTS;
     this.tolerateTornTail = options.tolerateTornTail ?? false;
+    this.stopAtBadLine = options.stopAtBadLine ?? false;
   }
 
-  /** Parses one line (1-based `lineNo`); throws HistoryError on a bad one. */
+  /** Parses one line (1-based `lineNo`); throws HistoryError on a bad one (unless `stopAtBadLine`). */
   line(input: string, lineNo: number): void {
+    if (this.stopped) return;
+    try {
+      this.parseLine(input, lineNo);
+    } catch (err) {
+      if (!this.stopAtBadLine || !(err instanceof HistoryError)) throw err;
+      this.stopped = err;
+      // A held-back line that more lines followed was not a torn tail.
+      if (err === this.torn) this.torn = null;
+    }
+  }
+
+  private parseLine(input: string, lineNo: number): void {
     const text = lineNo === 1 ? stripBom(input) : input;
     const where = { file: this.file, line: lineNo };
     if (text.trim() === '') return;
@@ -96,9 +120,15 @@ export class JsonlParser {
    * was not JSON is a torn tail only when it was the last and nothing ended it.
    */
   result(endsWithNewline: boolean): ParsedHistory {
-    if (this.torn && endsWithNewline) throw this.torn;
+    if (this.torn && endsWithNewline) {
+      if (!this.stopAtBadLine) throw this.torn;
+      this.stopped = this.torn;
+      this.torn = null;
+    }
     const h: ParsedHistory = { events: this.events, lines: this.lines, file: this.file };
     if (this.tolerateTornTail) h.tornTail = this.torn !== null;
+    if (this.torn) h.torn = this.torn;
+    if (this.stopped) h.stoppedBy = this.stopped;
     return h;
   }
 }

@@ -3,14 +3,16 @@
  * nodes/*.log (docs/formats.md).
  *
  * A report must be writable for any run, including one that was killed half way, so this reader is
- * tolerant: a missing file is noted, a history line that is not JSON is skipped and noted with its
- * `file:line`, and every size is bounded. Only a folder that does not exist (or has none of the
+ * tolerant: a missing file is noted; the history is read by the run's own reader
+ * (`readStoredHistory`), whose torn last line is left out and whose first bad line ends the history
+ * shown, each noted with its `file:line`; and every size is bounded. Only a folder that does not exist (or has none of the
  * run files) is an error, reported as a `UsageError` (exit 254).
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../cli/exit.js';
 import type { HistoryEvent } from '../../checkers/history/types.js';
+import { readStoredHistory } from '../run/history.js';
 
 /** Limits that keep a report's inputs bounded. */
 export interface RunFolderLimits {
@@ -100,78 +102,17 @@ function readJsonObject(path: string, maxBytes: number, warnings: string[]): Rec
   return null;
 }
 
-const EVENT_TYPES = new Set(['invoke', 'ok', 'fail', 'info']);
-
+/** The run's history through the one reader of run histories, ending at a bad line rather than failing. */
 function readHistory(path: string, limits: RunFolderLimits, warnings: string[]): HistoryEvent[] {
-  const events: HistoryEvent[] = [];
   if (!existsSync(path)) {
     warnings.push(`${path}: not there`);
-    return events;
+    return [];
   }
-  const size = statSync(path).size;
-  let text: string;
-  if (size > limits.maxHistoryBytes) {
-    warnings.push(`${path}: ${size} bytes is over the limit of ${limits.maxHistoryBytes}; only the start is shown`);
-    text = readHead(path, limits.maxHistoryBytes);
-  } else {
-    text = readFileSync(path, 'utf8');
-  }
-  let bad = 0;
-  let line = 0;
-  let pos = 0;
-  while (pos < text.length) {
-    let nl = text.indexOf('\n', pos);
-    if (nl < 0) nl = text.length;
-    const raw = text.slice(pos, nl).trim();
-    pos = nl + 1;
-    line++;
-    if (raw === '') continue;
-    if (events.length >= limits.maxEvents) {
-      warnings.push(`${path}: more than ${limits.maxEvents} events; the rest are left out`);
-      break;
-    }
-    const ev = parseEvent(raw);
-    if (typeof ev === 'string') {
-      // A run killed mid-write leaves a torn last line; any other bad line is noted the same way.
-      if (bad < 20) warnings.push(`${path}:${line}: ${ev}; line skipped`);
-      bad++;
-      continue;
-    }
-    if (ev.index === undefined || !Number.isFinite(ev.index)) ev.index = events.length;
-    events.push(ev);
-  }
-  if (bad > 20) warnings.push(`${path}: ${bad - 20} more bad lines skipped`);
-  return events;
-}
-
-function readHead(path: string, bytes: number): string {
-  const buf = readFileSync(path).subarray(0, bytes);
-  return buf.toString('utf8');
-}
-
-/** Parses one history line; returns the event or a sentence saying what is wrong with it. */
-function parseEvent(raw: string): HistoryEvent | string {
-  let v: unknown;
-  try {
-    v = JSON.parse(raw);
-  } catch {
-    return 'not valid JSON';
-  }
-  if (!v || typeof v !== 'object' || Array.isArray(v)) return 'not a JSON object';
-  const o = v as Record<string, unknown>;
-  if (typeof o.type !== 'string' || !EVENT_TYPES.has(o.type)) return 'type is not one of invoke, ok, fail, info';
-  if (typeof o.process !== 'number' && typeof o.process !== 'string') return 'process is missing';
-  const ev: HistoryEvent = {
-    index: typeof o.index === 'number' ? o.index : NaN,
-    type: o.type as HistoryEvent['type'],
-    process: o.process as HistoryEvent['process'],
-    f: typeof o.f === 'string' ? o.f : String(o.f ?? ''),
-  };
-  if (typeof o.time === 'number' && Number.isFinite(o.time)) ev.time = o.time;
-  if ('value' in o) ev.value = o.value;
-  if (typeof o.node === 'string') ev.node = o.node;
-  if ('error' in o) ev.error = o.error;
-  return ev;
+  const h = readStoredHistory(path, { maxEvents: limits.maxEvents, maxBytes: limits.maxHistoryBytes, stopAtBadLine: true });
+  if (h.cutFrom !== null) warnings.push(`${path}: ${h.cutFrom} bytes is over the limit of ${limits.maxHistoryBytes}; only the start is shown`);
+  if (h.torn !== null && h.cutFrom === null) warnings.push(`${h.torn}; the last line was cut short (the run was interrupted), so it is left out`);
+  if (h.stoppedBy !== null) warnings.push(`${h.stoppedBy}; the history is shown up to that line`);
+  return h.events;
 }
 
 const MSG_PREFIX = '@msg ';

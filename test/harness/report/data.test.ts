@@ -152,6 +152,17 @@ describe('report data', () => {
     expect(f.warnings.join('\n')).toContain('more than 10 events');
   });
 
+  it('shows a history up to its first bad line, through the run\'s own reader, and says where it ended', () => {
+    const evs = [
+      { index: 0, time: 1 * MS, type: 'invoke', process: 0, f: 'read', value: ['k', null] },
+      { index: 1, time: 2 * MS, type: 'ok', process: 0, f: 'read', value: ['k', 1] },
+    ];
+    const dir = folder({ 'history.jsonl': evs.map((e) => JSON.stringify(e)).join('\n') + '\n{"index":2,"type":"maybe","process":0,"f":"read"}\n' + JSON.stringify({ ...evs[0], index: 3 }) + '\n' });
+    const f = readRunFolder(dir);
+    expect(f.events.map((e) => e.index)).toEqual([0, 1]);
+    expect(f.warnings.join('\n')).toMatch(/history\.jsonl:3: field "type" .*; the history is shown up to that line/);
+  });
+
   it('puts the transactional cycles before the anomalies of single transactions', () => {
     // Arrange: the G-single cycle of the fixture, after 9 transactions that each read a key twice
     // and saw it change (internal anomalies, which the checker lists first).

@@ -35,6 +35,25 @@ describe('run history', () => {
     expect(() => readStoredHistory(bad)).toThrow(/history\.jsonl:2: field "type"/);
     expect(() => readStoredHistory(join(tempDir(), 'absent.jsonl'))).toThrow(/ENOENT/);
   });
+
+  it('with stopAtBadLine, ends at a bad line or one event too many and says where; with maxBytes, reads the start', () => {
+    const line = (i: number) => `{"index":${i},"type":"invoke","process":${i},"f":"read"}\n`;
+    const bad = join(tempDir(), 'history.jsonl');
+    writeFileSync(bad, line(0) + '{"index":1,"type":"maybe","process":0,"f":"read"}\n' + line(2));
+    expect(readStoredHistory(bad, { stopAtBadLine: true })).toMatchObject({ events: [{ index: 0 }], tornTail: false, stoppedBy: expect.stringMatching(/history\.jsonl:2: field "type"/) });
+    const notJson = join(tempDir(), 'history.jsonl');
+    writeFileSync(notJson, line(0) + '{"index":1,"ty\n' + line(2));
+    expect(readStoredHistory(notJson, { stopAtBadLine: true })).toMatchObject({ events: [{ index: 0 }], tornTail: false, torn: null, stoppedBy: expect.stringMatching(/:2: not valid JSON/) });
+    const torn = join(tempDir(), 'history.jsonl');
+    writeFileSync(torn, line(0) + line(1) + '{"index":2,"ty');
+    expect(readStoredHistory(torn, { stopAtBadLine: true })).toMatchObject({ events: [{ index: 0 }, { index: 1 }], tornTail: true, torn: expect.stringMatching(/:3: not valid JSON/), stoppedBy: null });
+    const long = join(tempDir(), 'history.jsonl');
+    writeFileSync(long, line(0) + line(1) + line(2));
+    expect(readStoredHistory(long, { stopAtBadLine: true, maxEvents: 2 })).toMatchObject({ events: [{ index: 0 }, { index: 1 }], stoppedBy: expect.stringMatching(/:3: more than 2 events/) });
+    expect(() => readStoredHistory(long, { maxEvents: 2 })).toThrow(/:3: more than 2 events/);
+    const head = readStoredHistory(long, { maxBytes: line(0).length + 5 });
+    expect(head).toMatchObject({ events: [{ index: 0 }], tornTail: true, cutFrom: 3 * line(0).length });
+  });
 });
 
 describe('run stats', () => {
