@@ -15,6 +15,7 @@ export {
   readJsonlFileSync,
   formatEvent,
   DEFAULT_MAX_EVENTS,
+  type JsonlFileOptions,
   type JsonlOptions,
   type ParsedHistory,
 } from './jsonl.js';

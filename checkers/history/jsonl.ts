@@ -181,15 +181,39 @@ export async function readJsonlFile(path: string, options?: number | JsonlOption
   return parser.result(endsWithNewline(path));
 }
 
-/** Reads a JSON Lines history file whole, synchronously (for callers that cannot wait). */
-export function readJsonlFileSync(path: string, options?: JsonlOptions): ParsedHistory {
+/** Options of readJsonlFileSync. */
+export interface JsonlFileOptions extends JsonlOptions {
+  /** Read only this many bytes from the start of a larger file (its cut last line is then torn). */
+  maxBytes?: number;
+}
+
+/**
+ * Reads a JSON Lines history file whole, synchronously (for callers that cannot wait). With
+ * `maxBytes`, a larger file is read only up to there, and `cutFrom` is its size.
+ */
+export function readJsonlFileSync(path: string, options: JsonlFileOptions = {}): ParsedHistory & { cutFrom?: number } {
+  const { maxBytes, ...jsonl } = options;
   let text: string;
+  let cutFrom: number | undefined;
   try {
-    text = readFileSync(path, 'utf8');
+    if (maxBytes === undefined) text = readFileSync(path, 'utf8');
+    else {
+      const fd = openSync(path, 'r');
+      try {
+        const size = fstatSync(fd).size;
+        const buf = Buffer.alloc(Math.min(size, maxBytes));
+        const n = readSync(fd, buf, 0, buf.length, 0);
+        text = buf.subarray(0, n).toString('utf8');
+        if (size > maxBytes) cutFrom = size;
+      } finally {
+        closeSync(fd);
+      }
+    }
   } catch (err) {
     throw cannotRead(path, err);
   }
-  return parseJsonl(text, path, options);
+  const h = parseJsonl(text, path, jsonl);
+  return cutFrom === undefined ? h : { ...h, cutFrom };
 }
 
 /** True when the file's last byte is a newline (or the file is empty). */

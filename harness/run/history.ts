@@ -4,8 +4,8 @@
  * the generators and the checkers. Also the one reader of a stored history, with its explicit
  * tolerance for a last line the writer died in the middle of.
  */
-import { closeSync, openSync, readSync, statSync, writeSync } from 'node:fs';
-import { formatEvent, parseJsonl, readJsonlFileSync } from '../../checkers/history/jsonl.js';
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { formatEvent, readJsonlFileSync, type JsonlFileOptions } from '../../checkers/history/jsonl.js';
 import { HistoryError } from '../../checkers/history/errors.js';
 import type { HistoryEvent } from '../../checkers/history/types.js';
 import { UsageError } from '../cli/exit.js';
@@ -76,18 +76,8 @@ export interface StoredHistory {
   cutFrom: number | null;
 }
 
-/** How much of a history to read, and what a bad line does. */
-export interface StoredHistoryOptions {
-  /** The most events read (default: the reader's ceiling). */
-  maxEvents?: number;
-  /** Read only this many bytes from the start of a larger file (its cut last line is then torn). */
-  maxBytes?: number;
-  /**
-   * End the reading at the first bad line or the first event past `maxEvents`, keeping what came
-   * before (for showing a damaged history, as a report does), instead of a UsageError.
-   */
-  stopAtBadLine?: boolean;
-}
+/** How much of a history to read, and whether a bad line ends the reading instead of failing it. */
+export type StoredHistoryOptions = Pick<JsonlFileOptions, 'maxEvents' | 'maxBytes' | 'stopAtBadLine'>;
 
 /**
  * Reads a run's history.jsonl: the one reader of run histories, for `recheck`, reports and
@@ -95,53 +85,17 @@ export interface StoredHistoryOptions {
  * any other bad line is a UsageError naming `file:line`, unless `stopAtBadLine`.
  */
 export function readStoredHistory(path: string, options: StoredHistoryOptions = {}): StoredHistory {
-  const jsonl = {
-    tolerateTornTail: true,
-    ...(options.maxEvents !== undefined ? { maxEvents: options.maxEvents } : {}),
-    ...(options.stopAtBadLine ? { stopAtBadLine: true } : {}),
-  };
   try {
-    const size = options.maxBytes !== undefined ? fileSize(path) : 0;
-    const cut = options.maxBytes !== undefined && size > options.maxBytes;
-    const h = cut ? parseJsonl(readHead(path, options.maxBytes!), path, jsonl) : readJsonlFileSync(path, jsonl);
+    const h = readJsonlFileSync(path, { ...options, tolerateTornTail: true });
     return {
       events: h.events,
       tornTail: h.tornTail === true,
       torn: h.torn?.message ?? null,
       stoppedBy: h.stoppedBy?.message ?? null,
-      cutFrom: cut ? size : null,
+      cutFrom: h.cutFrom ?? null,
     };
   } catch (err) {
     if (err instanceof HistoryError) throw new UsageError(err.message);
     throw err;
-  }
-}
-
-function cannotRead(path: string, err: unknown): UsageError {
-  return new UsageError(`${path}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-}
-
-function fileSize(path: string): number {
-  try {
-    return statSync(path).size;
-  } catch (err) {
-    throw cannotRead(path, err);
-  }
-}
-
-/** The first `bytes` bytes of a file, as text. */
-function readHead(path: string, bytes: number): string {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch (err) {
-    throw cannotRead(path, err);
-  }
-  try {
-    const buf = Buffer.alloc(bytes);
-    const n = readSync(fd, buf, 0, bytes, 0);
-    return buf.subarray(0, n).toString('utf8');
-  } finally {
-    closeSync(fd);
   }
 }
