@@ -8,9 +8,10 @@
  *
  *   faultline run --system atomic-kv --workload register --nemesis kill,pause --time-limit 15
  */
+import { z } from 'zod';
 import type { HistoryEvent } from '../checkers/history/types.js';
 import { each, independentKeys, type Generator, type PureRng } from './generator.js';
-import type { CheckOptions, CheckOutcome, Completion, Workload, WorkloadClient, WorkloadGeneratorOptions } from './types.js';
+import type { CheckOptions, CheckOutcome, Completion, Workload, WorkloadClient, WorkloadGeneratorOptions, WorkloadOptionsSpec } from './types.js';
 import { checkKv } from './register-check.js';
 
 /** Values written and cas'd: 0..VALUE_MAX. */
@@ -68,9 +69,13 @@ export const registerClient: WorkloadClient = {
 };
 
 /** The register workload. */
+/** The register workload takes no options. */
+export const registerOptions: WorkloadOptionsSpec<Record<string, never>> = { schema: z.object({}).strict(), defaults: {} };
+
 export const register: Workload = {
   name: 'register',
   description: 'read/write/cas on independent keys; checked for linearizability (kv model)',
+  options: registerOptions,
   generator(opts: WorkloadGeneratorOptions): Generator {
     return independentKeys({
       rng: opts.rng,

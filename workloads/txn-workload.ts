@@ -4,13 +4,14 @@
  * reads of every key touched, and the transactional checker turned into the harness's
  * CheckOutcome (verdict, explanation, first anomaly).
  */
+import { z } from 'zod';
 import type { HistoryEvent } from '../checkers/history/types.js';
-import type { ConsistencyModel, TxnCheckResult } from '../checkers/transactional/types.js';
+import { CONSISTENCY_MODELS, type ConsistencyModel, type TxnCheckResult } from '../checkers/transactional/types.js';
 import type { GenContext, GenResult, Generator, PureRng } from './generator.js';
 import { each } from './generator.js';
 import { drawTxn, initialTxnGenState, txnGenDefaults } from './txn-gen.js';
 import type { TxnGenOptions, TxnGenState, TxnOp } from './txn-gen.js';
-import type { CheckOptions, CheckOutcome, Completion, Workload, WorkloadClient, WorkloadGeneratorOptions } from './types.js';
+import type { CheckOptions, CheckOutcome, Completion, Workload, WorkloadClient, WorkloadGeneratorOptions, WorkloadOptionsSpec } from './types.js';
 
 class TxnOpGenerator implements Generator {
   constructor(
@@ -91,18 +92,38 @@ export function validateTxnReply(
   return null;
 }
 
+/** The options of the transactional workloads (list-append, rw-register). */
+export interface TxnWorkloadOptions extends Record<string, unknown> {
+  /** The consistency model the transactions are checked against (docs/transactional.md). */
+  consistencyModel: ConsistencyModel;
+}
+
+/** Their schema (`--consistency-model` fills `consistencyModel`) and defaults. */
+export const txnWorkloadOptions: WorkloadOptionsSpec<TxnWorkloadOptions> = {
+  schema: z
+    .object({
+      consistencyModel: z.enum(CONSISTENCY_MODELS, {
+        errorMap: (_issue, ctx) => ({ message: `unknown model ${JSON.stringify(ctx.data)} (known: ${CONSISTENCY_MODELS.join(', ')})` }),
+      }),
+    })
+    .partial()
+    .strict(),
+  defaults: { consistencyModel: 'strict-serializable' },
+};
+
 /** A transactional workload: seeded txns with `writeF` writes, the txn wire mapping, final reads, and its checker. */
 export function txnWorkload(spec: {
   name: string;
   description: string;
   writeF: 'append' | 'w';
   validate: (request: TxnOp[], reply: unknown) => string | null;
-  check: (history: readonly HistoryEvent[], opts: { timeLimitMs: number; consistencyModel?: ConsistencyModel }) => TxnCheckResult;
+  check: (history: readonly HistoryEvent[], opts: { timeLimitMs: number; consistencyModel: ConsistencyModel }) => TxnCheckResult;
 }): Workload {
   return {
     name: spec.name,
     description: spec.description,
     transactional: true,
+    options: txnWorkloadOptions,
     generator(opts: WorkloadGeneratorOptions) {
       return txnOpGenerator(opts.rng, spec.writeF, { activeKeys: Math.max(10, 2 * opts.concurrency) });
     },
@@ -111,8 +132,8 @@ export function txnWorkload(spec: {
       return finalReads(history);
     },
     async checker(history: readonly HistoryEvent[], opts: CheckOptions): Promise<CheckOutcome> {
-      const model = opts.consistencyModel !== undefined ? { consistencyModel: opts.consistencyModel } : {};
-      return txnOutcome(spec.name, history, spec.check(history, { timeLimitMs: opts.timeLimitMs, ...model }));
+      const o = { ...txnWorkloadOptions.defaults, ...txnWorkloadOptions.schema.parse(opts.workloadOptions ?? {}) };
+      return txnOutcome(spec.name, history, spec.check(history, { timeLimitMs: opts.timeLimitMs, consistencyModel: o.consistencyModel }));
     },
   };
 }

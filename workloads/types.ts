@@ -3,8 +3,8 @@
  * back, and which checkers judge the history (STYLE.md: `{ generator, client, checker,
  * finalGenerator }`, Maelstrom's workloads). The harness knows workloads only through this shape.
  */
+import type { z } from 'zod';
 import type { HistoryEvent } from '../checkers/history/types.js';
-import type { ConsistencyModel } from '../checkers/transactional/index.js';
 import type { Generator, PureRng } from './generator.js';
 
 /** Options the harness gives a workload's generator. */
@@ -57,11 +57,21 @@ export interface CheckOutcome {
   firstAnomaly: Anomaly | null;
 }
 
-/** Budgets for the checkers. */
+/** Budgets for the checkers, and the run's options for its workload. */
 export interface CheckOptions {
   timeLimitMs: number;
-  /** Transactional workloads: the consistency model to check (default strict-serializable). */
-  consistencyModel?: ConsistencyModel;
+  /** The run's `workloadOptions` as given (the workload validates them and fills in its defaults). */
+  workloadOptions?: Record<string, unknown>;
+}
+
+/**
+ * The options a workload takes (a run's `workloadOptions`), which the workload validates itself:
+ * the zod schema of what may be given (strict, every option optional) and the value of each option
+ * that is not given. `defaults` names every option there is.
+ */
+export interface WorkloadOptionsSpec<T extends Record<string, unknown> = Record<string, unknown>> {
+  schema: z.ZodType<Partial<T>>;
+  defaults: T;
 }
 
 /** A workload. */
@@ -72,8 +82,10 @@ export interface Workload {
   client: WorkloadClient;
   /** The ops that end a run, after every fault is healed (e.g. one read per key touched). */
   finalGenerator(history: readonly HistoryEvent[]): Generator;
-  /** Whether the workload's checker judges transactions against a consistency model (`--consistency-model`). */
+  /** Whether the workload's operations are transactions (`txn`). */
   transactional?: boolean;
+  /** The options it takes (`workloadOptions`), their schema and defaults. */
+  options: WorkloadOptionsSpec;
   /** Runs every checker of the workload on a history. */
   checker(history: readonly HistoryEvent[], opts: CheckOptions): Promise<CheckOutcome>;
 }

@@ -3,18 +3,17 @@
  * later, a suite file). Every bad value is a UsageError with one line naming the flag.
  *
  *   { system, variant, workload, nodes, concurrency, rateOpsPerSec, timeLimitS, nemesis,
- *     nemesisIntervalS, seed, toxiproxy, opTimeoutMs, consistencyModel, resultsDir, runDir }
+ *     nemesisIntervalS, seed, toxiproxy, opTimeoutMs, workloadOptions, resultsDir, runDir }
  */
 import { Command, CommanderError } from 'commander';
 import { z } from 'zod';
 import { UsageError } from '../cli/exit.js';
 import { findSystem, type SystemManifest } from '../cluster/manifest.js';
 import { FAULT_KINDS, type FaultKind } from '../nemesis/schedule.js';
-import { CONSISTENCY_MODELS, isConsistencyModel } from '../../checkers/transactional/index.js';
 import { freshSeed } from '../random.js';
 import { parseDecimalInt, parseDecimalNumber, type NumberBounds } from '../cli/flags.js';
 import { LIMITS, PHASE_LIMITS } from './limits.js';
-import { workloadNames, workloads } from '../../workloads/index.js';
+import { checkWorkloadOptions, workloadNames, workloads } from '../../workloads/index.js';
 import type { Workload } from '../../workloads/types.js';
 
 export { LIMITS, PHASE_LIMITS };
@@ -69,8 +68,11 @@ export const runConfigSchema = z.object({
   /** "embedded", or the URL of an external toxiproxy-server. */
   toxiproxy: z.string().min(1),
   opTimeoutMs: runNumberSchema('opTimeoutMs'),
-  /** Transactional workloads: the model the history is checked against (null: strict-serializable). */
-  consistencyModel: z.enum(CONSISTENCY_MODELS).nullable().default(null),
+  /**
+   * The workload's own options as given (`--consistency-model`, `--workload-options`, a suite
+   * entry's `workloadOptions`), checked by the workload's schema; the workload fills in the rest.
+   */
+  workloadOptions: z.record(z.string(), z.unknown()).default({}),
   resultsDir: z.string().min(1),
   /** Use exactly this folder for the run (else a new one under resultsDir). */
   runDir: z.string().min(1).nullable(),
@@ -98,6 +100,8 @@ export interface RunFlags {
   logMessages?: boolean;
   opTimeout?: string;
   consistencyModel?: string;
+  /** `--workload-options`: a JSON object. */
+  workloadOptions?: string;
   resultsDir?: string;
   runDir?: string;
 }
@@ -160,16 +164,7 @@ export function resolveRunConfig(flags: RunFlags, manifest: SystemManifest): Res
   if (!manifest.workloads.includes(workloadName)) {
     throw new UsageError(`${manifest.name} does not serve the ${workloadName} workload (it serves: ${manifest.workloads.join(', ')})`);
   }
-  let consistencyModel: string | null = null;
-  if (flags.consistencyModel !== undefined) {
-    if (workload.transactional !== true) {
-      throw new UsageError(`--consistency-model applies to the transactional workloads (list-append, rw-register), not to ${workloadName}`);
-    }
-    if (!(CONSISTENCY_MODELS as readonly string[]).includes(flags.consistencyModel) || !isConsistencyModel(flags.consistencyModel)) {
-      throw new UsageError(`--consistency-model: unknown model "${flags.consistencyModel}" (known: ${CONSISTENCY_MODELS.join(', ')})`);
-    }
-    consistencyModel = flags.consistencyModel;
-  }
+  const workloadOptions = workloadOptionsOfFlags(flags, workloadName, workload);
   const num = (key: RunNumber, text: string | undefined, bounds: NumberBounds = {}) => (text === undefined ? undefined : parseRunNumber(key, text, bounds));
   const nodes = num('nodes', flags.nodes, { min: manifest.nodes.min, max: Math.min(manifest.nodes.max, LIMITS.nodesMax) }) ?? manifest.nodes.default;
   const raw = {
@@ -186,7 +181,7 @@ export function resolveRunConfig(flags: RunFlags, manifest: SystemManifest): Res
     seed: num('seed', flags.seed) ?? freshSeed(),
     toxiproxy: flags.toxiproxy ?? 'embedded',
     opTimeoutMs: num('opTimeoutMs', flags.opTimeout) ?? 1000,
-    consistencyModel,
+    workloadOptions,
     resultsDir: flags.resultsDir ?? 'results',
     runDir: flags.runDir ?? null,
     logMessages: flags.logMessages === true,
@@ -200,6 +195,56 @@ export function resolveRunConfig(flags: RunFlags, manifest: SystemManifest): Res
     throw new UsageError(`bad run config: ${issue?.path.join('.')}: ${issue?.message}`);
   }
   return { config: parsed.data, manifest, workload };
+}
+
+/** Workload options that have a flag of their own besides `--workload-options`. */
+const WORKLOAD_OPTION_FLAGS: Readonly<Record<string, string>> = { consistencyModel: '--consistency-model' };
+
+/**
+ * Checks options given to a workload by the workload's own schema; a UsageError for the first bad
+ * one, naming it as `label(option)` says (a flag, or a field of a suite file).
+ */
+export function validateWorkloadOptions(
+  workloadName: string,
+  workload: Workload,
+  given: Record<string, unknown>,
+  label: (option: string) => string,
+): Record<string, unknown> {
+  const r = checkWorkloadOptions(workload, given);
+  if ('options' in r) return r.options;
+  const { option, unknown, message, takenBy } = r.issue;
+  if (!unknown) throw new UsageError(`${label(option)}: ${message}`);
+  if (takenBy.length === 0) throw new UsageError(`${label(option)}: no workload takes this option (the ${workloadName} workload takes: ${Object.keys(workload.options.defaults).join(', ') || 'none'})`);
+  const kind = takenBy.every((n) => workloads[n]!.transactional === true) ? 'the transactional workloads' : 'the workloads';
+  throw new UsageError(`${label(option)} applies to ${kind} (${takenBy.join(', ')}), not to ${workloadName}`);
+}
+
+/** The workload options of `--workload-options` and the flags of single options, checked. */
+function workloadOptionsOfFlags(flags: RunFlags, workloadName: string, workload: Workload): Record<string, unknown> {
+  const given: Record<string, unknown> = {};
+  const from = new Map<string, string>();
+  if (flags.workloadOptions !== undefined) {
+    let v: unknown;
+    try {
+      v = JSON.parse(flags.workloadOptions);
+    } catch (err) {
+      throw new UsageError(`--workload-options: not valid JSON (${(err as Error).message})`);
+    }
+    if (!v || typeof v !== 'object' || Array.isArray(v)) throw new UsageError('--workload-options: must be a JSON object such as {"consistencyModel":"serializable"}');
+    for (const [k, x] of Object.entries(v)) {
+      given[k] = x;
+      from.set(k, `--workload-options: ${k}`);
+    }
+  }
+  for (const [option, flag] of Object.entries(WORKLOAD_OPTION_FLAGS)) {
+    // commander names a flag's value by the flag in camel case, which is the option's name.
+    const value = (flags as Record<string, unknown>)[option];
+    if (value === undefined) continue;
+    if (Object.hasOwn(given, option)) throw new UsageError(`${flag}: ${option} is given by --workload-options too`);
+    given[option] = value;
+    from.set(option, flag);
+  }
+  return validateWorkloadOptions(workloadName, workload, given, (option) => from.get(option) ?? option);
 }
 
 /**
@@ -221,6 +266,7 @@ export const RUN_FLAGS: ReadonlyArray<readonly [string, string]> = [
   ['--toxiproxy <url>', 'use an external toxiproxy-server instead of the embedded one'],
   ['--op-timeout <ms>', 'time an op may take before it is recorded info (default: 1000)'],
   ['--consistency-model <model>', 'list-append, rw-register: the model to check the transactions against (default: strict-serializable)'],
+  ['--workload-options <json>', 'options of the workload as a JSON object, e.g. {"consistencyModel":"serializable"}'],
   ['--results-dir <dir>', 'folder of run folders (default: results)'],
   ['--run-dir <dir>', 'use exactly this folder for the run'],
   ['--log-messages', 'nodes log their peer messages, drawn as a message diagram in the report'],
@@ -273,7 +319,7 @@ export function formatDecimal(n: number): string {
  * the config's fields, the ones left out keeping run's defaults.
  */
 export type RunArgvSpec = { system: string; nemesis: readonly string[]; args?: readonly string[] } & Partial<
-  Pick<RunConfig, 'variant' | 'workload' | RunNumber | 'nemesisOverlap' | 'toxiproxy' | 'logMessages' | 'consistencyModel'>
+  Pick<RunConfig, 'variant' | 'workload' | RunNumber | 'nemesisOverlap' | 'toxiproxy' | 'logMessages' | 'workloadOptions'>
 > & { runDir?: string | null };
 
 /**
@@ -299,7 +345,14 @@ export function runArgv(spec: RunArgvSpec): string[] {
   if (spec.nemesisOverlap) a.push('--nemesis-overlap');
   if (spec.toxiproxy !== undefined && spec.toxiproxy !== 'embedded') a.push('--toxiproxy', spec.toxiproxy);
   if (spec.logMessages) a.push('--log-messages');
-  if (spec.consistencyModel !== undefined && spec.consistencyModel !== null) a.push('--consistency-model', spec.consistencyModel);
+  // Options with a flag of their own go by it (as a user would write them), the rest as JSON.
+  const rest: Record<string, unknown> = {};
+  for (const [option, value] of Object.entries(spec.workloadOptions ?? {})) {
+    const flag = Object.hasOwn(WORKLOAD_OPTION_FLAGS, option) ? WORKLOAD_OPTION_FLAGS[option] : undefined;
+    if (flag !== undefined && typeof value === 'string') a.push(flag, value);
+    else rest[option] = value;
+  }
+  if (Object.keys(rest).length > 0) a.push('--workload-options', JSON.stringify(rest));
   a.push(...(spec.args ?? []));
   if (spec.runDir !== undefined && spec.runDir !== null) a.push('--run-dir', spec.runDir);
   return a;

@@ -14,7 +14,6 @@
  */
 import { join } from 'node:path';
 import type { HistoryEvent } from '../../checkers/history/types.js';
-import type { ConsistencyModel } from '../../checkers/transactional/index.js';
 import type { CheckOutcome } from '../../workloads/types.js';
 import { EXIT, FaultlineError, exitCodeForVerdict } from '../cli/exit.js';
 import { Cluster, planCluster } from '../cluster/cluster.js';
@@ -206,7 +205,7 @@ export async function runTest(resolved: ResolvedRun, systemArg: string, io: RunI
     if (history.writeError !== null) throw new FaultlineError(history.writeError, EXIT.crash);
 
     if (io.progress) io.note('checking the history...');
-    const outcome = await checkHistory(workload, history.events, config.consistencyModel);
+    const outcome = await checkHistory(workload, history.events, config.workloadOptions);
     const results = composeResults(outcome, history.events, nodeCrashes, {
       durationMs: Math.round(Number(process.hrtime.bigint() - startNs) / 1e6),
       nemesisErrors: nemesis.errors,
@@ -312,11 +311,11 @@ export function composeResults(
 export async function checkHistory(
   workload: ResolvedRun['workload'],
   events: readonly HistoryEvent[],
-  consistencyModel: ConsistencyModel | null = null,
+  workloadOptions: Record<string, unknown> = {},
 ): Promise<CheckOutcome & { valid: boolean | 'unknown' }> {
   let outcome: CheckOutcome;
   try {
-    outcome = await workload.checker(events, { timeLimitMs: CHECK_TIME_LIMIT_MS, ...(consistencyModel !== null ? { consistencyModel } : {}) });
+    outcome = await workload.checker(events, { timeLimitMs: CHECK_TIME_LIMIT_MS, workloadOptions });
   } catch (err) {
     // A checker that throws knows nothing: unknown, with the reason (jepsen.checker's check-safe).
     outcome = { checkers: { [workload.name]: { valid: 'unknown', explanation: `checker failed: ${(err as Error).message}` } }, firstAnomaly: null };

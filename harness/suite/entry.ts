@@ -27,6 +27,8 @@ export interface RunSpec extends RunTuning {
   nemesis: string[];
   seed: number;
   timeLimitS: number;
+  /** The workload's own options (run's `workloadOptions`). */
+  workloadOptions?: Record<string, unknown>;
   /** Further flags, passed as they are. */
   args?: string[];
 }

@@ -21,7 +21,8 @@ import { dirname, extname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { parseDocument } from 'yaml';
 import { FaultlineError, UsageError } from '../cli/exit.js';
-import { parseRunArgv, PHASE_LIMITS, resolveRunConfig, runArgv, runNumberSchema } from '../run/config.js';
+import { parseRunArgv, PHASE_LIMITS, resolveRunConfig, runArgv, runNumberSchema, validateWorkloadOptions } from '../run/config.js';
+import { workloads as workloadTable } from '../../workloads/index.js';
 import { lineAt, lineOfPath, parseJsonText, stripBom } from '../source-text.js';
 import { locateSystem, readManifest, type SystemManifest } from '../cluster/manifest.js';
 import type { RunTuning } from './entry.js';
@@ -35,7 +36,7 @@ export const SUITE_ENTRIES_MAX = 10_000;
 export type Expectation = 'valid' | 'invalid' | 'any';
 
 /** `faultline run` flags that the suite sets from an entry's fields, so `args` may not repeat them. */
-const SUITE_SET_FLAGS = ['--system', '--variant', '--workload', '--nemesis', '--seed', '--time-limit', '--nodes', '--concurrency', '--rate', '--nemesis-interval', '--op-timeout', '--run-dir', '--results-dir', '--json'];
+const SUITE_SET_FLAGS = ['--system', '--variant', '--workload', '--nemesis', '--seed', '--time-limit', '--nodes', '--concurrency', '--rate', '--nemesis-interval', '--op-timeout', '--workload-options', '--run-dir', '--results-dir', '--json'];
 
 const nameRe = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const nemesisRe = /^(none|[a-z][a-z0-9-]*(,[a-z][a-z0-9-]*)*)$/;
@@ -59,6 +60,8 @@ const runOptions = {
   rateOpsPerSec: runNumberSchema('rateOpsPerSec').optional(),
   nemesisIntervalS: runNumberSchema('nemesisIntervalS').optional(),
   opTimeoutMs: runNumberSchema('opTimeoutMs').optional(),
+  /** The workload's own options (`{ consistencyModel: serializable }`), checked by the workload. */
+  workloadOptions: z.record(z.string(), z.unknown()).optional(),
   /** Wall-clock limit of one entry's process; past it the run is stopped and counted as an error. */
   entryTimeoutS: z.number().positive().max(48 * 3600).optional(),
   /** Further `faultline run` flags, passed as they are (for example ["--toxiproxy", "http://..."]). */
@@ -66,7 +69,7 @@ const runOptions = {
     .array(z.string().max(1000))
     .max(100)
     .refine((a) => !a.some((x) => SUITE_SET_FLAGS.includes(x.split('=')[0]!)), {
-      message: 'may not set flags the suite sets itself (--system, --variant, --workload, --nemesis, --seed, --time-limit, --nodes, --concurrency, --rate, --nemesis-interval, --op-timeout, --run-dir, --results-dir, --json): use the fields of the same meaning',
+      message: 'may not set flags the suite sets itself (--system, --variant, --workload, --nemesis, --seed, --time-limit, --nodes, --concurrency, --rate, --nemesis-interval, --op-timeout, --workload-options, --run-dir, --results-dir, --json): use the fields of the same meaning',
     })
     .optional(),
   expect: z.enum(['valid', 'invalid', 'any']).optional(),
@@ -115,6 +118,8 @@ export interface SuiteEntry extends RunTuning {
   seed: number;
   timeLimitS: number;
   entryTimeoutS: number;
+  /** The workload's own options, when the row or the defaults give them. */
+  workloadOptions?: Record<string, unknown>;
   args: string[];
   expect: Expectation;
 }
@@ -264,6 +269,15 @@ export function expandSuite(suite: SuiteFile, file: string, opts: { systemsDir?:
         if (manifest.workloads.length > 0 && !manifest.workloads.includes(w)) {
           throw new UsageError(`${at('workload', wi)}: system ${manifest.name} does not serve workload ${JSON.stringify(w)} (it serves: ${manifest.workloads.join(', ')})`);
         }
+        const workload = Object.hasOwn(workloadTable, w) ? workloadTable[w] : undefined;
+        if (merged.workloadOptions !== undefined && workload !== undefined) {
+          // Named where it is written: the row, or the suite's defaults.
+          const path = row.workloadOptions !== undefined ? ['matrix', r, 'workloadOptions'] : ['defaults', 'workloadOptions'];
+          validateWorkloadOptions(w, workload, merged.workloadOptions, (option) => {
+            const line = opts.text ? lineOfPath(opts.text, [...path, option]) : null;
+            return `${file}${line ? `:${line}` : ''}: ${formatPath([...path, option])}`;
+          });
+        }
       });
       const nemeses = list(row.nemesis, ['none']);
       const seeds = list(row.seed, [SUITE_DEFAULTS.seed]);
@@ -295,6 +309,7 @@ export function expandSuite(suite: SuiteFile, file: string, opts: { systemsDir?:
               if (merged.rateOpsPerSec !== undefined) entry.rateOpsPerSec = merged.rateOpsPerSec;
               if (merged.nemesisIntervalS !== undefined) entry.nemesisIntervalS = merged.nemesisIntervalS;
               if (merged.opTimeoutMs !== undefined) entry.opTimeoutMs = merged.opTimeoutMs;
+              if (merged.workloadOptions !== undefined) entry.workloadOptions = merged.workloadOptions;
               validateEntry(entry, manifest, () => {
                 const line = opts.text ? lineOfPath(opts.text, ['matrix', r]) : null;
                 return `${file}${line ? `:${line}` : ''}: matrix[${r}]`;

@@ -14,8 +14,9 @@ import { readStoredHistory } from '../../run/history.js';
 import { summaryLines } from '../../run/report.js';
 import { checkHistory, composeResults } from '../../run/run.js';
 import { nodeCrashesSchema, type RunResults } from '../../run/results.js';
-import { isConsistencyModel } from '../../../checkers/transactional/index.js';
 import { workloadNames, workloads } from '../../../workloads/index.js';
+import type { Workload } from '../../../workloads/types.js';
+import { validateWorkloadOptions } from '../../run/config.js';
 import { writeRunReport } from '../../report/index.js';
 
 /** Registers `faultline recheck`. */
@@ -41,9 +42,8 @@ export function register(program: Command): void {
       } catch {
         /* a partial run has no results.json yet */
       }
-      // The model the run was checked against (run.json), so that a recheck judges alike.
-      const model = typeof record.consistencyModel === 'string' && isConsistencyModel(record.consistencyModel) ? record.consistencyModel : null;
-      const outcome = await checkHistory(workload, events, model);
+      // The workload's options the run was checked with (run.json), so that a recheck judges alike.
+      const outcome = await checkHistory(workload, events, recordedWorkloadOptions(record as Record<string, unknown>, name, workload, join(runDir, 'run.json')));
       // What the run saw of its nodes is not in the history: it is kept from the run's results.
       const crashes = nodeCrashesSchema.safeParse(previous.nodeCrashes);
       const results: RunResults = {
@@ -62,4 +62,14 @@ export function register(program: Command): void {
       } else process.stdout.write(`${lines.join('\n')}\n`);
       process.exitCode = results.exitCode;
     });
+}
+
+/**
+ * The workload options of a run's run.json, checked by the workload: `workloadOptions`, or, in
+ * run folders written before it existed, their one option `consistencyModel`.
+ */
+function recordedWorkloadOptions(record: Record<string, unknown>, name: string, workload: Workload, file: string): Record<string, unknown> {
+  const given = record.workloadOptions ?? (typeof record.consistencyModel === 'string' ? { consistencyModel: record.consistencyModel } : {});
+  if (!given || typeof given !== 'object' || Array.isArray(given)) throw new UsageError(`${file}: workloadOptions: must be an object`);
+  return validateWorkloadOptions(name, workload, given as Record<string, unknown>, (option) => `${file}: workloadOptions.${option}`);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { reproCommand, resolveRunFlags, type RunFlags } from '../../../harness/run/config.js';
+import { parseRunArgv, reproCommand, resolveRunFlags, runArgv, type RunFlags } from '../../../harness/run/config.js';
 import { UsageError } from '../../../harness/cli/exit.js';
 import { requireBuild } from '../../support/cli.js';
 
@@ -49,17 +49,41 @@ describe('run config', () => {
   it('keeps --consistency-model in the repro command, for transactional workloads only', () => {
     requireBuild();
     const { config } = resolveRunFlags({ system: 'txn-kv', workload: 'list-append', seed: '5', consistencyModel: 'snapshot-isolation' });
-    expect(config.consistencyModel).toBe('snapshot-isolation');
+    expect(config.workloadOptions).toEqual({ consistencyModel: 'snapshot-isolation' });
     const command = reproCommand(config, 'txn-kv');
     expect(command).toContain(' --consistency-model snapshot-isolation');
     expect(resolveRunFlags(flagsOf(command)).config).toEqual(config);
-    expect(resolveRunFlags({ system: 'txn-kv', workload: 'list-append', seed: '5' }).config.consistencyModel).toBe(null);
+    expect(resolveRunFlags({ system: 'txn-kv', workload: 'list-append', seed: '5' }).config.workloadOptions).toEqual({});
     expect(() => resolveRunFlags({ system: 'txn-kv', workload: 'list-append', consistencyModel: 'eventual' })).toThrow(
       /--consistency-model: unknown model "eventual" \(known: .*snapshot-isolation/,
     );
     expect(() => resolveRunFlags({ system: 'atomic-kv', consistencyModel: 'serializable' })).toThrow(
       '--consistency-model applies to the transactional workloads (list-append, rw-register), not to register',
     );
+  });
+
+  it('carries workload options as one object the workload checks, by --consistency-model or --workload-options, through the repro command', () => {
+    requireBuild();
+    // Given as JSON, the repro command writes it by its own flag, and that reads back the same.
+    const given = resolveRunFlags({ system: 'txn-kv', workload: 'rw-register', seed: '6', workloadOptions: '{"consistencyModel":"serializable"}' }).config;
+    expect(resolveRunFlags(flagsOf(reproCommand(given, 'txn-kv'))).config).toEqual({ ...given, workloadOptions: { consistencyModel: 'serializable' } });
+    expect(reproCommand(given, 'txn-kv')).toMatch(/ --consistency-model serializable( |$)/);
+    // An option without a flag of its own goes as JSON.
+    const argv = runArgv({ system: 'txn-kv', nemesis: [], workloadOptions: { consistencyModel: 'serializable', depth: 3 } });
+    expect(argv.slice(-4)).toEqual(['--consistency-model', 'serializable', '--workload-options', '{"depth":3}']);
+    expect(parseRunArgv(argv)).toMatchObject({ consistencyModel: 'serializable', workloadOptions: '{"depth":3}' });
+    const bad: Array<[RunFlags, string | RegExp]> = [
+      [{ workloadOptions: '{"consistencyModel":' }, /^--workload-options: not valid JSON/],
+      [{ workloadOptions: '["serializable"]' }, /^--workload-options: must be a JSON object/],
+      [{ workloadOptions: '{"consistencyModel":3}' }, /^--workload-options: consistencyModel: unknown model 3 \(known: /],
+      [{ workloadOptions: '{"model":"serializable"}' }, '--workload-options: model: no workload takes this option (the list-append workload takes: consistencyModel)'],
+      [{ workloadOptions: '{"consistencyModel":"serializable"}', consistencyModel: 'serializable' }, '--consistency-model: consistencyModel is given by --workload-options too'],
+    ];
+    for (const [flags, message] of bad) {
+      const call = () => resolveRunFlags({ system: 'txn-kv', workload: 'list-append', ...flags });
+      expect(call, JSON.stringify(flags)).toThrow(UsageError);
+      expect(call, JSON.stringify(flags)).toThrow(message);
+    }
   });
 
   it('rejects each bad value with a UsageError naming the flag', () => {

@@ -9,6 +9,7 @@ import { errorOf } from '../../support/errors.js';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../../harness/cli/exit.js';
 import { loadSuite } from '../../../harness/suite/spec.js';
+import { runArgv } from '../../../harness/run/config.js';
 import { cli, systemsDir, tempDir, write } from './helpers.js';
 
 const systems = systemsDir();
@@ -43,6 +44,30 @@ describe('suite files', () => {
     expect(err).toBeInstanceOf(UsageError);
     expect(err.message).toMatch(message);
     expect(err.message.startsWith(`${file}:4: matrix[1]`)).toBe(true);
+  });
+
+  it('hands a row\'s workloadOptions to its runs, and names file:line and the option of a bad one', () => {
+    const good = write(join(tempDir(), 'good.yaml'), 'matrix:\n  - system: kv\n    workload: list-append\n    workloadOptions: { consistencyModel: serializable }\n');
+    const [entry] = loadSuite(good, { systemsDir: systems }).entries;
+    expect(entry!.workloadOptions).toEqual({ consistencyModel: 'serializable' });
+    expect(runArgv(entry!).join(' ')).toContain('--consistency-model serializable');
+    const bad: Array<[string, RegExp]> = [
+      ['{ system: kv, workload: list-append, workloadOptions: { consistencyModel: eventual } }', /^.*bad\.yaml:4: matrix\[1\]\.workloadOptions\.consistencyModel: unknown model "eventual" \(known: /],
+      ['{ system: kv, workload: list-append, workloadOptions: { consistencyModle: serializable } }', /bad\.yaml:4: matrix\[1\]\.workloadOptions\.consistencyModle: no workload takes this option \(the list-append workload takes: consistencyModel\)/],
+      ['{ system: kv, workload: register, workloadOptions: { consistencyModel: serializable } }', /bad\.yaml:4: matrix\[1\]\.workloadOptions\.consistencyModel applies to the transactional workloads \(list-append, rw-register\), not to register/],
+      ['{ system: kv, workload: list-append, workloadOptions: serializable }', /bad\.yaml:4: matrix\[1\]\.workloadOptions: /],
+    ];
+    for (const [row, message] of bad) {
+      const file = write(join(tempDir(), 'bad.yaml'), `name: s\nmatrix:\n  - { system: kv }\n  - ${row}\n`);
+      const err = errorOf(() => loadSuite(file, { systemsDir: systems }));
+      expect(err, row).toBeInstanceOf(UsageError);
+      expect(err.message, row).toMatch(message);
+    }
+    const file = write(join(tempDir(), 'bad.json'), JSON.stringify({ matrix: [{ system: 'txn-kv', workload: 'list-append', workloadOptions: { consistencyModel: 'eventual' } }] }, null, 2));
+    const r = spawnSync(process.execPath, [cli, 'suite', file, '--list'], { encoding: 'utf8' });
+    expect(r.status).toBe(254);
+    expect(r.stderr.trim()).toMatch(/bad\.json:\d+: matrix\[0\]\.workloadOptions\.consistencyModel: unknown model "eventual"/);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
   });
 
   it('`suite --list` exits 254 for an entry run would refuse, and prints no entry', () => {
