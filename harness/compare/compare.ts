@@ -27,6 +27,8 @@ export interface CompareOptions extends RunTuning {
   systemName?: string;
   variants: string[];
   workload: string;
+  /** The workload's own options, for every run. */
+  workloadOptions?: Record<string, unknown>;
   nemesis: string[];
   runs: number;
   timeLimitS: number;
@@ -97,6 +99,7 @@ export async function runCompare(opts: CompareOptions): Promise<{ compare: Compa
   const compare: CompareJson = {
     system: opts.systemName ?? opts.system,
     workload: opts.workload,
+    ...(opts.workloadOptions !== undefined ? { workloadOptions: opts.workloadOptions } : {}),
     nemesis: opts.nemesis,
     runsPerVariant: opts.runs,
     timeLimitS: opts.timeLimitS,
@@ -127,6 +130,7 @@ export async function runCompare(opts: CompareOptions): Promise<{ compare: Compa
       const spec: RunSpec = {
         system: opts.system, variant, workload: opts.workload, nemesis: opts.nemesis, seed, timeLimitS: opts.timeLimitS,
         args: opts.args ?? [], ...pickTuning(opts),
+        ...(opts.workloadOptions !== undefined ? { workloadOptions: opts.workloadOptions } : {}),
       };
       return startRun({ spec, runDir, logFile: `${runDir}.log`, timeoutMs: defaultEntryTimeoutS(opts.timeLimitS) * 1000 });
     },

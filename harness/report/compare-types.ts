@@ -7,18 +7,8 @@
  * rendering code, so that the command that writes the JSON can import the type alone.
  */
 
-/** One run of one variant inside a comparison. */
-export interface CompareRun {
-  /** The run's root seed (the same list of seeds is used for every variant). */
-  seed: number;
-  /** The run folder, relative to the folder holding compare.json (or absolute). */
-  runDir: string;
-  /** The run's composed verdict. */
-  valid: boolean | 'unknown';
-  /** The run's exit code (0 valid, 1 invalid, 2 unknown, 255 crash...). */
-  exitCode: number;
-  /** Seconds from the start of the run to the first anomalous op; null when none was found. */
-  firstAnomalyS: number | null;
+/** The figures of a run, and of a variant (there, the median over its runs). */
+export interface CompareMetrics {
   /** Share of completed ops that were `ok` while a fault was active, 0..1; null when no op ran then. */
   okRateInFaults: number | null;
   /** Share of completed ops that were `ok` while no fault was active, 0..1; null when no op ran then. */
@@ -36,20 +26,28 @@ export interface CompareRun {
   p99Ms: number | null;
 }
 
-/** The aggregate of one variant's runs. */
-export interface CompareSummary {
+/** One run of one variant inside a comparison. */
+export interface CompareRun extends CompareMetrics {
+  /** The run's root seed (the same list of seeds is used for every variant). */
+  seed: number;
+  /** The run folder, relative to the folder holding compare.json (or absolute). */
+  runDir: string;
+  /** The run's composed verdict. */
+  valid: boolean | 'unknown';
+  /** The run's exit code (0 valid, 1 invalid, 2 unknown, 255 crash...). */
+  exitCode: number;
+  /** Seconds from the start of the run to the first anomalous op; null when none was found. */
+  firstAnomalyS: number | null;
+}
+
+/** The aggregate of one variant's runs: its figures are the medians of its runs'. */
+export interface CompareSummary extends CompareMetrics {
   /** Number of runs. */
   runs: number;
   /** Number of runs whose verdict was `false` (an anomaly was detected). */
   detected: number;
   /** Median over the detecting runs of `firstAnomalyS`; null when no run detected one. */
   medianTimeToFirstAnomalyS: number | null;
-  okRateInFaults: number | null;
-  okRateOutsideFaults: number | null;
-  answeredRateOutsideFaults?: number | null;
-  opsPerSec: number | null;
-  p50Ms: number | null;
-  p99Ms: number | null;
 }
 
 /** One variant's row of the matrix. */
@@ -63,6 +61,8 @@ export interface CompareVariant {
 export interface CompareJson {
   system: string;
   workload: string;
+  /** The workload's own options every run was given; absent when none were. */
+  workloadOptions?: Record<string, unknown>;
   nemesis: string[];
   runsPerVariant: number;
   timeLimitS: number;

@@ -13,7 +13,7 @@ import type { Command } from 'commander';
 import { EXIT, UsageError } from '../exit.js';
 import { findSystem, locateSystem } from '../../cluster/manifest.js';
 import { parseDecimalInt } from '../flags.js';
-import { LIMITS, parseNemesis, parseRunArgv, parseRunNumber, resolveRunConfig, runArgv } from '../../run/config.js';
+import { LIMITS, parseNemesis, parseRunArgv, parseRunNumber, resolveRunConfig, RUN_FLAGS, runArgv } from '../../run/config.js';
 import type { RunTuning } from '../../suite/entry.js';
 import { compareTable, runCompare, type CompareOptions } from '../../compare/compare.js';
 import { PARALLEL_MAX, timeStamp } from '../../suite/run-suite.js';
@@ -37,6 +37,8 @@ export interface CompareFlags {
   rate?: string;
   nemesisInterval?: string;
   opTimeout?: string;
+  consistencyModel?: string;
+  workloadOptions?: string;
   out?: string;
   resultsDir: string;
 }
@@ -82,10 +84,19 @@ export function resolveCompareFlags(flags: CompareFlags): ComparePlan {
   setNumber('opTimeoutMs', flags.opTimeout);
   // Each variant's first run resolved as `run` would resolve it, so that a value the system
   // refuses (too many nodes, a workload it does not serve) fails here, not in every child.
+  const given = flags.consistencyModel !== undefined || flags.workloadOptions !== undefined;
+  let workloadOptions: Record<string, unknown> | undefined;
   for (const variant of variants) {
-    resolveRunConfig(parseRunArgv(runArgv({ system, variant, workload, nemesis, seed: seedBase, timeLimitS, ...tuning })), manifest);
+    const runFlags = { ...parseRunArgv(runArgv({ system, variant, workload, nemesis, seed: seedBase, timeLimitS, ...tuning })), consistencyModel: flags.consistencyModel, workloadOptions: flags.workloadOptions };
+    const { config } = resolveRunConfig(runFlags, manifest);
+    if (given) workloadOptions = config.workloadOptions;
   }
-  return { system, systemName: manifest.name, variants, workload, nemesis, runs, timeLimitS, seedBase, parallel, ...tuning };
+  return { system, systemName: manifest.name, variants, workload, ...(workloadOptions !== undefined ? { workloadOptions } : {}), nemesis, runs, timeLimitS, seedBase, parallel, ...tuning };
+}
+
+/** The help line of a `faultline run` flag that compare passes on to every run. */
+function runFlagHelp(flag: string): string {
+  return RUN_FLAGS.find(([f]) => f.split(' ')[0] === flag)![1];
 }
 
 /** Registers `faultline compare`. */
@@ -106,6 +117,8 @@ export function register(program: Command): void {
     .option('--rate <ops/s>', 'operations per second per run')
     .option('--nemesis-interval <s>', 'seconds between faults')
     .option('--op-timeout <ms>', 'client operation timeout')
+    .option('--consistency-model <model>', runFlagHelp('--consistency-model'))
+    .option('--workload-options <json>', runFlagHelp('--workload-options'))
     .option('--out <dir>', 'write into exactly this folder (default: <results-dir>/compare-<time>)')
     .option('--results-dir <dir>', 'parent folder of the comparison folder', 'results')
     .action(async (flags: CompareFlags) => {

@@ -12,6 +12,9 @@ import { renderCompareHtml, type CompareJson } from '../../../harness/report/com
 import type { RunOutcome } from '../../../harness/suite/entry.js';
 import { byoManifest, cli, tempDir } from '../suite/helpers.js';
 import { runResults } from '../../support/results.js';
+import { resolveCompareFlags } from '../../../harness/cli/commands/compare.js';
+import { UsageError } from '../../../harness/cli/exit.js';
+import { requireBuild } from '../../support/cli.js';
 
 function outcome(over: Partial<RunOutcome>): RunOutcome {
   return {
@@ -94,5 +97,17 @@ describe('faultline compare with real runs', () => {
     expect(c.variants[0]!.runs[0]!.valid).toBe(true);
     expect(readFileSync(join(out, 'compare.html'), 'utf8')).toContain(`${c.variants[1]!.runs[0]!.runDir}/report.html`);
     expect(r.stdout).toMatch(/^variant\s+runs\s+detected/);
+  });
+});
+
+describe('compare flags', () => {
+  const flags = { system: 'txn-kv', variants: 'all', workload: 'list-append', nemesis: 'none', runs: '1', timeLimit: '1', seed: '1', parallel: '1', resultsDir: 'results' };
+
+  it('passes the workload options to every run, checked by the workload before any run starts', () => {
+    requireBuild();
+    expect(resolveCompareFlags({ ...flags, consistencyModel: 'serializable' }).workloadOptions).toEqual({ consistencyModel: 'serializable' });
+    expect(resolveCompareFlags(flags).workloadOptions).toBeUndefined();
+    expect(() => resolveCompareFlags({ ...flags, workloadOptions: '{"consistencyModel":"eventual"}' })).toThrow(/^--workload-options: consistencyModel: unknown model "eventual"/);
+    expect(() => resolveCompareFlags({ ...flags, consistencyModel: 'eventual' })).toThrow(UsageError);
   });
 });
