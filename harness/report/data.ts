@@ -149,6 +149,23 @@ interface Paired {
   byIndex: Map<number, number>;
 }
 
+/** Names numbered in the order they are first seen (the page's lanes and keys). */
+function numbering(): { names: string[]; of(name: string): number } {
+  const names: string[] = [];
+  const at = new Map<string, number>();
+  return {
+    names,
+    of(name: string): number {
+      let i = at.get(name);
+      if (i === undefined) {
+        i = names.push(name) - 1;
+        at.set(name, i);
+      }
+      return i;
+    },
+  };
+}
+
 /**
  * An event's time in ms, kept to the microsecond: enough to draw, and it keeps the embedded data
  * small. Imported histories may have no times: then the event's index stands in, 1 ms apart.
@@ -166,39 +183,22 @@ function pairOps(events: readonly HistoryEvent[]): Paired {
   const ops: OpColumns = {
     lane: [], startMs: [], endMs: [], outcome: [], key: [], txnKeys: {}, desc: [], invokeIndex: [], completeIndex: [], node: [], error: [],
   };
-  const laneOf = new Map<string, number>();
-  const keyOf = new Map<string, number>();
-  const processes: string[] = [];
-  const keys: string[] = [];
+  const lanes = numbering();
+  const keys = numbering();
   const byIndex = new Map<number, number>();
-  const keyIndex = (k: string): number => {
-    let ki = keyOf.get(k);
-    if (ki === undefined) {
-      ki = keys.length;
-      keys.push(k);
-      keyOf.set(k, ki);
-    }
-    return ki;
-  };
   let lastMs = 0;
   for (const ev of events) lastMs = Math.max(lastMs, timeMs(ev));
   const durationMs = Math.max(lastMs, 1);
   for (const o of pairOperations(events, undefined, { strict: false }).operations) {
     const inv = o.invoke;
-    const p = String(o.process);
-    let lane = laneOf.get(p);
-    if (lane === undefined) {
-      lane = processes.length;
-      processes.push(p);
-      laneOf.set(p, lane);
-    }
+    const lane = lanes.of(String(o.process));
     let key = -1;
     if (isKeyed(o.f, o.input)) {
-      key = keyIndex(show(o.input[0]));
+      key = keys.of(show(o.input[0]));
     } else if (o.f === 'txn' && Array.isArray(o.input)) {
       // A transaction belongs to the view of every key its micro-ops ([f, key, value]) touch.
       const ks = new Set<number>();
-      for (const m of o.input) if (Array.isArray(m) && m.length >= 2 && (typeof m[1] === 'string' || typeof m[1] === 'number')) ks.add(keyIndex(show(m[1])));
+      for (const m of o.input) if (Array.isArray(m) && m.length >= 2 && (typeof m[1] === 'string' || typeof m[1] === 'number')) ks.add(keys.of(show(m[1])));
       if (ks.size > 0) ops.txnKeys[o.id] = [...ks];
     }
     const done = o.complete;
@@ -216,7 +216,7 @@ function pairOps(events: readonly HistoryEvent[]): Paired {
     byIndex.set(inv.index, o.id);
     if (done) byIndex.set(done.index, o.id);
   }
-  return { ops, processes, keys, durationMs, byIndex };
+  return { ops, processes: lanes.names, keys: keys.names, durationMs, byIndex };
 }
 
 /**
