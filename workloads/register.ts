@@ -68,10 +68,10 @@ export const registerClient: WorkloadClient = {
   },
 };
 
-/** The register workload. */
 /** The register workload takes no options. */
 export const registerOptions: WorkloadOptionsSpec<Record<string, never>> = { schema: z.object({}).strict(), defaults: {} };
 
+/** The register workload. */
 export const register: Workload = {
   name: 'register',
   description: 'read/write/cas on independent keys; checked for linearizability (kv model)',

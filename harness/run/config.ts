@@ -221,7 +221,8 @@ export function validateWorkloadOptions(
 
 /** The workload options of `--workload-options` and the flags of single options, checked. */
 function workloadOptionsOfFlags(flags: RunFlags, workloadName: string, workload: Workload): Record<string, unknown> {
-  const given: Record<string, unknown> = {};
+  // No prototype, so that a "__proto__" option is an option like any other (and refused).
+  const given = Object.create(null) as Record<string, unknown>;
   const from = new Map<string, string>();
   if (flags.workloadOptions !== undefined) {
     let v: unknown;

@@ -77,6 +77,7 @@ describe('run config', () => {
       [{ workloadOptions: '["serializable"]' }, /^--workload-options: must be a JSON object/],
       [{ workloadOptions: '{"consistencyModel":3}' }, /^--workload-options: consistencyModel: unknown model 3 \(known: /],
       [{ workloadOptions: '{"model":"serializable"}' }, '--workload-options: model: no workload takes this option (the list-append workload takes: consistencyModel)'],
+      [{ workloadOptions: '{"__proto__":{"consistencyModel":"serializable"}}' }, '--workload-options: __proto__: no workload takes this option'],
       [{ workloadOptions: '{"consistencyModel":"serializable"}', consistencyModel: 'serializable' }, '--consistency-model: consistencyModel is given by --workload-options too'],
     ];
     for (const [flags, message] of bad) {
