@@ -21,7 +21,7 @@ import type { HistoryEvent } from '../../../checkers/history/types.js';
 import type { Anomaly, CheckerResult } from '../../../workloads/types.js';
 import { exitCodeForVerdict } from '../../cli/exit.js';
 import { NodeStartError } from '../../cluster/launcher.js';
-import type { DiskClaim } from '../../cluster/manifest.js';
+import { DISK_CLAIMS, type DiskClaim } from '../../cluster/manifest.js';
 import { LEADER_TARGET_P, settledErrors } from './common.js';
 import type { FaultPackage, FaultTarget } from './types.js';
 
@@ -208,4 +208,14 @@ export function holdToDiskClaim<R extends Judged>(results: R, events: readonly H
     exitCode: exitCodeForVerdict(false),
     firstAnomaly: earlier ? results.firstAnomaly : { index: first.index, timeNs: at?.time ?? null, summary: `${first.type}: ${first.text}` },
   };
+}
+
+/**
+ * The claim a run's results were held to (their `disk` checker's), so that a recheck of the
+ * stored history holds it to the same claim; undefined when the run had no disk fault.
+ */
+export function recordedDiskClaim(results: Record<string, unknown>): DiskClaim | undefined {
+  const checkers = results['checkers'];
+  const claim = typeof checkers === 'object' && checkers !== null ? (checkers as Record<string, { claim?: unknown } | undefined>)['disk']?.claim : undefined;
+  return DISK_CLAIMS.find((c) => c === claim);
 }

@@ -13,7 +13,7 @@ import { NdjsonConnection } from '../../../harness/client/connection.js';
 import { Cluster, planCluster } from '../../../harness/cluster/cluster.js';
 import { LocalLauncher } from '../../../harness/cluster/local.js';
 import { findSystem } from '../../../harness/cluster/manifest.js';
-import { disk, EXIT_DISK_DAMAGED, holdToDiskClaim, type DiskSpec } from '../../../harness/nemesis/faults/disk.js';
+import { disk, EXIT_DISK_DAMAGED, holdToDiskClaim, recordedDiskClaim, type DiskSpec } from '../../../harness/nemesis/faults/disk.js';
 import { describeFault, drawFault, planNemesis, unusableFaults } from '../../../harness/nemesis/schedule.js';
 import { MutableRng } from '../../../harness/random.js';
 import { EXIT_DISK_DAMAGED as NODE_EXIT_DISK_DAMAGED } from '../../../systems/lib/node.js';
@@ -122,6 +122,10 @@ describe('disk fault: drawing and claims', () => {
     const crash = holdToDiskClaim(validResults(), [startEvent(crashed)], 'survives');
     expect(crash.valid).toBe(false);
     expect((crash.checkers.disk?.['anomalies'] as Array<{ type: string }>).map((a) => a.type)).toEqual(['disk-restart-crashed']);
+    // A recheck finds the claim the run was held to in its results.
+    expect(recordedDiskClaim({ checkers: { disk: bad.checkers.disk } })).toBe('detects');
+    expect(recordedDiskClaim({ checkers: { disk: { claim: 'constructor' } } })).toBeUndefined();
+    expect(recordedDiskClaim({ checkers: null })).toBeUndefined();
     // An earlier anomaly of the checkers stays the first.
     const earlier = { ...validResults(), valid: false, exitCode: 1, firstAnomaly: { index: 1, timeNs: 5, summary: 'stale read' } };
     expect(holdToDiskClaim(earlier, [startEvent(started)], 'detects').firstAnomaly?.summary).toBe('stale read');
