@@ -6,8 +6,9 @@
  *
  * A system says in its manifest what it claims (`disk`, docs/protocol.md section 1), and
  * `holdToDiskClaim` holds the run's verdict to it: under `detects` the node must refuse to start
- * with exit code 3; under `survives` it may refuse (exit 3) or start, and the checkers judge the
- * data; any other exit at the restart is a crash under both. Without a claim the fault is unusable.
+ * with exit code 3, or start only having cut the damage away as a torn tail (the checkers then
+ * judge whether that lost acknowledged data); under `survives` it may refuse (exit 3) or start,
+ * and the checkers judge the data; any other exit at the restart is a crash under both. Without a claim the fault is unusable.
  * After a refusal the harness puts the file's bytes back (it kept them) and starts the node
  * again, as an operator restoring a backup would, so that the run goes on.
  *
@@ -51,6 +52,11 @@ export interface DiskOutcome {
   started: boolean;
   /** Its exit code when it did not start (null when it was killed or timed out). */
   exitCode: number | null;
+  /**
+   * When it started: whether the damage was still in place once it was ready (the file still
+   * began with the damaged bytes, up to and with the damage), rather than cut away as a torn tail.
+   */
+  kept?: boolean;
 }
 
 /** One planned fault: damage to one file of one stopped node. */
@@ -84,8 +90,27 @@ function filesOf(dir: string): string[] {
   return out.sort();
 }
 
+/** A damage done: what, where, the bytes to put back, and the damaged bytes up to and with the damage. */
+interface Done {
+  done: DiskDamage;
+  path: string;
+  original: Buffer;
+  damagedPrefix: Buffer;
+}
+
+/** Whether the file still begins with the damaged bytes (a node that started kept the damage). */
+function stillDamaged(d: Done): boolean {
+  let now: Buffer;
+  try {
+    now = readFileSync(d.path);
+  } catch {
+    return false;
+  }
+  return now.length >= d.damagedPrefix.length && now.subarray(0, d.damagedPrefix.length).equals(d.damagedPrefix);
+}
+
 /** Damages one file as planned; gives what was done and the bytes to put back. */
-function damage(spec: DiskSpec, dataDir: string): { done: DiskDamage; path: string; original: Buffer } | null {
+function damage(spec: DiskSpec, dataDir: string): Done | null {
   const files = filesOf(dataDir);
   if (files.length === 0) return null;
   const path = files[spec.filePick % files.length]!;
@@ -93,14 +118,15 @@ function damage(spec: DiskSpec, dataDir: string): { done: DiskDamage; path: stri
   const file = relative(dataDir, path);
   if (spec.mode === 'truncate') {
     const bytes = Math.min(spec.amount, original.length);
-    writeFileSync(path, original.subarray(0, original.length - bytes));
-    return { done: { file, size: original.length, offset: original.length - bytes, bytes }, path, original };
+    const cut = original.subarray(0, original.length - bytes);
+    writeFileSync(path, cut);
+    return { done: { file, size: original.length, offset: cut.length, bytes }, path, original, damagedPrefix: cut };
   }
   const offset = spec.amount % original.length;
   const flipped = Buffer.from(original);
   flipped[offset] = flipped[offset]! ^ (1 << spec.bit);
   writeFileSync(path, flipped);
-  return { done: { file, size: original.length, offset, bit: spec.bit }, path, original };
+  return { done: { file, size: original.length, offset, bit: spec.bit }, path, original, damagedPrefix: flipped.subarray(0, offset + 1) };
 }
 
 function describeDamage(d: DiskDamage): string {
@@ -132,7 +158,8 @@ export const disk: FaultPackage<DiskSpec> = {
     spec.damage = d?.done ?? null;
     try {
       await cluster.restart(node);
-      spec.outcome = { started: true, exitCode: null };
+      // Read at once: the node only appends past what it kept, and cuts only before it is ready.
+      spec.outcome = { started: true, exitCode: null, kept: d !== null && stillDamaged(d) };
       return d === null ? `no file in the data dir of ${node} to damage` : undefined;
     } catch (err) {
       spec.outcome = { started: false, exitCode: err instanceof NodeStartError ? err.exitCode : null };
@@ -153,7 +180,9 @@ export const disk: FaultPackage<DiskSpec> = {
   },
   describe(spec) {
     const what = spec.damage ? describeDamage(spec.damage) : spec.mode === 'truncate' ? `cut ${spec.amount} bytes off a file` : 'flip a bit in a file';
-    const how = spec.outcome === undefined ? '' : spec.outcome.started ? '; it started again' : `; it refused to start (exit ${String(spec.outcome.exitCode)})`;
+    const o = spec.outcome;
+    const how =
+      o === undefined ? '' : !o.started ? `; it refused to start (exit ${String(o.exitCode)})` : o.kept === true ? '; it started with the damage in place' : '; it started after cutting the damage away';
     return `disk: kill -9 ${spec.nodes[0]}, ${what}${how}`;
   },
   style: { color: '#6a1b9a', label: 'disk damage' },
@@ -169,8 +198,8 @@ interface Judged {
 
 /**
  * Holds a run's results to the system's disk claim, from the `start-disk` events of its history:
- * a checker `disk`, invalid when a node claiming `detects` started from damaged files
- * (`disk-damage-undetected`) or when a node exited at its restart with another code than 3 (a
+ * a checker `disk`, invalid when a node claiming `detects` started with the damage still in its
+ * file (`disk-damage-undetected`) or when a node exited at its restart with another code than 3 (a
  * crash, under either claim: `disk-restart-crashed`). Results of a run without disk faults are
  * returned as they are.
  */
@@ -185,8 +214,8 @@ export function holdToDiskClaim<R extends Judged>(results: R, events: readonly H
     const o = v.outcome ?? null;
     if (d === null || o === null) continue;
     const what = describeDamage(d);
-    if (o.started && claim === 'detects') {
-      anomalies.push({ type: 'disk-damage-undetected', node, index: e.index, damage: d, outcome: o, text: `${node} started after ${what}, though the system claims to detect damage` });
+    if (o.started && o.kept === true && claim === 'detects') {
+      anomalies.push({ type: 'disk-damage-undetected', node, index: e.index, damage: d, outcome: o, text: `${node} started with the damage in place after ${what}, though the system claims to detect damage` });
     } else if (!o.started && o.exitCode !== EXIT_DISK_DAMAGED) {
       anomalies.push({ type: 'disk-restart-crashed', node, index: e.index, damage: d, outcome: o, text: `${node} exited with ${o.exitCode === null ? 'no code' : `code ${o.exitCode}`} after ${what}, not with ${EXIT_DISK_DAMAGED} (damage detected)` });
     }

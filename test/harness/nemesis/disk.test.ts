@@ -4,7 +4,7 @@
  * they do, walkv's `no-crc` variant caught starting from a flipped bit, the verdict rule, and a
  * system without a claim left out with its reason.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { appendFileSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { HistoryEvent } from '../../../checkers/history/types.js';
@@ -107,15 +107,18 @@ describe('disk fault: drawing and claims', () => {
 
   it('holds the verdict to the claim: detection refused, silent starts and other exits invalid', () => {
     const refused: DiskSpec = { ...spec('bitflip', 40, 2), damage: { file: 'seg.wal', size: 200, offset: 40, bit: 2 }, outcome: { started: false, exitCode: 3 } };
-    const started: DiskSpec = { ...refused, outcome: { started: true, exitCode: null } };
+    const started: DiskSpec = { ...refused, outcome: { started: true, exitCode: null, kept: true } };
+    // A node that cut the damage away as a torn tail is the checkers' to judge.
+    const cutAway: DiskSpec = { ...refused, outcome: { started: true, exitCode: null, kept: false } };
     const crashed: DiskSpec = { ...refused, outcome: { started: false, exitCode: 255 } };
     // No disk fault, or no claim: unchanged.
     expect(holdToDiskClaim(validResults(), [], 'detects')).toEqual(validResults());
+    expect(holdToDiskClaim(validResults(), [startEvent(cutAway)], 'detects').valid).toBe(true);
     const ok = holdToDiskClaim(validResults(), [startEvent(refused)], 'detects');
     expect(ok.valid).toBe(true);
     expect(ok.checkers.disk).toMatchObject({ valid: true, claim: 'detects' });
     const bad = holdToDiskClaim(validResults(), [startEvent(started)], 'detects');
-    expect(bad).toMatchObject({ valid: false, exitCode: 1, firstAnomaly: { index: 3, summary: expect.stringContaining('disk-damage-undetected: n1 started after flipped bit 2 of byte 40 of seg.wal') } });
+    expect(bad).toMatchObject({ valid: false, exitCode: 1, firstAnomaly: { index: 3, summary: expect.stringContaining('disk-damage-undetected: n1 started with the damage in place after flipped bit 2 of byte 40 of seg.wal') } });
     // survives: a start is the checkers' to judge, a refusal with 3 is detection, another exit a crash.
     expect(holdToDiskClaim(validResults(), [startEvent(started)], 'survives').valid).toBe(true);
     expect(holdToDiskClaim(validResults(), [startEvent(refused)], 'survives').valid).toBe(true);
@@ -157,15 +160,30 @@ describe('disk fault on real nodes', () => {
     expect(await request(cluster, { type: 'read', key: 5 })).toMatchObject({ body: { type: 'read_ok', value: 105 } });
   });
 
+  it('walkv starts when a cut falls in the zeros of a torn write, having cut them away: no finding', async () => {
+    const { cluster, dataDir } = await nodeWithWrites('walkv', 'correct');
+    await cluster.kill('n1');
+    // A torn write of which nothing landed: the file grew by zeros only.
+    const seg = firstSegment(dataDir);
+    appendFileSync(join(dataDir, seg.rel), Buffer.alloc(40));
+    const s = spec('truncate', 5);
+    await disk.start(s, { cluster, network: null });
+    expect(s.damage).toMatchObject({ offset: seg.size + 35, bytes: 5 });
+    expect(s.outcome).toEqual({ started: true, exitCode: null, kept: false });
+    expect(statSync(join(dataDir, seg.rel)).size).toBeLessThanOrEqual(seg.size + 35);
+    expect(holdToDiskClaim(validResults(), [startEvent(s)], 'detects').valid).toBe(true);
+    expect(await request(cluster, { type: 'read', key: 5 })).toMatchObject({ body: { type: 'read_ok', value: 105 } });
+  });
+
   it("catches walkv's no-crc variant starting from the same flipped bit", async () => {
     const { cluster, dataDir } = await nodeWithWrites('walkv', 'no-crc');
     const seg = firstSegment(dataDir);
     const s = spec('bitflip', seg.size - 1, 0);
     await disk.start(s, { cluster, network: null });
-    expect(s.outcome).toEqual({ started: true, exitCode: null });
+    expect(s.outcome).toEqual({ started: true, exitCode: null, kept: true });
     const judged = holdToDiskClaim(validResults(), [startEvent(s)], findSystem('walkv').disk);
     expect(judged.valid).toBe(false);
-    expect(judged.firstAnomaly?.summary).toContain('disk-damage-undetected: n1 started after flipped bit 0');
+    expect(judged.firstAnomaly?.summary).toContain('disk-damage-undetected: n1 started with the damage in place after flipped bit 0');
   });
 
   it('raftkv refuses to start from a flipped bit in its log (exit 3)', async () => {
