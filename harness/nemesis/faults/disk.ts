@@ -8,8 +8,8 @@
  * `holdToDiskClaim` holds the run's verdict to it: under `detects` the node must refuse to start
  * with exit code 3, or start only having cut the damage away as a torn tail (the checkers then
  * judge whether that lost acknowledged data); under `survives` it may refuse (exit 3) or start,
- * and the checkers judge the data; any other exit at the restart is a crash under both. Without a claim the fault is unusable.
- * After a refusal the harness puts the file's bytes back (it kept them) and starts the node
+ * and the checkers judge the data; any other exit at the restart is a crash under both. Without
+ * a claim the fault is unusable. After a refusal the harness puts the file's bytes back (it kept them) and starts the node
  * again, as an operator restoring a backup would, so that the run goes on.
  *
  * The cut is 1 to 16 bytes: a lost last write, shorter than any framed record, so that a checksum
