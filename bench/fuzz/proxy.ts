@@ -29,7 +29,7 @@ const CLEAN_EVERY = 250;
 /** Proxy names the cases share, so that later requests find earlier proxies and toxics. */
 const NAMES = ['f0', 'f1', 'f2', 'f3'];
 const TOXIC_NAMES = ['t0', 't1', 'latency_downstream', 'slicer_upstream'];
-const TOXIC_TYPES = ['latency', 'bandwidth', 'slow_close', 'timeout', 'reset_peer', 'slicer', 'limit_data', 'noop', 'ndjson_filter'];
+const TOXIC_TYPES = ['latency', 'bandwidth', 'slow_close', 'timeout', 'reset_peer', 'slicer', 'limit_data', 'noop', 'ndjson_filter', 'packet_loss'];
 const TYPE_KEYS: Record<string, string[]> = {
   latency: ['latency', 'jitter'],
   bandwidth: ['rate'],
@@ -39,8 +39,9 @@ const TYPE_KEYS: Record<string, string[]> = {
   slicer: ['average_size', 'size_variation', 'delay'],
   limit_data: ['bytes'],
   ndjson_filter: ['delay_ms', 'probability'],
+  packet_loss: ['loss_rate', 'correlation'],
 };
-const ATTRIBUTE_KEYS = ['latency', 'jitter', 'rate', 'delay', 'timeout', 'average_size', 'size_variation', 'bytes', 'types', 'action', 'delay_ms', 'probability', 'field'];
+const ATTRIBUTE_KEYS = ['latency', 'jitter', 'rate', 'delay', 'timeout', 'average_size', 'size_variation', 'bytes', 'types', 'action', 'delay_ms', 'probability', 'field', 'loss_rate', 'correlation'];
 
 /** A 500 the real server also gives: a listen address that cannot be parsed, resolved, bound or is refused. */
 const LISTEN_ERROR = /^(listen tcp[ :]|address |lookup )/;
@@ -122,7 +123,7 @@ const toxicBody = fc.oneof(
     weight: 1,
     arbitrary: fc.record({
       name: maybe(fc.oneof(toxicName, junkValue)),
-      type: maybe(fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...TOXIC_TYPES) }, { weight: 1, arbitrary: fc.oneof(fc.constantFrom('down', 'packet_loss', 'LATENCY'), junkValue) })),
+      type: maybe(fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...TOXIC_TYPES) }, { weight: 1, arbitrary: fc.oneof(fc.constantFrom('down', 'packet-loss', 'LATENCY'), junkValue) })),
       stream: maybe(fc.oneof(fc.constantFrom('upstream', 'downstream', 'UpStream', 'sideways'), junkValue)),
       toxicity: maybe(fc.oneof(junkNumber, junkValue)),
       attributes: maybe(attributes),

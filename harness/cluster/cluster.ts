@@ -198,6 +198,11 @@ export class Cluster {
     return m.state;
   }
 
+  /** The node's data dir (`{dataDir}`), which survives its kills and restarts. */
+  dataDir(id: string): string {
+    return this.member(id).plan.dataDir;
+  }
+
   /** The last lines of a node's log. */
   logTail(id: string, lines = 20): string {
     return this.opts.launcher.logTail(this.member(id).plan, lines);

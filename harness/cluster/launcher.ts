@@ -66,6 +66,8 @@ export class NodeStartError extends Error {
     readonly reason: string,
     readonly logFile: string,
     readonly logTail: string,
+    /** The node's exit code when it exited by itself before it was ready (null otherwise). */
+    readonly exitCode: number | null = null,
   ) {
     super(
       `node ${nodeId} ${reason} (log: ${logFile})` +

@@ -231,7 +231,7 @@ export class LocalLauncher implements Launcher {
         if (ready || failing) return;
         clearTimeout(timer);
         const how = e.signal ? `was killed by ${e.signal}` : `exited with code ${e.exitCode}`;
-        reject(new NodeStartError(spec.id, `${how} before it was ready`, spec.logFile, tailFile(spec.logFile, 20)));
+        reject(new NodeStartError(spec.id, `${how} before it was ready`, spec.logFile, tailFile(spec.logFile, 20), e.signal ? null : e.exitCode));
       });
       if (proc.pid === undefined) fail(`could not be started (${command})`);
     });

@@ -17,6 +17,16 @@ import { LIMITS } from '../run/limits.js';
 const MANIFEST = 'faultline.system.json';
 
 /**
+ * The claims a manifest's `disk` may make (docs/protocol.md, section 1): `survives`, a damaged node
+ * may refuse to start or start again, and the system keeps its acknowledged data; `detects`, a
+ * damaged node refuses to start (exit 3, `EXIT_DISK_DAMAGED` in systems/lib/node.ts).
+ */
+export const DISK_CLAIMS = ['survives', 'detects'] as const;
+
+/** A manifest's `disk` claim. */
+export type DiskClaim = (typeof DISK_CLAIMS)[number];
+
+/**
  * The root of the built tree (dist/). Processes always run built JavaScript, also when this module
  * itself is loaded from its TypeScript source (as tests do).
  */
@@ -63,6 +73,8 @@ const manifestSchema = z.object({
   params: z.record(z.unknown()).optional(),
   /** Peer message types (the `type` field) the `message` nemesis may delay or drop. */
   messageTypes: z.array(z.string().min(1).max(100)).max(100).optional(),
+  /** What the system claims when a stopped node's files are damaged (the `disk` fault); absent: no claim. */
+  disk: z.enum(DISK_CLAIMS).optional(),
 }).strict();
 
 /** A validated manifest, with the folder it was read from. */

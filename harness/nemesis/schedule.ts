@@ -15,6 +15,7 @@
  */
 import { MutableRng } from '../random.js';
 import { FAULT_KINDS, faultPackage, kindPackage, type FaultKind, type FaultSpec } from './faults/index.js';
+import type { FaultManifest } from './faults/types.js';
 
 export { LEADER_TARGET_P } from './faults/common.js';
 export { FAULT_KINDS, type FaultKind, type FaultSpec };
@@ -39,6 +40,8 @@ export interface NemesisPlanOptions {
   overlap?: boolean;
   /** Peer message types the `message` fault may delay or drop; without any it is left out. */
   messageTypes?: readonly string[];
+  /** The system's manifest, for faults that need its claims (`disk`); without one they are left out. */
+  manifest?: FaultManifest;
 }
 
 /** Draws one fault of the given kind (`messageTypes`: those a `message` fault may act on). */
@@ -47,9 +50,14 @@ export function drawFault(kind: FaultKind, nodes: readonly string[], rng: Mutabl
 }
 
 /** The faults that cannot run on this cluster, each with the reason, in the order given. */
-export function unusableFaults(faults: readonly FaultKind[], nodeCount: number, messageTypes: readonly string[] = []): Array<{ fault: FaultKind; reason: string }> {
+export function unusableFaults(
+  faults: readonly FaultKind[],
+  nodeCount: number,
+  messageTypes: readonly string[] = [],
+  manifest: FaultManifest = {},
+): Array<{ fault: FaultKind; reason: string }> {
   return faults.flatMap((fault) => {
-    const reason = kindPackage(fault).unusable(nodeCount, messageTypes);
+    const reason = kindPackage(fault).unusable(nodeCount, messageTypes, manifest);
     return reason === null ? [] : [{ fault, reason }];
   });
 }
@@ -58,8 +66,8 @@ export function unusableFaults(faults: readonly FaultKind[], nodeCount: number, 
  * The faults that make sense for this cluster (each package says: no network faults between one
  * node, no `message` fault for a system that names no message types).
  */
-export function usableFaults(faults: readonly FaultKind[], nodeCount: number, messageTypes: readonly string[] = []): FaultKind[] {
-  const unusable = new Set(unusableFaults(faults, nodeCount, messageTypes).map((u) => u.fault));
+export function usableFaults(faults: readonly FaultKind[], nodeCount: number, messageTypes: readonly string[] = [], manifest: FaultManifest = {}): FaultKind[] {
+  const unusable = new Set(unusableFaults(faults, nodeCount, messageTypes, manifest).map((u) => u.fault));
   return faults.filter((f) => !unusable.has(f));
 }
 
@@ -71,7 +79,7 @@ function around(rng: MutableRng, intervalMs: number): number {
 /** The schedule for a run, in time order (a stop before a start at the same time). */
 export function planNemesis(opts: NemesisPlanOptions): NemesisStep[] {
   const types = opts.messageTypes ?? [];
-  const kinds = usableFaults(opts.faults, opts.nodes.length, types);
+  const kinds = usableFaults(opts.faults, opts.nodes.length, types, opts.manifest);
   if (kinds.length === 0 || opts.intervalMs <= 0) return [];
   const rng = new MutableRng(opts.seed);
   const steps: NemesisStep[] = [];

@@ -23,6 +23,7 @@ import { limit, stagger, timeLimit } from '../generator/index.js';
 import { Network } from '../network/network.js';
 import { freePorts } from '../cluster/ports.js';
 import { openToxiproxy, type ToxiproxyHandle } from '../toxiproxy/connect.js';
+import { holdToDiskClaim } from '../nemesis/faults/disk.js';
 import { followSchedule, Nemesis } from '../nemesis/nemesis.js';
 import { planNemesis, unusableFaults } from '../nemesis/schedule.js';
 import { deriveSeed, Rng } from '../random.js';
@@ -164,7 +165,7 @@ export async function runTest(resolved: ResolvedRun, systemArg: string, io: RunI
       ),
     );
     const messageTypes = manifest.messageTypes ?? [];
-    for (const { fault, reason } of unusableFaults(config.nemesis, config.nodes, messageTypes)) {
+    for (const { fault, reason } of unusableFaults(config.nemesis, config.nodes, messageTypes, manifest)) {
       io.note(`faultline: ${fault} left out of this run (${reason})`);
     }
     const schedule = planNemesis({
@@ -175,6 +176,7 @@ export async function runTest(resolved: ResolvedRun, systemArg: string, io: RunI
       seed: deriveSeed(config.seed, 'nemesis'),
       overlap: config.nemesisOverlap,
       messageTypes,
+      manifest,
     });
 
     const nemesisRun = followSchedule(schedule, nemesis, () => history.nowNs(), phaseStartNs);
@@ -206,10 +208,11 @@ export async function runTest(resolved: ResolvedRun, systemArg: string, io: RunI
 
     if (io.progress) io.note('checking the history...');
     const outcome = await checkHistory(workload, history.events, config.workloadOptions);
-    const results = composeResults(outcome, history.events, nodeCrashes, {
+    const composed = composeResults(outcome, history.events, nodeCrashes, {
       durationMs: Math.round(Number(process.hrtime.bigint() - startNs) / 1e6),
       nemesisErrors: nemesis.errors,
     });
+    const results = holdToDiskClaim(composed, history.events, manifest.disk);
     writeJson(join(runDir, 'results.json'), results);
     writeRunReport(runDir, io.note);
     return { runDir, results, command };

@@ -23,7 +23,7 @@ export interface Item {
 /** Which bytes a toxic acts on: upstream = client to server, downstream = server to client. */
 export type Direction = 'upstream' | 'downstream';
 
-/** Attribute values: integers for Toxiproxy's types, richer values for ndjson_filter. */
+/** Attribute values: integers for most of Toxiproxy's types, numbers for packet_loss, richer values for ndjson_filter. */
 export type Attributes = Record<string, unknown>;
 
 /** A toxic as registered on a proxy (shared by all links of its direction). */
@@ -80,6 +80,8 @@ export interface Behaviour {
 interface Schema {
   goStruct: string;
   ints: Record<string, 'int64' | 'int'>;
+  /** Keys of Go type float64 (packet_loss's probabilities): any JSON number. */
+  floats?: Record<string, 'float64'>;
   /** Accepted range of each key; values outside it crash, hang or silently misbehave. */
   ranges: Record<string, { min: number; max?: number; unit: string }>;
 }
@@ -110,6 +112,14 @@ const SCHEMAS: Record<string, Schema> = {
   },
   limit_data: { goStruct: 'LimitDataToxic', ints: { bytes: 'int64' }, ranges: { bytes: { min: 0, unit: 'bytes' } } },
   noop: { goStruct: 'NoopToxic', ints: {}, ranges: {} },
+  // Toxiproxy's newest toxic (PR #739, after 2.12.0): the real server clamps the probabilities to
+  // 0..1; here a value outside is refused like any other out-of-range attribute.
+  packet_loss: {
+    goStruct: 'PacketLossToxic',
+    ints: {},
+    floats: { loss_rate: 'float64', correlation: 'float64' },
+    ranges: { loss_rate: { min: 0, max: 1, unit: '' }, correlation: { min: 0, max: 1, unit: '' } },
+  },
 };
 
 /** The extension toxic's type name. */
@@ -129,7 +139,8 @@ export function isToxicType(type: string): boolean {
 export function defaultAttributes(type: string): Attributes {
   if (type === NDJSON_FILTER) return { types: [], action: 'drop', delay_ms: 0, probability: 1, field: 'type' };
   const out: Attributes = {};
-  for (const k of Object.keys(SCHEMAS[type]!.ints)) out[k] = 0;
+  const schema = SCHEMAS[type]!;
+  for (const k of [...Object.keys(schema.ints), ...Object.keys(schema.floats ?? {})]) out[k] = 0;
   return out;
 }
 
@@ -155,6 +166,14 @@ export function mergeAttributes(type: string, current: Attributes, raw: unknown)
       }
       out[key] = v;
     }
+    for (const [key, goType] of Object.entries(schema.floats ?? {})) {
+      const v = obj[key];
+      if (v === undefined || v === null) continue;
+      if (typeof v !== 'number') {
+        throw badBody(`json: cannot unmarshal ${jsonKind(v)} into Go struct field ${schema.goStruct}.attributes.${key} of type ${goType}`);
+      }
+      out[key] = v;
+    }
   }
   // The merged values are checked, defaults included: a slicer without attributes has average_size 0.
   if (schema) checkRanges(type, schema, out);
@@ -165,8 +184,9 @@ export function mergeAttributes(type: string, current: Attributes, raw: unknown)
 function checkRanges(type: string, schema: Schema, attrs: Attributes): void {
   for (const [key, r] of Object.entries(schema.ranges)) {
     const v = attrs[key] as number;
-    if (v < r.min) throw badBody(`${type}: ${key} must be at least ${r.min} ${r.unit}, got ${v}`);
-    if (r.max !== undefined && v > r.max) throw badBody(`${type}: ${key} must be at most ${r.max} ${r.unit}, got ${v}`);
+    const unit = r.unit ? ` ${r.unit}` : '';
+    if (v < r.min) throw badBody(`${type}: ${key} must be at least ${r.min}${unit}, got ${v}`);
+    if (r.max !== undefined && v > r.max) throw badBody(`${type}: ${key} must be at most ${r.max}${unit}, got ${v}`);
   }
   if (type === 'slicer' && (attrs['size_variation'] as number) >= (attrs['average_size'] as number)) {
     throw badBody(`slicer: size_variation must be less than average_size (${String(attrs['average_size'])}), got ${String(attrs['size_variation'])}`);
@@ -536,6 +556,29 @@ function ndjsonFilter(): Behaviour {
   };
 }
 
+/**
+ * packet_loss: drops whole chunks (one socket read, or one piece of a slicer before it) with
+ * probability `loss_rate`, or `loss_rate + correlation` (at most 1) right after a dropped one, the
+ * real server's simplified Gilbert-Elliott model, so that losses come in bursts. The end of the
+ * stream is never dropped. The roll is the link's seeded stream.
+ */
+function packetLoss(): Behaviour {
+  let lastDropped = false;
+  return {
+    handle(ctx, item) {
+      if (item.data === null) {
+        ctx.forward(item);
+        return;
+      }
+      const rate = ctx.toxic.attributes['loss_rate'] as number;
+      const p = lastDropped ? Math.min(1, rate + (ctx.toxic.attributes['correlation'] as number)) : rate;
+      lastDropped = ctx.rng.float() < p;
+      if (lastDropped) ctx.dropped(item.data.length);
+      else ctx.forward(item);
+    },
+  };
+}
+
 /** A fresh behaviour for one stage of a toxic of this type. */
 export function createBehaviour(type: string): Behaviour {
   switch (type) {
@@ -553,6 +596,8 @@ export function createBehaviour(type: string): Behaviour {
       return slicer();
     case 'limit_data':
       return limitData();
+    case 'packet_loss':
+      return packetLoss();
     case NDJSON_FILTER:
       return ndjsonFilter();
     case 'noop':

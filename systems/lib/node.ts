@@ -2,7 +2,8 @@
  * Node process lifecycle, the same for every system: read the config, build the clock, logger and
  * rng, print `ready` on stdout once the client port listens, write logs to stderr, and exit when
  * stdin closes (the harness closes it to stop a node; it uses SIGKILL for crashes). A failure at
- * start exits with one line on stderr: 254 for a bad config, 255 for anything else.
+ * start exits with one line on stderr: 254 for a bad config, 3 for damaged durable state, 255 for
+ * anything else.
  */
 import { Clock } from './clock.js';
 import { ConfigError, EXIT_BAD_CONFIG, loadConfigFromArgv, type NodeConfig } from './config.js';
@@ -11,6 +12,12 @@ import { rngFromParams, type Rng } from './rng.js';
 
 /** Exit code of a node that failed for a reason other than its config. */
 export const EXIT_NODE_CRASH = 255;
+
+/**
+ * Exit code of a node that found its durable state damaged (a checksum, a cut) and refuses to
+ * start from it: the harness's `disk` fault holds a system claiming `"disk": "detects"` to it.
+ */
+export const EXIT_DISK_DAMAGED = 3;
 
 /** Everything a system's main needs besides its own logic. */
 export interface NodeRuntime {
@@ -74,7 +81,7 @@ export function withConfigErrors<T>(fn: () => T): T {
  * Ends the process after a fatal error at start (a corrupt log, a port in use): one line on stderr,
  * exit 255.
  */
-export function exitFatal(rt: NodeRuntime, message: string): never {
+export function exitFatal(rt: NodeRuntime, message: string, code: number = EXIT_NODE_CRASH): never {
   rt.logger.info(`fatal: ${message}`);
-  process.exit(EXIT_NODE_CRASH);
+  process.exit(code);
 }

@@ -21,7 +21,8 @@
  * Recovery (`Wal.open`): load the newest valid snapshot, then read the segments in order. A record
  * that is short or fails its CRC at the end of the LAST segment is a torn tail: the file is
  * truncated there (those records were never synced, hence never acknowledged). A bad record in an
- * earlier, sealed segment is real corruption and `open` throws {@link WalCorruptError}. With
+ * earlier, sealed segment is real corruption and `open` throws {@link WalCorruptError}; so is,
+ * with `strictRecovery`, a damaged tail that no killed write could leave, or a damaged snapshot. With
  * `checksums: false` (the `no-crc` variant of a system) records are written without CRC and
  * recovery trusts any record whose length fits, which is exactly what goes wrong after a torn write.
  *
@@ -62,7 +63,17 @@ export interface WalOptions {
   checksums?: boolean;
   /** The torn-write disk model (off when absent). */
   tornWrite?: { windowMs: number; rng: Rng };
+  /**
+   * Refuse what a kill cannot leave (default false: any damaged tail is cut, and a damaged
+   * snapshot gives way to an older one). A killed write stops whole, or at a page boundary, or
+   * (torn) before zero fill; so a damaged tail of another shape, or a damaged snapshot (renamed
+   * into place whole), is corruption: {@link WalCorruptError}, and nothing is cut.
+   */
+  strictRecovery?: boolean;
 }
+
+/** Where a killed write may stop: the kernel copies a write into the page cache page by page. */
+const PAGE_BYTES = 4096;
 
 /** One log record. */
 export interface WalRecord {
@@ -219,6 +230,7 @@ export class Wal {
         snapshot = { index: s.index, data };
         break;
       }
+      if (opts.strictRecovery === true) throw new WalCorruptError(`${s.path}: damaged snapshot`);
     }
 
     const segments: Segment[] = names
@@ -243,6 +255,9 @@ export class Wal {
       if (scan.stopReason !== null) {
         if (!isLast) {
           throw new WalCorruptError(`${seg.path}: damaged record at byte ${scan.goodBytes} (${scan.stopReason}) in a sealed segment`);
+        }
+        if (opts.strictRecovery === true && !killCouldLeave(buf, scan.goodBytes, scan.stopReason)) {
+          throw new WalCorruptError(`${seg.path}: damaged record at byte ${scan.goodBytes} (${scan.stopReason}) where no killed write ends (file of ${buf.length} bytes)`);
         }
         // Torn tail: cut it off durably, so a later append cannot land after garbage.
         const fd = openSync(seg.path, 'r+');
@@ -441,6 +456,23 @@ export class Wal {
     await this.fh?.close();
     this.fh = null;
   }
+}
+
+/**
+ * Whether the damaged tail from `bad` on can be a write stopped by a kill: the file ends at a page
+ * boundary, or zeros run from inside the bad record to the end of the file, as a torn write
+ * leaves them (the torn-write model, possibly of an earlier run of the node, grows the file to the
+ * whole batch first, so the record is not short). A cut file (a short record) or damage with
+ * whole records after it is neither. One case stays ambiguous: a bit flipped in the last record
+ * of a file whose last bytes are zeros.
+ */
+function killCouldLeave(buf: Buffer, bad: number, reason: string): boolean {
+  if (buf.length % PAGE_BYTES === 0) return true;
+  if (reason !== 'crc mismatch' && reason !== 'zero length') return false;
+  let zeros = buf.length;
+  while (zeros > bad && buf[zeros - 1] === 0) zeros--;
+  if (zeros === buf.length) return false;
+  return zeros <= bad + RECORD_HEADER_BYTES + buf.readUInt32LE(bad);
 }
 
 /** Reads a snapshot file; null when it is damaged or does not match its name. */

@@ -29,7 +29,7 @@ import { RPCS } from '../../workloads/wire/rpc.js';
 import { startClientListener, type ClientRequest as WireRequest, type ReplyBody } from '../lib/client-listener.js';
 import { booleanParam, ConfigError, numberParam } from '../lib/config.js';
 import { ErrorCode, RpcError } from '../lib/errors.js';
-import { announceReady, createNode, exitFatal, withConfigErrors } from '../lib/node.js';
+import { announceReady, createNode, EXIT_DISK_DAMAGED, exitFatal, withConfigErrors } from '../lib/node.js';
 import { decodeClientRequest } from '../lib/requests.js';
 import { Transport, type PeerMessage as WireMessage } from '../lib/transport.js';
 import { Wal, WalCorruptError } from '../lib/wal.js';
@@ -82,9 +82,11 @@ interface PersistRecord {
 
 let wal: Wal;
 try {
-  wal = await Wal.open({ dir: join(cfg.dataDir, 'wal'), segmentBytes: walSegmentBytes });
+  // A node that forgot entries or a vote it acknowledged can make the cluster lose committed
+  // entries: damage the CRCs see is refused, never cut.
+  wal = await Wal.open({ dir: join(cfg.dataDir, 'wal'), segmentBytes: walSegmentBytes, strictRecovery: true });
 } catch (e) {
-  if (e instanceof WalCorruptError) exitFatal(rt, e.message);
+  if (e instanceof WalCorruptError) exitFatal(rt, e.message, EXIT_DISK_DAMAGED);
   throw e;
 }
 const restored: DurableImage = { hardState: { term: 0, votedFor: null }, snapshot: null, entries: [] };

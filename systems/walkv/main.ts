@@ -18,7 +18,7 @@ import { RPCS } from '../../workloads/wire/rpc.js';
 import { startClientListener, type ClientRequest, type ReplyBody } from '../lib/client-listener.js';
 import { numberParam } from '../lib/config.js';
 import { RpcError } from '../lib/errors.js';
-import { announceReady, createNode, exitFatal, withConfigErrors } from '../lib/node.js';
+import { announceReady, createNode, EXIT_DISK_DAMAGED, exitFatal, withConfigErrors } from '../lib/node.js';
 import { decodeClientRequest } from '../lib/requests.js';
 import { Wal, WalCorruptError } from '../lib/wal.js';
 import { decodeSet, decodeSnapshot, encodeSnapshot } from './core/codec.js';
@@ -47,9 +47,11 @@ try {
     segmentBytes: params.segmentBytes,
     checksums: core.checksums(),
     tornWrite: params.tornWriteWindowMs > 0 ? { windowMs: params.tornWriteWindowMs, rng: rt.rng.fork() } : undefined,
+    // A cut or a flipped bit in synced records loses acknowledged writes: refuse, never repair.
+    strictRecovery: true,
   });
 } catch (e) {
-  if (e instanceof WalCorruptError) exitFatal(rt, e.message);
+  if (e instanceof WalCorruptError) exitFatal(rt, e.message, EXIT_DISK_DAMAGED);
   throw e;
 }
 

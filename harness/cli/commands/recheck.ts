@@ -12,6 +12,7 @@ import { UsageError } from '../exit.js';
 import { readRunRecord, writeJson } from '../../run/folder.js';
 import { readStoredHistory } from '../../run/history.js';
 import { summaryLines } from '../../run/report.js';
+import { holdToDiskClaim, recordedDiskClaim } from '../../nemesis/faults/disk.js';
 import { checkHistory, composeResults } from '../../run/run.js';
 import { nodeCrashesSchema, type RunResults } from '../../run/results.js';
 import { workloadNames, workloads } from '../../../workloads/index.js';
@@ -46,11 +47,12 @@ export function register(program: Command): void {
       const outcome = await checkHistory(workload, events, recordedWorkloadOptions(record as Record<string, unknown>, name, workload, join(runDir, 'run.json')));
       // What the run saw of its nodes is not in the history: it is kept from the run's results.
       const crashes = nodeCrashesSchema.safeParse(previous.nodeCrashes);
+      const composed = composeResults(outcome, events, crashes.success ? crashes.data : [], {
+        durationMs: typeof previous.durationMs === 'number' ? previous.durationMs : null,
+        nemesisErrors: Array.isArray(previous.nemesisErrors) ? (previous.nemesisErrors as string[]) : [],
+      });
       const results: RunResults = {
-        ...composeResults(outcome, events, crashes.success ? crashes.data : [], {
-          durationMs: typeof previous.durationMs === 'number' ? previous.durationMs : null,
-          nemesisErrors: Array.isArray(previous.nemesisErrors) ? (previous.nemesisErrors as string[]) : [],
-        }),
+        ...holdToDiskClaim(composed, events, recordedDiskClaim(previous)),
         rechecked: { at: new Date().toISOString(), events: events.length, partial: tornTail || previous.stats === undefined },
       };
       writeJson(join(runDir, 'results.json'), results);

@@ -5,6 +5,7 @@
  * `__proto__` or `constructor` are unknown faults like any other.
  */
 import { clock } from './clock.js';
+import { disk } from './disk.js';
 import { kill } from './kill.js';
 import { latency } from './latency.js';
 import { message } from './message.js';
@@ -13,7 +14,7 @@ import { pause } from './pause.js';
 import type { FaultPackage, FaultSpecBase, FaultStyle } from './types.js';
 
 /** Each kind's package, in the order help texts list the kinds. */
-export const FAULT_PACKAGES = Object.freeze({ partition, kill, pause, latency, clock, message });
+export const FAULT_PACKAGES = Object.freeze({ partition, kill, pause, latency, clock, message, disk });
 
 /** A fault kind `--nemesis` accepts. */
 export type FaultKind = keyof typeof FAULT_PACKAGES;

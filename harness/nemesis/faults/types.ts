@@ -6,8 +6,12 @@
  * entry there.
  */
 import type { Cluster } from '../../cluster/cluster.js';
+import type { SystemManifest } from '../../cluster/manifest.js';
 import type { Network } from '../../network/network.js';
 import type { MutableRng } from '../../random.js';
+
+/** What a package may read of the system's manifest to decide whether it can run (a claim, say). */
+export type FaultManifest = Readonly<Partial<SystemManifest>>;
 
 /**
  * Who a fault aims at. `leader`: the node that says it leads (admin `status` with
@@ -47,8 +51,11 @@ export interface FaultPackage<S extends FaultSpecBase, D extends FaultSpecBase =
   readonly name: S['fault'];
   /** One line for help texts: what the fault does. */
   readonly summary: string;
-  /** Why this fault cannot run on a cluster of `nodeCount` nodes whose manifest names `messageTypes`, or null when it can. */
-  unusable(nodeCount: number, messageTypes: readonly string[]): string | null;
+  /**
+   * Why this fault cannot run on a cluster of `nodeCount` nodes whose manifest names
+   * `messageTypes` (and says the rest of `manifest`), or null when it can.
+   */
+  unusable(nodeCount: number, messageTypes: readonly string[], manifest: FaultManifest): string | null;
   /** Draws one fault from the seeded stream, for a cluster where `unusable` gave null. */
   draw(rng: MutableRng, nodes: readonly string[], messageTypes: readonly string[]): D;
   /** The fault made concrete on the leader found when it starts (called only for `target: "leader"`). */
