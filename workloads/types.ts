@@ -74,6 +74,12 @@ export interface Workload {
   finalGenerator(history: readonly HistoryEvent[]): Generator;
   /** Whether the workload's checker judges transactions against a consistency model (`--consistency-model`). */
   transactional?: boolean;
+  /**
+   * How many ok reads observed a value some operation of the history wrote (a register read of a
+   * written value, a list read holding an appended element): a run in which none did could not
+   * have shown a stale or lost write, so its verdict is unknown rather than valid.
+   */
+  observedWrites(history: readonly HistoryEvent[]): number;
   /** Runs every checker of the workload on a history. */
   checker(history: readonly HistoryEvent[], opts: CheckOptions): Promise<CheckOutcome>;
 }

@@ -38,6 +38,10 @@ export interface RunTuning {
   rateOpsPerSec?: number;
   nemesisIntervalS?: number;
   opTimeoutMs?: number;
+  /** The verdict's thresholds (README, "Verdicts"). */
+  minOkPerF?: number;
+  minObservedReads?: number;
+  minEffectiveFaults?: number;
 }
 
 /** The run options set in `o`, and only those (a spec must not carry `undefined` fields). */
@@ -48,6 +52,9 @@ export function pickTuning(o: RunTuning): RunTuning {
   if (o.rateOpsPerSec !== undefined) t.rateOpsPerSec = o.rateOpsPerSec;
   if (o.nemesisIntervalS !== undefined) t.nemesisIntervalS = o.nemesisIntervalS;
   if (o.opTimeoutMs !== undefined) t.opTimeoutMs = o.opTimeoutMs;
+  if (o.minOkPerF !== undefined) t.minOkPerF = o.minOkPerF;
+  if (o.minObservedReads !== undefined) t.minObservedReads = o.minObservedReads;
+  if (o.minEffectiveFaults !== undefined) t.minEffectiveFaults = o.minEffectiveFaults;
   return t;
 }
 

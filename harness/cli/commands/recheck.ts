@@ -12,7 +12,7 @@ import { UsageError } from '../exit.js';
 import { readRunRecord, writeJson } from '../../run/folder.js';
 import { readStoredHistory } from '../../run/history.js';
 import { summaryLines } from '../../run/report.js';
-import { checkHistory, composeResults } from '../../run/run.js';
+import { checkHistory, composeResults, verdictRules } from '../../run/run.js';
 import { nodeCrashesSchema, type RunResults } from '../../run/results.js';
 import { isConsistencyModel } from '../../../checkers/transactional/index.js';
 import { workloadNames, workloads } from '../../../workloads/index.js';
@@ -50,7 +50,7 @@ export function register(program: Command): void {
         ...composeResults(outcome, events, crashes.success ? crashes.data : [], {
           durationMs: typeof previous.durationMs === 'number' ? previous.durationMs : null,
           nemesisErrors: Array.isArray(previous.nemesisErrors) ? (previous.nemesisErrors as string[]) : [],
-        }),
+        }, verdictRules(record, workload)),
         rechecked: { at: new Date().toISOString(), events: events.length, partial: tornTail || previous.stats === undefined },
       };
       writeJson(join(runDir, 'results.json'), results);
