@@ -149,23 +149,29 @@ export interface FunctionCounts {
   ok: number;
   fail: number;
   info: number;
+  /** Of the `fail`s, those `isRefusal` says the system turned down on their merits. */
+  refused: number;
 }
 
 /**
  * Client operations by function (`f`), as Jepsen's `stats` checker counts them: how many of each
- * ended ok, fail or info (ops never completed count as info). A function that was invoked and
- * never ok tested nothing about what it does.
+ * ended ok, fail or info (ops never completed count as info), and how many of the fails were
+ * refusals on the merits. A function that was invoked and never answered tested nothing about
+ * what it does.
  */
-export function opsByFunction(events: readonly HistoryEvent[]): Record<string, FunctionCounts> {
+export function opsByFunction(events: readonly HistoryEvent[], options: HistoryStatsOptions = {}): Record<string, FunctionCounts> {
+  const isRefusal = options.isRefusal ?? (() => false);
   // No prototype: function names come from history files.
   const out = Object.create(null) as Record<string, FunctionCounts>;
   const { operations } = pairOperations(events, undefined, { strict: false });
   for (const op of operations) {
-    const c = (out[op.invoke.f] ??= { ok: 0, fail: 0, info: 0 });
-    const type = op.complete?.type ?? 'info';
-    if (type === 'ok') c.ok++;
-    else if (type === 'fail') c.fail++;
-    else c.info++;
+    const c = (out[op.invoke.f] ??= { ok: 0, fail: 0, info: 0, refused: 0 });
+    const done = op.complete;
+    if (done?.type === 'ok') c.ok++;
+    else if (done?.type === 'fail') {
+      c.fail++;
+      if (isRefusal(done.error)) c.refused++;
+    } else c.info++;
   }
   return out;
 }

@@ -243,7 +243,7 @@ export const RUN_FLAGS: ReadonlyArray<readonly [string, string]> = [
   ['--seed <n>', 'root seed (default: a fresh one, printed in the repro command)'],
   ['--toxiproxy <url>', 'use an external toxiproxy-server instead of the embedded one'],
   ['--op-timeout <ms>', 'time an op may take before it is recorded info (default: 1000)'],
-  ['--min-ok-per-f <n>', 'unknown, not valid, when a function (read, write, cas, txn...) had fewer ok ops (default: 1; 0: off)'],
+  ['--min-ok-per-f <n>', 'unknown, not valid, when a function (read, write, cas, txn...) had fewer ops ok or refused on their merits (default: 1; 0: off)'],
   ['--min-observed-reads <n>', 'unknown, not valid, when fewer ok reads saw a value written in the run (default: 1; 0: off)'],
   ['--min-effective-faults <n>', 'unknown, not valid, when fewer faults cut or delayed traffic, or stopped a process or set a clock, while clients ran (default: 1; 0: off; a run that started no fault is not judged by it)'],
   ['--consistency-model <model>', 'list-append, rw-register: the model to check the transactions against (default: strict-serializable)'],

@@ -82,7 +82,7 @@ export const runResultsSchema = z
     exitCode: z.number().int(),
     checkers: z.record(z.object({ valid: z.union([z.boolean(), z.literal('unknown')]), explanation: z.string().optional() }).passthrough()).default({}),
     stats: statsSchema,
-    functions: z.record(z.object({ ok: count, fail: count, info: count })).default({}),
+    functions: z.record(z.object({ ok: count, fail: count, info: count, refused: count.default(0) })).default({}),
     firstAnomaly: z.object({ index: z.number(), timeNs: z.number().nullable(), summary: z.string() }).passthrough().nullable().default(null),
     durationMs: z.number().nullable().default(null),
     nemesisErrors: z.array(z.string()).default([]),

@@ -14,7 +14,7 @@
  */
 import { join } from 'node:path';
 import { faultRecords, touched, type FaultRecord } from '../../checkers/history/effects.js';
-import { opsByFunction, type FunctionCounts } from '../../checkers/history/stats.js';
+import type { FunctionCounts } from '../../checkers/history/stats.js';
 import type { HistoryEvent } from '../../checkers/history/types.js';
 import type { ConsistencyModel } from '../../checkers/transactional/index.js';
 import type { CheckOutcome } from '../../workloads/types.js';
@@ -36,7 +36,7 @@ import { writeRunReport } from '../report/index.js';
 import { HISTORY_EVENTS_MAX, RunHistory } from './history.js';
 import { closeWorkers, interpret, makeWorkers } from './interpreter.js';
 import { Progress } from './progress.js';
-import { computeAnsweredTime, computeStats } from './stats.js';
+import { computeAnsweredTime, computeFunctions, computeStats } from './stats.js';
 import type { NodeCrash, RunResults } from './results.js';
 
 const { settleMs: SETTLE_MS, finalPhaseMsMax: FINAL_PHASE_MS_MAX, checkTimeLimitMs: CHECK_TIME_LIMIT_MS } = PHASE_LIMITS;
@@ -228,7 +228,7 @@ export async function runTest(resolved: ResolvedRun, systemArg: string, io: RunI
       exitCode: err instanceof FaultlineError ? err.exitCode : EXIT.crash,
       checkers: {},
       stats: computeStats(history.events),
-      functions: opsByFunction(history.events),
+      functions: computeFunctions(history.events),
       firstAnomaly: null,
       durationMs: Math.round(Number(process.hrtime.bigint() - startNs) / 1e6),
       nemesisErrors: [],
@@ -276,10 +276,11 @@ export interface VerdictRules extends Partial<VacuityThresholds> {
 /** Why a run that found nothing could not have found anything, or null when it could have. */
 function vacuity(events: readonly HistoryEvent[], faults: readonly FaultRecord[], functions: Record<string, FunctionCounts>, rules: VerdictRules): string | null {
   const minOk = rules.minOkPerF ?? VACUITY_DEFAULTS.minOkPerF;
-  const short = Object.entries(functions).filter(([, c]) => c.ok < minOk);
+  // A refusal on the merits (a cas that found another value) is the function at work, as in the answered rule.
+  const short = Object.entries(functions).filter(([, c]) => c.ok + c.refused < minOk);
   if (minOk > 0 && short.length > 0) {
-    const list = short.map(([f, c]) => `${f} ${c.ok} ok of ${c.ok + c.fail + c.info}`).join(', ');
-    return `too few operations succeeded (${list}; at least ${minOk} ok needed per function, --min-ok-per-f), so the history cannot show what they do`;
+    const list = short.map(([f, c]) => `${f} ${c.ok} ok${c.refused ? ` and ${c.refused} refused` : ''} of ${c.ok + c.fail + c.info}`).join(', ');
+    return `too few operations succeeded (${list}; at least ${minOk} ok or refused needed per function, --min-ok-per-f), so the history cannot show what they do`;
   }
   const minObserved = rules.minObservedReads ?? VACUITY_DEFAULTS.minObservedReads;
   if (minObserved > 0 && rules.observedWrites) {
@@ -314,7 +315,7 @@ export function composeResults(
 ): RunResults {
   const stats = computeStats(events);
   const faults = faultRecords(events);
-  const functions = opsByFunction(events);
+  const functions = computeFunctions(events);
   let valid = outcome.valid;
   const checkers = { ...outcome.checkers };
   let firstAnomaly = outcome.firstAnomaly;

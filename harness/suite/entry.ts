@@ -275,6 +275,8 @@ export function describeAnomaly(results: RunResults): string {
     const at = `first anomaly at history index ${results.firstAnomaly.index}${t === null ? '' : ` (${(t / 1e9).toFixed(3)} s)`}`;
     parts.push(summary ? `${at}: ${summary.length > 500 ? `${summary.slice(0, 497)}...` : summary}` : at);
   }
+  // A run that could not have shown an anomaly says why, as its checkers found nothing to say.
+  if (results.valid === 'unknown' && typeof results.unknownReason === 'string') parts.push(`unknown: ${results.unknownReason}`);
   if (parts.length === 0) return results.valid === true ? 'valid' : `verdict ${String(results.valid)}`;
   return parts.join('; ');
 }

@@ -21,11 +21,11 @@ const checked = { valid: true as const, checkers: { linearizable: { valid: true 
 const rest = { durationMs: 1000, nemesisErrors: [] };
 
 /** A history of ops, one after another: [f, invoke value, completion type, completion value]. */
-function history(ops: Array<[string, unknown, 'ok' | 'fail' | 'info', unknown]>, nemesis: HistoryEvent[] = []): HistoryEvent[] {
+function history(ops: Array<[string, unknown, 'ok' | 'fail' | 'info', unknown, string?]>, nemesis: HistoryEvent[] = []): HistoryEvent[] {
   const out: HistoryEvent[] = [];
-  ops.forEach(([f, value, type, done], i) => {
+  ops.forEach(([f, value, type, done, error], i) => {
     out.push({ index: 0, time: i * 1e6 + 1, type: 'invoke', process: i, f, value });
-    out.push({ index: 0, time: i * 1e6 + 5e5, type, process: i, f, value: done });
+    out.push({ index: 0, time: i * 1e6 + 5e5, type, process: i, f, value: done, ...(error !== undefined ? { error } : {}) });
   });
   const all = [...out, ...nemesis].sort((a, b) => (a.time ?? 0) - (b.time ?? 0));
   return all.map((e, index) => ({ ...e, index }));
@@ -38,21 +38,28 @@ const writesAndReads = history([
 ]);
 
 describe('vacuity rules', () => {
-  it('is unknown when a function was invoked and never ok, as Jepsen stats does', () => {
+  it('is unknown when a function was invoked and never ok nor refused on its merits, as Jepsen stats does', () => {
     const h = history([
       ['write', ['k', 1], 'ok', ['k', 1]],
       ['read', ['k', null], 'ok', ['k', 1]],
-      ['cas', ['k', [3, 4]], 'fail', ['k', [3, 4]]],
+      ['cas', ['k', [3, 4]], 'fail', ['k', [3, 4]], 'temporarily-unavailable: no leader'],
       ['cas', ['k', [0, 4]], 'info', ['k', [0, 4]]],
     ]);
     const r = composeResults(checked, h, [], rest, verdictRules({ nemesis: [] }, register));
     expect(r.valid).toBe('unknown');
     expect(r.exitCode).toBe(2);
-    expect(r.unknownReason).toMatch(/^too few operations succeeded \(cas 0 ok of 2; at least 1 ok needed per function, --min-ok-per-f\)/);
-    expect(r.functions).toEqual({ write: { ok: 1, fail: 0, info: 0 }, read: { ok: 1, fail: 0, info: 0 }, cas: { ok: 0, fail: 1, info: 1 } });
+    expect(r.unknownReason).toMatch(/^too few operations succeeded \(cas 0 ok of 2; at least 1 ok or refused needed per function, --min-ok-per-f\)/);
+    expect(r.functions).toEqual({ write: { ok: 1, fail: 0, info: 0, refused: 0 }, read: { ok: 1, fail: 0, info: 0, refused: 0 }, cas: { ok: 0, fail: 1, info: 1, refused: 0 } });
+    // A cas that found another value is the store at work (the answered rule's refusal), not unavailability.
+    const refused = history([
+      ['write', ['k', 1], 'ok', ['k', 1]],
+      ['read', ['k', null], 'ok', ['k', 1]],
+      ['cas', ['k', [3, 4]], 'fail', ['k', [3, 4]], 'precondition-failed: expected 3, found 1'],
+    ]);
+    expect(composeResults(checked, refused, [], rest, verdictRules({ nemesis: [] }, register)).valid).toBe(true);
     // The threshold is the run's: 0 turns the rule off, 2 asks more of the other functions too.
     expect(composeResults(checked, h, [], rest, verdictRules({ nemesis: [], minOkPerF: 0 }, register)).valid).toBe(true);
-    expect(composeResults(checked, writesAndReads, [], rest, verdictRules({ nemesis: [], minOkPerF: 2 }, register)).unknownReason).toMatch(/write 1 ok of 1, read 1 ok of 1, cas 1 ok of 1/);
+    expect(composeResults(checked, writesAndReads, [], rest, verdictRules({ nemesis: [], minOkPerF: 2 }, register)).unknownReason).toMatch(/write 1 ok of 1, read 1 ok of 1, cas 1 ok of 1; at least 2 ok or refused/);
   });
 
   it('is unknown when no read observed a write of the run: reads of null only, as a read-only run with --nemesis none', () => {
