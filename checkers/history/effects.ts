@@ -34,8 +34,10 @@ export interface FaultEffect {
   clocks: string[];
 }
 
-/** Client operations invoked while a fault was on. */
+/** Client operations while a fault was on. */
 export interface FaultOps {
+  /** Ops in flight at some instant while it was on (invoked before its end, not completed before its start). */
+  active: number;
   invoked: number;
   /** Completed `fail`. */
   failed: number;
@@ -117,10 +119,13 @@ export function faultRecords(events: readonly HistoryEvent[]): FaultRecord[] {
   const { operations } = pairOperations(events, undefined, { strict: false });
   return all.map((r) => {
     const window: [number, number] = [r.startNs, r.endNs ?? Number.POSITIVE_INFINITY];
-    const ops: FaultOps = { invoked: 0, failed: 0, info: 0 };
+    const ops: FaultOps = { active: 0, invoked: 0, failed: 0, info: 0 };
     for (const op of operations) {
       const t = op.invoke.time;
-      if (t === undefined || !inFaultWindow([window], t)) continue;
+      if (t === undefined) continue;
+      const doneAt = op.complete?.time;
+      if (t < window[1] && (doneAt === undefined || doneAt >= window[0])) ops.active++;
+      if (!inFaultWindow([window], t)) continue;
       ops.invoked++;
       if (op.complete?.type === 'fail') ops.failed++;
       else if (op.complete?.type === 'info') ops.info++;
@@ -131,12 +136,12 @@ export function faultRecords(events: readonly HistoryEvent[]): FaultRecord[] {
 
 /**
  * Whether a fault touched the traffic or the processes while clients were active: some client op
- * was invoked while it was on, and it cut or delayed traffic, stopped a process or set a clock.
+ * was in flight while it was on (a loaded cluster may invoke nothing new during a fault), and it cut or delayed traffic, stopped a process or set a clock.
  * A fault whose effect cannot be known (no effect recorded, or proxies that cannot count) is
  * taken to have touched, since nothing shows it did not.
  */
 export function touched(r: FaultRecord): boolean {
-  if (r.ops.invoked === 0) return false;
+  if (r.ops.active === 0) return false;
   const e = r.effect;
   if (e === null || (e.links > 0 && e.traffic === null)) return true;
   const t = e.traffic;

@@ -69,7 +69,7 @@ const faultRecordSchema = z.object({
   endNs: z.number().nullable(),
   targets: z.object({ links: z.array(z.string()).optional(), nodes: z.array(z.string()).optional() }),
   effect: z.object({ links: count, traffic: trafficSchema.nullable(), processes: z.array(z.string()), clocks: z.array(z.string()) }).nullable(),
-  ops: z.object({ invoked: count, failed: count, info: count }),
+  ops: z.object({ active: count.default(0), invoked: count, failed: count, info: count }),
 });
 
 /** The `nodeCrashes` of results.json. */

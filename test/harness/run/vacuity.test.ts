@@ -103,7 +103,7 @@ describe('vacuity rules', () => {
     expect(r.valid).toBe('unknown');
     expect(r.unknownReason).toMatch(/^none of the run's 1 faults cut or delayed traffic, stopped a process or set a clock while clients ran/);
     expect(r.faults).toEqual([
-      { fault: 'partition', description: 'partition n2 | n3', startNs: 0, endNs: 3e6, targets: { links: ['n2->n3', 'n3->n2'] }, effect: untouched, ops: { invoked: 2, failed: 0, info: 0 } },
+      { fault: 'partition', description: 'partition n2 | n3', startNs: 0, endNs: 3e6, targets: { links: ['n2->n3', 'n3->n2'] }, effect: untouched, ops: { active: 2, invoked: 2, failed: 0, info: 0 } },
     ]);
     // --nemesis none is a fault-free run by choice: not judged by this rule.
     expect(composeResults(checked, h, [], rest, verdictRules({ nemesis: [] }, register)).valid).toBe(true);
