@@ -15,6 +15,7 @@ const SURFACES: Array<[string, () => Promise<FuzzSurface>]> = [
   ['suites', async () => (await import('./fuzz/suites.js')).fuzzSuites],
   ['client-port', async () => (await import('./fuzz/client-port.js')).fuzzClientPort],
   ['peer-port', async () => (await import('./fuzz/peer-port.js')).fuzzPeerPort],
+  ['verdicts', async () => (await import('./fuzz/verdicts.js')).fuzzVerdicts],
 ];
 
 async function main(): Promise<void> {

@@ -13,6 +13,7 @@ import type { HistoryEvent } from '../checkers/history/types.js';
 import { each, independentKeys, type Generator, type PureRng } from './generator.js';
 import type { CheckOptions, CheckOutcome, Completion, Workload, WorkloadClient, WorkloadGeneratorOptions, WorkloadOptionsSpec } from './types.js';
 import { checkKv } from './register-check.js';
+import { countObserved } from './observed.js';
 
 /** Values written and cas'd: 0..VALUE_MAX. */
 const VALUE_MAX = 4;
@@ -94,6 +95,19 @@ export const register: Workload = {
       if (k !== undefined) seen.set(JSON.stringify(k), k);
     }
     return each([...seen.values()].map((k) => ({ f: 'read', value: [k, null] })));
+  },
+  observedWrites(history: readonly HistoryEvent[]): number {
+    return countObserved(
+      history,
+      (e, written) => {
+        if (!Array.isArray(e.value)) return;
+        const [key, payload] = e.value as [unknown, unknown];
+        if (e.f === 'write') written.add(key, payload);
+        else if (e.f === 'cas' && Array.isArray(payload)) written.add(key, payload[1]);
+      },
+      // A read of null saw the initial state, never a write.
+      (e, written) => e.f === 'read' && Array.isArray(e.value) && e.value[1] !== null && written.has(e.value[0], e.value[1]),
+    );
   },
   checker(history: readonly HistoryEvent[], opts: CheckOptions): Promise<CheckOutcome> {
     return checkKv(history, opts);

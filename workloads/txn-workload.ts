@@ -9,6 +9,7 @@ import type { HistoryEvent } from '../checkers/history/types.js';
 import { CONSISTENCY_MODELS, type ConsistencyModel, type TxnCheckResult } from '../checkers/transactional/types.js';
 import type { GenContext, GenResult, Generator, PureRng } from './generator.js';
 import { each } from './generator.js';
+import { countObserved } from './observed.js';
 import { drawTxn, initialTxnGenState, txnGenDefaults } from './txn-gen.js';
 import type { TxnGenOptions, TxnGenState, TxnOp } from './txn-gen.js';
 import type { CheckOptions, CheckOutcome, Completion, Workload, WorkloadClient, WorkloadGeneratorOptions, WorkloadOptionsSpec } from './types.js';
@@ -130,6 +131,18 @@ export function txnWorkload(spec: {
     client: txnClient(spec.validate),
     finalGenerator(history: readonly HistoryEvent[]) {
       return finalReads(history);
+    },
+    observedWrites(history: readonly HistoryEvent[]): number {
+      const micro = (e: HistoryEvent): unknown[][] => (e.f === 'txn' && Array.isArray(e.value) ? (e.value as unknown[]).filter(Array.isArray) : []);
+      return countObserved(
+        history,
+        (e, written) => {
+          for (const m of micro(e)) if (m[0] === spec.writeF) written.add(m[1], m[2]);
+        },
+        // A list read observes a write when it holds an appended element; a register read when it is a written value.
+        (e, written) =>
+          micro(e).some((m) => m[0] === 'r' && m[2] !== null && (Array.isArray(m[2]) ? m[2].some((v) => written.has(m[1], v)) : written.has(m[1], m[2]))),
+      );
     },
     async checker(history: readonly HistoryEvent[], opts: CheckOptions): Promise<CheckOutcome> {
       const o = { ...txnWorkloadOptions.defaults, ...txnWorkloadOptions.schema.parse(opts.workloadOptions ?? {}) };

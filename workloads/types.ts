@@ -86,6 +86,12 @@ export interface Workload {
   transactional?: boolean;
   /** The options it takes (`workloadOptions`), their schema and defaults. */
   options: WorkloadOptionsSpec;
+  /**
+   * How many ok reads observed a value some operation of the history wrote (a register read of a
+   * written value, a list read holding an appended element): a run in which none did could not
+   * have shown a stale or lost write, so its verdict is unknown rather than valid.
+   */
+  observedWrites(history: readonly HistoryEvent[]): number;
   /** Runs every checker of the workload on a history. */
   checker(history: readonly HistoryEvent[], opts: CheckOptions): Promise<CheckOutcome>;
 }

@@ -13,6 +13,7 @@ const DECIMAL = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?$|^-?\.[0-9]+$/;
 const FLAG_KEYS: Record<RunNumber, keyof RunFlags> = {
   nodes: 'nodes', concurrency: 'concurrency', rateOpsPerSec: 'rate', timeLimitS: 'timeLimit',
   nemesisIntervalS: 'nemesisInterval', opTimeoutMs: 'opTimeout', seed: 'seed',
+  minOkPerF: 'minOkPerF', minObservedReads: 'minObservedReads', minEffectiveFaults: 'minEffectiveFaults',
 };
 
 const numberText = fc.oneof(

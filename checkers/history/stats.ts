@@ -143,3 +143,35 @@ export function answeredTime(events: readonly HistoryEvent[], options: HistorySt
   if (first === null || last === null || last < first) return { seconds: 0, answered: 0 };
   return { seconds: Math.floor((last - first) / 1e9) + 1, answered: answered.size };
 }
+
+/** How the client operations of one function ended (see opsByFunction). */
+export interface FunctionCounts {
+  ok: number;
+  fail: number;
+  info: number;
+  /** Of the `fail`s, those `isRefusal` says the system turned down on their merits. */
+  refused: number;
+}
+
+/**
+ * Client operations by function (`f`), as Jepsen's `stats` checker counts them: how many of each
+ * ended ok, fail or info (ops never completed count as info), and how many of the fails were
+ * refusals on the merits. A function that was invoked and never answered tested nothing about
+ * what it does.
+ */
+export function opsByFunction(events: readonly HistoryEvent[], options: HistoryStatsOptions = {}): Record<string, FunctionCounts> {
+  const isRefusal = options.isRefusal ?? (() => false);
+  // No prototype: function names come from history files.
+  const out = Object.create(null) as Record<string, FunctionCounts>;
+  const { operations } = pairOperations(events, undefined, { strict: false });
+  for (const op of operations) {
+    const c = (out[op.invoke.f] ??= { ok: 0, fail: 0, info: 0, refused: 0 });
+    const done = op.complete;
+    if (done?.type === 'ok') c.ok++;
+    else if (done?.type === 'fail') {
+      c.fail++;
+      if (isRefusal(done.error)) c.refused++;
+    } else c.info++;
+  }
+  return out;
+}

@@ -22,6 +22,16 @@ export { setClockOffset } from './faults/clock.js';
 /** Records one nemesis event in the history. */
 export type RecordNemesis = (f: string, value: unknown, error?: string) => void;
 
+/**
+ * Measures what each fault did (harness/run/effects.ts): it applies the fault's start itself (to
+ * read the proxies' counters before and what was stopped after), and is asked when the fault
+ * ends; the answer is recorded as the `effect` of its stop, or in the heal's `effects`.
+ */
+export interface EffectProbe {
+  start(spec: FaultSpec, apply: () => Promise<string | undefined>): Promise<string | undefined>;
+  effectOf(spec: FaultSpec): unknown;
+}
+
 /** How long each node may take to say whether it leads. */
 const LEADER_QUERY_TIMEOUT_MS = 500;
 
@@ -69,6 +79,7 @@ export class Nemesis {
     private readonly cluster: Cluster,
     network: Network | null,
     private readonly record: RecordNemesis,
+    private readonly probe?: EffectProbe,
   ) {
     this.env = { cluster, network };
   }
@@ -86,7 +97,9 @@ export class Nemesis {
       if (step.action === 'start') {
         if (spec.target === 'leader') spec = aimAt(spec, await findLeader(this.cluster), this.cluster.ids);
         this.applied.set(step.spec, spec);
-        error = await faultPackage(spec).start(spec, this.env);
+        const aimed = spec;
+        const start = () => faultPackage(aimed).start(aimed, this.env);
+        error = await (this.probe ? this.probe.start(spec, start) : start());
       } else {
         spec = this.applied.get(step.spec) ?? spec;
         this.applied.delete(step.spec);
@@ -98,7 +111,8 @@ export class Nemesis {
     if (step.action === 'start') this.active.set(step.spec, describeFault(spec));
     else this.active.delete(step.spec);
     if (error) this.errors.push(`${stepName(step.action, spec)}: ${error}`);
-    this.record(stepName(step.action, spec), { ...spec, description: describeFault(spec) }, error);
+    const effect = step.action === 'stop' ? this.probe?.effectOf(spec) : undefined;
+    this.record(stepName(step.action, spec), { ...spec, description: describeFault(spec), ...(effect !== undefined ? { effect } : {}) }, error);
   }
 
   /**
@@ -108,6 +122,7 @@ export class Nemesis {
    */
   async healAll(): Promise<void> {
     const errors: string[] = [];
+    const ending = [...this.applied.values()];
     for (const p of allPackages()) {
       const inForce = [...this.applied].filter(([, spec]) => spec.fault === p.name);
       let error: string | undefined;
@@ -122,7 +137,8 @@ export class Nemesis {
     this.active.clear();
     const error = errors.length ? errors.join('; ') : undefined;
     if (error) this.errors.push(`heal: ${error}`);
-    this.record('heal', { description: 'every fault ended, every node running' }, error);
+    const effects = this.probe ? ending.map((spec) => ({ fault: spec.fault, description: describeFault(spec), effect: this.probe?.effectOf(spec) })) : [];
+    this.record('heal', { description: 'every fault ended, every node running', ...(effects.length ? { effects } : {}) }, error);
   }
 }
 

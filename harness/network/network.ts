@@ -16,12 +16,16 @@
  *   or drops the peer messages of chosen types on chosen links, in the link's direction.
  */
 import type { Proxy, Toxic } from 'toxiproxy-node-client';
-import { addNdjsonFilter } from '../toxiproxy/connect.js';
+import { addNdjsonFilter, noEffects, type ProxyEffects } from '../toxiproxy/connect.js';
 import type { Link } from './partitions.js';
+
+export type { ProxyEffects };
 
 /** The part of a Toxiproxy handle the network needs (see harness/toxiproxy/connect.ts). */
 export interface ProxyFactory {
   createProxy(spec: { name: string; listen: string; upstream: string; enabled?: boolean }): Promise<Proxy>;
+  /** A proxy's effect counters, or null when the server cannot give them (an external one). */
+  effects?(name: string): ProxyEffects | null;
 }
 
 /** How a partition cuts a link. */
@@ -48,7 +52,10 @@ export function linkName(link: Link): string {
 
 /** The proxies of one cluster and the faults currently on them. */
 export class Network {
-  private constructor(private readonly proxies: Map<string, LinkProxy>) {}
+  private constructor(
+    private readonly proxies: Map<string, LinkProxy>,
+    private readonly factory: ProxyFactory,
+  ) {}
 
   /**
    * Creates one proxy per directed link between the nodes. `prefix` keeps proxy names unique
@@ -75,7 +82,7 @@ export class Network {
         proxies.set(linkName(link), { link, proxy, listen, upstream, enabled: true, toxics: new Map() });
       }),
     );
-    return new Network(proxies);
+    return new Network(proxies, factory);
   }
 
   /** For node `id`: each other node's address as `id` must dial it (the proxy of that link). */
@@ -88,6 +95,21 @@ export class Network {
   /** The links, as "from->to" names. */
   get links(): string[] {
     return [...this.proxies.keys()];
+  }
+
+  /**
+   * What the proxies of `links` have done to their traffic so far, summed (counters only grow, so
+   * the difference of two readings is what happened between them); null when the server cannot
+   * count (an external toxiproxy-server).
+   */
+  effectsOn(links: readonly Link[]): ProxyEffects | null {
+    const sum = noEffects();
+    for (const link of links) {
+      const e = this.factory.effects?.(this.get(link).proxy.name) ?? null;
+      if (e === null) return null;
+      for (const k of Object.keys(sum) as (keyof ProxyEffects)[]) sum[k] += e[k];
+    }
+    return sum;
   }
 
   private get(link: Link): LinkProxy {

@@ -10,6 +10,7 @@
 import { faultSpans } from '../../checkers/history/faults.js';
 import { pairOperations } from '../../checkers/history/pair.js';
 import type { HistoryEvent } from '../../checkers/history/types.js';
+import { faultRecords, type FaultRecord } from '../../checkers/history/effects.js';
 import { z } from 'zod';
 import { isLinearizableResult, linearizableView, type WitnessOp } from '../../checkers/linearizable/view.js';
 import type { TxnRef } from '../../checkers/transactional/types.js';
@@ -33,6 +34,7 @@ export function buildReportData(folder: RunFolder): ReportData {
   const results = folder.results ?? {};
   const { ops, processes, keys, durationMs, byIndex } = pairOps(folder.events);
   const nemesis = nemesisWindows(folder.events, durationMs);
+  addEffects(nemesis, faultRecords(nemesis.length ? folder.events : []));
   const checkers = checkerViews(results);
   const lin: LinWitness[] = [];
   const anomalies: AnomalyGraph[] = [];
@@ -79,6 +81,7 @@ export function buildReportData(folder: RunFolder): ReportData {
     firstAnomaly,
     runError: typeof results.error === 'string' ? show(results.error) : null,
     nemesisErrors: Array.isArray(results.nemesisErrors) ? results.nemesisErrors.slice(0, 50).map((e) => show(e)) : [],
+    unknownReason: typeof results.unknownReason === 'string' ? show(results.unknownReason) : null,
     durationMs,
     processes,
     keys,
@@ -231,6 +234,36 @@ function nemesisWindows(events: readonly HistoryEvent[], durationMs: number): Ne
     const detail = span.starts.map((e) => faultDetail(e.value)).find((d) => d !== '') ?? '';
     return { kind: span.kind, startMs, endMs, detail };
   });
+}
+
+/** One line of what a fault did, from the history toolkit's reading of its events. */
+export function effectText(r: FaultRecord): string {
+  const parts: string[] = [];
+  const e = r.effect;
+  if (e !== null) {
+    const t = e.traffic;
+    if (e.links > 0 && t === null) parts.push('traffic not counted (external proxy)');
+    else if (t !== null && e.links > 0) {
+      const bytes = (n: number, m: number, what: string) => (n > 0 ? `${what} ${n} B (${m} messages)` : '');
+      const cut = [bytes(t.bytesCut, t.messagesCut, 'cut'), bytes(t.bytesDelayed, t.messagesDelayed, 'delayed'), t.connectionsCut > 0 ? `${t.connectionsCut} connections reset` : ''].filter(Boolean);
+      parts.push(cut.length ? cut.join(', ') : 'no traffic touched');
+    }
+    if (e.processes.length) parts.push(`stopped ${e.processes.join(',')}`);
+    if (e.clocks.length) parts.push(`clocks set on ${e.clocks.join(',')}`);
+  }
+  const o = r.ops;
+  parts.push(o.invoked === 0 ? 'no client op while on' : `${o.failed} failed, ${o.info} timed out of ${o.invoked} ops`);
+  return parts.join('; ');
+}
+
+/** Each window's effect, from the fault of the same kind that started at the same time, when the history recorded one. */
+function addEffects(windows: NemesisWindow[], records: readonly FaultRecord[]): void {
+  const left = [...records];
+  for (const w of windows) {
+    const i = left.findIndex((r) => r.fault === w.kind && Math.abs(r.startNs / NS_PER_MS - w.startMs) < 1e-3);
+    const r = i >= 0 ? left.splice(i, 1)[0]! : null;
+    if (r !== null && r.effect !== null) w.effect = show(effectText(r));
+  }
 }
 
 /** What a fault was applied to: the nemesis's own `description`, else the value as JSON. */

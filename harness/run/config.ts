@@ -30,9 +30,23 @@ export const RUN_NUMBERS = {
   nemesisIntervalS: { flag: '--nemesis-interval', int: false, positive: true, max: LIMITS.nemesisIntervalSMax },
   opTimeoutMs: { flag: '--op-timeout', int: true, positive: true, max: LIMITS.opTimeoutMsMax },
   seed: { flag: '--seed', int: true, min: 0, max: LIMITS.seedMax },
+  minOkPerF: { flag: '--min-ok-per-f', int: true, min: 0, max: LIMITS.vacuityThresholdMax },
+  minObservedReads: { flag: '--min-observed-reads', int: true, min: 0, max: LIMITS.vacuityThresholdMax },
+  minEffectiveFaults: { flag: '--min-effective-faults', int: true, min: 0, max: LIMITS.vacuityThresholdMax },
 } as const satisfies Record<string, { flag: string; int: boolean } & NumberBounds>;
 
 export type RunNumber = keyof typeof RUN_NUMBERS;
+
+/**
+ * The thresholds below which a run that found no anomaly is `unknown` rather than valid (README,
+ * "Verdicts"): ok ops per function, ok reads that saw a value written in the run, and faults that
+ * touched the traffic or the processes while clients ran (when the nemesis started any). 0 turns
+ * a rule off.
+ */
+export const VACUITY_DEFAULTS = { minOkPerF: 1, minObservedReads: 1, minEffectiveFaults: 1 } as const;
+
+/** The threshold options of a run. */
+export type VacuityThresholds = { -readonly [K in keyof typeof VACUITY_DEFAULTS]: number };
 
 /** Parses the text of a numeric run option (decimal only); a UsageError naming its flag. */
 export function parseRunNumber(key: RunNumber, text: string, bounds: NumberBounds = {}): number {
@@ -73,6 +87,9 @@ export const runConfigSchema = z.object({
    * entry's `workloadOptions`), checked by the workload's schema; the workload fills in the rest.
    */
   workloadOptions: z.record(z.string(), z.unknown()).default({}),
+  minOkPerF: runNumberSchema('minOkPerF').default(VACUITY_DEFAULTS.minOkPerF),
+  minObservedReads: runNumberSchema('minObservedReads').default(VACUITY_DEFAULTS.minObservedReads),
+  minEffectiveFaults: runNumberSchema('minEffectiveFaults').default(VACUITY_DEFAULTS.minEffectiveFaults),
   resultsDir: z.string().min(1),
   /** Use exactly this folder for the run (else a new one under resultsDir). */
   runDir: z.string().min(1).nullable(),
@@ -99,6 +116,9 @@ export interface RunFlags {
   toxiproxy?: string;
   logMessages?: boolean;
   opTimeout?: string;
+  minOkPerF?: string;
+  minObservedReads?: string;
+  minEffectiveFaults?: string;
   consistencyModel?: string;
   /** `--workload-options`: a JSON object. */
   workloadOptions?: string;
@@ -182,6 +202,9 @@ export function resolveRunConfig(flags: RunFlags, manifest: SystemManifest): Res
     toxiproxy: flags.toxiproxy ?? 'embedded',
     opTimeoutMs: num('opTimeoutMs', flags.opTimeout) ?? 1000,
     workloadOptions,
+    minOkPerF: num('minOkPerF', flags.minOkPerF) ?? VACUITY_DEFAULTS.minOkPerF,
+    minObservedReads: num('minObservedReads', flags.minObservedReads) ?? VACUITY_DEFAULTS.minObservedReads,
+    minEffectiveFaults: num('minEffectiveFaults', flags.minEffectiveFaults) ?? VACUITY_DEFAULTS.minEffectiveFaults,
     resultsDir: flags.resultsDir ?? 'results',
     runDir: flags.runDir ?? null,
     logMessages: flags.logMessages === true,
@@ -266,6 +289,9 @@ export const RUN_FLAGS: ReadonlyArray<readonly [string, string]> = [
   ['--seed <n>', 'root seed (default: a fresh one, printed in the repro command)'],
   ['--toxiproxy <url>', 'use an external toxiproxy-server instead of the embedded one'],
   ['--op-timeout <ms>', 'time an op may take before it is recorded info (default: 1000)'],
+  ['--min-ok-per-f <n>', 'unknown, not valid, when a function (read, write, cas, txn...) had fewer ops ok or refused on their merits (default: 1; 0: off)'],
+  ['--min-observed-reads <n>', 'unknown, not valid, when fewer ok reads saw a value written in the run (default: 1; 0: off)'],
+  ['--min-effective-faults <n>', 'unknown, not valid, when fewer faults cut or delayed traffic, or stopped a process or set a clock, while clients ran (default: 1; 0: off; a run that started no fault is not judged by it)'],
   ['--consistency-model <model>', 'list-append, rw-register: the model to check the transactions against (default: strict-serializable)'],
   ['--workload-options <json>', 'options of the workload as a JSON object, e.g. {"consistencyModel":"serializable"}'],
   ['--results-dir <dir>', 'folder of run folders (default: results)'],
@@ -343,6 +369,8 @@ export function runArgv(spec: RunArgvSpec): string[] {
   n('nemesisIntervalS');
   n('opTimeoutMs');
   n('seed');
+  // Thresholds only when they differ from the defaults, so that repro lines stay short.
+  for (const key of Object.keys(VACUITY_DEFAULTS) as (keyof typeof VACUITY_DEFAULTS)[]) if (spec[key] !== VACUITY_DEFAULTS[key]) n(key);
   if (spec.nemesisOverlap) a.push('--nemesis-overlap');
   if (spec.toxiproxy !== undefined && spec.toxiproxy !== 'embedded') a.push('--toxiproxy', spec.toxiproxy);
   if (spec.logMessages) a.push('--log-messages');

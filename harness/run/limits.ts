@@ -13,6 +13,8 @@ export const LIMITS = {
   nemesisIntervalSMax: 3600,
   opTimeoutMsMax: 600_000,
   seedMax: SEED_MAX,
+  /** The verdict's thresholds (--min-ok-per-f and the like). */
+  vacuityThresholdMax: 1_000_000,
 } as const;
 
 /**

@@ -5,6 +5,8 @@
 import { z } from 'zod';
 import type { Anomaly, CheckerResult } from '../../workloads/types.js';
 import type { RunStats } from './stats.js';
+import type { FaultRecord } from '../../checkers/history/effects.js';
+import type { FunctionCounts } from '../../checkers/history/stats.js';
 
 import type { NodeCrash } from '../cluster/cluster.js';
 
@@ -16,12 +18,16 @@ export interface RunResults {
   exitCode: number;
   checkers: Record<string, CheckerResult>;
   stats: RunStats;
+  /** Client ops by function and how they ended (the per-function rule of the verdict). */
+  functions: Record<string, FunctionCounts>;
   firstAnomaly: Anomaly | null;
   durationMs: number | null;
   /** Faults that could not be applied or undone (e.g. a node that did not restart). */
   nemesisErrors: string[];
   /** Nodes that exited on their own, in the order they did (empty when none did). */
   nodeCrashes: NodeCrash[];
+  /** Each fault the nemesis started: when, whom it aimed at, and what it did. */
+  faults: FaultRecord[];
   /** Why the verdict is `unknown` when no checker made it so (e.g. no op was ever ok). */
   unknownReason?: string;
   /** Set when the run ended in an error before its checkers ran. */
@@ -54,6 +60,18 @@ const nodeCrashSchema = z.object({
   logTail: z.array(z.string()),
 });
 
+const count = z.number().int().nonnegative();
+const trafficSchema = z.object({ bytesCut: count, messagesCut: count, bytesDelayed: count, messagesDelayed: count, connectionsCut: count });
+const faultRecordSchema = z.object({
+  fault: z.string(),
+  description: z.string().nullable(),
+  startNs: z.number(),
+  endNs: z.number().nullable(),
+  targets: z.object({ links: z.array(z.string()).optional(), nodes: z.array(z.string()).optional() }),
+  effect: z.object({ links: count, traffic: trafficSchema.nullable(), processes: z.array(z.string()), clocks: z.array(z.string()) }).nullable(),
+  ops: z.object({ active: count.default(0), invoked: count, failed: count, info: count }),
+});
+
 /** The `nodeCrashes` of results.json. */
 export const nodeCrashesSchema = z.array(nodeCrashSchema);
 
@@ -64,10 +82,12 @@ export const runResultsSchema = z
     exitCode: z.number().int(),
     checkers: z.record(z.object({ valid: z.union([z.boolean(), z.literal('unknown')]), explanation: z.string().optional() }).passthrough()).default({}),
     stats: statsSchema,
+    functions: z.record(z.object({ ok: count, fail: count, info: count, refused: count.default(0) })).default({}),
     firstAnomaly: z.object({ index: z.number(), timeNs: z.number().nullable(), summary: z.string() }).passthrough().nullable().default(null),
     durationMs: z.number().nullable().default(null),
     nemesisErrors: z.array(z.string()).default([]),
     nodeCrashes: nodeCrashesSchema.default([]),
+    faults: z.array(faultRecordSchema).default([]),
     unknownReason: z.string().optional(),
     error: z.string().optional(),
     rechecked: z.object({ at: z.string(), events: z.number(), partial: z.boolean() }).optional(),

@@ -13,6 +13,8 @@
  * and uncaught errors kill them at once; and the reaper (cluster/reaper.ts) covers SIGKILL.
  */
 import { join } from 'node:path';
+import { faultRecords, touched, type FaultRecord } from '../../checkers/history/effects.js';
+import type { FunctionCounts } from '../../checkers/history/stats.js';
 import type { HistoryEvent } from '../../checkers/history/types.js';
 import type { CheckOutcome } from '../../workloads/types.js';
 import { EXIT, FaultlineError, exitCodeForVerdict } from '../cli/exit.js';
@@ -27,13 +29,14 @@ import { holdToDiskClaim } from '../nemesis/faults/disk.js';
 import { followSchedule, Nemesis } from '../nemesis/nemesis.js';
 import { planNemesis, unusableFaults } from '../nemesis/schedule.js';
 import { deriveSeed, Rng } from '../random.js';
-import { PHASE_LIMITS, reproCommand, type ResolvedRun } from './config.js';
+import { PHASE_LIMITS, reproCommand, VACUITY_DEFAULTS, type ResolvedRun, type VacuityThresholds } from './config.js';
+import { FaultEffects } from './effects.js';
 import { createRunDir, linkLatest, runRecord, writeJson } from './folder.js';
 import { writeRunReport } from '../report/index.js';
 import { HISTORY_EVENTS_MAX, RunHistory } from './history.js';
 import { closeWorkers, interpret, makeWorkers } from './interpreter.js';
 import { Progress } from './progress.js';
-import { computeAnsweredTime, computeStats } from './stats.js';
+import { computeAnsweredTime, computeFunctions, computeStats } from './stats.js';
 import type { NodeCrash, RunResults } from './results.js';
 
 const { settleMs: SETTLE_MS, finalPhaseMsMax: FINAL_PHASE_MS_MAX, checkTimeLimitMs: CHECK_TIME_LIMIT_MS } = PHASE_LIMITS;
@@ -145,8 +148,11 @@ export async function runTest(resolved: ResolvedRun, systemArg: string, io: RunI
     }
     const c = cluster;
 
-    const nemesis = new Nemesis(c, network, (f, value, error) =>
-      history.append({ type: 'info', process: 'nemesis', f, value, ...(error ? { error } : {}) }),
+    const nemesis = new Nemesis(
+      c,
+      network,
+      (f, value, error) => history.append({ type: 'info', process: 'nemesis', f, value, ...(error ? { error } : {}) }),
+      new FaultEffects(c, network),
     );
     const workers = makeWorkers(config.concurrency, ids);
     const timeLimitMs = config.timeLimitS * 1000;
@@ -211,7 +217,7 @@ export async function runTest(resolved: ResolvedRun, systemArg: string, io: RunI
     const composed = composeResults(outcome, history.events, nodeCrashes, {
       durationMs: Math.round(Number(process.hrtime.bigint() - startNs) / 1e6),
       nemesisErrors: nemesis.errors,
-    });
+    }, verdictRules(config, workload));
     const results = holdToDiskClaim(composed, history.events, manifest.disk);
     writeJson(join(runDir, 'results.json'), results);
     writeRunReport(runDir, io.note);
@@ -224,10 +230,12 @@ export async function runTest(resolved: ResolvedRun, systemArg: string, io: RunI
       exitCode: err instanceof FaultlineError ? err.exitCode : EXIT.crash,
       checkers: {},
       stats: computeStats(history.events),
+      functions: computeFunctions(history.events),
       firstAnomaly: null,
       durationMs: Math.round(Number(process.hrtime.bigint() - startNs) / 1e6),
       nemesisErrors: [],
       nodeCrashes: cluster?.crashes ?? [],
+      faults: faultRecords(history.events),
       error: message,
     };
     try {
@@ -257,18 +265,59 @@ export async function runTest(resolved: ResolvedRun, systemArg: string, io: RunI
 const MIN_SECONDS_FOR_ANSWERED_RULE = 4;
 
 /**
+ * The vacuity rules a run is judged by besides its checkers (README, "Verdicts"): thresholds left
+ * out take their defaults, except that the rule of observed writes needs the workload's
+ * `observedWrites` and the rule of faults `faultsRequested`, and neither applies without them.
+ */
+export interface VerdictRules extends Partial<VacuityThresholds> {
+  observedWrites?: (events: readonly HistoryEvent[]) => number;
+  /** The run asked for faults (`--nemesis` other than none). */
+  faultsRequested?: boolean;
+}
+
+/** Why a run that found nothing could not have found anything, or null when it could have. */
+function vacuity(events: readonly HistoryEvent[], faults: readonly FaultRecord[], functions: Record<string, FunctionCounts>, rules: VerdictRules): string | null {
+  const minOk = rules.minOkPerF ?? VACUITY_DEFAULTS.minOkPerF;
+  // A refusal on the merits (a cas that found another value) is the function at work, as in the answered rule.
+  const short = Object.entries(functions).filter(([, c]) => c.ok + c.refused < minOk);
+  if (minOk > 0 && short.length > 0) {
+    const list = short.map(([f, c]) => `${f} ${c.ok} ok${c.refused ? ` and ${c.refused} refused` : ''} of ${c.ok + c.fail + c.info}`).join(', ');
+    return `too few operations succeeded (${list}; at least ${minOk} ok or refused needed per function, --min-ok-per-f), so the history cannot show what they do`;
+  }
+  const minObserved = rules.minObservedReads ?? VACUITY_DEFAULTS.minObservedReads;
+  if (minObserved > 0 && rules.observedWrites) {
+    const n = rules.observedWrites(events);
+    if (n < minObserved) {
+      return `${n === 0 ? 'no' : `only ${n}`} ok read observed a value written in the run (at least ${minObserved} needed, --min-observed-reads), so no read could have shown a stale or lost write`;
+    }
+  }
+  const minFaults = rules.minEffectiveFaults ?? VACUITY_DEFAULTS.minEffectiveFaults;
+  if (minFaults > 0 && rules.faultsRequested === true && faults.length > 0) {
+    const n = faults.filter(touched).length;
+    if (n < minFaults) {
+      return `${n === 0 ? 'none' : `only ${n}`} of the run's ${faults.length} faults cut or delayed traffic, stopped a process or set a clock while clients ran (at least ${minFaults} needed, --min-effective-faults), so the faults tested nothing`;
+    }
+  }
+  return null;
+}
+
+/**
  * results.json from the checkers' outcome, the history and the nodes that crashed: a crash is a
- * finding (invalid, checker `nodes`, anomaly `node-crashed`), and a run in which no op was ever ok
- * tested nothing, and one that was answered in fewer than half of its seconds tested little, so
- * neither is ever valid (unknown, with `unknownReason`).
+ * finding (invalid, checker `nodes`, anomaly `node-crashed`); a run in which no op was ever ok
+ * tested nothing, one that was answered in fewer than half of its seconds tested little, and one
+ * that fails a vacuity rule (`rules`) could not have shown an anomaly, so none is ever valid
+ * (unknown, with `unknownReason`).
  */
 export function composeResults(
   outcome: CheckOutcome & { valid: boolean | 'unknown' },
   events: readonly HistoryEvent[],
   nodeCrashes: NodeCrash[],
   rest: Pick<RunResults, 'durationMs' | 'nemesisErrors'>,
+  rules: VerdictRules = {},
 ): RunResults {
   const stats = computeStats(events);
+  const faults = faultRecords(events);
+  const functions = computeFunctions(events);
   let valid = outcome.valid;
   const checkers = { ...outcome.checkers };
   let firstAnomaly = outcome.firstAnomaly;
@@ -296,6 +345,12 @@ export function composeResults(
     if (t.seconds >= MIN_SECONDS_FOR_ANSWERED_RULE && t.answered * 2 < t.seconds) {
       valid = 'unknown';
       unknownReason = `the cluster answered in only ${t.answered} of the run's ${t.seconds} seconds, so the history shows too little to call it valid`;
+    } else {
+      const why = vacuity(events, faults, functions, rules);
+      if (why !== null) {
+        valid = 'unknown';
+        unknownReason = why;
+      }
     }
   }
   return {
@@ -303,11 +358,23 @@ export function composeResults(
     exitCode: exitCodeForVerdict(valid),
     checkers,
     stats,
+    functions,
     firstAnomaly,
     ...rest,
     nodeCrashes,
+    faults,
     ...(unknownReason !== undefined ? { unknownReason } : {}),
   };
+}
+
+/** The vacuity rules of a run: its thresholds, its workload's observed writes, and whether it asked for faults. */
+export function verdictRules(config: Partial<VacuityThresholds> & { nemesis?: readonly string[] }, workload: Pick<ResolvedRun['workload'], 'observedWrites'>): VerdictRules {
+  const rules: VerdictRules = { observedWrites: (events) => workload.observedWrites(events), faultsRequested: (config.nemesis ?? []).length > 0 };
+  for (const key of Object.keys(VACUITY_DEFAULTS) as (keyof VacuityThresholds)[]) {
+    const v = config[key];
+    if (typeof v === 'number') rules[key] = v;
+  }
+  return rules;
 }
 
 /** Runs a workload's checkers and composes their verdicts (false > unknown > true). */

@@ -40,6 +40,10 @@ export interface RunTuning {
   rateOpsPerSec?: number;
   nemesisIntervalS?: number;
   opTimeoutMs?: number;
+  /** The verdict's thresholds (README, "Verdicts"). */
+  minOkPerF?: number;
+  minObservedReads?: number;
+  minEffectiveFaults?: number;
 }
 
 /** The run options set in `o`, and only those (a spec must not carry `undefined` fields). */
@@ -50,6 +54,9 @@ export function pickTuning(o: RunTuning): RunTuning {
   if (o.rateOpsPerSec !== undefined) t.rateOpsPerSec = o.rateOpsPerSec;
   if (o.nemesisIntervalS !== undefined) t.nemesisIntervalS = o.nemesisIntervalS;
   if (o.opTimeoutMs !== undefined) t.opTimeoutMs = o.opTimeoutMs;
+  if (o.minOkPerF !== undefined) t.minOkPerF = o.minOkPerF;
+  if (o.minObservedReads !== undefined) t.minObservedReads = o.minObservedReads;
+  if (o.minEffectiveFaults !== undefined) t.minEffectiveFaults = o.minEffectiveFaults;
   return t;
 }
 
@@ -270,6 +277,8 @@ export function describeAnomaly(results: RunResults): string {
     const at = `first anomaly at history index ${results.firstAnomaly.index}${t === null ? '' : ` (${(t / 1e9).toFixed(3)} s)`}`;
     parts.push(summary ? `${at}: ${summary.length > 500 ? `${summary.slice(0, 497)}...` : summary}` : at);
   }
+  // A run that could not have shown an anomaly says why, as its checkers found nothing to say.
+  if (results.valid === 'unknown' && typeof results.unknownReason === 'string') parts.push(`unknown: ${results.unknownReason}`);
   if (parts.length === 0) return results.valid === true ? 'valid' : `verdict ${String(results.valid)}`;
   return parts.join('; ');
 }

@@ -25,7 +25,7 @@ import { parseRunArgv, PHASE_LIMITS, resolveRunConfig, runArgv, runNumberSchema,
 import { workloads as workloadTable } from '../../workloads/index.js';
 import { lineAt, lineOfPath, parseJsonText, stripBom } from '../source-text.js';
 import { locateSystem, readManifest, type SystemManifest } from '../cluster/manifest.js';
-import type { RunTuning } from './entry.js';
+import { pickTuning, type RunTuning } from './entry.js';
 
 /** The largest suite file read, in bytes: a suite is a short list, not data. */
 export const SUITE_FILE_BYTES_MAX = 1_000_000;
@@ -36,7 +36,7 @@ export const SUITE_ENTRIES_MAX = 10_000;
 export type Expectation = 'valid' | 'invalid' | 'any';
 
 /** `faultline run` flags that the suite sets from an entry's fields, so `args` may not repeat them. */
-const SUITE_SET_FLAGS = ['--system', '--variant', '--workload', '--nemesis', '--seed', '--time-limit', '--nodes', '--concurrency', '--rate', '--nemesis-interval', '--op-timeout', '--workload-options', '--run-dir', '--results-dir', '--json'];
+const SUITE_SET_FLAGS = ['--system', '--variant', '--workload', '--nemesis', '--seed', '--time-limit', '--nodes', '--concurrency', '--rate', '--nemesis-interval', '--op-timeout', '--min-ok-per-f', '--min-observed-reads', '--min-effective-faults', '--workload-options', '--run-dir', '--results-dir', '--json'];
 
 const nameRe = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const nemesisRe = /^(none|[a-z][a-z0-9-]*(,[a-z][a-z0-9-]*)*)$/;
@@ -62,6 +62,10 @@ const runOptions = {
   opTimeoutMs: runNumberSchema('opTimeoutMs').optional(),
   /** The workload's own options (`{ consistencyModel: serializable }`), checked by the workload. */
   workloadOptions: z.record(z.string(), z.unknown()).optional(),
+  /** The verdict's thresholds: below them a run that found nothing is unknown, which fails `expect: valid`. */
+  minOkPerF: runNumberSchema('minOkPerF').optional(),
+  minObservedReads: runNumberSchema('minObservedReads').optional(),
+  minEffectiveFaults: runNumberSchema('minEffectiveFaults').optional(),
   /** Wall-clock limit of one entry's process; past it the run is stopped and counted as an error. */
   entryTimeoutS: z.number().positive().max(48 * 3600).optional(),
   /** Further `faultline run` flags, passed as they are (for example ["--toxiproxy", "http://..."]). */
@@ -69,7 +73,7 @@ const runOptions = {
     .array(z.string().max(1000))
     .max(100)
     .refine((a) => !a.some((x) => SUITE_SET_FLAGS.includes(x.split('=')[0]!)), {
-      message: 'may not set flags the suite sets itself (--system, --variant, --workload, --nemesis, --seed, --time-limit, --nodes, --concurrency, --rate, --nemesis-interval, --op-timeout, --workload-options, --run-dir, --results-dir, --json): use the fields of the same meaning',
+      message: `may not set flags the suite sets itself (${SUITE_SET_FLAGS.join(', ')}): use the fields of the same meaning`,
     })
     .optional(),
   expect: z.enum(['valid', 'invalid', 'any']).optional(),
@@ -304,11 +308,7 @@ export function expandSuite(suite: SuiteFile, file: string, opts: { systemsDir?:
                 args: merged.args ?? [],
                 expect: merged.expect ?? SUITE_DEFAULTS.expect,
               };
-              if (merged.nodes !== undefined) entry.nodes = merged.nodes;
-              if (merged.concurrency !== undefined) entry.concurrency = merged.concurrency;
-              if (merged.rateOpsPerSec !== undefined) entry.rateOpsPerSec = merged.rateOpsPerSec;
-              if (merged.nemesisIntervalS !== undefined) entry.nemesisIntervalS = merged.nemesisIntervalS;
-              if (merged.opTimeoutMs !== undefined) entry.opTimeoutMs = merged.opTimeoutMs;
+              Object.assign(entry, pickTuning(merged));
               if (merged.workloadOptions !== undefined) entry.workloadOptions = merged.workloadOptions;
               validateEntry(entry, manifest, () => {
                 const line = opts.text ? lineOfPath(opts.text, ['matrix', r]) : null;

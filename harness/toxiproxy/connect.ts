@@ -13,6 +13,9 @@ import { Toxiproxy, type Proxy, type Toxic, type ToxicType } from 'toxiproxy-nod
 import { FaultlineError, UsageError } from '../cli/exit.js';
 import { startToxiproxyServer, type ToxiproxyServer } from './server.js';
 import { NDJSON_FILTER } from './toxics.js';
+import type { ProxyEffects } from './link.js';
+
+export { noEffects, type ProxyEffects } from './link.js';
 
 export { startToxiproxyServer, type ToxiproxyServer, type ToxiproxyServerOptions } from './server.js';
 
@@ -37,6 +40,11 @@ export interface ToxiproxyHandle {
   server?: ToxiproxyServer;
   /** Creates a proxy and remembers it, so that `close()` can remove it. */
   createProxy(spec: ProxyCreateSpec): Promise<Proxy>;
+  /**
+   * What a proxy's toxics and stops did to its traffic so far (a copy), or null when that cannot
+   * be known: the Toxiproxy API has no such counters, so only the embedded server gives them.
+   */
+  effects(name: string): ProxyEffects | null;
   /** Embedded: stops the server. External: deletes the proxies this handle created. */
   close(): Promise<void>;
 }
@@ -101,6 +109,10 @@ export async function openToxiproxy(opts: OpenToxiproxyOptions = {}): Promise<To
       } catch (e) {
         throw new FaultlineError(`cannot create proxy ${spec.name} (${spec.listen} -> ${spec.upstream}) at ${url}: ${(e as Error).message}`, 255);
       }
+    },
+    effects(name: string): ProxyEffects | null {
+      const p = server?.api.proxies.get(name);
+      return p ? { ...p.effects } : null;
     },
     async close(): Promise<void> {
       if (closed) return;

@@ -23,6 +23,43 @@ const MAX_BUFFERED_BYTES = 32 * 1024 * 1024;
 /** How long a closing socket may take to flush its last writes before it is destroyed. */
 const CLOSE_FLUSH_LIMIT_MS = 5_000;
 
+/**
+ * What a proxy's toxics did to the bytes through it, since it was created: bytes (and the lines
+ * in them, since the peer protocols are newline-delimited JSON, a line is a message) dropped for
+ * good or held back before being forwarded, and connections closed by disabling the proxy. The
+ * nemesis reads them before and after a fault to tell what the fault did.
+ */
+export interface ProxyEffects {
+  bytesCut: number;
+  messagesCut: number;
+  bytesDelayed: number;
+  messagesDelayed: number;
+  connectionsCut: number;
+}
+
+/** Counters at zero. */
+export function noEffects(): ProxyEffects {
+  return { bytesCut: 0, messagesCut: 0, bytesDelayed: 0, messagesDelayed: 0, connectionsCut: 0 };
+}
+
+function lineCount(data: Buffer): number {
+  let n = 0;
+  for (let i = data.indexOf(10); i >= 0; i = data.indexOf(10, i + 1)) n++;
+  return n;
+}
+
+/** Adds a chunk's bytes and lines to the cut or delayed counters. */
+function countInto(effects: ProxyEffects | null, how: 'cut' | 'delayed', data: Buffer): void {
+  if (!effects || data.length === 0) return;
+  if (how === 'cut') {
+    effects.bytesCut += data.length;
+    effects.messagesCut += lineCount(data);
+  } else {
+    effects.bytesDelayed += data.length;
+    effects.messagesDelayed += lineCount(data);
+  }
+}
+
 /** Anything items can be pushed to: a stage or a writer. */
 interface Sink {
   push(item: Item): void;
@@ -68,7 +105,7 @@ export class Stage implements Sink, StageContext {
 
   push(item: Item): void {
     if (this.state === 'dead') {
-      if (item.data) this.link.release(item.data.length);
+      if (item.data) this.dropped(item.data);
       return;
     }
     // Each toxic times a chunk from its own arrival, so two latency toxics add up while
@@ -116,7 +153,7 @@ export class Stage implements Sink, StageContext {
 
   forward(item: Item): void {
     if (this.state === 'dead') {
-      if (item.data) this.link.release(item.data.length);
+      if (item.data) this.dropped(item.data);
       return;
     }
     this.next.push(item);
@@ -149,16 +186,28 @@ export class Stage implements Sink, StageContext {
     this.state = 'dead';
     this.next.push({ data: null, ts: performance.now() });
     // Whatever is still queued here is dropped.
+    this.dropQueue(true);
+  }
+
+  dropped(data: Buffer): void {
+    this.link.release(data.length);
+    countInto(this.link.conn.effects, 'cut', data);
+  }
+
+  delayed(data: Buffer): void {
+    countInto(this.link.conn.effects, 'delayed', data);
+  }
+
+  /** Queued chunks that will never be delivered, counted as cut (and released unless the connection is going). */
+  private dropQueue(release: boolean): void {
     for (let i = this.queueHead; i < this.queue.length; i++) {
       const d = this.queue[i]!.data;
-      if (d) this.link.release(d.length);
+      if (!d) continue;
+      if (release) this.link.release(d.length);
+      countInto(this.link.conn.effects, 'cut', d);
     }
     this.queue = [];
     this.queueHead = 0;
-  }
-
-  dropped(bytes: number): void {
-    this.link.release(bytes);
   }
 
   requeue(item: Item): void {
@@ -227,8 +276,7 @@ export class Stage implements Sink, StageContext {
     this.state = 'dead';
     this.stopTimers();
     this.wake = null;
-    this.queue = [];
-    this.queueHead = 0;
+    this.dropQueue(false);
   }
 }
 
@@ -400,6 +448,8 @@ export class Connection {
   down!: Link;
   /** Set when a reset_peer toxic was present at start: every close is an RST (SO_LINGER=0). */
   linger0 = false;
+  /** The proxy's effect counters, which this connection's toxics add to. */
+  effects: ProxyEffects | null = null;
   private closedSockets = 0;
   private done = false;
 

@@ -9,7 +9,7 @@
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { ApiError } from './errors.js';
 import { bindHost, formatBound, resolveTcpAddr, splitHostPort } from './address.js';
-import { Connection, Link } from './link.js';
+import { Connection, Link, noEffects, type ProxyEffects } from './link.js';
 import { MutableRng, deriveSeed } from '../random.js';
 import type { Direction, ToxicDef } from './toxics.js';
 
@@ -31,6 +31,8 @@ export class ProxyInstance {
   enabled = false;
   readonly upToxics: ToxicDef[] = [];
   readonly downToxics: ToxicDef[] = [];
+  /** What this proxy's toxics and its stops did to the traffic, since it was created. */
+  readonly effects: ProxyEffects = noEffects();
   private server: Server | null = null;
   private readonly conns = new Set<Connection>();
   private connCount = 0;
@@ -104,6 +106,8 @@ export class ProxyInstance {
       this.server.close();
       this.server = null;
     }
+    // A disabled proxy cuts every connection it carried (attempts refused later are not seen).
+    this.effects.connectionsCut += this.conns.size;
     for (const c of [...this.conns]) c.close();
     this.enabled = false;
   }
@@ -155,6 +159,7 @@ export class ProxyInstance {
       const rng = new MutableRng(deriveSeed(deriveSeed(this.seed, this.name), String(index)));
       // A reset_peer toxic present at start sets SO_LINGER=0 on the connection (even at toxicity 0).
       conn.linger0 = this.toxics().some((t) => t.type === 'reset_peer');
+      conn.effects = this.effects;
       conn.up = new Link(conn, 'upstream', client, upstream, rng, this.upToxics);
       conn.down = new Link(conn, 'downstream', upstream, client, rng, this.downToxics);
       this.conns.add(conn);

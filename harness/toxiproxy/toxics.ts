@@ -49,8 +49,13 @@ export interface StageContext {
   sleep(ms: number, uninterruptible?: boolean): Promise<boolean>;
   /** Ends the link here: the end of stream goes on, and later items are dropped. */
   closeLink(): void;
-  /** Reports bytes a behaviour dropped for good, so that flow control stays exact. */
-  dropped(bytes: number): void;
+  /**
+   * Reports bytes a behaviour dropped for good, so that flow control stays exact and the proxy's
+   * effect counters (`ProxyEffects`) count them as cut.
+   */
+  dropped(data: Buffer): void;
+  /** Reports bytes a behaviour holds back before forwarding them, for the effect counters. */
+  delayed(data: Buffer): void;
   /** Puts an item back at the head of the stage's queue (it is handled again after a restart). */
   requeue(item: Item): void;
   /** Starts a timer owned by the stage (cleared when the stage stops). */
@@ -258,6 +263,7 @@ function latency(): Behaviour {
         ctx.forward(item);
         return;
       }
+      ctx.delayed(item.data);
       // Interrupted or not, the chunk goes on: an interrupt releases it at once.
       return ctx.sleep(sleepMs).then(() => ctx.forward(item));
     },
@@ -274,6 +280,8 @@ function bandwidth(): Behaviour {
       }
       const rate = int(ctx.toxic.attributes, 'rate'); // bytes per millisecond (KB/s, KB = 1000 B)
       let data = item.data;
+      // Every chunk waits for its share of the rate (or forever at rate 0).
+      ctx.delayed(data);
       if (rate <= 0) {
         // Rate 0 never delivers; the chunk is held until the toxic is changed (a negative rate
         // crashes the real server; here it stalls like 0).
@@ -329,7 +337,7 @@ function timeout(): Behaviour {
         return;
       }
       // All data is dropped; each chunk restarts the inactivity timer.
-      ctx.dropped(item.data.length);
+      ctx.dropped(item.data);
       arm(ctx);
     },
   };
@@ -339,7 +347,7 @@ function resetPeer(): Behaviour {
   return {
     async handle(ctx, item) {
       // The first item (data or end) is discarded, then the link closes after `timeout` ms.
-      if (item.data) ctx.dropped(item.data.length);
+      if (item.data) ctx.dropped(item.data);
       const ms = int(ctx.toxic.attributes, 'timeout');
       if (ms > 0) await ctx.sleep(ms, true);
       ctx.closeLink();
@@ -358,6 +366,7 @@ function slicer(): Behaviour {
       const variation = int(ctx.toxic.attributes, 'size_variation');
       const delayMs = int(ctx.toxic.attributes, 'delay') / 1000; // the attribute is in microseconds
       const cuts = slicePoints(item.data.length, avg, variation, ctx.rng);
+      if (delayMs > 0) ctx.delayed(item.data);
       let from = 0;
       for (const to of cuts) {
         ctx.forward({ data: item.data.subarray(from, to), ts: item.ts });
@@ -412,7 +421,7 @@ function limitData(): Behaviour {
       const remaining = Math.max(0, limit - sent);
       let data = item.data;
       if (data.length > remaining) {
-        ctx.dropped(data.length - remaining);
+        ctx.dropped(data.subarray(remaining));
         data = data.subarray(0, remaining);
       }
       if (data.length > 0) {
@@ -474,9 +483,10 @@ function ndjsonFilter(): Behaviour {
     if (!matches(ctx, line)) return true;
     const attrs = ctx.toxic.attributes;
     if (attrs['action'] === 'drop') {
-      ctx.dropped(line.length);
+      ctx.dropped(line);
       return false;
     }
+    ctx.delayed(line);
     const id = nextId++;
     held.set(id, { data: line, ts });
     ctx.setTimer(() => release(ctx, id), attrs['delay_ms'] as number);
@@ -573,7 +583,7 @@ function packetLoss(): Behaviour {
       const rate = ctx.toxic.attributes['loss_rate'] as number;
       const p = lastDropped ? Math.min(1, rate + (ctx.toxic.attributes['correlation'] as number)) : rate;
       lastDropped = ctx.rng.float() < p;
-      if (lastDropped) ctx.dropped(item.data.length);
+      if (lastDropped) ctx.dropped(item.data);
       else ctx.forward(item);
     },
   };

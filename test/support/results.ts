@@ -12,6 +12,8 @@ export function runResults(over: Partial<Omit<RunResults, 'stats'>> & { stats?: 
     durationMs: 1000,
     nemesisErrors: [],
     nodeCrashes: [],
+    functions: {},
+    faults: [],
     ...rest,
     stats: {
       ok: 0, fail: 0, info: 0, open: 0, opsPerSec: 0, latencyMs: null,

@@ -13,7 +13,7 @@ import { readRunRecord, writeJson } from '../../run/folder.js';
 import { readStoredHistory } from '../../run/history.js';
 import { summaryLines } from '../../run/report.js';
 import { holdToDiskClaim, recordedDiskClaim } from '../../nemesis/faults/disk.js';
-import { checkHistory, composeResults } from '../../run/run.js';
+import { checkHistory, composeResults, verdictRules } from '../../run/run.js';
 import { nodeCrashesSchema, type RunResults } from '../../run/results.js';
 import { workloadNames, workloads } from '../../../workloads/index.js';
 import type { Workload } from '../../../workloads/types.js';
@@ -50,7 +50,7 @@ export function register(program: Command): void {
       const composed = composeResults(outcome, events, crashes.success ? crashes.data : [], {
         durationMs: typeof previous.durationMs === 'number' ? previous.durationMs : null,
         nemesisErrors: Array.isArray(previous.nemesisErrors) ? (previous.nemesisErrors as string[]) : [],
-      });
+      }, verdictRules(record, workload));
       const results: RunResults = {
         ...holdToDiskClaim(composed, events, recordedDiskClaim(previous)),
         rechecked: { at: new Date().toISOString(), events: events.length, partial: tornTail || previous.stats === undefined },

@@ -50,6 +50,12 @@ export function renderSummary(): void {
     re.appendChild(el('span', null, D.runError));
     cl.appendChild(re);
   }
+  if (D.unknownReason !== null) {
+    const ur = el('div', { class: 'warn', id: 'unknown-reason' });
+    ur.appendChild(el('strong', null, 'Unknown: '));
+    ur.appendChild(el('span', null, D.unknownReason));
+    cl.appendChild(ur);
+  }
   if (D.nemesisErrors.length) {
     const ne = el('div', { class: 'warn' }, 'Faults that could not be applied or healed:');
     const ul = el('ul');

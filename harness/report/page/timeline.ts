@@ -25,6 +25,19 @@ interface View {
 interface Rect { x: number; y: number; w: number; h: number }
 
 /** What the last draw did, for tests. */
+/** A tooltip's table of name and value rows; rows without a value are left out. */
+function kvTable(lines: ReadonlyArray<readonly [string, string | undefined]>): HTMLElement {
+  const tb = el('table', { class: 'kv' });
+  for (const [name, value] of lines) {
+    if (value === '' || value === undefined) continue;
+    const tr = el('tr');
+    tr.appendChild(el('td', null, name));
+    tr.appendChild(el('td', null, value));
+    tb.appendChild(tr);
+  }
+  return tb;
+}
+
 export interface DrawStats { drawnOps: number; nemesisDrawn: number; highlighted: number; prefixDrawn: number }
 
 /** One legend entry per kind of fault the run had, in the colours the windows are drawn with. */
@@ -374,7 +387,7 @@ export class Timeline {
       ctx.fillRect(x0, this.axisH, x1 - x0, H - this.axisH);
       ctx.fillStyle = style.ink;
       ctx.fillRect(x0, this.axisH, x1 - x0, 3);
-      const label = w.detail && w.detail.indexOf(w.kind) === 0 ? w.detail : w.kind + (w.detail ? ': ' + w.detail : '');
+      const label = (w.detail && w.detail.indexOf(w.kind) === 0 ? w.detail : w.kind + (w.detail ? ': ' + w.detail : '')) + (w.effect ? ' — ' + w.effect : '');
       if (x1 - x0 > 30) {
         ctx.save();
         ctx.beginPath();
@@ -481,6 +494,7 @@ export class Timeline {
     const rect = this.canvas.getBoundingClientRect();
     const x = e.clientX - rect.left, y = e.clientY - rect.top;
     const lane = Math.floor((y - this.axisH - this.bandH) / this.laneH);
+    if (x >= this.gutter && y >= this.axisH && y < this.axisH + this.bandH) { this.faultTip(this.timeAt(x), e.clientX, e.clientY); return; }
     if (x < this.gutter || lane < 0 || lane >= this.v.lanes.length) { this.tip.hidden = true; return; }
     const t = this.timeAt(x), eps = (3 / this.plotW()) * (this.t1 - this.t0), proc = this.v.lanes[lane];
     let best = -1;
@@ -491,9 +505,24 @@ export class Timeline {
     this.showTip(best, e.clientX, e.clientY);
   }
 
+  /** The tooltip of the fault band: each fault on at time t, with what it did. */
+  faultTip(t: number, cx: number, cy: number): void {
+    const on = D.nemesis.filter((w) => w.startMs <= t && t < w.endMs);
+    if (on.length === 0) { this.tip.hidden = true; return; }
+    const tip = this.tip;
+    removeChildren(tip);
+    tip.setAttribute('data-tip', 'fault');
+    for (const w of on) {
+      tip.appendChild(el('div', { class: 'tip-title' }, w.detail || w.kind));
+      tip.appendChild(kvTable([['from', fmtMs(w.startMs)], ['to', fmtMs(w.endMs)], ['effect', w.effect || 'not recorded']]));
+    }
+    this.placeTip(cx, cy);
+  }
+
   showTip(i: number, cx: number, cy: number): void {
     const tip = this.tip;
     removeChildren(tip);
+    tip.setAttribute('data-tip', 'op');
     tip.appendChild(el('div', { class: 'tip-title' }, OPS.desc[i]));
     const done = OPS.completeIndex[i]! >= 0;
     const lines: Array<[string, string | undefined]> = [
@@ -516,15 +545,13 @@ export class Timeline {
       lines.push(['', 'cannot be linearized after the prefix']);
       if (w.finalStates.length) lines.push(['model states there', w.finalStates.join(' | ')]);
     }
-    const tb = el('table', { class: 'kv' });
-    for (const [name, value] of lines) {
-      if (value === '' || value === undefined) continue;
-      const tr = el('tr');
-      tr.appendChild(el('td', null, name));
-      tr.appendChild(el('td', null, value));
-      tb.appendChild(tr);
-    }
-    tip.appendChild(tb);
+    tip.appendChild(kvTable(lines));
+    this.placeTip(cx, cy);
+  }
+
+  /** Shows the tooltip beside the pointer, inside the window. */
+  placeTip(cx: number, cy: number): void {
+    const tip = this.tip;
     tip.hidden = false;
     const tw = tip.offsetWidth, th = tip.offsetHeight;
     let left = cx + 14, topPx = cy + 14;

@@ -41,6 +41,8 @@ export interface NemesisWindow {
   endMs: number;
   /** What the fault was applied to, as text. */
   detail: string;
+  /** What the fault did (traffic cut or delayed, processes stopped, ops failed), as text; absent when the history does not record it. */
+  effect?: string;
 }
 
 /** One step of a linearizability witness: an op in linearization order and the model states. */
@@ -130,6 +132,8 @@ export interface ReportData {
   runError: string | null;
   /** Faults the nemesis failed to apply or heal (results.json `nemesisErrors`). */
   nemesisErrors: string[];
+  /** Why the verdict is unknown when no checker made it so (results.json `unknownReason`), or null. */
+  unknownReason: string | null;
   durationMs: number;
   processes: string[];
   keys: string[];
