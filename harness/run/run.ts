@@ -25,7 +25,7 @@ import { limit, stagger, timeLimit } from '../generator/index.js';
 import { Network } from '../network/network.js';
 import { freePorts } from '../cluster/ports.js';
 import { openToxiproxy, type ToxiproxyHandle } from '../toxiproxy/connect.js';
-import { holdToDiskClaim } from '../nemesis/faults/disk.js';
+import { judgeByFaults } from '../nemesis/faults/index.js';
 import { followSchedule, Nemesis } from '../nemesis/nemesis.js';
 import { planNemesis, unusableFaults } from '../nemesis/schedule.js';
 import { deriveSeed, Rng } from '../random.js';
@@ -218,7 +218,7 @@ export async function runTest(resolved: ResolvedRun, systemArg: string, io: RunI
       durationMs: Math.round(Number(process.hrtime.bigint() - startNs) / 1e6),
       nemesisErrors: nemesis.errors,
     }, verdictRules(config, workload));
-    const results = holdToDiskClaim(composed, history.events, manifest.disk);
+    const results = judgeByFaults(composed, history.events, manifest);
     writeJson(join(runDir, 'results.json'), results);
     writeRunReport(runDir, io.note);
     return { runDir, results, command };

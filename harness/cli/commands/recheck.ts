@@ -12,7 +12,7 @@ import { UsageError } from '../exit.js';
 import { readRunRecord, writeJson } from '../../run/folder.js';
 import { readStoredHistory } from '../../run/history.js';
 import { summaryLines } from '../../run/report.js';
-import { holdToDiskClaim, recordedDiskClaim } from '../../nemesis/faults/disk.js';
+import { judgeByFaults, recordedManifest } from '../../nemesis/faults/index.js';
 import { checkHistory, composeResults, verdictRules } from '../../run/run.js';
 import { nodeCrashesSchema, type RunResults } from '../../run/results.js';
 import { workloadNames, workloads } from '../../../workloads/index.js';
@@ -52,7 +52,7 @@ export function register(program: Command): void {
         nemesisErrors: Array.isArray(previous.nemesisErrors) ? (previous.nemesisErrors as string[]) : [],
       }, verdictRules(record, workload));
       const results: RunResults = {
-        ...holdToDiskClaim(composed, events, recordedDiskClaim(previous)),
+        ...judgeByFaults(composed, events, recordedManifest(previous)),
         rechecked: { at: new Date().toISOString(), events: events.length, partial: tornTail || previous.stats === undefined },
       };
       writeJson(join(runDir, 'results.json'), results);

@@ -5,7 +5,7 @@
  * and how the node came back are written into the fault's value and description.
  *
  * A system says in its manifest what it claims (`disk`, docs/protocol.md section 1), and
- * `holdToDiskClaim` holds the run's verdict to it: under `detects` the node must refuse to start
+ * `holdToDiskClaim` (the package's `judge`) holds the run's verdict to it: under `detects` the node must refuse to start
  * with exit code 3, or start only having cut the damage away as a torn tail (the checkers then
  * judge whether that lost acknowledged data); under `survives` it may refuse (exit 3) or start,
  * and the checkers judge the data; any other exit at the restart is a crash under both. Without
@@ -19,12 +19,12 @@
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { HistoryEvent } from '../../../checkers/history/types.js';
-import type { Anomaly, CheckerResult } from '../../../workloads/types.js';
+import type { CheckerResult } from '../../../workloads/types.js';
 import { exitCodeForVerdict } from '../../cli/exit.js';
 import { NodeStartError } from '../../cluster/launcher.js';
 import { DISK_CLAIMS, type DiskClaim } from '../../cluster/manifest.js';
 import { LEADER_TARGET_P, settledErrors } from './common.js';
-import type { FaultPackage, FaultTarget } from './types.js';
+import type { FaultPackage, FaultTarget, JudgedResults } from './types.js';
 
 /** The exit code of a node that refuses to start from damaged files (`EXIT_DISK_DAMAGED` of systems/lib/node.ts). */
 export const EXIT_DISK_DAMAGED = 3;
@@ -186,15 +186,12 @@ export const disk: FaultPackage<DiskSpec> = {
     return `disk: kill -9 ${spec.nodes[0]}, ${what}${how}`;
   },
   style: { color: '#6a1b9a', label: 'disk damage' },
+  judge: (results, events, manifest) => holdToDiskClaim(results, events, manifest.disk),
+  recordedManifest(results) {
+    const claim = recordedDiskClaim(results);
+    return claim === undefined ? {} : { disk: claim };
+  },
 };
-
-/** The part of results.json the claim rule reads and changes. */
-interface Judged {
-  valid: boolean | 'unknown';
-  exitCode: number;
-  checkers: Record<string, CheckerResult>;
-  firstAnomaly: Anomaly | null;
-}
 
 /**
  * Holds a run's results to the system's disk claim, from the `start-disk` events of its history:
@@ -203,7 +200,7 @@ interface Judged {
  * crash, under either claim: `disk-restart-crashed`). Results of a run without disk faults are
  * returned as they are.
  */
-export function holdToDiskClaim<R extends Judged>(results: R, events: readonly HistoryEvent[], claim: DiskClaim | undefined): R {
+export function holdToDiskClaim<R extends JudgedResults>(results: R, events: readonly HistoryEvent[], claim: DiskClaim | undefined): R {
   const faults = events.filter((e) => e.process === 'nemesis' && e.f === 'start-disk');
   if (faults.length === 0 || claim === undefined) return results;
   const anomalies: Array<{ type: string; node: string; index: number; damage: DiskDamage | null; outcome: DiskOutcome | null; text: string }> = [];

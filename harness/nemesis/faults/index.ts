@@ -11,7 +11,8 @@ import { latency } from './latency.js';
 import { message } from './message.js';
 import { partition } from './partition.js';
 import { pause } from './pause.js';
-import type { FaultPackage, FaultSpecBase, FaultStyle } from './types.js';
+import type { HistoryEvent } from '../../../checkers/history/types.js';
+import type { FaultManifest, FaultPackage, FaultSpecBase, FaultStyle, JudgedResults } from './types.js';
 
 /** Each kind's package, in the order help texts list the kinds. */
 export const FAULT_PACKAGES = Object.freeze({ partition, kill, pause, latency, clock, message, disk });
@@ -62,4 +63,16 @@ export function faultStyles(): Record<string, { color: string; label: string }> 
   const out: Record<string, FaultStyle> = Object.create(null) as Record<string, FaultStyle>;
   for (const [name, p] of BY_NAME) out[name] = { color: p.style.color, label: p.style.label };
   return out;
+}
+
+/** A run's results held to every package's claim rule (`judge`), in index order. */
+export function judgeByFaults<R extends JudgedResults>(results: R, events: readonly HistoryEvent[], manifest: FaultManifest): R {
+  let out = results;
+  for (const p of allPackages()) if (p.judge) out = p.judge(out, events, manifest);
+  return out;
+}
+
+/** The claims stored results were judged by, from every package that judges, for a recheck. */
+export function recordedManifest(results: Record<string, unknown>): FaultManifest {
+  return Object.assign({}, ...allPackages().map((p) => p.recordedManifest?.(results) ?? {})) as FaultManifest;
 }

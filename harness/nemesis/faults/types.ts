@@ -5,6 +5,8 @@
  * only through this interface and the index (`./index.ts`), so a new kind is one file and one
  * entry there.
  */
+import type { HistoryEvent } from '../../../checkers/history/types.js';
+import type { Anomaly, CheckerResult } from '../../../workloads/types.js';
 import type { Cluster } from '../../cluster/cluster.js';
 import type { SystemManifest } from '../../cluster/manifest.js';
 import type { Network } from '../../network/network.js';
@@ -12,6 +14,14 @@ import type { MutableRng } from '../../random.js';
 
 /** What a package may read of the system's manifest to decide whether it can run (a claim, say). */
 export type FaultManifest = Readonly<Partial<SystemManifest>>;
+
+/** The part of a run's results that a package's claim rule (`judge`) reads and changes. */
+export interface JudgedResults {
+  valid: boolean | 'unknown';
+  exitCode: number;
+  checkers: Record<string, CheckerResult>;
+  firstAnomaly: Anomaly | null;
+}
 
 /**
  * Who a fault aims at. `leader`: the node that says it leads (admin `status` with
@@ -74,4 +84,11 @@ export interface FaultPackage<S extends FaultSpecBase, D extends FaultSpecBase =
   readonly style: FaultStyle;
   /** Packages that this one's draw may give instead of its own fault. */
   readonly variants?: readonly FaultPackage<FaultSpecBase>[];
+  /**
+   * Holds a run's results to what the system's manifest claims about this fault, from the
+   * history's events (a run and its recheck alike); without it the checkers alone judge.
+   */
+  judge?<R extends JudgedResults>(results: R, events: readonly HistoryEvent[], manifest: FaultManifest): R;
+  /** The claims stored results were judged by (`judge`), read back from them for a recheck. */
+  recordedManifest?(results: Record<string, unknown>): FaultManifest;
 }
