@@ -16,11 +16,10 @@
  * Each run is a child `faultline run` (results in a temp folder, deleted unless --keep); the
  * seeds are 1..runs (or from --first-seed on), so any line can be repeated with the printed command.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { faultline } from './support/faultline-cli.js';
 import { readStoredHistory } from '../harness/run/history.js';
 import { isRefusal } from '../harness/client/errors.js';
 import { median } from '../harness/compare/compare.js';
@@ -89,17 +88,6 @@ if (!Number.isInteger(runs) || runs < 1 || !Number.isInteger(firstSeed) || first
   process.stderr.write('raftkv-detect: --runs must be a positive integer, --first-seed a non-negative integer, --time-limit and --nemesis-interval positive\n');
   process.exit(254);
 }
-const cli = join(dirname(fileURLToPath(import.meta.url)), '../harness/cli/main.js');
-
-function faultline(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [cli, ...args], { maxBuffer: 64 << 20, timeout: (timeLimitS + 300) * 1000 }, (err, stdout, stderr) => {
-      const code = err === null ? 0 : typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 255;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
 interface RunResults {
   valid: boolean | 'unknown';
   firstAnomaly?: { timeNs?: number; summary?: string } | null;
@@ -129,7 +117,7 @@ async function main(): Promise<void> {
         ...extra,
         '--seed', String(seed), '--run-dir', join(dir, 'run'),
       ];
-      const r = await faultline(args);
+      const r = await faultline(args, (timeLimitS + 300) * 1000);
       let line: string;
       try {
         // The run's own verdict (linearizability for register, the transactional checker for the

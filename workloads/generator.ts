@@ -62,8 +62,8 @@ export interface Generator {
   update(ctx: GenContext, event: GenEvent): Generator;
 }
 
-/** Draws one operation (function and value) for a key. */
-export type KeyedOpDraw = (key: number, rng: PureRng) => [{ f: string; value: unknown }, PureRng];
+/** Draws one operation (function and value) for a key; `n`: the ops drawn on this key before it (0, 1, ...). */
+export type KeyedOpDraw = (key: number, rng: PureRng, n: number) => [{ f: string; value: unknown }, PureRng];
 
 /** Options of `independentKeys`. */
 export interface IndependentKeysOptions {
@@ -115,7 +115,7 @@ class IndependentKeys implements Generator {
     const worker = (ctx.free[pickIndex] as FreeWorker).worker;
     const g = Math.floor(worker / this.opts.perKey);
     const key = s.groupKey[g] as number;
-    const [{ f, value }, rng2] = this.opts.draw(key, rng1);
+    const [{ f, value }, rng2] = this.opts.draw(key, rng1, s.groupOps[g] as number);
     const groupKey = s.groupKey.slice();
     const groupOps = s.groupOps.slice();
     let nextKey = s.nextKey;

@@ -3,8 +3,14 @@
  * Jepsen's independent cas-register), judged by the linearizability checker with the `kv` model.
  *
  * Ops in the history carry Jepsen's independent tuples: a read invokes `[k, null]` and completes
- * `[k, v]`; a write is `[k, v]`; a cas is `[k, [from, to]]`. Values are small integers (0-4), so
- * that cas often succeeds and a stale read is likely to show.
+ * `[k, v]`; a write is `[k, v]`; a cas is `[k, [from, to]]`. Each group of workers moves to a
+ * fresh key every OPS_PER_KEY ops, so a stale read or a lost write shows on a key whose whole
+ * history is short, and every key is read once more after the final heal.
+ *
+ * Values are unique per key (the default, `values: "unique"`): the n-th op drawn on a key writes
+ * n + 1 (a write, or the `to` of a cas whose `from` is one of the few values drawn just before),
+ * so a read names the one write it saw and a stale or lost value cannot hide behind an equal
+ * later one. `values: "small"` draws 0-4 as earlier versions did (cas succeeds more often).
  *
  *   faultline run --system atomic-kv --workload register --nemesis kill,pause --time-limit 15
  */
@@ -26,6 +32,18 @@ type Op = { f: string; value: unknown };
 
 function keyOf(value: unknown): unknown {
   return Array.isArray(value) ? value[0] : undefined;
+}
+
+/** How far back (in ops on the key) a unique-values cas looks for the value it expects. */
+const CAS_BACK_MAX = 3;
+
+/** One op on `key` with a value unique to it: the n-th op drawn on the key writes n + 1. */
+function drawUnique(key: number, rng0: PureRng, n: number): [Op, PureRng] {
+  const [kind, rng1] = rng0.int(0, 2);
+  if (kind === 0) return [{ f: 'read', value: [key, null] }, rng1];
+  if (kind === 1 || n === 0) return [{ f: 'write', value: [key, n + 1] }, rng1];
+  const [back, rng2] = rng1.int(1, Math.min(CAS_BACK_MAX, n));
+  return [{ f: 'cas', value: [key, [n + 1 - back, n + 1]] }, rng2];
 }
 
 function draw(key: number, rng0: PureRng): [Op, PureRng] {
@@ -69,8 +87,15 @@ export const registerClient: WorkloadClient = {
   },
 };
 
-/** The register workload takes no options. */
-export const registerOptions: WorkloadOptionsSpec<Record<string, never>> = { schema: z.object({}).strict(), defaults: {} };
+/** The register workload's options: `values`, unique per key (default) or small (0-4). */
+export type RegisterOptions = {
+  values: 'unique' | 'small';
+};
+
+export const registerOptions: WorkloadOptionsSpec<RegisterOptions> = {
+  schema: z.object({ values: z.enum(['unique', 'small']).optional() }).strict(),
+  defaults: { values: 'unique' },
+};
 
 /** The register workload. */
 export const register: Workload = {
@@ -82,7 +107,7 @@ export const register: Workload = {
       rng: opts.rng,
       perKey: Math.max(1, Math.min(PROCESSES_PER_KEY_MAX, opts.concurrency)),
       opsPerKey: OPS_PER_KEY,
-      draw,
+      draw: (opts.workloadOptions as Partial<RegisterOptions> | undefined)?.values === 'small' ? draw : drawUnique,
     });
   },
   client: registerClient,

@@ -14,6 +14,8 @@ export interface WorkloadGeneratorOptions {
   concurrency: number;
   /** Number of nodes in the cluster. */
   nodes: number;
+  /** The run's workload options (checked by the workload's schema); absent: the defaults. */
+  workloadOptions?: Record<string, unknown>;
 }
 
 /** The outcome of an operation from a reply that came back. */

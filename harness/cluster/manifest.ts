@@ -53,6 +53,8 @@ const manifestSchema = z.object({
   variants: z.record(z.string()).refine((v) => Object.keys(v).length > 0, 'at least one variant'),
   defaultVariant: z.string().optional(),
   workloads: z.array(z.string()).min(1),
+  /** The workload a run or a suite entry uses when none is given (one of `workloads`); absent: `run` uses register, suites the first. */
+  defaultWorkload: z.string().optional(),
   nodes: z
     .object({
       default: z.number().int().min(1).max(LIMITS.nodesMax),
@@ -92,6 +94,10 @@ export function readManifest(path: string): SystemManifest {
   if (m.defaultVariant !== undefined && !(m.defaultVariant in m.variants)) {
     const line = lineOfPath(text, ['defaultVariant']);
     throw new UsageError(`${path}${line === null ? '' : `:${line}`}: defaultVariant "${m.defaultVariant}" is not one of the variants`);
+  }
+  if (m.defaultWorkload !== undefined && !m.workloads.includes(m.defaultWorkload)) {
+    const line = lineOfPath(text, ['defaultWorkload']);
+    throw new UsageError(`${path}${line === null ? '' : `:${line}`}: defaultWorkload "${m.defaultWorkload}" is not one of the workloads (${m.workloads.join(', ')})`);
   }
   return { ...m, manifestDir: dirname(resolve(path)), manifestPath: resolve(path) };
 }

@@ -62,7 +62,7 @@ export async function findLeader(cluster: Cluster): Promise<string | null> {
  * Without a leader the planned fault stands.
  */
 export function aimAt(spec: FaultSpec, leader: string | null, nodes: readonly string[]): FaultSpec {
-  if (spec.target !== 'leader' || leader === null) return spec;
+  if (spec.target === undefined || leader === null) return spec;
   return faultPackage(spec).aim(spec, leader, nodes);
 }
 
@@ -95,7 +95,7 @@ export class Nemesis {
     let error: string | undefined;
     try {
       if (step.action === 'start') {
-        if (spec.target === 'leader') spec = aimAt(spec, await findLeader(this.cluster), this.cluster.ids);
+        if (spec.target !== undefined) spec = aimAt(spec, await findLeader(this.cluster), this.cluster.ids);
         this.applied.set(step.spec, spec);
         const aimed = spec;
         const start = () => faultPackage(aimed).start(aimed, this.env);

@@ -11,9 +11,16 @@
  *   lasting between half and one and a half `intervalMs`, so faults of different kinds overlap
  *   (a clock skew on the leader still in force when the leader is cut off into a minority). Two
  *   faults of one kind never overlap, so each stop undoes exactly its own start.
+ * - combined (`combined: true`), the default when `--nemesis` is not given: every kind in
+ *   DEFAULT_FAULT_KINDS that the cluster can take, each on its own seeded stream as in the
+ *   overlapping plan, but each fault's length and each quiet gap drawn log-uniformly from
+ *   COMBINED_FAULT_MS and COMBINED_GAP_MS (no fixed interval), and each kind drawing its faults
+ *   by its package's `drawCombined` (Jepsen's node targets, clock strobes, duplicated and
+ *   reordered messages).
  * The same seed gives the same schedule, so a run can be reproduced as far as real processes allow.
  */
 import { MutableRng } from '../random.js';
+import { logUniformMs } from './faults/common.js';
 import { FAULT_KINDS, faultPackage, kindPackage, type FaultKind, type FaultSpec } from './faults/index.js';
 import type { FaultManifest } from './faults/types.js';
 
@@ -38,6 +45,11 @@ export interface NemesisPlanOptions {
   seed: number;
   /** Each fault kind on its own schedule, so faults of different kinds overlap. Default false. */
   overlap?: boolean;
+  /**
+   * The combined default: each kind on its own stream, lengths and gaps log-uniform, faults drawn
+   * by `drawCombined` (`intervalMs` is not used). Default false.
+   */
+  combined?: boolean;
   /** Peer message types the `message` fault may delay or drop; without any it is left out. */
   messageTypes?: readonly string[];
   /** The system's manifest, for faults that need its claims (`disk`); without one they are left out. */
@@ -71,6 +83,25 @@ export function usableFaults(faults: readonly FaultKind[], nodeCount: number, me
   return faults.filter((f) => !unusable.has(f));
 }
 
+/**
+ * The fault kinds of the combined default, each left out where the cluster cannot take it
+ * (`usableFaults`: no network faults on one node, no `message` fault without messageTypes, no
+ * `disk` without the manifest's claim).
+ */
+export const DEFAULT_FAULT_KINDS: readonly FaultKind[] = FAULT_KINDS;
+
+/** How long one fault of the combined default lasts (ms, log-uniform): from a blip to an outage past every timeout. */
+export const COMBINED_FAULT_MS = { min: 500, max: 6000 } as const;
+
+/** The quiet gap before each fault of a kind in the combined default (ms, log-uniform). */
+export const COMBINED_GAP_MS = { min: 1000, max: 12000 } as const;
+
+/** One fault of the combined default: the package's own combined draw, or its explicit one. */
+function drawCombinedFault(kind: FaultKind, nodes: readonly string[], rng: MutableRng, messageTypes: readonly string[]): FaultSpec {
+  const p = kindPackage(kind);
+  return (p.drawCombined ?? p.draw)(rng, nodes, messageTypes);
+}
+
 /** A duration between half and one and a half `intervalMs`, for overlapping schedules. */
 function around(rng: MutableRng, intervalMs: number): number {
   return rng.int(Math.max(1, Math.round(intervalMs / 2)), Math.max(1, Math.round((intervalMs * 3) / 2)));
@@ -80,10 +111,11 @@ function around(rng: MutableRng, intervalMs: number): number {
 export function planNemesis(opts: NemesisPlanOptions): NemesisStep[] {
   const types = opts.messageTypes ?? [];
   const kinds = usableFaults(opts.faults, opts.nodes.length, types, opts.manifest);
-  if (kinds.length === 0 || opts.intervalMs <= 0) return [];
+  const combined = opts.combined === true;
+  if (kinds.length === 0 || (!combined && opts.intervalMs <= 0)) return [];
   const rng = new MutableRng(opts.seed);
   const steps: NemesisStep[] = [];
-  if (opts.overlap !== true) {
+  if (!combined && opts.overlap !== true) {
     for (let t = opts.intervalMs; t < opts.timeLimitMs; t += 2 * opts.intervalMs) {
       const spec = drawFault(rng.pick(kinds), opts.nodes, rng, types);
       steps.push({ atMs: t, action: 'start', spec });
@@ -95,12 +127,14 @@ export function planNemesis(opts: NemesisPlanOptions): NemesisStep[] {
   // does not change the schedules of the others' draws before it.
   for (const kind of kinds) {
     const own = new MutableRng(rng.int(0, 0x7fffffff));
-    for (let t = around(own, opts.intervalMs); t < opts.timeLimitMs; ) {
-      const spec = drawFault(kind, opts.nodes, own, types);
-      const end = t + around(own, opts.intervalMs);
+    const gap = () => (combined ? logUniformMs(own, COMBINED_GAP_MS.min, COMBINED_GAP_MS.max) : around(own, opts.intervalMs));
+    const length = () => (combined ? logUniformMs(own, COMBINED_FAULT_MS.min, COMBINED_FAULT_MS.max) : around(own, opts.intervalMs));
+    for (let t = gap(); t < opts.timeLimitMs; ) {
+      const spec = combined ? drawCombinedFault(kind, opts.nodes, own, types) : drawFault(kind, opts.nodes, own, types);
+      const end = t + length();
       steps.push({ atMs: t, action: 'start', spec });
       if (end < opts.timeLimitMs) steps.push({ atMs: end, action: 'stop', spec });
-      t = end + around(own, opts.intervalMs);
+      t = end + gap();
     }
   }
   const order = (s: NemesisStep) => (s.action === 'stop' ? 0 : 1);
@@ -116,5 +150,5 @@ export function stepName(action: 'start' | 'stop', spec: FaultSpec): string {
 /** A short text of a fault, for the terminal. */
 export function describeFault(spec: FaultSpec): string {
   const text = faultPackage(spec).describe(spec);
-  return spec.target === 'leader' ? `${text} (the leader)` : text;
+  return spec.target === 'leader' ? `${text} (the leader)` : spec.target === 'leader-minority' ? `${text} (a minority with the leader)` : text;
 }

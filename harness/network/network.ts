@@ -16,7 +16,7 @@
  *   or drops the peer messages of chosen types on chosen links, in the link's direction.
  */
 import type { Proxy, Toxic } from 'toxiproxy-node-client';
-import { addNdjsonFilter, noEffects, type ProxyEffects } from '../toxiproxy/connect.js';
+import { addNdjsonFilter, noEffects, type NdjsonAction, type ProxyEffects } from '../toxiproxy/connect.js';
 import type { Link } from './partitions.js';
 
 export type { ProxyEffects };
@@ -165,7 +165,7 @@ export class Network {
    * Delays (by `delayMs`) or drops the messages whose `type` is one of `types` on the given links,
    * each matching message with chance `probability`. Needs the embedded proxy server.
    */
-  async filterMessages(links: readonly Link[], opts: { types: readonly string[]; action: 'delay' | 'drop'; delayMs: number; probability: number }): Promise<void> {
+  async filterMessages(links: readonly Link[], opts: { types: readonly string[]; action: NdjsonAction; delayMs: number; probability: number }): Promise<void> {
     await Promise.all(
       links.map(async (l) => {
         const p = this.get(l);

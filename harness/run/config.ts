@@ -9,7 +9,7 @@ import { Command, CommanderError } from 'commander';
 import { z } from 'zod';
 import { UsageError } from '../cli/exit.js';
 import { findSystem, type SystemManifest } from '../cluster/manifest.js';
-import { FAULT_KINDS, type FaultKind } from '../nemesis/schedule.js';
+import { DEFAULT_FAULT_KINDS, FAULT_KINDS, usableFaults, type FaultKind } from '../nemesis/schedule.js';
 import { freshSeed } from '../random.js';
 import { parseDecimalInt, parseDecimalNumber, type NumberBounds } from '../cli/flags.js';
 import { LIMITS, PHASE_LIMITS } from './limits.js';
@@ -78,6 +78,12 @@ export const runConfigSchema = z.object({
   nemesisIntervalS: runNumberSchema('nemesisIntervalS'),
   /** Each fault kind on its own schedule, so that faults of different kinds overlap. */
   nemesisOverlap: z.boolean().default(false),
+  /**
+   * The combined default nemesis (no `--nemesis`, or `--nemesis default`): `nemesis` is every
+   * kind of DEFAULT_FAULT_KINDS the cluster can take, overlapping, lengths and gaps log-uniform
+   * (`nemesisIntervalS` and `nemesisOverlap` are not used).
+   */
+  nemesisDefault: z.boolean().default(false),
   seed: runNumberSchema('seed'),
   /** "embedded", or the URL of an external toxiproxy-server. */
   toxiproxy: z.string().min(1),
@@ -126,14 +132,27 @@ export interface RunFlags {
   runDir?: string;
 }
 
-/** Parses `--nemesis partition,kill` (or `none`). */
+/** The `--nemesis` value that asks for the combined default. */
+export const DEFAULT_NEMESIS = 'default';
+
+/**
+ * Whether a run takes the combined default nemesis: `--nemesis default`, or none of `--nemesis`,
+ * `--nemesis-interval` and `--nemesis-overlap` (any of them keeps the one-at-a-time
+ * `partition,kill` of earlier versions, so old command lines run as they did).
+ */
+export function usesDefaultNemesis(flags: Pick<RunFlags, 'nemesis' | 'nemesisInterval' | 'nemesisOverlap'>): boolean {
+  if (flags.nemesis !== undefined) return flags.nemesis.trim() === DEFAULT_NEMESIS;
+  return flags.nemesisInterval === undefined && flags.nemesisOverlap !== true;
+}
+
+/** Parses `--nemesis partition,kill` (or `none`; `default` is the caller's, see usesDefaultNemesis). */
 export function parseNemesis(text: string): FaultKind[] {
   const t = text.trim();
   if (t === 'none' || t === '') return [];
   const out: FaultKind[] = [];
   for (const part of t.split(',').map((s) => s.trim())) {
     if (!(FAULT_KINDS as readonly string[]).includes(part)) {
-      throw new UsageError(`--nemesis: unknown fault "${part}" (known: ${FAULT_KINDS.join(', ')}, or none)`);
+      throw new UsageError(`--nemesis: unknown fault "${part}" (known: ${FAULT_KINDS.join(', ')}, or none, or default)`);
     }
     if (!out.includes(part as FaultKind)) out.push(part as FaultKind);
   }
@@ -178,7 +197,7 @@ export function resolveRunConfig(flags: RunFlags, manifest: SystemManifest): Res
   if (known(manifest.variants, variant) === undefined) {
     throw new UsageError(`unknown variant "${variant}" of ${manifest.name} (known: ${variantNames.join(', ')})`);
   }
-  const workloadName = flags.workload ?? 'register';
+  const workloadName = flags.workload ?? manifest.defaultWorkload ?? 'register';
   const workload = known(workloads, workloadName);
   if (!workload) throw new UsageError(`unknown workload "${workloadName}" (known: ${workloadNames().join(', ')})`);
   if (!manifest.workloads.includes(workloadName)) {
@@ -187,6 +206,7 @@ export function resolveRunConfig(flags: RunFlags, manifest: SystemManifest): Res
   const workloadOptions = workloadOptionsOfFlags(flags, workloadName, workload);
   const num = (key: RunNumber, text: string | undefined, bounds: NumberBounds = {}) => (text === undefined ? undefined : parseRunNumber(key, text, bounds));
   const nodes = num('nodes', flags.nodes, { min: manifest.nodes.min, max: Math.min(manifest.nodes.max, LIMITS.nodesMax) }) ?? manifest.nodes.default;
+  const nemesisDefault = usesDefaultNemesis(flags);
   const raw = {
     system: manifest.name,
     variant,
@@ -195,7 +215,8 @@ export function resolveRunConfig(flags: RunFlags, manifest: SystemManifest): Res
     concurrency: num('concurrency', flags.concurrency) ?? Math.min(2 * nodes, LIMITS.concurrencyMax),
     rateOpsPerSec: num('rateOpsPerSec', flags.rate) ?? 100,
     timeLimitS: num('timeLimitS', flags.timeLimit) ?? 20,
-    nemesis: parseNemesis(flags.nemesis ?? 'partition,kill'),
+    nemesis: nemesisDefault ? usableFaults(DEFAULT_FAULT_KINDS, nodes, manifest.messageTypes ?? [], manifest) : parseNemesis(flags.nemesis ?? 'partition,kill'),
+    nemesisDefault,
     nemesisIntervalS: num('nemesisIntervalS', flags.nemesisInterval) ?? 5,
     nemesisOverlap: flags.nemesisOverlap === true,
     seed: num('seed', flags.seed) ?? freshSeed(),
@@ -283,9 +304,13 @@ export const RUN_FLAGS: ReadonlyArray<readonly [string, string]> = [
   ['--concurrency <n>', 'client workers (default: 2 x nodes)'],
   ['--rate <ops/s>', 'ops per second over all workers (default: 100)'],
   ['--time-limit <s>', 'seconds of the main phase (default: 20)'],
-  ['--nemesis <list>', `faults: any of ${FAULT_KINDS.join(',')}, or none (default: partition,kill)`],
-  ['--nemesis-interval <s>', 'seconds between fault changes (default: 5)'],
-  ['--nemesis-overlap', 'each fault kind on its own schedule, so faults of different kinds overlap'],
+  [
+    '--nemesis <list>',
+    `faults: any of ${FAULT_KINDS.join(',')}, one at a time every --nemesis-interval; or none; or default (the default): every kind the system can take, ` +
+      'overlapping, each on its own seeded stream, faults of 0.5 to 6 s and gaps of 1 to 12 s drawn log-uniformly, aimed at one node, a minority, a majority, the leader, a minority with the leader or all',
+  ],
+  ['--nemesis-interval <s>', 'seconds between fault changes of a --nemesis list (default: 5; given alone: --nemesis partition,kill)'],
+  ['--nemesis-overlap', 'each fault kind of a --nemesis list on its own schedule, so faults of different kinds overlap'],
   ['--seed <n>', 'root seed (default: a fresh one, printed in the repro command)'],
   ['--toxiproxy <url>', 'use an external toxiproxy-server instead of the embedded one'],
   ['--op-timeout <ms>', 'time an op may take before it is recorded info (default: 1000)'],
@@ -346,7 +371,7 @@ export function formatDecimal(n: number): string {
  * the config's fields, the ones left out keeping run's defaults.
  */
 export type RunArgvSpec = { system: string; nemesis: readonly string[]; args?: readonly string[] } & Partial<
-  Pick<RunConfig, 'variant' | 'workload' | RunNumber | 'nemesisOverlap' | 'toxiproxy' | 'logMessages' | 'workloadOptions'>
+  Pick<RunConfig, 'variant' | 'workload' | RunNumber | 'nemesisOverlap' | 'nemesisDefault' | 'toxiproxy' | 'logMessages' | 'workloadOptions'>
 > & { runDir?: string | null };
 
 /**
@@ -365,13 +390,16 @@ export function runArgv(spec: RunArgvSpec): string[] {
   n('concurrency');
   n('rateOpsPerSec');
   n('timeLimitS');
-  a.push('--nemesis', spec.nemesis.length ? spec.nemesis.join(',') : 'none');
-  n('nemesisIntervalS');
+  if (spec.nemesisDefault === true) a.push('--nemesis', DEFAULT_NEMESIS);
+  else {
+    a.push('--nemesis', spec.nemesis.length ? spec.nemesis.join(',') : 'none');
+    n('nemesisIntervalS');
+  }
   n('opTimeoutMs');
   n('seed');
   // Thresholds only when they differ from the defaults, so that repro lines stay short.
   for (const key of Object.keys(VACUITY_DEFAULTS) as (keyof typeof VACUITY_DEFAULTS)[]) if (spec[key] !== VACUITY_DEFAULTS[key]) n(key);
-  if (spec.nemesisOverlap) a.push('--nemesis-overlap');
+  if (spec.nemesisOverlap && spec.nemesisDefault !== true) a.push('--nemesis-overlap');
   if (spec.toxiproxy !== undefined && spec.toxiproxy !== 'embedded') a.push('--toxiproxy', spec.toxiproxy);
   if (spec.logMessages) a.push('--log-messages');
   // Options with a flag of their own go by it (as a user would write them), the rest as JSON.

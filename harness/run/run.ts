@@ -166,7 +166,7 @@ export async function runTest(resolved: ResolvedRun, systemArg: string, io: RunI
         stagger(
           config.rateOpsPerSec,
           Rng.fromSeed(deriveSeed(config.seed, 'stagger')),
-          workload.generator({ rng: Rng.fromSeed(deriveSeed(config.seed, 'generator')), concurrency: config.concurrency, nodes: config.nodes }),
+          workload.generator({ rng: Rng.fromSeed(deriveSeed(config.seed, 'generator')), concurrency: config.concurrency, nodes: config.nodes, workloadOptions: config.workloadOptions }),
         ),
       ),
     );
@@ -181,6 +181,7 @@ export async function runTest(resolved: ResolvedRun, systemArg: string, io: RunI
       nodes: ids,
       seed: deriveSeed(config.seed, 'nemesis'),
       overlap: config.nemesisOverlap,
+      combined: config.nemesisDefault,
       messageTypes,
       manifest,
     });

@@ -268,7 +268,7 @@ export function expandSuite(suite: SuiteFile, file: string, opts: { systemsDir?:
       const manifest = manifests.get(manifestPath) ?? readManifest(manifestPath);
       manifests.set(manifestPath, manifest);
       const variants = variantsOf(row, manifest, (i) => at('variant', i));
-      const workloads = list(row.workload, [manifest.workloads[0] ?? 'register']);
+      const workloads = list(row.workload, [manifest.defaultWorkload ?? manifest.workloads[0] ?? 'register']);
       workloads.forEach((w, wi) => {
         if (manifest.workloads.length > 0 && !manifest.workloads.includes(w)) {
           throw new UsageError(`${at('workload', wi)}: system ${manifest.name} does not serve workload ${JSON.stringify(w)} (it serves: ${manifest.workloads.join(', ')})`);

@@ -12,7 +12,10 @@
 import { Toxiproxy, type Proxy, type Toxic, type ToxicType } from 'toxiproxy-node-client';
 import { FaultlineError, UsageError } from '../cli/exit.js';
 import { startToxiproxyServer, type ToxiproxyServer } from './server.js';
-import { NDJSON_FILTER } from './toxics.js';
+import { NDJSON_FILTER, type NDJSON_ACTIONS } from './toxics.js';
+
+/** What ndjson_filter does to a matched message (toxics.ts NDJSON_ACTIONS). */
+export type NdjsonAction = (typeof NDJSON_ACTIONS)[number];
 import type { ProxyEffects } from './link.js';
 
 export { noEffects, type ProxyEffects } from './link.js';
@@ -141,8 +144,8 @@ export interface NdjsonFilterOptions {
   stream: 'upstream' | 'downstream';
   /** Values of the message field (default "type") to act on. */
   types: string[];
-  action: 'drop' | 'delay';
-  /** How long a delayed message is held. */
+  action: NdjsonAction;
+  /** How long a delayed message is held (duplicate: when its copy follows; reorder: the most it is held). */
   delayMs?: number;
   /** Chance, per matching message, that it is acted on (seeded). Default 1. */
   probability?: number;

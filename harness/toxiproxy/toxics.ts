@@ -130,6 +130,13 @@ const SCHEMAS: Record<string, Schema> = {
 /** The extension toxic's type name. */
 export const NDJSON_FILTER = 'ndjson_filter';
 
+/**
+ * What ndjson_filter does to a matched message: drop it; hold it `delay_ms` (later messages pass
+ * it); pass it and send a copy again `delay_ms` later (duplicate); or hold it a random time up to
+ * `delay_ms` (reorder: TCP keeps order, so matched messages overtake each other and the rest here).
+ */
+export const NDJSON_ACTIONS = ['drop', 'delay', 'duplicate', 'reorder'] as const;
+
 /** Limits of the ndjson_filter attributes. */
 const NDJSON_MAX_TYPES = 1000;
 /** A line longer than this is passed through unfiltered (it cannot be a protocol message we hold). */
@@ -209,7 +216,7 @@ function mergeNdjson(out: Attributes, obj: Record<string, unknown>): Attributes 
     out['types'] = [...(t as string[])];
   }
   if (obj['action'] !== undefined && obj['action'] !== null) {
-    if (obj['action'] !== 'drop' && obj['action'] !== 'delay') fail('action must be "drop" or "delay"');
+    if (!(NDJSON_ACTIONS as readonly unknown[]).includes(obj['action'])) fail(`action must be one of ${NDJSON_ACTIONS.map((a) => `"${a}"`).join(', ')}`);
     out['action'] = obj['action'];
   }
   if (obj['delay_ms'] !== undefined && obj['delay_ms'] !== null) {
@@ -436,7 +443,8 @@ function limitData(): Behaviour {
 
 /**
  * ndjson_filter: splits the stream into lines, parses each as JSON, and drops or delays the
- * messages whose `field` (default "type") is listed in `types`. Other lines, lines that are not
+ * messages whose `field` (default "type") is listed in `types`, or sends them twice, or holds
+ * them a random time so they arrive out of order (NDJSON_ACTIONS). Other lines, lines that are not
  * JSON objects, and an unterminated tail at the end of the stream pass unchanged. With
  * `action: "delay"` a matched message is held `delay_ms` while later messages pass; the end of
  * the stream waits for held messages. `probability` applies per message (seeded).
@@ -487,10 +495,12 @@ function ndjsonFilter(): Behaviour {
       return false;
     }
     ctx.delayed(line);
+    const delayMs = attrs['delay_ms'] as number;
     const id = nextId++;
-    held.set(id, { data: line, ts });
-    ctx.setTimer(() => release(ctx, id), attrs['delay_ms'] as number);
-    return false;
+    held.set(id, { data: attrs['action'] === 'duplicate' ? Buffer.from(line) : line, ts });
+    ctx.setTimer(() => release(ctx, id), attrs['action'] === 'reorder' ? Math.floor(ctx.rng.float() * (delayMs + 1)) : delayMs);
+    // A duplicate's first copy goes on now; the held one is its copy.
+    return attrs['action'] === 'duplicate';
   };
 
   return {

@@ -58,7 +58,7 @@ export function resolveCompareFlags(flags: CompareFlags): ComparePlan {
   for (const v of variants) {
     if (!known.includes(v)) throw new UsageError(`--variants: system ${manifest.name} has no variant ${JSON.stringify(v)} (it has: ${known.join(', ')})`);
   }
-  const workload = flags.workload ?? manifest.workloads[0] ?? 'register';
+  const workload = flags.workload ?? manifest.defaultWorkload ?? manifest.workloads[0] ?? 'register';
   if (manifest.workloads.length > 0 && !manifest.workloads.includes(workload)) {
     throw new UsageError(`--workload ${workload}: system ${manifest.name} serves ${manifest.workloads.join(', ')}`);
   }

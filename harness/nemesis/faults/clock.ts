@@ -1,10 +1,15 @@
 /**
  * Clock skew: the node is told to add an offset to its clock, by the admin message
  * `{"type":"admin","action":"clock-offset","ms":n}` on its client port, and to add 0 at the stop.
+ *
+ * In the combined default (`drawCombined`) a clock fault is, as Jepsen's clock nemesis, a bump
+ * (the offset held until the stop, which resets it) or a strobe: the clock flips between the
+ * offset and its true time every `strobePeriodMs` until the stop resets it.
  */
 import { NdjsonConnection } from '../../client/connection.js';
 import type { Cluster } from '../../cluster/cluster.js';
-import { joinErrors, LEADER_TARGET_P, someNodes } from './common.js';
+import type { MutableRng } from '../../random.js';
+import { joinErrors, LEADER_TARGET_P, logUniformMs, someNodes } from './common.js';
 import type { FaultPackage, FaultTarget } from './types.js';
 
 /** One planned fault: a clock skew. */
@@ -12,6 +17,36 @@ export interface ClockSpec {
   fault: 'clock';
   offsetsMs: Record<string, number>;
   target?: FaultTarget;
+  /** Flips between the offsets and 0 every this many ms while in force (a strobe); absent for a bump. */
+  strobePeriodMs?: number;
+}
+
+/** The strobe period (ms): fast enough to flip many times in a fault, slow enough for the admin round trips. */
+const STROBE_PERIOD_MS = { min: 50, max: 1000 } as const;
+
+/** The timers of the strobes in force, by the spec that started them. */
+const strobes = new Map<ClockSpec, NodeJS.Timeout>();
+
+function startStrobe(spec: ClockSpec, cluster: Cluster, periodMs: number): void {
+  let on = true;
+  let busy = false;
+  const timer = setInterval(() => {
+    if (busy) return;
+    busy = true;
+    on = !on;
+    const offsets = Object.entries(spec.offsetsMs).map(([n, ms]): [string, number] => [n, on ? ms : 0]);
+    // A node being killed or paused misses some flips; the stop sets every clock back anyway.
+    void setOffsets(cluster, offsets).finally(() => {
+      busy = false;
+    });
+  }, periodMs);
+  timer.unref();
+  strobes.set(spec, timer);
+}
+
+function stopStrobe(spec: ClockSpec): void {
+  clearInterval(strobes.get(spec));
+  strobes.delete(spec);
 }
 
 /** How long a clock admin message may take. */
@@ -45,7 +80,37 @@ export const clock: FaultPackage<ClockSpec> = {
   name: 'clock',
   summary: "skews some nodes' clocks by up to a minute either way",
   unusable: () => null,
-  draw(rng, nodes) {
+  draw: (rng, nodes) => drawSkew(rng, nodes),
+  drawCombined(rng, nodes) {
+    const skew = drawSkew(rng, nodes);
+    return rng.chance(0.5) ? skew : { ...skew, strobePeriodMs: logUniformMs(rng, STROBE_PERIOD_MS.min, STROBE_PERIOD_MS.max) };
+  },
+  aim(spec, leader) {
+    const ms = Object.values(spec.offsetsMs)[0] ?? 0;
+    return { ...spec, offsetsMs: { [leader]: ms } };
+  },
+  async start(spec, { cluster }) {
+    const error = await setOffsets(cluster, Object.entries(spec.offsetsMs));
+    if (spec.strobePeriodMs !== undefined) startStrobe(spec, cluster, spec.strobePeriodMs);
+    return error;
+  },
+  stop(spec, { cluster }) {
+    stopStrobe(spec);
+    return setOffsets(cluster, Object.keys(spec.offsetsMs).map((n) => [n, 0]));
+  },
+  // Only the nodes skewed and not set back: a system without clock faults may not know the message.
+  async heal({ cluster }, inForce) {
+    for (const s of inForce) stopStrobe(s);
+    const skewed = new Set(inForce.flatMap((s) => Object.keys(s.offsetsMs)));
+    return setOffsets(cluster, [...skewed].map((n) => [n, 0]));
+  },
+  describe: (spec) =>
+    `clock ${spec.strobePeriodMs !== undefined ? `strobe every ${spec.strobePeriodMs} ms ` : ''}${Object.entries(spec.offsetsMs).map(([n, ms]) => `${n}${ms >= 0 ? '+' : ''}${ms}ms`).join(' ')}`,
+  style: { color: '#6639ba', label: 'clock skew' },
+};
+
+/** A skew of some nodes (often the leader alone). */
+function drawSkew(rng: MutableRng, nodes: readonly string[]): ClockSpec {
     const offsetsMs: Record<string, number> = {};
     const toLeader = rng.chance(LEADER_TARGET_P);
     const chosen = someNodes(rng, nodes, nodes.length);
@@ -57,18 +122,4 @@ export const clock: FaultPackage<ClockSpec> = {
       offsetsMs[n] = rng.chance(0.5) ? ms : -ms;
     }
     return { fault: 'clock', offsetsMs, ...(toLeader ? { target: 'leader' as const } : {}) };
-  },
-  aim(spec, leader) {
-    const ms = Object.values(spec.offsetsMs)[0] ?? 0;
-    return { ...spec, offsetsMs: { [leader]: ms } };
-  },
-  start: (spec, { cluster }) => setOffsets(cluster, Object.entries(spec.offsetsMs)),
-  stop: (spec, { cluster }) => setOffsets(cluster, Object.keys(spec.offsetsMs).map((n) => [n, 0])),
-  // Only the nodes skewed and not set back: a system without clock faults may not know the message.
-  async heal({ cluster }, inForce) {
-    const skewed = new Set(inForce.flatMap((s) => Object.keys(s.offsetsMs)));
-    return setOffsets(cluster, [...skewed].map((n) => [n, 0]));
-  },
-  describe: (spec) => `clock ${Object.entries(spec.offsetsMs).map(([n, ms]) => `${n}${ms >= 0 ? '+' : ''}${ms}ms`).join(' ')}`,
-  style: { color: '#6639ba', label: 'clock skew' },
-};
+}

@@ -38,6 +38,47 @@ export function someNodesOrLeader(rng: MutableRng, nodes: readonly string[]): { 
   return toLeader ? { nodes: chosen.slice(0, 1), target: 'leader' } : { nodes: chosen };
 }
 
+/**
+ * The targets of Jepsen's `db-nodes` set that a fault on processes draws from in the combined
+ * default: one node, a minority, a majority, the leader, a minority holding the leader, all.
+ */
+export const NODE_TARGETS = ['one', 'minority', 'majority', 'leader', 'leader-minority', 'all'] as const;
+
+/** One of NODE_TARGETS. */
+export type NodeTarget = (typeof NODE_TARGETS)[number];
+
+/**
+ * Nodes for a fault on processes drawn from NODE_TARGETS (each as likely), with the target drawn;
+ * `leader` and `leader-minority` plan their first nodes as the fallback and are aimed at the start.
+ */
+export function drawNodeTarget(rng: MutableRng, nodes: readonly string[]): { nodes: string[]; target?: FaultTarget; drawn: NodeTarget } {
+  const drawn = rng.pick(NODE_TARGETS);
+  const minority = Math.max(1, Math.floor((nodes.length - 1) / 2));
+  const majority = Math.floor(nodes.length / 2) + 1;
+  const size: Record<NodeTarget, number> = { one: 1, minority, majority, leader: 1, 'leader-minority': minority, all: nodes.length };
+  const chosen = new Set(rng.shuffle(nodes).slice(0, size[drawn]));
+  const planned = nodes.filter((n) => chosen.has(n));
+  const target: FaultTarget | undefined = drawn === 'leader' || drawn === 'leader-minority' ? drawn : undefined;
+  return { nodes: planned, ...(target ? { target } : {}), drawn };
+}
+
+/** The nodes of a fault aimed at the leader: the leader alone, or with others to a minority (`leader-minority`). */
+export function leaderNodes(target: FaultTarget | undefined, leader: string, nodes: readonly string[]): string[] {
+  if (target !== 'leader-minority') return [leader];
+  const others = nodes.filter((n) => n !== leader);
+  return [leader, ...others.slice(0, Math.max(1, Math.floor((nodes.length - 1) / 2)) - 1)];
+}
+
+/**
+ * A duration drawn log-uniformly between `min` and `max` ms: short faults and gaps are as common
+ * per doubling as long ones, so a run meets both a blip and an outage that outlasts timeouts.
+ */
+export function logUniformMs(rng: MutableRng, min: number, max: number): number {
+  const lo = Math.log(Math.max(1, min));
+  const hi = Math.log(Math.max(min, max));
+  return Math.round(Math.exp(lo + (hi - lo) * rng.float()));
+}
+
 /** The links of some nodes: all links, or every link out of and into one node. */
 export function someLinks(rng: MutableRng, nodes: readonly string[]): { links: Link[]; description: string } {
   if (rng.chance(0.5)) return { links: allLinks(nodes), description: 'all links' };

@@ -1,5 +1,5 @@
 /** kill -9 of some nodes (at most a majority, often the leader), restarted with the same data dir at the stop. */
-import { type NodesSpec, settledErrors, someNodesOrLeader } from './common.js';
+import { drawNodeTarget, leaderNodes, type NodesSpec, settledErrors, someNodesOrLeader } from './common.js';
 import type { FaultPackage } from './types.js';
 
 /** One planned fault: a kill -9. */
@@ -11,7 +11,11 @@ export const kill: FaultPackage<KillSpec> = {
   summary: 'kill -9 of some nodes, restarted with their data at the stop',
   unusable: () => null,
   draw: (rng, nodes) => ({ fault: 'kill', ...someNodesOrLeader(rng, nodes) }),
-  aim: (spec, leader) => ({ ...spec, nodes: [leader] }),
+  drawCombined(rng, nodes) {
+    const { drawn: _drawn, ...on } = drawNodeTarget(rng, nodes);
+    return { fault: 'kill', ...on };
+  },
+  aim: (spec, leader, nodes) => ({ ...spec, nodes: leaderNodes(spec.target, leader, nodes) }),
   async start(spec, { cluster }) {
     await Promise.all(spec.nodes.map((n) => cluster.kill(n)));
     return undefined;

@@ -1,5 +1,5 @@
 /** SIGSTOP of some nodes (at most a majority, often the leader), SIGCONT at the stop. */
-import { type NodesSpec, someNodesOrLeader } from './common.js';
+import { drawNodeTarget, leaderNodes, type NodesSpec, someNodesOrLeader } from './common.js';
 import type { FaultPackage } from './types.js';
 
 /** One planned fault: a pause. */
@@ -11,7 +11,11 @@ export const pause: FaultPackage<PauseSpec> = {
   summary: 'SIGSTOP of some nodes, SIGCONT at the stop',
   unusable: () => null,
   draw: (rng, nodes) => ({ fault: 'pause', ...someNodesOrLeader(rng, nodes) }),
-  aim: (spec, leader) => ({ ...spec, nodes: [leader] }),
+  drawCombined(rng, nodes) {
+    const { drawn: _drawn, ...on } = drawNodeTarget(rng, nodes);
+    return { fault: 'pause', ...on };
+  },
+  aim: (spec, leader, nodes) => ({ ...spec, nodes: leaderNodes(spec.target, leader, nodes) }),
   async start(spec, { cluster }) {
     for (const n of spec.nodes) cluster.pause(n);
     return undefined;

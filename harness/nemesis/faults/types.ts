@@ -27,8 +27,10 @@ export interface JudgedResults {
  * Who a fault aims at. `leader`: the node that says it leads (admin `status` with
  * `role: "leader"`), found when the fault starts, as Jepsen's `:primaries`; the planned nodes are
  * the fallback when no node says so (a system without leaders, or an election under way).
+ * `leader-minority`: the leader and as many others as make a minority with it (Jepsen's
+ * `:minority` drawn to contain a primary), the same fallback.
  */
-export type FaultTarget = 'leader';
+export type FaultTarget = 'leader' | 'leader-minority';
 
 /** What every planned fault carries: its package's name, and whom it aims at when not as planned. */
 export interface FaultSpecBase {
@@ -68,6 +70,12 @@ export interface FaultPackage<S extends FaultSpecBase, D extends FaultSpecBase =
   unusable(nodeCount: number, messageTypes: readonly string[], manifest: FaultManifest): string | null;
   /** Draws one fault from the seeded stream, for a cluster where `unusable` gave null. */
   draw(rng: MutableRng, nodes: readonly string[], messageTypes: readonly string[]): D;
+  /**
+   * Draws one fault for the combined default schedule (no `--nemesis`), where this kind's faults
+   * come in more shapes than its explicit draw gives (Jepsen's target set, clock strobes, message
+   * duplicates); without it the default uses `draw`.
+   */
+  drawCombined?(rng: MutableRng, nodes: readonly string[], messageTypes: readonly string[]): D;
   /** The fault made concrete on the leader found when it starts (called only for `target: "leader"`). */
   aim(spec: S, leader: string, nodes: readonly string[]): S;
   /** Applies the fault; resolves with an error text when part of it failed. */
