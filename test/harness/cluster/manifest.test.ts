@@ -49,6 +49,14 @@ describe('readManifest', () => {
     expect(errorOf(() => readManifest(p)).message).toBe(`${p}:${line}: defaultVariant "nope" is not one of the variants`);
   });
 
+  it('reads a defaultWorkload among the workloads, and names the line of one that is not', () => {
+    expect(readManifest(manifestFile(JSON.stringify({ ...good, workloads: ['register', 'list-append'], defaultWorkload: 'list-append' }))).defaultWorkload).toBe('list-append');
+    const text = JSON.stringify({ ...good, defaultWorkload: 'list-append' }, null, 2);
+    const p = manifestFile(text);
+    const line = text.split('\n').findIndex((l) => l.includes('"defaultWorkload"')) + 1;
+    expect(errorOf(() => readManifest(p)).message).toBe(`${p}:${line}: defaultWorkload "list-append" is not one of the workloads (register)`);
+  });
+
   it('names a misspelt field and its line, at the top level and inside start', () => {
     const top = JSON.stringify({ ...good, messagetypes: ['Forward'] }, null, 2);
     const p1 = manifestFile(top);

@@ -49,6 +49,32 @@ describe('generator', () => {
     expect(workersByKey.size).toBeGreaterThan(3);
   });
 
+  it('writes values unique per key, rotates keys over the run, and cas expects a value written just before', () => {
+    const ops = simulate(registerGen(7), { workerCount: 6, maxOps: 3000 });
+    const written = new Map<number, number[]>();
+    const firstAt = new Map<number, number>();
+    for (const o of ops) {
+      const [k, payload] = o.value as [number, unknown];
+      if (!firstAt.has(k)) firstAt.set(k, o.timeNs ?? 0);
+      const v = o.f === 'write' ? (payload as number) : o.f === 'cas' ? (payload as [number, number])[1] : null;
+      if (v !== null) written.set(k, [...(written.get(k) ?? []), v]);
+      if (o.f === 'cas') {
+        const [from, to] = payload as [number, number];
+        expect(from).toBeLessThan(to);
+        expect(to - from).toBeLessThanOrEqual(3);
+      }
+    }
+    for (const vs of written.values()) expect(new Set(vs).size).toBe(vs.length);
+    // 3000 ops at 120 a key: 25 keys, each new one first touched later in the run.
+    expect(firstAt.size).toBeGreaterThanOrEqual(24);
+    const starts = [...firstAt.values()];
+    expect(starts[starts.length - 1]! - starts[0]!).toBeGreaterThan(20e9);
+    // The small values of earlier versions, on request.
+    const small = simulate(stagger(100, Rng.fromSeed(8), register.generator({ rng: Rng.fromSeed(7), concurrency: 6, nodes: 3, workloadOptions: { values: 'small' } })), { workerCount: 6, maxOps: 500 });
+    const values = small.flatMap((o) => (o.f === 'write' ? [(o.value as [number, number])[1]] : []));
+    expect(Math.max(...values)).toBeLessThanOrEqual(4);
+  });
+
   it('spaces ops at the given rate on average', () => {
     const ops = simulate(registerGen(9), { workerCount: 6, maxOps: 2001 });
     const spanS = ((ops[2000]?.timeNs ?? 0) - (ops[0]?.timeNs ?? 0)) / 1e9;

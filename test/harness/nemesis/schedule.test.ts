@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { allLinks, partitionLinks, PARTITION_KINDS } from '../../../harness/network/partitions.js';
-import { drawFault, FAULT_KINDS, LEADER_TARGET_P, planNemesis, usableFaults, type NemesisStep } from '../../../harness/nemesis/schedule.js';
+import { aimAt } from '../../../harness/nemesis/nemesis.js';
+import { COMBINED_FAULT_MS, COMBINED_GAP_MS, DEFAULT_FAULT_KINDS, drawFault, FAULT_KINDS, LEADER_TARGET_P, planNemesis, usableFaults, type NemesisStep } from '../../../harness/nemesis/schedule.js';
 import { MutableRng } from '../../../harness/random.js';
 
 const nodes = ['n1', 'n2', 'n3', 'n4', 'n5'];
@@ -213,5 +214,95 @@ describe('faults aimed at the leader', () => {
       // No leader found: the planned fault stands.
       expect(aimAt(spec, null, nodes)).toBe(spec);
     }
+  });
+});
+
+describe('combined default schedule', () => {
+  const types = ['Forward', 'ReadIndex', 'ReadIndexResp'];
+  const base = { faults: DEFAULT_FAULT_KINDS, intervalMs: 0, timeLimitMs: 300_000, nodes, messageTypes: types, manifest: { disk: 'detects' as const }, combined: true };
+
+  it('is the same for the same seed, differs for another, and every usable kind appears', () => {
+    const a = planNemesis({ ...base, seed: 3 });
+    expect(planNemesis({ ...base, seed: 3 })).toEqual(a);
+    expect(planNemesis({ ...base, seed: 4 })).not.toEqual(a);
+    expect(new Set(a.map((s) => s.spec.fault.replace('bandwidth', 'latency')))).toEqual(new Set(usableFaults(DEFAULT_FAULT_KINDS, 5, types, { disk: 'detects' })));
+    // Without the claim and the types, disk and message are left out.
+    const plain = planNemesis({ ...base, messageTypes: [], manifest: {}, seed: 3 });
+    expect(new Set(plain.map((s) => s.spec.fault))).not.toContain('disk');
+    expect(new Set(plain.map((s) => s.spec.fault))).not.toContain('message');
+    // One node: only the process and clock kinds.
+    const one = planNemesis({ ...base, nodes: ['n1'], seed: 3 });
+    expect(new Set(one.map((s) => s.spec.fault))).toEqual(new Set(['kill', 'pause', 'clock', 'disk']));
+  });
+
+  it('overlaps kinds, each fault and each gap log-uniform within its bounds', () => {
+    const s = planNemesis({ ...base, seed: 21 });
+    const byKind = new Map<string, NemesisStep[]>();
+    for (const step of s) {
+      const k = step.spec.fault.replace('bandwidth', 'latency');
+      byKind.set(k, [...(byKind.get(k) ?? []), step]);
+    }
+    const lengths: number[] = [];
+    for (const steps of byKind.values()) {
+      // Within a kind: start, stop, start, stop... with a gap before each start.
+      let lastStop = 0;
+      for (let i = 0; i + 1 < steps.length; i += 2) {
+        const [start, stop] = [steps[i]!, steps[i + 1]!];
+        expect(start.action).toBe('start');
+        expect(stop.action).toBe('stop');
+        expect(stop.spec).toBe(start.spec);
+        const len = stop.atMs - start.atMs;
+        lengths.push(len);
+        expect(len).toBeGreaterThanOrEqual(COMBINED_FAULT_MS.min);
+        expect(len).toBeLessThanOrEqual(COMBINED_FAULT_MS.max);
+        expect(start.atMs - lastStop).toBeGreaterThanOrEqual(COMBINED_GAP_MS.min);
+        expect(start.atMs - lastStop).toBeLessThanOrEqual(COMBINED_GAP_MS.max);
+        lastStop = stop.atMs;
+      }
+    }
+    // Log-uniform: about as many faults below the geometric middle of the bounds as above it.
+    const mid = Math.sqrt(COMBINED_FAULT_MS.min * COMBINED_FAULT_MS.max);
+    const below = lengths.filter((l) => l < mid).length / lengths.length;
+    expect(lengths.length).toBeGreaterThan(100);
+    expect(below).toBeGreaterThan(0.35);
+    expect(below).toBeLessThan(0.65);
+    // Some fault of one kind starts while one of another kind is in force.
+    const inForce = new Set<string>();
+    let overlapped = false;
+    for (const step of s) {
+      const k = step.spec.fault.replace('bandwidth', 'latency');
+      if (step.action === 'start') {
+        if (inForce.size > 0) overlapped = true;
+        inForce.add(k);
+      } else inForce.delete(k);
+    }
+    expect(overlapped).toBe(true);
+  });
+
+  it("aims process faults at Jepsen's targets, and draws clock strobes and duplicated or reordered messages", () => {
+    const s = planNemesis({ ...base, timeLimitMs: 3_000_000, seed: 8 }).filter((x) => x.action === 'start');
+    const sizes = new Map<string, Set<number>>();
+    const targets = new Set<string>();
+    const actions = new Set<string>();
+    let strobes = 0;
+    for (const { spec } of s) {
+      if (spec.fault === 'kill' || spec.fault === 'pause') {
+        targets.add(spec.target ?? `size-${spec.nodes.length}`);
+        if (spec.target === 'leader') expect(spec.nodes.length).toBe(1);
+        if (spec.target === 'leader-minority') expect(spec.nodes.length).toBe(2);
+      }
+      if (spec.fault === 'clock' && spec.strobePeriodMs !== undefined) strobes++;
+      if (spec.fault === 'message') actions.add(spec.action);
+    }
+    // one node, a minority (2 of 5), a majority (3 of 5), all, the leader, a minority with it.
+    expect(targets).toEqual(new Set(['size-1', 'size-2', 'size-3', 'size-5', 'leader', 'leader-minority']));
+    expect(strobes).toBeGreaterThan(0);
+    expect(actions).toEqual(new Set(['drop', 'delay', 'duplicate', 'reorder']));
+  });
+
+  it('aims a minority with the leader at the leader and the first others', () => {
+    const spec = { fault: 'kill' as const, nodes: ['n4', 'n5'], target: 'leader-minority' as const };
+    expect(aimAt(spec, 'n3', nodes)).toEqual({ ...spec, nodes: ['n3', 'n1'] });
+    expect(aimAt({ ...spec, target: 'leader' as const, nodes: ['n4'] }, 'n3', nodes)).toEqual({ ...spec, target: 'leader', nodes: ['n3'] });
   });
 });

@@ -46,6 +46,31 @@ describe('run config', () => {
     expect(resolveRunFlags({ system: 'atomic-kv', seed: '4' }).config.nemesisOverlap).toBe(false);
   });
 
+  it('takes the combined default nemesis without --nemesis, and the old one with any nemesis flag', () => {
+    requireBuild();
+    const { config } = resolveRunFlags({ system: 'raftkv', seed: '3' });
+    // Every kind raftkv's manifest can take: it names message types and claims disk.
+    expect(config).toMatchObject({ nemesisDefault: true, nemesis: ['partition', 'kill', 'pause', 'latency', 'clock', 'message', 'disk'] });
+    const command = reproCommand(config, 'raftkv');
+    expect(command).toContain(' --nemesis default ');
+    expect(command).not.toContain('--nemesis-interval');
+    expect(resolveRunFlags(flagsOf(command)).config).toEqual(config);
+    // A system without message types or a disk claim: those kinds are left out.
+    expect(resolveRunFlags({ system: 'atomic-kv', seed: '3' }).config.nemesis).toEqual(['partition', 'kill', 'pause', 'latency', 'clock']);
+    for (const flags of [{ nemesisInterval: '2' }, { nemesisOverlap: true }, { nemesis: 'partition,kill' }]) {
+      const old = resolveRunFlags({ system: 'raftkv', seed: '3', ...flags }).config;
+      expect(old.nemesisDefault).toBe(false);
+      expect(old.nemesis).toEqual(['partition', 'kill']);
+    }
+  });
+
+  it("takes the manifest's defaultWorkload when no --workload is given", () => {
+    requireBuild();
+    expect(resolveRunFlags({ system: 'txn-kv', seed: '1' }).config.workload).toBe('list-append');
+    expect(resolveRunFlags({ system: 'txn-kv', seed: '1', workload: 'register' }).config.workload).toBe('register');
+    expect(resolveRunFlags({ system: 'raftkv', seed: '1' }).config.workload).toBe('register');
+  });
+
   it('keeps --consistency-model in the repro command, for transactional workloads only', () => {
     requireBuild();
     const { config } = resolveRunFlags({ system: 'txn-kv', workload: 'list-append', seed: '5', consistencyModel: 'snapshot-isolation' });

@@ -1,6 +1,6 @@
 /**
- * faultline's own toxic, ndjson_filter: whole newline-delimited JSON messages dropped or delayed
- * by their type field, driven through toxiproxy-node-client like any toxic.
+ * faultline's own toxic, ndjson_filter: whole newline-delimited JSON messages dropped, delayed,
+ * duplicated or reordered by their type field, driven through toxiproxy-node-client like any toxic.
  */
 import { describe, expect, it } from 'vitest';
 import type { Proxy } from 'toxiproxy-node-client';
@@ -62,6 +62,38 @@ describe('ndjson_filter', () => {
     await c.bytes(Buffer.byteLength(line('Commit', 1) + line('Prepare', 2)));
     expect(performance.now() - t0).toBeGreaterThanOrEqual(985);
     expect(types(c.received())).toEqual(['Prepare2', 'Commit1']);
+    c.destroy();
+  });
+
+  it('duplicate passes each matched message at once and sends a copy delay_ms later', async () => {
+    const p = await proxy();
+    await addNdjsonFilter(p, { name: 'dup', stream: 'downstream', types: ['Forward'], action: 'duplicate', delayMs: 300 });
+    const c = await connect(p.listen);
+    const t0 = performance.now();
+    c.socket.write(line('Forward', 1) + line('Append', 2));
+    await c.bytes(Buffer.byteLength(line('Forward', 1) + line('Append', 2)));
+    expect(performance.now() - t0).toBeLessThan(250);
+    expect(types(c.received())).toEqual(['Forward1', 'Append2']);
+    await c.bytes(Buffer.byteLength(line('Forward', 1) + line('Append', 2) + line('Forward', 1)), 3000);
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(285);
+    // The copy arrives after later messages, as a retry that crossed its answer would.
+    expect(types(c.received())).toEqual(['Forward1', 'Append2', 'Forward1']);
+    c.destroy();
+  });
+
+  it('reorder holds each matched message a random time up to delay_ms, so they overtake each other', async () => {
+    const p = await proxy();
+    await addNdjsonFilter(p, { name: 'shuffle', stream: 'downstream', types: ['Forward'], action: 'reorder', delayMs: 400 });
+    const c = await connect(p.listen);
+    const sent = Array.from({ length: 20 }, (_, i) => line('Forward', i)).join('');
+    c.socket.write(sent + line('Append', 99));
+    await c.bytes(Buffer.byteLength(sent + line('Append', 99)), 3000);
+    const got = types(c.received());
+    // Every message arrives once; the unmatched one is not held; the matched ones are out of order.
+    expect([...got].sort()).toEqual([...Array.from({ length: 20 }, (_, i) => `Forward${i}`), 'Append99'].sort());
+    expect(got.indexOf('Append99')).toBeLessThan(5);
+    const order = got.filter((t) => t !== 'Append99');
+    expect(order).not.toEqual(Array.from({ length: 20 }, (_, i) => `Forward${i}`));
     c.destroy();
   });
 
