@@ -96,6 +96,26 @@ export const COMBINED_FAULT_MS = { min: 500, max: 6000 } as const;
 /** The quiet gap before each fault of a kind in the combined default (ms, log-uniform). */
 export const COMBINED_GAP_MS = { min: 1000, max: 12000 } as const;
 
+/**
+ * At most this many faults of the combined default are in force at once: a kind whose next fault
+ * would make more waits until one of them stops. Without the bound, seven kinds overlapping leave
+ * a cluster almost never whole, and the few ops that succeed show little; with it a fault still
+ * meets another (a skewed leader cut off), and the cluster has whole stretches between.
+ */
+export const COMBINED_MAX_IN_FORCE = 2;
+
+/** The earliest start at or after `t` at which a fault of `length` keeps in force at most `max` faults, given `spans`. */
+function admit(spans: ReadonlyArray<readonly [number, number]>, t: number, length: number, max: number): number {
+  for (;;) {
+    const clashing = spans.filter(([a, b]) => a < t + length && t < b);
+    // The most faults in force at once over [t, t + length): at t or at a later start among them.
+    const points = [t, ...clashing.map(([a]) => a).filter((a) => a > t)];
+    const peak = Math.max(0, ...points.map((x) => clashing.filter(([a, b]) => a <= x && x < b).length));
+    if (peak < max) return t;
+    t = Math.min(...clashing.map(([, b]) => b).filter((b) => b > t));
+  }
+}
+
 /** One fault of the combined default: the package's own combined draw, or its explicit one. */
 function drawCombinedFault(kind: FaultKind, nodes: readonly string[], rng: MutableRng, messageTypes: readonly string[]): FaultSpec {
   const p = kindPackage(kind);
@@ -125,20 +145,33 @@ export function planNemesis(opts: NemesisPlanOptions): NemesisStep[] {
   }
   // One stream per kind, each seeded from the run's stream in kind order, so that adding a kind
   // does not change the schedules of the others' draws before it.
-  for (const kind of kinds) {
-    const own = new MutableRng(rng.int(0, 0x7fffffff));
-    const gap = () => (combined ? logUniformMs(own, COMBINED_GAP_MS.min, COMBINED_GAP_MS.max) : around(own, opts.intervalMs));
-    const length = () => (combined ? logUniformMs(own, COMBINED_FAULT_MS.min, COMBINED_FAULT_MS.max) : around(own, opts.intervalMs));
-    for (let t = gap(); t < opts.timeLimitMs; ) {
-      const spec = combined ? drawCombinedFault(kind, opts.nodes, own, types) : drawFault(kind, opts.nodes, own, types);
-      const end = t + length();
-      steps.push({ atMs: t, action: 'start', spec });
-      if (end < opts.timeLimitMs) steps.push({ atMs: end, action: 'stop', spec });
-      t = end + gap();
+  const streams = kinds.map((kind) => ({ kind, own: new MutableRng(rng.int(0, 0x7fffffff)), next: 0 }));
+  const gap = (own: MutableRng) => (combined ? logUniformMs(own, COMBINED_GAP_MS.min, COMBINED_GAP_MS.max) : around(own, opts.intervalMs));
+  const length = (own: MutableRng) => (combined ? logUniformMs(own, COMBINED_FAULT_MS.min, COMBINED_FAULT_MS.max) : around(own, opts.intervalMs));
+  for (const s of streams) s.next = gap(s.own);
+  /** The spans of the faults planned so far, for COMBINED_MAX_IN_FORCE. */
+  const spans: Array<[number, number]> = [];
+  // The kinds' faults in the order they are due (the first kind first at a tie), so that under
+  // COMBINED_MAX_IN_FORCE the kind due first takes a free place, whatever its index.
+  for (;;) {
+    const live = streams.filter((x) => x.next < opts.timeLimitMs);
+    if (live.length === 0) break;
+    const s = live.reduce((a, b) => (b.next < a.next ? b : a));
+    const spec = combined ? drawCombinedFault(s.kind, opts.nodes, s.own, types) : drawFault(s.kind, opts.nodes, s.own, types);
+    const len = length(s.own);
+    const t = combined ? admit(spans, s.next, len, COMBINED_MAX_IN_FORCE) : s.next;
+    if (t >= opts.timeLimitMs) {
+      s.next = t;
+      continue;
     }
+    const end = t + len;
+    spans.push([t, end]);
+    steps.push({ atMs: t, action: 'start', spec });
+    if (end < opts.timeLimitMs) steps.push({ atMs: end, action: 'stop', spec });
+    s.next = end + gap(s.own);
   }
   const order = (s: NemesisStep) => (s.action === 'stop' ? 0 : 1);
-  // Array.prototype.sort is stable, so steps at one time keep the kinds' order.
+  // Array.prototype.sort is stable, so steps at one time keep the order they were planned in.
   return steps.sort((a, b) => a.atMs - b.atMs || order(a) - order(b));
 }
 
