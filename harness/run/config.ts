@@ -307,7 +307,7 @@ export const RUN_FLAGS: ReadonlyArray<readonly [string, string]> = [
   [
     '--nemesis <list>',
     `faults: any of ${FAULT_KINDS.join(',')}, one at a time every --nemesis-interval; or none; or default (the default): every kind the system can take, ` +
-      'overlapping, each on its own seeded stream, faults of 0.5 to 6 s and gaps of 1 to 12 s drawn log-uniformly, aimed at one node, a minority, a majority, the leader, a minority with the leader or all',
+      'overlapping (at most two at once), each on its own seeded stream, faults of 0.5 to 6 s and gaps of 1 to 12 s drawn log-uniformly, aimed at one node, a minority, a majority, the leader, a minority with the leader or all',
   ],
   ['--nemesis-interval <s>', 'seconds between fault changes of a --nemesis list (default: 5; given alone: --nemesis partition,kill)'],
   ['--nemesis-overlap', 'each fault kind of a --nemesis list on its own schedule, so faults of different kinds overlap'],

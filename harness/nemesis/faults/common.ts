@@ -48,11 +48,20 @@ export const NODE_TARGETS = ['one', 'minority', 'majority', 'leader', 'leader-mi
 export type NodeTarget = (typeof NODE_TARGETS)[number];
 
 /**
- * Nodes for a fault on processes drawn from NODE_TARGETS (each as likely), with the target drawn;
- * `leader` and `leader-minority` plan their first nodes as the fallback and are aimed at the start.
+ * How often each of NODE_TARGETS is drawn, out of their sum: the two that hold the leader twice as
+ * often as the others, since most faults that break a leader-based system need the leader (as
+ * LEADER_TARGET_P for the explicit faults), while every other target still comes up.
+ */
+export const NODE_TARGET_WEIGHTS: Readonly<Record<NodeTarget, number>> = { one: 1, minority: 1, majority: 1, leader: 2, 'leader-minority': 2, all: 1 };
+
+/**
+ * Nodes for a fault on processes drawn from NODE_TARGETS (by NODE_TARGET_WEIGHTS), with the
+ * target drawn; `leader` and `leader-minority` plan their first nodes as the fallback and are
+ * aimed at the start.
  */
 export function drawNodeTarget(rng: MutableRng, nodes: readonly string[]): { nodes: string[]; target?: FaultTarget; drawn: NodeTarget } {
-  const drawn = rng.pick(NODE_TARGETS);
+  let r = rng.int(1, NODE_TARGETS.reduce((sum, t) => sum + NODE_TARGET_WEIGHTS[t], 0));
+  const drawn = NODE_TARGETS.find((t) => (r -= NODE_TARGET_WEIGHTS[t]) <= 0) ?? 'one';
   const minority = Math.max(1, Math.floor((nodes.length - 1) / 2));
   const majority = Math.floor(nodes.length / 2) + 1;
   const size: Record<NodeTarget, number> = { one: 1, minority, majority, leader: 1, 'leader-minority': minority, all: nodes.length };
