@@ -48,7 +48,7 @@ const systemRef = z
   .refine((s) => nameRe.test(s) || s.endsWith('.json'), 'must be a system name or a path to a faultline.system.json');
 const nemesisSpec = z
   .string()
-  .regex(nemesisRe, 'must be "none" or a comma-separated list of fault names such as "partition,kill"');
+  .regex(nemesisRe, 'must be "none", "default" or a comma-separated list of fault names such as "partition,kill"');
 const seed = runNumberSchema('seed');
 const oneOrMany = <T extends z.ZodTypeAny>(t: T) => z.union([t, z.array(t).min(1).max(1000)]);
 

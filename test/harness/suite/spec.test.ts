@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../../harness/cli/exit.js';
 import { loadSuite, defaultEntryTimeoutS } from '../../../harness/suite/spec.js';
-import { PHASE_LIMITS } from '../../../harness/run/config.js';
+import { parseRunArgv, PHASE_LIMITS, resolveRunConfig, runArgv } from '../../../harness/run/config.js';
+import { BUILT_SYSTEMS_DIR, findSystem } from '../../../harness/cluster/manifest.js';
 import { systemsDir, tempDir, write, byoManifest } from './helpers.js';
 
 const systems = systemsDir();
@@ -45,9 +46,17 @@ describe('suite file validation', () => {
     expect(errorOf(suite).message).toMatch(/matrix\[0\]\.expect: Invalid enum value\. Expected 'valid' \| 'invalid' \| 'any'/);
   });
 
+  it('takes "default" as the combined default nemesis, and runs the manifest\'s defaultWorkload', () => {
+    const { file } = load('s.json', JSON.stringify({ matrix: [{ system: 'txn-kv', variant: 'correct', nemesis: 'default', seed: 1 }] }));
+    const [entry] = loadSuite(file, { systemsDir: BUILT_SYSTEMS_DIR }).entries;
+    expect(entry).toMatchObject({ id: 'txn-kv/correct/list-append/default/seed-1', workload: 'list-append', nemesis: ['default'] });
+    expect(runArgv(entry!)).toEqual(expect.arrayContaining(['--nemesis', 'default']));
+    expect(resolveRunConfig(parseRunArgv(runArgv(entry!)), findSystem('txn-kv')).config.nemesisDefault).toBe(true);
+  });
+
   it('rejects a malformed nemesis list', () => {
     const { suite } = load('s.json', JSON.stringify({ matrix: [{ system: 'kv', nemesis: ['kill', 'partition;kill'] }] }));
-    expect(errorOf(suite).message).toMatch(/matrix\[0\]\.nemesis\[1\]: must be "none" or a comma-separated list/);
+    expect(errorOf(suite).message).toMatch(/matrix\[0\]\.nemesis\[1\]: must be "none", "default" or a comma-separated list/);
   });
 
   it('rejects an unknown system, variant and workload, naming the field', () => {
