@@ -145,7 +145,9 @@ export function planNemesis(opts: NemesisPlanOptions): NemesisStep[] {
   }
   // One stream per kind, each seeded from the run's stream in kind order, so that adding a kind
   // does not change the schedules of the others' draws before it.
-  const streams = kinds.map((kind) => ({ kind, own: new MutableRng(rng.int(0, 0x7fffffff)), next: 0 }));
+  const streams = kinds.map((kind, index) => ({ kind, index, own: new MutableRng(rng.int(0, 0x7fffffff)), next: 0 }));
+  /** Each step's kind index, so that steps at one time keep the kinds' order. */
+  const kindOf = new Map<NemesisStep, number>();
   const gap = (own: MutableRng) => (combined ? logUniformMs(own, COMBINED_GAP_MS.min, COMBINED_GAP_MS.max) : around(own, opts.intervalMs));
   const length = (own: MutableRng) => (combined ? logUniformMs(own, COMBINED_FAULT_MS.min, COMBINED_FAULT_MS.max) : around(own, opts.intervalMs));
   for (const s of streams) s.next = gap(s.own);
@@ -166,13 +168,14 @@ export function planNemesis(opts: NemesisPlanOptions): NemesisStep[] {
     }
     const end = t + len;
     spans.push([t, end]);
-    steps.push({ atMs: t, action: 'start', spec });
-    if (end < opts.timeLimitMs) steps.push({ atMs: end, action: 'stop', spec });
+    const planned: NemesisStep[] = [{ atMs: t, action: 'start', spec }];
+    if (end < opts.timeLimitMs) planned.push({ atMs: end, action: 'stop', spec });
+    for (const step of planned) kindOf.set(step, s.index);
+    steps.push(...planned);
     s.next = end + gap(s.own);
   }
   const order = (s: NemesisStep) => (s.action === 'stop' ? 0 : 1);
-  // Array.prototype.sort is stable, so steps at one time keep the order they were planned in.
-  return steps.sort((a, b) => a.atMs - b.atMs || order(a) - order(b));
+  return steps.sort((a, b) => a.atMs - b.atMs || order(a) - order(b) || (kindOf.get(a) ?? 0) - (kindOf.get(b) ?? 0));
 }
 
 /** The history `f` of a step: start-partition, stop-kill... */
