@@ -68,7 +68,8 @@ export function faultSpans(events: readonly HistoryEvent[]): FaultSpan[] {
   const spans: FaultSpan[] = [];
   const on = new Map<string, FaultSpan>();
   for (const e of events) {
-    if (e.process !== 'nemesis') continue;
+    // An invocation announces a step; its completion (or an older history's single event) applies it.
+    if (e.process !== 'nemesis' || e.type === 'invoke') continue;
     const step = faultStep(e.f);
     if (step === null) continue;
     if (step.action === 'heal') {

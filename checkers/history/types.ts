@@ -10,7 +10,9 @@
  *   `[key, null]` and completes with `[key, value]`.
  * - Transactions: `{"f":"txn","value":[["append","x",3],["r","y",null]]}`; the ok completion has
  *   the reads filled in.
- * - Nemesis events: `{"process":"nemesis","type":"info","f":"start-partition","value":...}`.
+ * - Nemesis events: `{"process":"nemesis","type":"invoke","f":"start-partition","value":...}` when a
+ *   step begins, then its completion (`ok`, or `info` with an `error`) once applied; older
+ *   histories hold the completion alone, as `info`.
  */
 
 /** `invoke` opens an operation; `ok`, `fail` or `info` completes it. */

@@ -7,7 +7,10 @@
  * proxies, clock faults to the node as an admin message. This file finds the leader for faults
  * aimed at it, keeps which faults are in force, and records. `healAll` ends every fault, whatever
  * the schedule did: partitions and toxics removed, paused nodes resumed, dead nodes restarted,
- * clocks set back to 0. Faults may overlap (`--nemesis-overlap`): each stop undoes only its own
+ * clocks set back to 0. As Jepsen records nemesis ops, each step may be recorded twice (`invokes`):
+ * an `invoke` with the planned fault when it begins, then its completion (`ok`, or `info` with the
+ * error) with the fault as applied, its targets resolved (the leader found, the concrete nodes).
+ * The steps as applied are kept in `realized`, for the run folder's schedule.json. Faults may overlap (`--nemesis-overlap`): each stop undoes only its own
  * kind (a partition's stop heals partitions, not latency or message faults).
  */
 import { NdjsonConnection } from '../client/connection.js';
@@ -19,8 +22,25 @@ import { describeFault, stepName, type FaultSpec, type NemesisStep } from './sch
 
 export { setClockOffset } from './faults/clock.js';
 
-/** Records one nemesis event in the history. */
-export type RecordNemesis = (f: string, value: unknown, error?: string) => void;
+/** Records one nemesis event in the history: an `invoke`, or a completion (`ok`, `info` with an error). */
+export type RecordNemesis = (f: string, value: unknown, error: string | undefined, type: 'invoke' | 'ok' | 'info') => void;
+
+/** A step as it was applied: when (ms after the schedule's start) and the fault with its targets resolved. */
+export interface RealizedStep {
+  atMs: number;
+  action: 'start' | 'stop';
+  spec: FaultSpec;
+}
+
+/** The Nemesis's options. */
+export interface NemesisOptions {
+  /** Measures what each fault did. */
+  probe?: EffectProbe;
+  /** Records an `invoke` before each step and the heal (default false: completions only). */
+  invokes?: boolean;
+  /** Milliseconds since the schedule's start, for `realized` (default: each step's planned time). */
+  clockMs?: () => number;
+}
 
 /**
  * Measures what each fault did (harness/run/effects.ts): it applies the fault's start itself (to
@@ -73,15 +93,19 @@ export class Nemesis {
   private readonly applied = new Map<FaultSpec, FaultSpec>();
   /** Errors met while applying faults, for results.json. */
   readonly errors: string[] = [];
+  /** The steps applied so far, in order, as applied. */
+  readonly realized: RealizedStep[] = [];
   private readonly env: FaultEnv;
+  private readonly probe: EffectProbe | undefined;
 
   constructor(
     private readonly cluster: Cluster,
     network: Network | null,
     private readonly record: RecordNemesis,
-    private readonly probe?: EffectProbe,
+    private readonly options: NemesisOptions = {},
   ) {
     this.env = { cluster, network };
+    this.probe = options.probe;
   }
 
   /** Descriptions of the faults now in force, for the progress line. */
@@ -93,16 +117,21 @@ export class Nemesis {
   async apply(step: NemesisStep): Promise<void> {
     let spec = step.spec;
     let error: string | undefined;
+    const atMs = this.options.clockMs?.() ?? step.atMs;
+    if (this.options.invokes) this.record(stepName(step.action, spec), { ...spec, description: describeFault(spec) }, undefined, 'invoke');
     try {
       if (step.action === 'start') {
         if (spec.target !== undefined) spec = aimAt(spec, await findLeader(this.cluster), this.cluster.ids);
         this.applied.set(step.spec, spec);
+        // As resolved, before a package adds what it did (the disk fault's outcome).
+        this.realized.push({ atMs, action: step.action, spec: structuredClone(spec) });
         const aimed = spec;
         const start = () => faultPackage(aimed).start(aimed, this.env);
         error = await (this.probe ? this.probe.start(spec, start) : start());
       } else {
         spec = this.applied.get(step.spec) ?? spec;
         this.applied.delete(step.spec);
+        this.realized.push({ atMs, action: step.action, spec: structuredClone(spec) });
         error = await faultPackage(spec).stop(spec, this.env);
       }
     } catch (err) {
@@ -112,7 +141,7 @@ export class Nemesis {
     else this.active.delete(step.spec);
     if (error) this.errors.push(`${stepName(step.action, spec)}: ${error}`);
     const effect = step.action === 'stop' ? this.probe?.effectOf(spec) : undefined;
-    this.record(stepName(step.action, spec), { ...spec, description: describeFault(spec), ...(effect !== undefined ? { effect } : {}) }, error);
+    this.record(stepName(step.action, spec), { ...spec, description: describeFault(spec), ...(effect !== undefined ? { effect } : {}) }, error, error ? 'info' : 'ok');
   }
 
   /**
@@ -123,6 +152,8 @@ export class Nemesis {
   async healAll(): Promise<void> {
     const errors: string[] = [];
     const ending = [...this.applied.values()];
+    const description = 'every fault ended, every node running';
+    if (this.options.invokes) this.record('heal', { description }, undefined, 'invoke');
     for (const p of allPackages()) {
       const inForce = [...this.applied].filter(([, spec]) => spec.fault === p.name);
       let error: string | undefined;
@@ -138,7 +169,7 @@ export class Nemesis {
     const error = errors.length ? errors.join('; ') : undefined;
     if (error) this.errors.push(`heal: ${error}`);
     const effects = this.probe ? ending.map((spec) => ({ fault: spec.fault, description: describeFault(spec), effect: this.probe?.effectOf(spec) })) : [];
-    this.record('heal', { description: 'every fault ended, every node running', ...(effects.length ? { effects } : {}) }, error);
+    this.record('heal', { description, ...(effects.length ? { effects } : {}) }, error, error ? 'info' : 'ok');
   }
 }
 

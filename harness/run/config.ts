@@ -11,6 +11,7 @@ import { UsageError } from '../cli/exit.js';
 import { findSystem, type SystemManifest } from '../cluster/manifest.js';
 import { DEFAULT_FAULT_KINDS, FAULT_KINDS, usableFaults, type FaultKind } from '../nemesis/schedule.js';
 import { freshSeed } from '../random.js';
+import type { ScheduleFile } from '../nemesis/replay.js';
 import { parseDecimalInt, parseDecimalNumber, type NumberBounds } from '../cli/flags.js';
 import { LIMITS, PHASE_LIMITS } from './limits.js';
 import { checkWorkloadOptions, workloadNames, workloads } from '../../workloads/index.js';
@@ -172,6 +173,8 @@ export function defaultSystem(note: (text: string) => void): string {
 
 /** A run config with its system manifest and workload resolved. */
 export interface ResolvedRun {
+  /** The schedule file a replay follows instead of planning (`--schedule`). */
+  replay?: { path: string; schedule: ScheduleFile };
   config: RunConfig;
   manifest: SystemManifest;
   workload: Workload;

@@ -27,6 +27,7 @@ import { freePorts } from '../cluster/ports.js';
 import { openToxiproxy, type ToxiproxyHandle } from '../toxiproxy/connect.js';
 import { judgeByFaults } from '../nemesis/faults/index.js';
 import { followSchedule, Nemesis } from '../nemesis/nemesis.js';
+import { replayCommand, replaySteps, SCHEDULE_FILE, scheduleFile } from '../nemesis/replay.js';
 import { planNemesis, unusableFaults } from '../nemesis/schedule.js';
 import { deriveSeed, Rng } from '../random.js';
 import { PHASE_LIMITS, reproCommand, VACUITY_DEFAULTS, type ResolvedRun, type VacuityThresholds } from './config.js';
@@ -77,8 +78,9 @@ export async function runTest(resolved: ResolvedRun, systemArg: string, io: RunI
   const startedAt = new Date();
   const startNs = process.hrtime.bigint();
   const { runDir, named } = createRunDir(config, startedAt);
-  const command = reproCommand(config, systemArg);
-  writeJson(join(runDir, 'run.json'), runRecord(config, manifest.manifestPath, startedAt, command));
+  const command = resolved.replay ? replayCommand(resolved.replay, config) : reproCommand(config, systemArg);
+  const replayOf = resolved.replay?.path ?? null;
+  writeJson(join(runDir, 'run.json'), { ...runRecord(config, manifest.manifestPath, startedAt, command), ...(replayOf ? { replayOf } : {}) });
   if (named) linkLatest(runDir);
   if (io.progress) io.note(`faultline: ${config.system} (${config.variant}), ${config.workload}, ${config.nodes} nodes, seed ${config.seed}, in ${runDir}`);
 
@@ -148,15 +150,14 @@ export async function runTest(resolved: ResolvedRun, systemArg: string, io: RunI
     }
     const c = cluster;
 
-    const nemesis = new Nemesis(
-      c,
-      network,
-      (f, value, error) => history.append({ type: 'info', process: 'nemesis', f, value, ...(error ? { error } : {}) }),
-      new FaultEffects(c, network),
-    );
     const workers = makeWorkers(config.concurrency, ids);
     const timeLimitMs = config.timeLimitS * 1000;
     const phaseStartNs = history.nowNs();
+    const nemesis = new Nemesis(c, network, (f, value, error, type) => history.append({ type, process: 'nemesis', f, value, ...(error ? { error } : {}) }), {
+      probe: new FaultEffects(c, network),
+      invokes: true,
+      clockMs: () => (history.nowNs() - phaseStartNs) / 1e6,
+    });
     if (io.progress) progress = new Progress(history, nemesis, phaseStartNs + timeLimitMs * 1e6);
 
     const mainGen = limit(
@@ -174,7 +175,7 @@ export async function runTest(resolved: ResolvedRun, systemArg: string, io: RunI
     for (const { fault, reason } of unusableFaults(config.nemesis, config.nodes, messageTypes, manifest)) {
       io.note(`faultline: ${fault} left out of this run (${reason})`);
     }
-    const schedule = planNemesis({
+    const schedule = resolved.replay ? replaySteps(resolved.replay.schedule) : planNemesis({
       faults: config.nemesis,
       intervalMs: config.nemesisIntervalS * 1000,
       timeLimitMs,
@@ -195,6 +196,9 @@ export async function runTest(resolved: ResolvedRun, systemArg: string, io: RunI
 
     progress?.phase('healing');
     await nemesis.healAll();
+    const nemesisConfig = { faults: config.nemesis, intervalS: config.nemesisIntervalS, overlap: config.nemesisOverlap };
+    const base = { format: 'faultline-schedule/1' as const, system: config.system, variant: config.variant, nodes: config.nodes, seed: config.seed, timeLimitS: config.timeLimitS, nemesis: nemesisConfig, replayOf };
+    writeJson(join(runDir, SCHEDULE_FILE), scheduleFile(base, nemesis.realized));
     await new Promise((r) => setTimeout(r, SETTLE_MS));
     progress?.phase('final reads');
     const finalGen = timeLimit(history.nowNs() + FINAL_PHASE_MS_MAX * 1e6, workload.finalGenerator(history.events));

@@ -201,7 +201,7 @@ export const disk: FaultPackage<DiskSpec> = {
  * returned as they are.
  */
 export function holdToDiskClaim<R extends JudgedResults>(results: R, events: readonly HistoryEvent[], claim: DiskClaim | undefined): R {
-  const faults = events.filter((e) => e.process === 'nemesis' && e.f === 'start-disk');
+  const faults = events.filter((e) => e.process === 'nemesis' && e.f === 'start-disk' && e.type !== 'invoke');
   if (faults.length === 0 || claim === undefined) return results;
   const anomalies: Array<{ type: string; node: string; index: number; damage: DiskDamage | null; outcome: DiskOutcome | null; text: string }> = [];
   for (const e of faults) {
