@@ -20,6 +20,11 @@ export interface RegisterHistoryOptions {
   valueCount?: number;
   /** Make the last read return a value never written, so the history is not linearizable. */
   corruptLastRead?: boolean;
+  /**
+   * Every write and cas puts a value of its own (an unambiguous history): `valueCount` is then
+   * unused, and half the cas expect the value then held (and succeed), half an older one.
+   */
+  unique?: boolean;
 }
 
 /** Generates the events of a cas-register history (values are plain, not [key, value]). */
@@ -54,7 +59,16 @@ export function generateRegisterHistory(o: RegisterHistoryOptions): HistoryEvent
     clock[slot] = complete;
     const kind = int(0, 9);
     const f = kind < 4 ? 'read' : kind < 7 ? 'write' : 'cas';
-    const value = f === 'read' ? null : f === 'write' ? int(0, values - 1) : [int(0, values - 1), int(0, values - 1)];
+    const value =
+      f === 'read'
+        ? null
+        : o.unique
+          ? f === 'write'
+            ? 1000 + k
+            : [null, 1000 + k]
+          : f === 'write'
+            ? int(0, values - 1)
+            : [int(0, values - 1), int(0, values - 1)];
     const crashed = int(0, 999_999) < crashPerMillion;
     ops.push({
       process: procId[slot]!,
@@ -72,7 +86,15 @@ export function generateRegisterHistory(o: RegisterHistoryOptions): HistoryEvent
   }
   // Apply the operations in the order they take effect.
   let state: unknown = null;
+  const older: unknown[] = [null];
   for (const op of [...ops].sort((a, b) => a.lin - b.lin)) {
+    if (o.unique && op.f === 'cas') {
+      const to = (op.value as [unknown, number])[1];
+      const from = int(0, 1) === 0 ? state : older[int(0, older.length - 1)];
+      op.value = [from, to];
+      op.out = op.value;
+    }
+    if (o.unique && op.f !== 'read' && older.length < 64) older.push((op.value as unknown[])[1] ?? op.value);
     if (!op.takesEffect) {
       op.type = 'info';
       continue;
@@ -88,7 +110,7 @@ export function generateRegisterHistory(o: RegisterHistoryOptions): HistoryEvent
   }
   if (o.corruptLastRead) {
     const last = [...ops].reverse().find((op) => op.f === 'read' && op.type === 'ok');
-    if (last) last.out = values + 1;
+    if (last) last.out = o.unique ? -1 : values + 1;
   }
   const timed: Array<{ t: number; e: Omit<HistoryEvent, 'index'> }> = [];
   for (const op of ops) {

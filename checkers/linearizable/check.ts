@@ -16,6 +16,7 @@ import type { HistoryEvent } from '../history/types.js';
 import { ILLEGAL, ModelInputError, UNKNOWN, type Model, type Partition } from './model.js';
 import { show } from './models.js';
 import { PartitionSearch, type SearchBudget, type SearchOutcome } from './search.js';
+import { checkUnambiguousRegister, type UnambiguousViolation } from './unambiguous.js';
 
 /** A three-valued verdict. */
 export type Verdict = boolean | 'unknown';
@@ -70,7 +71,19 @@ export interface Counterexample {
   prefix: LinearizationStep[];
   /** The operations that could come next at that point, and why none of them leads anywhere. */
   candidates: CandidateOutcome[];
+  /**
+   * Set when the unambiguous-register procedure decided: why, in its terms. The prefix and
+   * candidates are then those of a search over just the operations it named (`witnessSize`).
+   */
+  reason?: string;
+  witnessSize?: number;
 }
+
+/**
+ * How a partition was decided: by the search, or (values never written twice) by the
+ * unambiguous-register procedure without one.
+ */
+export type DecisionMethod = 'search' | 'unambiguous';
 
 /** The result for one partition (one key, or the whole history). */
 export interface PartitionResult {
@@ -85,6 +98,8 @@ export interface PartitionResult {
   /** Model steps taken, and entries in the memo, by the search. */
   steps: number;
   memoEntries: number;
+  /** How it was decided (absent while undecided). */
+  method?: DecisionMethod;
   counterexample?: Counterexample;
 }
 
@@ -122,6 +137,11 @@ export interface CheckOptions {
    * false every partition is searched to the end (or until a budget runs out).
    */
   stopAtFirstInvalid?: boolean;
+  /**
+   * 'auto' (default): a register partition whose values are never written twice is decided by the
+   * unambiguous procedure, any other by the search; 'search': always the search.
+   */
+  method?: 'auto' | 'search';
 }
 
 /** How many steps of the longest prefix a counterexample keeps. */
@@ -230,10 +250,31 @@ export function checkLinearizable<S, I>(
     steps: 0,
     memoEntries: 0,
   }));
-  const searches = parts.map((part) => new PartitionSearch(model, part.operations, part.operations.map((o) => inputs.get(o)!)));
-  let active = parts.map((_, i) => i);
   const stopAtFirstInvalid = options.stopAtFirstInvalid ?? true;
   let stopped: UnknownCause | null = null;
+  // Register partitions whose values are never written twice need no search.
+  const decided = new Set<number>();
+  if (model.registerOp && options.method !== 'search') {
+    for (let i = 0; i < parts.length && !stopped; i++) {
+      const t0 = performance.now();
+      const ops = parts[i]!.operations;
+      const outcome = checkUnambiguousRegister(ops, ops.map((o) => model.registerOp!(inputs.get(o)!)), model.registerInitial ?? null);
+      if (!outcome) continue;
+      const r = results[i]!;
+      decided.add(i);
+      r.method = 'unambiguous';
+      r.valid = outcome.valid;
+      if (!outcome.valid) {
+        r.counterexample = witnessCounterexample(model, ops, inputs, outcome.violation, budget);
+        if (stopAtFirstInvalid) stopped = 'skipped';
+      }
+      r.elapsedMs = performance.now() - t0;
+    }
+  }
+  let active = parts.map((_, i) => i).filter((i) => !decided.has(i));
+  const searches = parts.map((part, i) =>
+    decided.has(i) ? null : new PartitionSearch(model, part.operations, part.operations.map((o) => inputs.get(o)!)),
+  );
   let quantum = QUANTUM_START;
   while (active.length > 0 && !stopped) {
     const still: number[] = [];
@@ -251,6 +292,7 @@ export function checkLinearizable<S, I>(
         continue;
       }
       r.valid = outcome.valid;
+      r.method = 'search';
       r.steps = outcome.steps;
       r.memoEntries = outcome.memoEntries;
       if (outcome.cause) {
@@ -267,6 +309,7 @@ export function checkLinearizable<S, I>(
   }
   for (const i of active) {
     searches[i]!.abandon(budget);
+    delete results[i]!.method;
     results[i]!.cause = stopped ?? 'skipped';
   }
 
@@ -295,6 +338,62 @@ export function checkLinearizable<S, I>(
   if (valid === 'unknown' && stopped && stopped !== 'skipped') result.cause = stopped;
   result.explanation = explain(result, options);
   return result;
+}
+
+/** Budget of the search that explains a violation the unambiguous procedure found. */
+const WITNESS_SEARCH_MS = 2_000;
+
+/**
+ * The counterexample of a violation found without a search: the search over just the operations
+ * the procedure named (not linearizable on their own), which gives the usual prefix and
+ * candidates. When even that search runs out of time, the named operation alone, with the reason.
+ */
+function witnessCounterexample<S, I>(
+  model: Model<S, I>,
+  ops: readonly Operation[],
+  inputs: Map<Operation, I>,
+  violation: UnambiguousViolation,
+  budget: SearchBudget,
+): Counterexample {
+  let witness = violation.witness.map((k) => ops[k]!).sort((a, b) => a.callPos - b.callPos);
+  const sub: SearchBudget = {
+    deadline: Math.min(budget.deadline, performance.now() + WITNESS_SEARCH_MS),
+    memoryLimitBytes: budget.memoryLimitBytes,
+    memoryUsedBytes: budget.memoryUsedBytes,
+  };
+  const explain = (list: readonly Operation[]): SearchOutcome | null => {
+    const search = new PartitionSearch(model, list, list.map((o) => inputs.get(o)!));
+    const outcome = search.run(Number.MAX_SAFE_INTEGER, sub);
+    search.abandon(sub);
+    return outcome;
+  };
+  let outcome = explain(witness);
+  // The operations named may pass on their own when a crashed one among them only counts through
+  // an observer elsewhere: then the whole partition is the witness.
+  if (outcome && outcome.valid === true && witness.length < ops.length) {
+    witness = [...ops];
+    outcome = explain(witness);
+  }
+  if (outcome && outcome.valid === false) {
+    return { ...buildCounterexample(model, witness, inputs, outcome), reason: violation.reason, witnessSize: witness.length };
+  }
+  // The search ran out of time: name the completed operation of the witness that ended first
+  // after the one the procedure named, since only a completed one can be the anomaly.
+  const named = ops[violation.culprit]!;
+  const culprit =
+    named.status === 'ok'
+      ? named
+      : (witness.filter((o) => o.status === 'ok').sort((a, b) => a.returnPos - b.returnPos)[0] ?? named);
+  return {
+    op: summarize(model, culprit),
+    state: '?',
+    prefixLength: 0,
+    prefixOmitted: 0,
+    prefix: [],
+    candidates: [],
+    reason: violation.reason,
+    witnessSize: witness.length,
+  };
 }
 
 function buildCounterexample<S, I>(
@@ -346,7 +445,9 @@ function explain(result: LinearizableResult, options: CheckOptions): string {
   const counts = `${plural(result.operationCount, 'operation')} (${result.okCount} ok, ${result.failCount} failed, ${result.crashedCount} crashed)`;
   const where = parts.length > 1 || (parts[0] && parts[0].key !== '') ? ` in ${plural(parts.length, 'partition')}` : '';
   if (result.valid === true) {
-    return `Linearizable (model ${result.model}): ${counts}${where}, checked in ${result.elapsedMs.toFixed(1)} ms.`;
+    const fast = parts.filter((p) => p.method === 'unambiguous').length;
+    const how = fast === 0 ? '' : fast === parts.length ? ', decided without a search (no value is written twice)' : `, ${fast} of them decided without a search (no value written twice)`;
+    return `Linearizable (model ${result.model}): ${counts}${where}${how}, checked in ${result.elapsedMs.toFixed(1)} ms.`;
   }
   if (result.valid === 'unknown') {
     const done = parts.filter((p) => p.valid !== 'unknown').length;
@@ -370,6 +471,11 @@ function explain(result: LinearizableResult, options: CheckOptions): string {
     lines.push('');
     lines.push(`${p.key !== '' ? `Key ${JSON.stringify(p.key)}: ` : ''}this operation cannot be linearized:`);
     lines.push(`  ${opLine(c.op)}`);
+    if (c.reason) {
+      lines.push(
+        `Decided without a search (no value is written twice): ${c.reason}; the ${plural(c.witnessSize ?? 0, 'operation')} involved are not linearizable on their own.`,
+      );
+    }
     lines.push(
       `The longest linearizable prefix has ${plural(c.prefixLength, 'operation')}${c.prefixOmitted > 0 ? ` (the last ${c.prefix.length} shown)` : ''}; after it the state is ${c.state}.`,
     );

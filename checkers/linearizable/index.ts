@@ -13,6 +13,7 @@ export {
   CANDIDATES_SHOWN,
   DEFAULT_MEMORY_LIMIT_BYTES,
   type CheckOptions,
+  type DecisionMethod,
   type Counterexample,
   type CandidateOutcome,
   type LinearizableResult,
@@ -23,3 +24,4 @@ export {
   type Verdict,
 } from './check.js';
 export { PartitionSearch, searchPartition, type SearchBudget, type SearchOutcome } from './search.js';
+export { checkUnambiguousRegister, type RegisterOp, type UnambiguousOutcome, type UnambiguousViolation } from './unambiguous.js';

@@ -9,6 +9,7 @@
  * that state with that output. States must be treated as immutable values.
  */
 import type { Operation } from '../history/pair.js';
+import type { RegisterOp } from './unambiguous.js';
 
 /** Returned by `step` when the operation cannot happen in the given state. */
 export const ILLEGAL: unique symbol = Symbol('illegal');
@@ -54,6 +55,13 @@ export interface Model<S = unknown, I = unknown> {
   describeOperation?(op: Operation): string;
   /** One-line description of a state, e.g. `register = 3`. */
   describeState?(state: S): string;
+  /**
+   * For register models: the operation as a read, write or cas, so that a history whose values
+   * are never written twice can be decided without a search (./unambiguous.ts).
+   */
+  registerOp?(input: I): RegisterOp;
+  /** For register models (with `registerOp`): the initial value. */
+  readonly registerInitial?: unknown;
 }
 
 /** A model's complaint about an operation it cannot interpret (bad input, exit 254). */

@@ -19,6 +19,7 @@
  */
 import type { Operation } from '../history/pair.js';
 import { ILLEGAL, ModelInputError, UNKNOWN, type Illegal, type Model, type Partition } from './model.js';
+import type { RegisterOp } from './unambiguous.js';
 
 /** Options every model factory accepts (each model uses the ones that apply). */
 export interface ModelOptions {
@@ -113,6 +114,8 @@ function makeRegister(name: string, allowCas: boolean, options: ModelOptions): M
     },
     step: (state, input) => registerStep(state, input),
     readOnly: (input) => input.kind === 0,
+    registerOp: (input) => input,
+    registerInitial: initial,
     describeOperation(op) {
       return describeRegisterInput(this.prepare(op)) + statusSuffix(op);
     },
@@ -125,6 +128,9 @@ function makeRegister(name: string, allowCas: boolean, options: ModelOptions): M
 
 interface KeyedInner<S, I> {
   name: string;
+  /** For register inners: the per-key operation as a register op (see Model.registerOp). */
+  registerOp?(input: I): RegisterOp;
+  registerInitial?: unknown;
   init(): S;
   /** Prepares the per-key input from the operation and its key-less payloads. */
   prepare(op: Operation, payload: unknown, output: unknown): I;
@@ -169,6 +175,7 @@ function keyed<S, I>(inner: KeyedInner<S, I>, partitioned: boolean): Model<any, 
       prepare: (op) => prepareKeyed(inner, op).input,
       step: inner.step,
       readOnly: inner.readOnly,
+      ...(inner.registerOp ? { registerOp: inner.registerOp, registerInitial: inner.registerInitial } : {}),
       partition(operations) {
         const groups = new Map<string, Operation[]>();
         for (const op of operations) {
@@ -221,6 +228,8 @@ function kvInner(options: ModelOptions): KeyedInner<unknown, RegisterInput> {
     prepare: (op, payload, output) => registerInput(op.f, payload, output, op.status, true, nilUnknown),
     step: (s, i) => registerStep(s, i),
     readOnly: (i) => i.kind === 0,
+    registerOp: (i) => i,
+    registerInitial: initial,
     describeInput: describeRegisterInput,
     describeState: (s) => show(s),
   };

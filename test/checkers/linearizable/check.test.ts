@@ -45,14 +45,14 @@ describe('checkLinearizable', () => {
   });
 
   it('answers unknown, with the cause, when the time runs out', () => {
-    const r = checkLinearizable(createModel('register'), sequential(3000), { timeLimitMs: 0 });
+    const r = checkLinearizable(createModel('register'), sequential(3000), { timeLimitMs: 0, method: 'search' });
     expect(r.valid).toBe('unknown');
     expect(r.cause).toBe('timeout');
     expect(r.explanation).toMatch(/^Unknown \(model register\): the time limit of 0\.0 s ran out/);
   });
 
   it('answers unknown, with the cause, when the memo outgrows the memory limit', () => {
-    const r = checkLinearizable(createModel('register'), sequential(3000), { memoryLimitBytes: 10_000 });
+    const r = checkLinearizable(createModel('register'), sequential(3000), { memoryLimitBytes: 10_000, method: 'search' });
     expect(r).toMatchObject({ valid: 'unknown', cause: 'memory' });
   });
 
