@@ -137,6 +137,18 @@ function generatedSets(): BenchSet[] {
       });
     }
   }
+  // Unambiguous histories (every write and cas puts a value of its own), decided without a search.
+  for (const [operations, procs] of [[100_000, [10, 50, 100]], [1_000_000, [100]]] as const) {
+    for (const processes of procs) {
+      const seed = operations + processes;
+      sets.push({
+        name: `unique values ${operations / 1000}k ops, ${processes} processes, 1% crashed (seed ${seed})`,
+        model: 'cas-register',
+        options: {},
+        items: [{ name: `uniq-${operations}-${processes}`, events: generateRegisterHistory({ operations, processes, seed, unique: true, crashRate: 0.01 }), expected: true }],
+      });
+    }
+  }
   return sets;
 }
 

@@ -26,6 +26,8 @@ export interface LinearizableCheckOptions {
   nilRead?: 'absent' | 'unknown';
   partition: boolean;
   allPartitions: boolean;
+  /** 'auto': registers with values never written twice are decided without a search; 'search': never. */
+  method?: 'auto' | 'search';
 }
 
 /** Checks one history file; returns the exit code. Writes the verdict to `out`. */
@@ -55,6 +57,7 @@ export async function runLinearizableCheck(
       ...(options.timeLimitMs !== undefined ? { timeLimitMs: options.timeLimitMs } : {}),
       ...(options.memoryLimitBytes !== undefined ? { memoryLimitBytes: options.memoryLimitBytes } : {}),
       stopAtFirstInvalid: !options.allPartitions,
+      ...(options.method ? { method: options.method } : {}),
     });
   } catch (err) {
     if (err instanceof HistoryError || err instanceof ModelInputError) throw new UsageError(err.message);

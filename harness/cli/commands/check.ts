@@ -34,6 +34,7 @@ interface CheckCliOptions {
   cycleSearchBudget?: string;
   linearizableKeys?: boolean;
   sequentialKeys?: boolean;
+  method?: string;
 }
 
 /** The checkers `--checker` can name, and how each runs. Returns the exit code. */
@@ -49,6 +50,7 @@ const CHECKERS: Record<string, (file: string, o: CheckCliOptions) => Promise<num
       ...(o.nilRead !== undefined ? { nilRead: o.nilRead as 'absent' | 'unknown' } : {}),
       partition: o.partition,
       allPartitions: o.allPartitions ?? false,
+      ...(o.method !== undefined ? { method: checkMethod(o.method) } : {}),
     }),
   'list-append': (file, o) => runTxnCheck(file, txnOptions('list-append', o)),
   'rw-register': (file, o) => runTxnCheck(file, txnOptions('rw-register', o)),
@@ -65,6 +67,11 @@ function txnOptions(checker: 'list-append' | 'rw-register', o: CheckCliOptions):
     linearizableKeys: o.linearizableKeys ?? false,
     sequentialKeys: o.sequentialKeys ?? false,
   };
+}
+
+function checkMethod(text: string): 'auto' | 'search' {
+  if (text === 'auto' || text === 'search') return text;
+  throw new UsageError(`--method: "${text}" is not auto or search`);
 }
 
 function parseJson(text: string, flag: string): unknown {
@@ -96,6 +103,7 @@ export function register(program: Command): void {
     .option('--cycle-search-budget <n>', 'list-append, rw-register: edge visits per anomaly kind per cycle component (default 2000000)')
     .option('--linearizable-keys', 'rw-register: assume each key is linearizable when inferring version orders')
     .option('--sequential-keys', 'rw-register: assume each key is sequentially consistent when inferring version orders')
+    .option('--method <auto|search>', 'linearizable: auto (default) decides registers whose values are never written twice without a search; search always searches')
     .option('--all-partitions', 'linearizable: search every partition to the end instead of stopping at the first that is not linearizable')
     .action(async (file: string, opts: CheckCliOptions) => {
       const run = CHECKERS[opts.checker];

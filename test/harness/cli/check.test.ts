@@ -39,7 +39,7 @@ describe.runIf(existsSync(CLI))('faultline check', () => {
     }
     const file = join(tmp, 'long.jsonl');
     writeFileSync(file, lines.join('\n') + '\n');
-    const r = run(file, '--model', 'register', '--time-limit', '0.000001');
+    const r = run(file, '--model', 'register', '--method', 'search', '--time-limit', '0.000001');
     expect(r.code).toBe(2);
     expect(r.stdout).toMatch(/^Unknown \(model register\): the time limit/);
   });
