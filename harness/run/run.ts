@@ -103,6 +103,7 @@ export async function runTest(resolved: ResolvedRun, systemArg: string, io: RunI
   };
   const onFatal = (err: unknown) => {
     launcher.killAllNow();
+    history.close();
     process.stderr.write(`faultline: internal error: ${(err as Error)?.stack ?? String(err)}\n`);
     process.exit(EXIT.crash);
   };
@@ -186,7 +187,7 @@ export async function runTest(resolved: ResolvedRun, systemArg: string, io: RunI
     });
 
     const nemesisRun = followSchedule(schedule, nemesis, () => history.nowNs(), phaseStartNs);
-    const shouldStop = () => history.events.length >= HISTORY_EVENTS_MAX || history.writeError !== null;
+    const shouldStop = () => history.length >= HISTORY_EVENTS_MAX || history.writeError !== null;
     const address = (node: string) => c.clientAddress(node);
     await interpret(mainGen, { workers, history, client: workload.client, address, opTimeoutMs: config.opTimeoutMs, shouldStop, onCompletion: (x) => progress?.count(x.type) });
     nemesisRun.stop();
@@ -196,7 +197,7 @@ export async function runTest(resolved: ResolvedRun, systemArg: string, io: RunI
     await nemesis.healAll();
     await new Promise((r) => setTimeout(r, SETTLE_MS));
     progress?.phase('final reads');
-    const finalGen = timeLimit(history.nowNs() + FINAL_PHASE_MS_MAX * 1e6, workload.finalGenerator(history.events));
+    const finalGen = timeLimit(history.nowNs() + FINAL_PHASE_MS_MAX * 1e6, workload.finalGenerator(history.readBack()));
     await interpret(finalGen, { workers, history, client: workload.client, address, opTimeoutMs: config.opTimeoutMs, shouldStop, onCompletion: (x) => progress?.count(x.type) });
     closeWorkers(workers);
     progress?.stop();
@@ -213,29 +214,31 @@ export async function runTest(resolved: ResolvedRun, systemArg: string, io: RunI
     if (history.writeError !== null) throw new FaultlineError(history.writeError, EXIT.crash);
 
     if (io.progress) io.note('checking the history...');
-    const outcome = await checkHistory(workload, history.events, config.workloadOptions);
-    const composed = composeResults(outcome, history.events, nodeCrashes, {
+    const events = history.readBack();
+    const outcome = await checkHistory(workload, events, config.workloadOptions);
+    const composed = composeResults(outcome, events, nodeCrashes, {
       durationMs: Math.round(Number(process.hrtime.bigint() - startNs) / 1e6),
       nemesisErrors: nemesis.errors,
     }, verdictRules(config, workload));
-    const results = judgeByFaults(composed, history.events, manifest);
+    const results = judgeByFaults(composed, events, manifest);
     writeJson(join(runDir, 'results.json'), results);
     writeRunReport(runDir, io.note);
     return { runDir, results, command };
   } catch (err) {
     launcher.killAllNow();
     const message = (err as Error).message;
+    const events = recordedEvents(history);
     const failed: RunResults = {
       valid: 'unknown',
       exitCode: err instanceof FaultlineError ? err.exitCode : EXIT.crash,
       checkers: {},
-      stats: computeStats(history.events),
-      functions: computeFunctions(history.events),
+      stats: computeStats(events),
+      functions: computeFunctions(events),
       firstAnomaly: null,
       durationMs: Math.round(Number(process.hrtime.bigint() - startNs) / 1e6),
       nemesisErrors: [],
       nodeCrashes: cluster?.crashes ?? [],
-      faults: faultRecords(history.events),
+      faults: faultRecords(events),
       error: message,
     };
     try {
@@ -258,6 +261,15 @@ export async function runTest(resolved: ResolvedRun, systemArg: string, io: RunI
     process.off('SIGTERM', onSignal);
     process.off('uncaughtException', onFatal);
     process.off('unhandledRejection', onFatal);
+  }
+}
+
+/** What a run that ended in an error recorded, as far as its file can be read. */
+function recordedEvents(history: RunHistory): HistoryEvent[] {
+  try {
+    return history.readBack();
+  } catch {
+    return [];
   }
 }
 
