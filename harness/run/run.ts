@@ -36,6 +36,7 @@ import { writeRunReport } from '../report/index.js';
 import { HISTORY_EVENTS_MAX, RunHistory } from './history.js';
 import { closeWorkers, interpret, makeWorkers } from './interpreter.js';
 import { Progress } from './progress.js';
+import { pollStatus, type StatusPoller } from './status-poll.js';
 import { computeAnsweredTime, computeFunctions, computeStats } from './stats.js';
 import type { NodeCrash, RunResults } from './results.js';
 
@@ -115,6 +116,7 @@ export async function runTest(resolved: ResolvedRun, systemArg: string, io: RunI
   let network: Network | null = null;
   let cluster: Cluster | null = null;
   let progress: Progress | null = null;
+  let poller: StatusPoller | null = null;
   try {
     let ids: string[] = [];
     if (config.nodes > 1) toxi = await openProxies(config.toxiproxy, deriveSeed(config.seed, 'toxiproxy'));
@@ -186,6 +188,8 @@ export async function runTest(resolved: ResolvedRun, systemArg: string, io: RunI
       manifest,
     });
 
+    // Who leads, in which term, while the clients run: it ends before the final reads.
+    poller = pollStatus(c, (value) => history.append({ type: 'info', process: 'status', f: 'cluster-status', value }));
     const nemesisRun = followSchedule(schedule, nemesis, () => history.nowNs(), phaseStartNs);
     const shouldStop = () => history.length >= HISTORY_EVENTS_MAX || history.writeError !== null;
     const address = (node: string) => c.clientAddress(node);
@@ -196,6 +200,8 @@ export async function runTest(resolved: ResolvedRun, systemArg: string, io: RunI
     progress?.phase('healing');
     await nemesis.healAll();
     await new Promise((r) => setTimeout(r, SETTLE_MS));
+    await poller.stop();
+    poller = null;
     progress?.phase('final reads');
     const finalGen = timeLimit(history.nowNs() + FINAL_PHASE_MS_MAX * 1e6, workload.finalGenerator(history.readBack()));
     await interpret(finalGen, { workers, history, client: workload.client, address, opTimeoutMs: config.opTimeoutMs, shouldStop, onCompletion: (x) => progress?.count(x.type) });
@@ -226,6 +232,8 @@ export async function runTest(resolved: ResolvedRun, systemArg: string, io: RunI
     return { runDir, results, command };
   } catch (err) {
     launcher.killAllNow();
+    await poller?.stop();
+    poller = null;
     const message = (err as Error).message;
     const events = recordedEvents(history);
     const failed: RunResults = {
@@ -253,6 +261,7 @@ export async function runTest(resolved: ResolvedRun, systemArg: string, io: RunI
     throw err;
   } finally {
     progress?.stop();
+    await poller?.stop();
     history.close();
     if (cluster) await cluster.stop().catch(() => {});
     if (toxi) await toxi.close().catch(() => {});
