@@ -3,7 +3,7 @@
  * something the run wrote is what tells a run that could show a stale or lost write from one that
  * could not. Keys and values are compared as JSON, as the checkers compare them.
  */
-import type { HistoryEvent } from '../checkers/history/types.js';
+import { isHarnessEvent, type HistoryEvent } from '../checkers/history/types.js';
 
 /** Written values by key. */
 export class WrittenValues {
@@ -31,8 +31,8 @@ export function countObserved(
   observes: (ok: HistoryEvent, written: WrittenValues) => boolean,
 ): number {
   const written = new WrittenValues();
-  for (const e of history) if (e.process !== 'nemesis' && e.type === 'invoke') collect(e, written);
+  for (const e of history) if (!isHarnessEvent(e) && e.type === 'invoke') collect(e, written);
   let n = 0;
-  for (const e of history) if (e.process !== 'nemesis' && e.type === 'ok' && observes(e, written)) n++;
+  for (const e of history) if (!isHarnessEvent(e) && e.type === 'ok' && observes(e, written)) n++;
   return n;
 }

@@ -15,7 +15,7 @@
  *   faultline run --system atomic-kv --workload register --nemesis kill,pause --time-limit 15
  */
 import { z } from 'zod';
-import type { HistoryEvent } from '../checkers/history/types.js';
+import { isHarnessEvent, type HistoryEvent } from '../checkers/history/types.js';
 import { each, independentKeys, type Generator, type PureRng } from './generator.js';
 import type { CheckOptions, CheckOutcome, Completion, Workload, WorkloadClient, WorkloadGeneratorOptions, WorkloadOptionsSpec } from './types.js';
 import { checkKv } from './register-check.js';
@@ -115,7 +115,7 @@ export const register: Workload = {
     // One read of every key the run touched, after the faults are healed.
     const seen = new Map<string, unknown>();
     for (const e of history) {
-      if (e.process === 'nemesis' || e.type !== 'invoke') continue;
+      if (isHarnessEvent(e) || e.type !== 'invoke') continue;
       const k = keyOf(e.value);
       if (k !== undefined) seen.set(JSON.stringify(k), k);
     }

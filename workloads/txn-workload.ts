@@ -5,7 +5,7 @@
  * CheckOutcome (verdict, explanation, first anomaly).
  */
 import { z } from 'zod';
-import type { HistoryEvent } from '../checkers/history/types.js';
+import { isHarnessEvent, type HistoryEvent } from '../checkers/history/types.js';
 import { CONSISTENCY_MODELS, type ConsistencyModel, type TxnCheckResult } from '../checkers/transactional/types.js';
 import type { GenContext, GenResult, Generator, PureRng } from './generator.js';
 import { each } from './generator.js';
@@ -155,7 +155,7 @@ export function txnWorkload(spec: {
 export function finalReads(history: readonly HistoryEvent[]): Generator {
   const keys = new Map<string, unknown>();
   for (const e of history) {
-    if (e.process === 'nemesis' || e.type !== 'invoke' || e.f !== 'txn' || !Array.isArray(e.value)) continue;
+    if (isHarnessEvent(e) || e.type !== 'invoke' || e.f !== 'txn' || !Array.isArray(e.value)) continue;
     for (const m of e.value as unknown[]) if (Array.isArray(m)) keys.set(JSON.stringify(m[1]), m[1]);
   }
   const all = [...keys.values()];

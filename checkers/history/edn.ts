@@ -13,7 +13,7 @@ import { HistoryError } from './errors.js';
 import type { ParsedHistory } from './jsonl.js';
 import { stripBom } from './limits.js';
 import { validateEvent } from './schema.js';
-import type { HistoryEvent } from './types.js';
+import { isHarnessEvent, type HistoryEvent } from './types.js';
 
 const PARSE_OPTIONS = {
   mapAs: 'object',
@@ -116,7 +116,7 @@ function ednOpToEvent(op: unknown, position: number, file: string | undefined, l
   const { index, process, time, ...rest } = op as Record<string, unknown>;
   const raw: Record<string, unknown> = { ...rest, index: position };
   if (index !== undefined) raw.sourceIndex = index;
-  if (typeof process === 'string' && process === 'nemesis') raw.process = 'nemesis';
+  if (typeof process === 'string' && isHarnessEvent({ process })) raw.process = process;
   else if (typeof process === 'bigint') raw.process = Number(process);
   else raw.process = process;
   if (time !== undefined && time !== null) raw.time = typeof time === 'bigint' ? Number(time) : time;
@@ -176,7 +176,7 @@ export function toJepsenEdn(events: readonly HistoryEvent[]): string {
       `:index ${index}`,
       ...(time !== undefined ? [`:time ${time}`] : []),
       `:type :${type}`,
-      `:process ${process === 'nemesis' ? ':nemesis' : process}`,
+      `:process ${isHarnessEvent({ process }) ? `:${process}` : process}`,
       `:f ${keyword(f)}`,
       `:value ${toEdn(value)}`,
     ];

@@ -7,7 +7,7 @@
  * - `fail`: the operation did not happen and never will (it has no effect). Kept, marked `fail`.
  * - `info` completion, or no completion at all: the operation crashed. It may have taken effect at
  *   any point after its invocation, or never; it stays pending forever.
- * - nemesis events, and `info` events of a process with no open invocation, take no part in the
+ * - the harness's own events (nemesis, cluster status), and `info` events of a process with no open invocation, take no part in the
  *   checking; they are kept in `ignored` (reports show them).
  *
  * Time order is the order of the events in the history (their position), which is what every
@@ -21,7 +21,7 @@
 import { HistoryError } from './errors.js';
 import { MAX_VALUE_DEPTH, nestsDeeperThan } from './limits.js';
 import type { ParsedHistory } from './jsonl.js';
-import type { HistoryEvent } from './types.js';
+import { isHarnessEvent, type HistoryEvent } from './types.js';
 
 /** How an operation ended: ok, fail (no effect), or info (crashed: unknown, pending forever). */
 export type OperationStatus = 'ok' | 'fail' | 'info';
@@ -51,7 +51,7 @@ export interface Operation {
 export interface PairedHistory {
   /** Every client operation, ordered by invocation. */
   operations: Operation[];
-  /** Events that take no part in checking: nemesis events and stray info events. */
+  /** Events that take no part in checking: the harness's own events and stray info events. */
   ignored: HistoryEvent[];
 }
 
@@ -84,11 +84,12 @@ export function pairOperations(
   const open = new Map<number, Operation>();
   for (let pos = 0; pos < events.length; pos++) {
     const e = events[pos]!;
-    if (e.process === 'nemesis') {
+    if (isHarnessEvent(e)) {
       ignored.push(e);
       continue;
     }
-    const p = e.process;
+    // What is left after the harness's own events is a client process.
+    const p = e.process as number;
     // Events that did not come through a reader (a run's own) get the readers' bound here, since
     // models hash and show values recursively.
     if (strict && nestsDeeperThan(e.value, MAX_VALUE_DEPTH)) {

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { MAX_VALUE_DEPTH, nestsDeeperThan } from './limits.js';
-import type { HistoryEvent } from './types.js';
+import { HARNESS_PROCESSES, type HistoryEvent } from './types.js';
 
 /** The zod schema of a history event. Extra fields are kept (forward compatibility, no data lost). */
 export const historyEventSchema = z
@@ -13,7 +13,7 @@ export const historyEventSchema = z
     index: z.number().int().nonnegative(),
     time: z.number().nonnegative().optional(),
     type: z.enum(['invoke', 'ok', 'fail', 'info']),
-    process: z.union([z.number().int().nonnegative(), z.literal('nemesis')]),
+    process: z.union([z.number().int().nonnegative(), z.enum(HARNESS_PROCESSES)]),
     f: z.string().min(1),
     value: z.unknown().optional(),
     node: z.string().optional(),
@@ -36,7 +36,7 @@ export function validateEvent(raw: unknown): { event: HistoryEvent } | { reason:
   const field = issue.path.length > 0 ? `field "${issue.path.join('.')}"` : 'event';
   let what: string = issue.message;
   if (issue.path[0] === 'process' && issue.path.length === 1) {
-    what = 'expected a non-negative integer or "nemesis"';
+    what = `expected a non-negative integer or ${HARNESS_PROCESSES.map((p) => JSON.stringify(p)).join(' or ')}`;
   } else if (issue.code === 'invalid_type' && issue.received === 'undefined') {
     what = 'is required';
   } else if (issue.code === 'invalid_enum_value') {

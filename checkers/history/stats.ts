@@ -11,7 +11,7 @@
  */
 import { faultWindows, inFaultWindow } from './faults.js';
 import { pairOperations } from './pair.js';
-import type { HistoryEvent } from './types.js';
+import { isHarnessEvent, type HistoryEvent } from './types.js';
 
 /** Statistics of a history (the `stats` of a run's results.json). */
 export interface HistoryStats {
@@ -132,7 +132,7 @@ export function answeredTime(events: readonly HistoryEvent[], options: HistorySt
   let last: number | null = null;
   const answered = new Set<number>();
   for (const e of events) {
-    if (e.process === 'nemesis' || e.time === undefined) continue;
+    if (isHarnessEvent(e) || e.time === undefined) continue;
     if (e.type === 'invoke') {
       if (first === null || e.time < first) first = e.time;
       continue;

@@ -13,13 +13,29 @@
  * - Nemesis events: `{"process":"nemesis","type":"invoke","f":"start-partition","value":...}` when a
  *   step begins, then its completion (`ok`, or `info` with an `error`) once applied; older
  *   histories hold the completion alone, as `info`.
+ * - Cluster status events, what the nodes said of themselves while the clients ran (who leads, in
+ *   which term): `{"process":"status","type":"info","f":"cluster-status","value":...}`.
+ *
+ * Events of the harness's own processes (`HARNESS_PROCESSES`) are no client operations: checkers,
+ * statistics and workloads leave them out (`isHarnessEvent`).
  */
 
 /** `invoke` opens an operation; `ok`, `fail` or `info` completes it. */
 export type EventType = 'invoke' | 'ok' | 'fail' | 'info';
 
-/** A client process is a non-negative integer; the fault injector is the string "nemesis". */
-export type ProcessId = number | 'nemesis';
+/** The processes of the harness itself: the fault injector, and the poller of the nodes' status. */
+export const HARNESS_PROCESSES = ['nemesis', 'status'] as const;
+
+/** A process of the harness (see HARNESS_PROCESSES). */
+export type HarnessProcess = (typeof HARNESS_PROCESSES)[number];
+
+/** A client process is a non-negative integer; the harness's own are named (HARNESS_PROCESSES). */
+export type ProcessId = number | HarnessProcess;
+
+/** True for an event of the harness's own processes, which is no client operation. */
+export function isHarnessEvent(e: { process: unknown }): e is { process: HarnessProcess } {
+  return e.process === 'nemesis' || e.process === 'status';
+}
 
 export interface HistoryEvent {
   /** Position in the history, from 0, strictly increasing. */

@@ -9,7 +9,7 @@
  * it for a million transactions.
  */
 import { MAX_VALUE_DEPTH, nestsDeeperThan } from '../history/limits.js';
-import type { HistoryEvent } from '../history/types.js';
+import { isHarnessEvent, type HistoryEvent } from '../history/types.js';
 import type { MicroOp, TxnRef } from './types.js';
 import { TxnHistoryError } from './types.js';
 
@@ -110,7 +110,7 @@ export function buildTxnTable(history: readonly HistoryEvent[], allowedFs: reado
   for (let pos = 0; pos < n; pos++) {
     const e = history[pos] as HistoryEvent | undefined;
     if (e === null || typeof e !== 'object') throw new TxnHistoryError(`event at position ${pos} is not an object`, pos);
-    if (e.process === 'nemesis') continue;
+    if (isHarnessEvent(e)) continue;
     if (e.f !== undefined && e.f !== 'txn') {
       skippedOps++;
       continue;

@@ -13,7 +13,7 @@
  * The steps as applied are kept in `realized`, for the run folder's schedule.json. Faults may overlap (`--nemesis-overlap`): each stop undoes only its own
  * kind (a partition's stop heals partitions, not latency or message faults).
  */
-import { NdjsonConnection } from '../client/connection.js';
+import { leaderOf, nodeStatuses } from '../client/status.js';
 import type { Cluster } from '../cluster/cluster.js';
 import type { Network } from '../network/network.js';
 import { allPackages, faultPackage } from './faults/index.js';
@@ -57,24 +57,7 @@ const LEADER_QUERY_TIMEOUT_MS = 500;
 
 /** Asks every running node for its admin status; the first (in id order) saying it leads, or null. */
 export async function findLeader(cluster: Cluster): Promise<string | null> {
-  const ids = cluster.ids.filter((id) => cluster.state(id) === 'running');
-  const roles = await Promise.all(
-    ids.map(async (id) => {
-      const { host, port } = cluster.clientAddress(id);
-      let conn: NdjsonConnection | null = null;
-      try {
-        conn = await NdjsonConnection.connect(host, port, LEADER_QUERY_TIMEOUT_MS);
-        const out = await conn.request({ type: 'admin', action: 'status' }, LEADER_QUERY_TIMEOUT_MS);
-        return out.kind === 'reply' && out.body.type === 'admin_ok' ? out.body.role : null;
-      } catch {
-        return null;
-      } finally {
-        conn?.close();
-      }
-    }),
-  );
-  const i = roles.findIndex((r) => r === 'leader');
-  return i >= 0 ? (ids[i] as string) : null;
+  return leaderOf(await nodeStatuses(cluster, LEADER_QUERY_TIMEOUT_MS));
 }
 
 /**

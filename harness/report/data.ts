@@ -16,12 +16,12 @@ import { isLinearizableResult, linearizableView, type WitnessOp } from '../../ch
 import type { TxnRef } from '../../checkers/transactional/types.js';
 import { isTxnCheckResult, txnView, type TxnEdge } from '../../checkers/transactional/view.js';
 import { faultStyles, UNKNOWN_FAULT_STYLE } from './fault-styles.js';
-import { OUTCOME, type AnomalyGraph, type CheckerView, type LinStep, type LinWitness, type NemesisWindow, type NodeCrash, type OpColumns, type ReportData } from './page/types.js';
+import { OUTCOME, type AnomalyGraph, type CheckerView, type LinStep, type LeaderSpan, type LinWitness, type NemesisWindow, type NodeCrash, type OpColumns, type ReportData } from './page/types.js';
 import type { RunFolder } from './run-folder.js';
 import { computeStats as runStats } from '../run/stats.js';
 
 export { OUTCOME } from './page/types.js';
-export type { AnomalyGraph, CheckerView, LinStep, LinWitness, NemesisWindow, NodeCrash, OpColumns, ReportData } from './page/types.js';
+export type { AnomalyGraph, CheckerView, LeaderSpan, LinStep, LinWitness, NemesisWindow, NodeCrash, OpColumns, ReportData } from './page/types.js';
 
 const NS_PER_MS = 1e6;
 /** Longest text kept for a value shown in the page. */
@@ -87,6 +87,7 @@ export function buildReportData(folder: RunFolder): ReportData {
     keys,
     ops,
     nemesis,
+    leaders: leaderSpans(folder.events, durationMs),
     // The one table of fault colours; the fallback is for kinds from histories of other tools.
     faultStyles: { byKind: faultStyles(), other: UNKNOWN_FAULT_STYLE },
     lin,
@@ -234,6 +235,40 @@ function nemesisWindows(events: readonly HistoryEvent[], durationMs: number): Ne
     const detail = span.starts.map((e) => faultDetail(e.value)).find((d) => d !== '') ?? '';
     return { kind: span.kind, startMs, endMs, detail };
   });
+}
+
+/** One node's entry of a `cluster-status` event as text: "n1 leader (term 3)", "n3 dead". */
+function nodeStatusText(node: string, v: unknown): string {
+  const o = v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+  if (typeof o.down === 'string') return `${node} ${o.down}`;
+  const role = typeof o.role === 'string' ? o.role : 'no role';
+  return typeof o.term === 'number' ? `${node} ${role} (term ${o.term})` : `${node} ${role}`;
+}
+
+/**
+ * The leader band: one span per `cluster-status` event of the harness's status poller, lasting
+ * until the next one; the last lasts to the event that ended the polling (`end`), else to the end
+ * of the history. Empty when no node ever said it leads (a system without leaders).
+ */
+export function leaderSpans(events: readonly HistoryEvent[], durationMs: number): LeaderSpan[] {
+  const status = events.filter((e) => e.process === 'status' && e.f === 'cluster-status' && e.type === 'info');
+  const spans: LeaderSpan[] = [];
+  for (const e of status) {
+    const at = timeMs(e);
+    const last = spans[spans.length - 1];
+    if (last !== undefined) last.endMs = Math.max(last.startMs, at);
+    const v = e.value !== null && typeof e.value === 'object' && !Array.isArray(e.value) ? (e.value as Record<string, unknown>) : {};
+    if (v.end === true) break;
+    const nodes = v.nodes !== null && typeof v.nodes === 'object' && !Array.isArray(v.nodes) ? (v.nodes as Record<string, unknown>) : {};
+    spans.push({
+      startMs: at,
+      endMs: Math.max(at, durationMs),
+      leader: typeof v.leader === 'string' ? show(v.leader) : null,
+      term: typeof v.term === 'number' ? v.term : null,
+      detail: show(Object.entries(nodes).map(([node, s]) => nodeStatusText(node, s)).join(', ')),
+    });
+  }
+  return spans.some((s) => s.leader !== null) ? spans : [];
 }
 
 /** One line of what a fault did, from the history toolkit's reading of its events. */

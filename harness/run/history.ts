@@ -1,8 +1,13 @@
 /**
- * The history of a run as it happens: every event is appended to `history.jsonl` at once (one
- * write per line, so a harness that dies keeps everything it recorded) and kept in memory for
- * the generators and the checkers. Also the one reader of a stored history, with its explicit
- * tolerance for a last line the writer died in the middle of.
+ * The history of a run as it happens: every event is appended to `history.jsonl`, and none is
+ * kept in memory while the clients run, so that a long run's memory stays flat whatever its
+ * length. Lines are gathered and written in chunks (at `FLUSH_BYTES`, or `FLUSH_MS` after the
+ * first unwritten line, and at once on `flush()` and `close()`, which the run calls on every way
+ * out, SIGINT and SIGTERM included): a harness killed with SIGKILL loses at most its last
+ * `FLUSH_MS` of events, one write a line cost too much at thousands of ops a second. The workload's
+ * final generator and the checkers read the events back from the file (`readBack`). Also the one
+ * reader of a stored history, with its explicit tolerance for a last line the writer died in the
+ * middle of.
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { formatEvent, readJsonlFileSync, type JsonlFileOptions } from '../../checkers/history/jsonl.js';
@@ -12,15 +17,25 @@ import { UsageError } from '../cli/exit.js';
 
 /** The most events one run records; the generator stops issuing ops before it. */
 export const HISTORY_EVENTS_MAX = 2_000_000;
+/** Unwritten lines are written once they hold this many characters. */
+const FLUSH_BYTES = 64 * 1024;
+/** ... or this long after the first of them was recorded. */
+const FLUSH_MS = 50;
 
-/** Appends events to history.jsonl and keeps them. */
+/** Appends events to history.jsonl, in chunks, keeping none of them in memory until read back. */
 export class RunHistory {
-  readonly events: HistoryEvent[] = [];
   private fd: number | null;
   private readonly startNs: bigint;
+  private count = 0;
+  /** Lines recorded and not yet written, and the index of the first of them. */
+  private pending = '';
+  private pendingFrom = 0;
+  private timer: NodeJS.Timeout | null = null;
+  /** Once the history was read back, the events recorded since, so that a second reading needs no file. */
+  private kept: HistoryEvent[] | null = null;
   /**
-   * Why the file could not be written (a full disk), once it could not: the events stay in memory
-   * and the run stops, since a history that is not on disk cannot be rechecked.
+   * Why the file could not be written (a full disk), once it could not: the run stops, since a
+   * history that is not on disk cannot be rechecked; events recorded after it are dropped.
    */
   writeError: string | null = null;
 
@@ -34,23 +49,59 @@ export class RunHistory {
     return Number(process.hrtime.bigint() - this.startNs);
   }
 
+  /** How many events were recorded. */
+  get length(): number {
+    return this.count;
+  }
+
   /** Records one event (index and time filled in) and returns it. */
   append(e: Omit<HistoryEvent, 'index' | 'time'>): HistoryEvent {
-    const event: HistoryEvent = { index: this.events.length, time: this.nowNs(), ...e };
-    this.events.push(event);
-    if (this.fd !== null) {
-      try {
-        writeSync(this.fd, `${formatEvent(event)}\n`);
-      } catch (err) {
-        this.writeError = `could not write ${this.path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); it holds the events before #${event.index}`;
-        this.close();
-      }
+    const event: HistoryEvent = { index: this.count++, time: this.nowNs(), ...e };
+    this.kept?.push(event);
+    if (this.fd === null) return event;
+    if (this.pending === '') {
+      this.pendingFrom = event.index;
+      this.timer ??= setTimeout(() => {
+        this.timer = null;
+        this.flush();
+      }, FLUSH_MS);
+      this.timer.unref();
     }
+    this.pending += `${formatEvent(event)}\n`;
+    if (this.pending.length >= FLUSH_BYTES) this.flush();
     return event;
   }
 
-  /** Closes the file. */
+  /** Writes every recorded line now. */
+  flush(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    const text = this.pending;
+    this.pending = '';
+    if (this.fd === null || text === '') return;
+    try {
+      writeSync(this.fd, text);
+    } catch (err) {
+      this.writeError = `could not write ${this.path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); it holds the events before #${this.pendingFrom}`;
+      this.close();
+    }
+  }
+
+  /**
+   * Every event recorded so far, read back from the file (after a flush). From then on events are
+   * also kept in memory, so that later calls (the checkers after the final reads) read nothing again.
+   */
+  readBack(): HistoryEvent[] {
+    if (this.kept !== null) return this.kept;
+    this.flush();
+    const { events } = readStoredHistory(this.path);
+    this.kept = events;
+    return events;
+  }
+
+  /** Writes what is left and closes the file. */
   close(): void {
+    if (this.fd !== null && this.writeError === null) this.flush();
     const fd = this.fd;
     this.fd = null;
     if (fd === null) return;

@@ -63,11 +63,13 @@ export async function interpret(gen: Generator, opts: InterpretOptions): Promise
   let g = gen;
   let wake = signal();
   let inFlight = 0;
-  const ctx = (): GenContext => ({
-    timeNs: history.nowNs(),
-    free: workers.filter((w) => !w.busy).map((w): FreeWorker => ({ worker: w.index, process: w.process })),
-    workerCount: workers.length,
-  });
+  // The free workers change only when an op is sent or completes: list them again only then,
+  // not at each of the three looks a generator takes per op.
+  let free: FreeWorker[] | null = null;
+  const ctx = (): GenContext => {
+    free ??= workers.filter((w) => !w.busy).map((w): FreeWorker => ({ worker: w.index, process: w.process }));
+    return { timeNs: history.nowNs(), free, workerCount: workers.length };
+  };
 
   const perform = async (op: Op, w: Worker): Promise<void> => {
     const body = { f: op.f, value: op.value };
@@ -103,6 +105,7 @@ export async function interpret(gen: Generator, opts: InterpretOptions): Promise
       w.conn = null;
     }
     w.busy = false;
+    free = null;
     g = g.update(ctx(), { type: completion.type, worker: w.index, process, f: op.f, value: completion.value });
     opts.onCompletion?.(completion);
   };
@@ -132,6 +135,7 @@ export async function interpret(gen: Generator, opts: InterpretOptions): Promise
     if (!w || w.busy) throw new Error(`generator chose worker ${r.op.worker}, which is not free`);
     g = r.next;
     w.busy = true;
+    free = null;
     inFlight++;
     void perform(r.op, w).finally(() => {
       inFlight--;

@@ -37,6 +37,7 @@ import { writeRunReport } from '../report/index.js';
 import { HISTORY_EVENTS_MAX, RunHistory } from './history.js';
 import { closeWorkers, interpret, makeWorkers } from './interpreter.js';
 import { Progress } from './progress.js';
+import { pollStatus, type StatusPoller } from './status-poll.js';
 import { computeAnsweredTime, computeFunctions, computeStats } from './stats.js';
 import type { NodeCrash, RunResults } from './results.js';
 
@@ -105,6 +106,7 @@ export async function runTest(resolved: ResolvedRun, systemArg: string, io: RunI
   };
   const onFatal = (err: unknown) => {
     launcher.killAllNow();
+    history.close();
     process.stderr.write(`faultline: internal error: ${(err as Error)?.stack ?? String(err)}\n`);
     process.exit(EXIT.crash);
   };
@@ -116,6 +118,7 @@ export async function runTest(resolved: ResolvedRun, systemArg: string, io: RunI
   let network: Network | null = null;
   let cluster: Cluster | null = null;
   let progress: Progress | null = null;
+  let poller: StatusPoller | null = null;
   try {
     let ids: string[] = [];
     if (config.nodes > 1) toxi = await openProxies(config.toxiproxy, deriveSeed(config.seed, 'toxiproxy'));
@@ -187,8 +190,10 @@ export async function runTest(resolved: ResolvedRun, systemArg: string, io: RunI
       manifest,
     });
 
+    // Who leads, in which term, while the clients run: it ends before the final reads.
+    poller = pollStatus(c, (value) => history.append({ type: 'info', process: 'status', f: 'cluster-status', value }));
     const nemesisRun = followSchedule(schedule, nemesis, () => history.nowNs(), phaseStartNs);
-    const shouldStop = () => history.events.length >= HISTORY_EVENTS_MAX || history.writeError !== null;
+    const shouldStop = () => history.length >= HISTORY_EVENTS_MAX || history.writeError !== null;
     const address = (node: string) => c.clientAddress(node);
     await interpret(mainGen, { workers, history, client: workload.client, address, opTimeoutMs: config.opTimeoutMs, shouldStop, onCompletion: (x) => progress?.count(x.type) });
     nemesisRun.stop();
@@ -200,8 +205,10 @@ export async function runTest(resolved: ResolvedRun, systemArg: string, io: RunI
     const base = { format: 'faultline-schedule/1' as const, system: config.system, variant: config.variant, nodes: config.nodes, seed: config.seed, timeLimitS: config.timeLimitS, nemesis: nemesisConfig, replayOf };
     writeJson(join(runDir, SCHEDULE_FILE), scheduleFile(base, nemesis.realized));
     await new Promise((r) => setTimeout(r, SETTLE_MS));
+    await poller.stop();
+    poller = null;
     progress?.phase('final reads');
-    const finalGen = timeLimit(history.nowNs() + FINAL_PHASE_MS_MAX * 1e6, workload.finalGenerator(history.events));
+    const finalGen = timeLimit(history.nowNs() + FINAL_PHASE_MS_MAX * 1e6, workload.finalGenerator(history.readBack()));
     await interpret(finalGen, { workers, history, client: workload.client, address, opTimeoutMs: config.opTimeoutMs, shouldStop, onCompletion: (x) => progress?.count(x.type) });
     closeWorkers(workers);
     progress?.stop();
@@ -218,29 +225,33 @@ export async function runTest(resolved: ResolvedRun, systemArg: string, io: RunI
     if (history.writeError !== null) throw new FaultlineError(history.writeError, EXIT.crash);
 
     if (io.progress) io.note('checking the history...');
-    const outcome = await checkHistory(workload, history.events, config.workloadOptions);
-    const composed = composeResults(outcome, history.events, nodeCrashes, {
+    const events = history.readBack();
+    const outcome = await checkHistory(workload, events, config.workloadOptions);
+    const composed = composeResults(outcome, events, nodeCrashes, {
       durationMs: Math.round(Number(process.hrtime.bigint() - startNs) / 1e6),
       nemesisErrors: nemesis.errors,
     }, verdictRules(config, workload));
-    const results = judgeByFaults(composed, history.events, manifest);
+    const results = judgeByFaults(composed, events, manifest);
     writeJson(join(runDir, 'results.json'), results);
     writeRunReport(runDir, io.note);
     return { runDir, results, command };
   } catch (err) {
     launcher.killAllNow();
+    await poller?.stop();
+    poller = null;
     const message = (err as Error).message;
+    const events = recordedEvents(history);
     const failed: RunResults = {
       valid: 'unknown',
       exitCode: err instanceof FaultlineError ? err.exitCode : EXIT.crash,
       checkers: {},
-      stats: computeStats(history.events),
-      functions: computeFunctions(history.events),
+      stats: computeStats(events),
+      functions: computeFunctions(events),
       firstAnomaly: null,
       durationMs: Math.round(Number(process.hrtime.bigint() - startNs) / 1e6),
       nemesisErrors: [],
       nodeCrashes: cluster?.crashes ?? [],
-      faults: faultRecords(history.events),
+      faults: faultRecords(events),
       error: message,
     };
     try {
@@ -255,6 +266,7 @@ export async function runTest(resolved: ResolvedRun, systemArg: string, io: RunI
     throw err;
   } finally {
     progress?.stop();
+    await poller?.stop();
     history.close();
     if (cluster) await cluster.stop().catch(() => {});
     if (toxi) await toxi.close().catch(() => {});
@@ -263,6 +275,15 @@ export async function runTest(resolved: ResolvedRun, systemArg: string, io: RunI
     process.off('SIGTERM', onSignal);
     process.off('uncaughtException', onFatal);
     process.off('unhandledRejection', onFatal);
+  }
+}
+
+/** What a run that ended in an error recorded, as far as its file can be read. */
+function recordedEvents(history: RunHistory): HistoryEvent[] {
+  try {
+    return history.readBack();
+  } catch {
+    return [];
   }
 }
 

@@ -5,7 +5,7 @@
  */
 import { api, COLORS, D, N, OPS, OUTCOME_NAMES, TIMINGS, faultStyle } from './context.js';
 import { el, fmtAxis, fmtMs, removeChildren } from './dom.js';
-import type { LinWitness } from './types.js';
+import type { LeaderSpan, LinWitness } from './types.js';
 
 /** The ops of one view (a key, or all) and the lanes they use. */
 interface View {
@@ -38,7 +38,7 @@ function kvTable(lines: ReadonlyArray<readonly [string, string | undefined]>): H
   return tb;
 }
 
-export interface DrawStats { drawnOps: number; nemesisDrawn: number; highlighted: number; prefixDrawn: number }
+export interface DrawStats { drawnOps: number; nemesisDrawn: number; leadersDrawn: number; highlighted: number; prefixDrawn: number }
 
 /** One legend entry per kind of fault the run had, in the colours the windows are drawn with. */
 function renderFaultLegend(): void {
@@ -57,6 +57,36 @@ function renderFaultLegend(): void {
   }
 }
 
+/** The colour of gaps in the leader band, where no node said it leads. */
+const NO_LEADER_COLOR = '#d0d7de';
+/** Colours of the nodes in the leader band, by their place in the run's node list. */
+const NODE_COLORS = ['#0969da', '#8250df', '#bf3989', '#1a7f37', '#9a6700', '#cf222e', '#0550ae', '#6e7781', '#116329'];
+
+function nodeColor(node: string): string {
+  let i = D.nodes.indexOf(node);
+  if (i < 0) for (let k = 0; k < node.length; k++) i = (Math.max(i, 0) * 31 + node.charCodeAt(k)) % 997;
+  return NODE_COLORS[i % NODE_COLORS.length]!;
+}
+
+function leaderLabel(sp: LeaderSpan): string {
+  return sp.leader === null ? 'no leader' : sp.leader + (sp.term !== null ? ' · term ' + sp.term : '');
+}
+
+/** The span of the leader band at time t, or null outside the polling. */
+function leaderAt(t: number): LeaderSpan | null {
+  for (const sp of D.leaders) if (sp.startMs <= t && t < sp.endMs) return sp;
+  return null;
+}
+
+/** Who led when an op was invoked and, when it changed, when it completed: "n1 · term 3 → n2 · term 4". */
+function leaderThen(startMs: number, endMs: number | null): string {
+  if (!D.leaders.length) return '';
+  const a = leaderAt(startMs);
+  const b = endMs === null ? null : leaderAt(endMs);
+  const text = (sp: LeaderSpan | null) => (sp === null ? 'not polled' : leaderLabel(sp));
+  return b === null || b === a ? text(a) : text(a) + ' → ' + text(b);
+}
+
 export class Timeline {
   readonly canvas = document.getElementById('timeline') as HTMLCanvasElement;
   readonly ctx = this.canvas.getContext('2d')!;
@@ -65,11 +95,15 @@ export class Timeline {
   readonly gutter = 78;
   readonly axisH = 26;
   readonly bandH = 16;
+  /** The leader band under the fault band, when the run recorded who led. */
+  readonly leaderH = D.leaders.length ? 16 : 0;
+  /** Where the process lanes start, under the bands. */
+  readonly lanesTop = this.axisH + this.bandH + this.leaderH;
   readonly views: Record<number, View> = {};
   witness: LinWitness | null = null;
   linPoint: Record<number, number> = {};
   linOrder: Record<number, number> = {};
-  last: DrawStats = { drawnOps: 0, nemesisDrawn: 0, highlighted: -1, prefixDrawn: 0 };
+  last: DrawStats = { drawnOps: 0, nemesisDrawn: 0, leadersDrawn: 0, highlighted: -1, prefixDrawn: 0 };
   key = -1;
   v!: View;
   t0 = NaN;
@@ -201,7 +235,7 @@ export class Timeline {
     this.cssW = Math.max(300, wrap.clientWidth);
     const lanes = Math.max(1, this.v.lanes.length);
     this.laneH = Math.max(4, Math.min(26, Math.floor(560 / lanes)));
-    this.cssH = this.axisH + this.bandH + lanes * this.laneH + 6;
+    this.cssH = this.lanesTop + lanes * this.laneH + 6;
     const dpr = window.devicePixelRatio || 1;
     this.canvas.width = Math.round(this.cssW * dpr);
     this.canvas.height = Math.round(this.cssH * dpr);
@@ -313,7 +347,7 @@ export class Timeline {
     const lane = this.v.laneOf[OPS.lane[i]!];
     if (lane === undefined || lane < 0) return null;
     const x0 = this.xAt(OPS.startMs[i]!), x1 = this.xAt(OPS.endMs[i]!);
-    const y = this.axisH + this.bandH + lane * this.laneH;
+    const y = this.lanesTop + lane * this.laneH;
     const pad = this.laneH > 8 ? 2 : 0;
     return { x: x0, y: y + pad, w: Math.max(x1 - x0, 1.5), h: Math.max(this.laneH - 2 * pad, 2) };
   }
@@ -339,7 +373,7 @@ export class Timeline {
   draw(): void {
     const drawStart = performance.now();
     const ctx = this.ctx, W = this.cssW, H = this.cssH, v = this.v;
-    const top = this.axisH + this.bandH, t0 = this.t0, t1 = this.t1;
+    const top = this.lanesTop, t0 = this.t0, t1 = this.t1;
     ctx.clearRect(0, 0, W, H);
     ctx.fillStyle = '#fff';
     ctx.fillRect(0, 0, W, H);
@@ -351,6 +385,7 @@ export class Timeline {
       if (l % 2 === 1) { ctx.fillStyle = '#f6f8fa'; ctx.fillRect(this.gutter, y, W - this.gutter, this.laneH); }
       if (this.laneH >= 10) { ctx.fillStyle = '#57606a'; ctx.fillText('p ' + D.processes[v.lanes[l]!], 6, y + this.laneH / 2); }
     }
+    if (this.leaderH > 0) { ctx.fillStyle = '#57606a'; ctx.fillText('leader', 6, this.axisH + this.bandH + this.leaderH / 2); }
     let nem = 0;
     ctx.save();
     ctx.beginPath();
@@ -398,6 +433,27 @@ export class Timeline {
       }
       nem++;
     }
+    // The leader band: who said it led, with its term, coloured by node; grey where no node led.
+    let led = 0;
+    if (this.leaderH > 0) {
+      const y = this.axisH + this.bandH;
+      for (const sp of D.leaders) {
+        if (sp.endMs < t0 || sp.startMs > t1) continue;
+        const x0 = this.xAt(sp.startMs), x1 = Math.max(this.xAt(sp.endMs), x0 + 1);
+        ctx.fillStyle = sp.leader === null ? NO_LEADER_COLOR : nodeColor(sp.leader);
+        ctx.fillRect(x0, y + 1, x1 - x0, this.leaderH - 2);
+        if (x1 - x0 > 40) {
+          ctx.save();
+          ctx.beginPath();
+          ctx.rect(x0, y, x1 - x0, this.leaderH);
+          ctx.clip();
+          ctx.fillStyle = sp.leader === null ? '#57606a' : '#fff';
+          ctx.fillText(leaderLabel(sp), Math.max(x0, this.gutter) + 3, y + this.leaderH / 2);
+          ctx.restore();
+        }
+        led++;
+      }
+    }
     // The linearizable prefix: each op outlined, its linearization point marked, points joined in order.
     let pref = 0;
     if (this.witness) {
@@ -444,7 +500,7 @@ export class Timeline {
         ctx.fillStyle = '#d0021b';
         ctx.font = 'bold 11px system-ui, sans-serif';
         const label = this.witness && this.witness.failOp === aop ? 'cannot be linearized' : 'first anomaly';
-        ctx.fillText(label, Math.max(ar.x, this.gutter + 2), Math.max(ar.y - 8, this.axisH + this.bandH - 6));
+        ctx.fillText(label, Math.max(ar.x, this.gutter + 2), Math.max(ar.y - 8, this.lanesTop - 6));
         ctx.font = '11px system-ui, sans-serif';
       }
     }
@@ -477,7 +533,7 @@ export class Timeline {
       ctx.fillRect(x, this.axisH - 5, 1, 5);
       ctx.fillText(fmtAxis(t, step), x + 2, 11);
     }
-    this.last = { drawnOps: drawn, nemesisDrawn: nem, highlighted: hl, prefixDrawn: pref };
+    this.last = { drawnOps: drawn, nemesisDrawn: nem, leadersDrawn: led, highlighted: hl, prefixDrawn: pref };
     // The first draw comes after every section was built: the moment the first view is complete.
     if (api.firstDrawMs === undefined) {
       api.firstDrawMs = performance.now();
@@ -485,6 +541,7 @@ export class Timeline {
     }
     this.canvas.setAttribute('data-drawn-ops', String(drawn));
     this.canvas.setAttribute('data-nemesis-drawn', String(nem));
+    this.canvas.setAttribute('data-leaders-drawn', String(led));
     this.canvas.setAttribute('data-highlighted-op', String(hl));
     document.getElementById('timeline-status')!.textContent =
       drawn + ' ops drawn of ' + v.count + ' in this view · ' + fmtMs(t0) + ' – ' + fmtMs(t1) + ' · scroll to zoom, drag to pan, double-click to fit';
@@ -493,8 +550,9 @@ export class Timeline {
   hover(e: MouseEvent): void {
     const rect = this.canvas.getBoundingClientRect();
     const x = e.clientX - rect.left, y = e.clientY - rect.top;
-    const lane = Math.floor((y - this.axisH - this.bandH) / this.laneH);
+    const lane = Math.floor((y - this.lanesTop) / this.laneH);
     if (x >= this.gutter && y >= this.axisH && y < this.axisH + this.bandH) { this.faultTip(this.timeAt(x), e.clientX, e.clientY); return; }
+    if (x >= this.gutter && y >= this.axisH + this.bandH && y < this.lanesTop) { this.leaderTip(this.timeAt(x), e.clientX, e.clientY); return; }
     if (x < this.gutter || lane < 0 || lane >= this.v.lanes.length) { this.tip.hidden = true; return; }
     const t = this.timeAt(x), eps = (3 / this.plotW()) * (this.t1 - this.t0), proc = this.v.lanes[lane];
     let best = -1;
@@ -519,6 +577,18 @@ export class Timeline {
     this.placeTip(cx, cy);
   }
 
+  /** The tooltip of the leader band: who led at time t, from when to when, and what each node said. */
+  leaderTip(t: number, cx: number, cy: number): void {
+    const sp = leaderAt(t);
+    if (sp === null) { this.tip.hidden = true; return; }
+    const tip = this.tip;
+    removeChildren(tip);
+    tip.setAttribute('data-tip', 'leader');
+    tip.appendChild(el('div', { class: 'tip-title' }, sp.leader === null ? 'no node led' : sp.leader + ' led'));
+    tip.appendChild(kvTable([['term', sp.term === null ? '' : String(sp.term)], ['from', fmtMs(sp.startMs)], ['to', fmtMs(sp.endMs)], ['nodes', sp.detail]]));
+    this.placeTip(cx, cy);
+  }
+
   showTip(i: number, cx: number, cy: number): void {
     const tip = this.tip;
     removeChildren(tip);
@@ -531,7 +601,7 @@ export class Timeline {
       ['invoked', fmtMs(OPS.startMs[i]!) + ' (event ' + OPS.invokeIndex[i] + ')'],
       ['completed', done ? fmtMs(OPS.endMs[i]!) + ' (event ' + OPS.completeIndex[i] + ')' : 'never'],
       ['latency', done ? fmtMs(OPS.endMs[i]! - OPS.startMs[i]!) : ''],
-      ['node', OPS.node[i]], ['error', OPS.error[i]],
+      ['node', OPS.node[i]], ['leader then', leaderThen(OPS.startMs[i]!, done ? OPS.endMs[i]! : null)], ['error', OPS.error[i]],
     ];
     const w = this.witness;
     const order = this.linOrder[i];

@@ -45,6 +45,20 @@ export interface NemesisWindow {
   effect?: string;
 }
 
+/**
+ * A span of time during which one node said it led (with its term), or none did: the leader
+ * band, from the run's `cluster-status` events (docs/formats.md).
+ */
+export interface LeaderSpan {
+  startMs: number;
+  endMs: number;
+  /** The node that said it leads with the highest term, or null: no node led. */
+  leader: string | null;
+  term: number | null;
+  /** What every node said, as text: "n1 leader (term 3), n2 follower (term 3), n3 dead". */
+  detail: string;
+}
+
 /** One step of a linearizability witness: an op in linearization order and the model states. */
 export interface LinStep {
   op: number;
@@ -139,6 +153,8 @@ export interface ReportData {
   keys: string[];
   ops: OpColumns;
   nemesis: NemesisWindow[];
+  /** Who led over the run, when some node ever said it leads; empty otherwise (no band is drawn). */
+  leaders: LeaderSpan[];
   /** How each fault kind is drawn: by kind, and for a kind not in the table. */
   faultStyles: { byKind: Record<string, FaultStyle>; other: FaultStyle };
   lin: LinWitness[];

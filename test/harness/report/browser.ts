@@ -2,11 +2,11 @@
  * Starts Debian's Chromium through playwright-core for the report tests, with the flags that keep
  * it off the network, and a fresh profile in a temp folder.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 
 export const CHROMIUM = process.env.FAULTLINE_CHROMIUM ?? '/usr/bin/chromium';
 
@@ -69,4 +69,26 @@ export async function expectLinkOpensInvalidReport(page: Page, selector: string,
   expect(await page.textContent('#verdict')).toBe('INVALID');
   expect(errors).toEqual([]);
   expect(requests).toEqual([]);
+}
+
+/** The browser of a test file, once its tests started (null without Chromium). */
+export interface BrowserSession {
+  browser: OpenBrowser | null;
+}
+
+/**
+ * Starts Chromium (when it is there) before the file's tests and creates `outDir` for their
+ * screenshots; after them, closes the browser and removes `work`.
+ */
+export function browserSession(work: string, outDir: string): BrowserSession {
+  const session: BrowserSession = { browser: null };
+  beforeAll(async () => {
+    mkdirSync(outDir, { recursive: true });
+    if (haveChromium()) session.browser = await launch();
+  });
+  afterAll(async () => {
+    await session.browser?.close();
+    rmSync(work, { recursive: true, force: true });
+  });
+  return session;
 }

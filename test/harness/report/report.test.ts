@@ -4,30 +4,21 @@
  * checked on the rendered page; the `<script>` escaping; and a partial run folder.
  * Screenshots go to test-output/report/ (git-ignored).
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { writeReport } from '../../../harness/report/index.js';
 import { faultStyles } from '../../../harness/report/fault-styles.js';
 import { makeRunFolder, makeTxnRunFolder, NASTY, ringTxns, WRITE_SKEW_TXNS } from './fixtures.js';
-import { haveChromium, launch, newPage, type OpenBrowser } from './browser.js';
+import { browserSession, haveChromium, newPage } from './browser.js';
 
 const OUT = resolve('test-output/report');
 const work = mkdtempSync(join(tmpdir(), 'faultline-report-'));
-let browser: OpenBrowser | null = null;
-
-beforeAll(async () => {
-  mkdirSync(OUT, { recursive: true });
-  if (haveChromium()) browser = await launch();
-});
-afterAll(async () => {
-  await browser?.close();
-  rmSync(work, { recursive: true, force: true });
-});
+const session = browserSession(work, OUT);
 
 /** Reads a canvas pixel (CSS coordinates) as [r, g, b, a]. */
 async function pixel(page: import('playwright-core').Page, x: number, y: number): Promise<number[]> {
@@ -60,7 +51,7 @@ describe('report.html', () => {
     const fx = makeRunFolder(dir, { seed: 42, ops: 2000, processes: 6, keys: 4, staleRead: true, messages: true });
     expect(fx.staleInvokeIndex).toBeGreaterThanOrEqual(0);
     writeReport(dir);
-    const { page, errors, requests } = await newPage(browser!);
+    const { page, errors, requests } = await newPage(session.browser!);
     // Act
     await page.goto(pathToFileURL(join(dir, 'report.html')).href);
     await page.waitForSelector('body[data-rendered="true"]');
@@ -143,7 +134,7 @@ describe('report.html', () => {
     const dir = join(work, 'valid');
     makeRunFolder(dir, { seed: 3, ops: 1500, processes: 5, keys: 3, messages: true });
     writeReport(dir);
-    const { page, errors } = await newPage(browser!);
+    const { page, errors } = await newPage(session.browser!);
     // Act
     await page.goto(pathToFileURL(join(dir, 'report.html')).href);
     await page.waitForSelector('body[data-rendered="true"]');
@@ -170,7 +161,7 @@ describe('report.html', () => {
     const dir = join(work, 'txn');
     makeTxnRunFolder(dir);
     writeReport(dir);
-    const { page, errors } = await newPage(browser!, 1400, 900);
+    const { page, errors } = await newPage(session.browser!, 1400, 900);
     // Act
     await page.goto(pathToFileURL(join(dir, 'report.html')).href);
     await page.waitForSelector('body[data-rendered="true"]');
@@ -201,7 +192,7 @@ describe('report.html', () => {
     const dir = join(work, 'write-skew');
     makeTxnRunFolder(dir, WRITE_SKEW_TXNS);
     writeReport(dir);
-    const { page, errors } = await newPage(browser!, 1400, 900);
+    const { page, errors } = await newPage(session.browser!, 1400, 900);
     // Act
     await page.goto(pathToFileURL(join(dir, 'report.html')).href);
     await page.waitForSelector('body[data-rendered="true"]');
@@ -224,7 +215,7 @@ describe('report.html', () => {
     const dir = join(work, 'ring');
     makeTxnRunFolder(dir, ringTxns(10));
     writeReport(dir);
-    const { page, errors } = await newPage(browser!, 1400, 900);
+    const { page, errors } = await newPage(session.browser!, 1400, 900);
     // Act
     await page.goto(pathToFileURL(join(dir, 'report.html')).href);
     await page.waitForSelector('body[data-rendered="true"]');
@@ -256,7 +247,7 @@ describe('report.html', () => {
     const dir = join(work, 'nasty-browser');
     makeRunFolder(dir, { seed: 9, ops: 400, processes: 4, keys: 2, nasty: true, messages: true, staleRead: true });
     writeReport(dir);
-    const { page, errors } = await newPage(browser!);
+    const { page, errors } = await newPage(session.browser!);
     // Act
     await page.goto(pathToFileURL(join(dir, 'report.html')).href);
     await page.waitForSelector('body[data-rendered="true"]');
@@ -282,7 +273,7 @@ describe('report.html', () => {
     ];
     writeFileSync(join(dir, 'results.json'), JSON.stringify(results));
     writeReport(dir);
-    const { page, errors } = await newPage(browser!);
+    const { page, errors } = await newPage(session.browser!);
     // Act
     await page.goto(pathToFileURL(join(dir, 'report.html')).href);
     await page.waitForSelector('body[data-rendered="true"]');
@@ -303,7 +294,7 @@ describe('report.html', () => {
     const dir = join(work, 'no-crashes');
     makeRunFolder(dir, { seed: 8, ops: 100, processes: 2, keys: 1 });
     writeReport(dir);
-    const { page, errors } = await newPage(browser!);
+    const { page, errors } = await newPage(session.browser!);
     await page.goto(pathToFileURL(join(dir, 'report.html')).href);
     await page.waitForSelector('body[data-rendered="true"]');
     expect(await page.isHidden('#crashes-card')).toBe(true);
@@ -318,7 +309,7 @@ describe('report.html', () => {
     writeFileSync(join(dir, 'history.jsonl'), readFileSync(join(dir, 'history.jsonl'), 'utf8') + '{"index":999,"ty');
     // Act
     const r = writeReport(dir);
-    const { page, errors } = await newPage(browser!);
+    const { page, errors } = await newPage(session.browser!);
     await page.goto(pathToFileURL(r.file).href);
     await page.waitForSelector('body[data-rendered="true"]');
     // Assert

@@ -1,4 +1,4 @@
-import { appendFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readStoredHistory, RunHistory } from '../../../harness/run/history.js';
@@ -9,11 +9,12 @@ import type { HistoryEvent } from '../../../checkers/history/types.js';
 import { tempDir } from '../../support/cli.js';
 
 describe('run history', () => {
-  it('writes each event as one line at once, readable back while the file is still open', () => {
+  it('writes each event as one line, readable back after a flush while the file is still open', () => {
     const path = join(tempDir(), 'history.jsonl');
     const h = new RunHistory(path, process.hrtime.bigint());
     h.append({ type: 'invoke', process: 0, f: 'write', value: [1, 2] });
     h.append({ type: 'ok', process: 0, f: 'write', value: [1, 2], node: 'n1' });
+    h.flush();
     const back = readStoredHistory(path);
     expect(back.tornTail).toBe(false);
     expect(back.events.map((e) => [e.index, e.type, e.node])).toEqual([
@@ -22,6 +23,28 @@ describe('run history', () => {
     ]);
     expect((back.events[1]?.time ?? 0) >= (back.events[0]?.time ?? 0)).toBe(true);
     h.close();
+  });
+
+  it('streams: writes lines in chunks within a short while, keeps nothing until read back, then keeps what follows', async () => {
+    // Arrange
+    const path = join(tempDir(), 'history.jsonl');
+    const h = new RunHistory(path, process.hrtime.bigint());
+    // Act: a few events wait for the flush timer; many more than a chunk are written at once.
+    h.append({ type: 'invoke', process: 0, f: 'read', value: [1, null] });
+    expect(readFileSync(path, 'utf8')).toBe('');
+    for (let t = Date.now(); readFileSync(path, 'utf8') === '' && Date.now() - t < 5000; ) await new Promise((r) => setTimeout(r, 10));
+    expect(readStoredHistory(path).events.map((e) => e.index)).toEqual([0]);
+    for (let i = 1; i < 3000; i++) h.append({ type: i % 2 ? 'ok' : 'invoke', process: 0, f: 'read', value: [1, i] });
+    const written = readStoredHistory(path, { stopAtBadLine: true }).events.length;
+    expect(written).toBeGreaterThan(1);
+    expect(written).toBeLessThan(3000);
+    // Assert: the reading back flushes; later events are kept and read back without the file.
+    expect(h.length).toBe(3000);
+    expect(h.readBack().map((e) => e.index)).toEqual([...Array(3000).keys()]);
+    h.append({ type: 'invoke', process: 1, f: 'read', value: [2, null] });
+    h.close();
+    expect(h.readBack()).toHaveLength(3001);
+    expect(readStoredHistory(path).events).toHaveLength(3001);
   });
 
   it('leaves out a torn last line, and names file:line for a bad line elsewhere', () => {

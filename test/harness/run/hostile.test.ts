@@ -68,12 +68,12 @@ describe.skipIf(!devFull)('a full disk', () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 
-  it('the history writer keeps the events, stops writing and names the file', () => {
+  it('the history writer counts the events, stops writing and names the file and the first event lost', () => {
     const h = new RunHistory('/dev/full', process.hrtime.bigint());
     expect(() => h.append({ type: 'invoke', process: 0, f: 'read', value: ['k', null] })).not.toThrow();
     h.append({ type: 'ok', process: 0, f: 'read', value: ['k', 1] });
-    h.close();
-    expect(h.events.map((e) => e.index)).toEqual([0, 1]);
+    expect(() => h.close()).not.toThrow();
+    expect(h.length).toBe(2);
     expect(h.writeError).toBe('could not write /dev/full (ENOSPC); it holds the events before #0');
   });
 
