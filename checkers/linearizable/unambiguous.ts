@@ -114,10 +114,14 @@ export function checkUnambiguousRegister(
   const fromWriter = new Int32Array(n).fill(-2); // cas: the writer of its from-value (-2: none)
   const readers = new Map<number, number[]>();
   const happened: boolean[] = new Array(n).fill(false);
+  // For each op that must have happened, the completed op whose result says so (itself when ok):
+  // a violation found at a crashed op is reported at that op, which is what cannot be placed.
+  const cause = new Int32Array(n).fill(-1);
   const work: number[] = [];
-  const mark = (i: number): void => {
+  const mark = (i: number, by: number): void => {
     if (i !== INIT && !happened[i]) {
       happened[i] = true;
+      cause[i] = by;
       work.push(i);
     }
   };
@@ -130,14 +134,14 @@ export function checkUnambiguousRegister(
       let rs = readers.get(w);
       if (!rs) readers.set(w, (rs = []));
       rs.push(i);
-      mark(w);
+      mark(w, i);
       continue;
     }
     if (inp.kind === 2) {
       const w = writerOf.get(valueKey(inp.a));
       if (w !== undefined) fromWriter[i] = w;
     }
-    if (ops[i]!.status === 'ok') mark(i);
+    if (ops[i]!.status === 'ok') mark(i, i);
   }
   while (work.length > 0) {
     const i = work.pop()!;
@@ -146,7 +150,8 @@ export function checkUnambiguousRegister(
     // A crashed cas that must have happened (its value was seen) expects a value nobody wrote:
     // the witness is the whole partition, as the observer of its value may be anywhere in it.
     if (w === -2) return bad('its cas expects a value that no operation wrote', ops.map((_, k) => k), i);
-    mark(w);
+    if (w === i) return bad('its cas expects the value it writes itself, which no other operation wrote', [i, cause[i]!], i);
+    mark(w, cause[i]!);
   }
   const used: boolean[] = new Array(n).fill(false);
   const consumer = new Map<number, number>();
@@ -297,6 +302,7 @@ export function checkUnambiguousRegister(
   return { valid: true };
 
   function bad(reason: string, witness: number[], culprit: number): UnambiguousOutcome {
-    return { valid: false, violation: { reason, witness, culprit } };
+    const at = ops[culprit]!.status === 'ok' || cause[culprit]! < 0 ? culprit : cause[culprit]!;
+    return { valid: false, violation: { reason, witness: at === culprit || witness.includes(at) ? witness : [...witness, at], culprit: at } };
   }
 }

@@ -28,14 +28,19 @@ export async function nodeStatuses(cluster: Pick<Cluster, 'ids' | 'state' | 'cli
       if (state !== 'running') return { node, role: null, term: null, down: state };
       const { host, port } = cluster.clientAddress(node);
       let conn: NdjsonConnection | null = null;
+      // A node that went down while it was asked says so rather than `no answer`.
+      const silent = (): NodeStatus => {
+        const now = cluster.state(node);
+        return { node, role: null, term: null, down: now !== 'running' ? now : 'no answer' };
+      };
       try {
         conn = await NdjsonConnection.connect(host, port, timeoutMs);
         const out = await conn.request({ type: 'admin', action: 'status' }, timeoutMs);
-        if (out.kind !== 'reply' || out.body.type !== 'admin_ok') return { node, role: null, term: null, down: 'no answer' };
+        if (out.kind !== 'reply' || out.body.type !== 'admin_ok') return silent();
         const { role, term } = out.body;
         return { node, role: typeof role === 'string' ? role : null, term: typeof term === 'number' && Number.isFinite(term) ? term : null };
       } catch {
-        return { node, role: null, term: null, down: 'no answer' };
+        return silent();
       } finally {
         conn?.close();
       }
