@@ -19,6 +19,7 @@
  */
 import type { Operation } from '../history/pair.js';
 import { ILLEGAL, ModelInputError, UNKNOWN, type Illegal, type Model, type Partition } from './model.js';
+import { checkUnambiguousQueue, checkUnambiguousSet } from './unambiguous-collections.js';
 import type { RegisterOp } from './unambiguous.js';
 
 /** Options every model factory accepts (each model uses the ones that apply). */
@@ -471,6 +472,7 @@ function makeSet(): Model<SetState, { add: boolean; v: string | null; read: SetS
     },
     hash: (s) => s.join('\u0000'),
     readOnly: (i) => !i.add,
+    decideUnambiguous: (ops, inputs) => checkUnambiguousSet(ops, inputs),
     describeOperation: (op) =>
       (op.f === 'add' ? `add ${show(op.input)}` : `read ${op.status === 'ok' ? show(op.output) : '?'}`) + statusSuffix(op),
     describeState: (s) => `#{${s.join(' ')}}`,
@@ -506,6 +508,7 @@ function makeQueue(fifo: boolean): Model<QueueState, { enq: boolean; v: string |
     // A crashed dequeue of an unordered queue may be taken as no effect: leaving an element in
     // the queue never makes a later dequeue impossible. A FIFO one removes the head, if anything.
     readOnly: fifo ? undefined : (i) => !i.enq && i.v === UNKNOWN,
+    decideUnambiguous: (ops, inputs) => checkUnambiguousQueue(ops, inputs, fifo),
     describeOperation: (op) =>
       (op.f === 'enqueue' ? `enqueue ${show(op.input)}` : `dequeue ${op.status === 'ok' ? show(op.output) : '?'}`) + statusSuffix(op),
     describeState: (s) => `[${s.join(' ')}]`,
