@@ -8,7 +8,7 @@
  * is compared with the expected one in every round. Then it checks generated cas-register
  * histories of 10k and 100k operations (5 to 50 processes, 1% crashed operations, seeded).
  *
- *   node dist/bench/check.js [--rounds 5] [--json] [--time-limit 120]
+ *   node dist/bench/check.js [--rounds 5] [--json] [--time-limit 120] [--only <text in a set's name>]
  *
  * The machine is shared: the load average is printed with the results, so read ratios, not
  * absolute numbers, and re-run when it is quiet.
@@ -61,6 +61,8 @@ function arg(name: string, fallback: string): string {
 const rounds = Math.max(1, Number(arg('--rounds', '5')));
 const timeLimitMs = Number(arg('--time-limit', '120')) * 1000;
 const asJson = process.argv.includes('--json');
+/** Only the sets whose name contains this text (default: all). */
+const only = arg('--only', '');
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 function corpusDir(): string | null {
@@ -210,13 +212,14 @@ async function main(): Promise<void> {
   const sets = root ? await corpusSets(root) : [];
   if (!root) process.stderr.write('corpus not found ($FAULTLINE_CORPUS or ../shared/corpus): only generated histories are measured\n');
   sets.push(...generatedSets());
+  const chosen = sets.filter((s) => s.name.includes(only));
   const rows: Row[] = [];
   const loadBefore = loadavg()[0]!;
   if (!asJson) {
     process.stdout.write(`faultline check benchmark: ${rounds} rounds, median total per set, parsing excluded; node ${process.version}; load average ${loadBefore.toFixed(2)}\n`);
     process.stdout.write(`${'set'.padEnd(52)} ${'files'.padStart(5)} ${'ops'.padStart(7)} ${'median ms'.padStart(10)} ${'cpu ms'.padStart(8)} ${'ops/s'.padStart(10)} ${'porcupine'.padStart(10)} ${'ratio'.padStart(6)}  verdicts\n`);
   }
-  for (const set of sets) {
+  for (const set of chosen) {
     const row = runSet(set);
     rows.push(row);
     if (!asJson) {
