@@ -6,7 +6,9 @@
  * median of 5 rounds, and operations checked per second, next to Porcupine v1.3.0's figures for
  * the same sets on this machine (sum of per-file medians, from the corpus README). Every verdict
  * is compared with the expected one in every round. Then it checks generated cas-register
- * histories of 10k and 100k operations (5 to 50 processes, 1% crashed operations, seeded).
+ * histories of 10k and 100k operations (5 to 50 processes, 1% crashed operations, seeded), and
+ * unambiguous register, set and queue histories (every value written once), decided without a
+ * search (the 10k set and queue rows also with the search, `(search)`, for comparison).
  *
  *   node dist/bench/check.js [--rounds 5] [--json] [--time-limit 120] [--only <text in a set's name>]
  *
@@ -19,7 +21,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readHistory, type HistoryEvent } from '../checkers/history/index.js';
 import { checkLinearizable, createModel, type ModelOptions } from '../checkers/linearizable/index.js';
-import { generateRegisterHistory } from './generate.js';
+import { generateQueueHistory, generateRegisterHistory, generateSetHistory } from './generate.js';
 import { median } from './support/median.js';
 
 interface Item {
@@ -35,6 +37,10 @@ interface BenchSet {
   items: Item[];
   /** Porcupine v1.3.0 on this machine, ms (sum of per-file medians). */
   porcupineMs?: number;
+  /** 'search': check with the search only, to compare with a procedure for unambiguous histories. */
+  method?: 'search';
+  /** A time limit of its own (ms), for a row expected to run out. */
+  timeLimitMs?: number;
 }
 
 interface Row {
@@ -151,9 +157,24 @@ function generatedSets(): BenchSet[] {
       });
     }
   }
+  // Unambiguous sets and queues (every value added or enqueued once, 1% of adds and enqueues
+  // crashed), decided by their procedures; the 10k rows also with the search, for comparison.
+  const collections: Array<[string, string, number, number, () => HistoryEvent[]]> = [
+    ['set', 'set', 10_000, 10, () => generateSetHistory({ operations: 10_000, processes: 10, seed: 10_010, readPercent: 10 })],
+    ['fifo-queue', 'fifo-queue', 10_000, 10, () => generateQueueHistory({ operations: 10_000, processes: 10, seed: 10_010, fifo: true })],
+    ['fifo-queue', 'fifo-queue', 100_000, 50, () => generateQueueHistory({ operations: 100_000, processes: 50, seed: 100_050, fifo: true })],
+    ['unordered-queue', 'unordered-queue', 10_000, 10, () => generateQueueHistory({ operations: 10_000, processes: 10, seed: 10_010, fifo: false })],
+    ['unordered-queue', 'unordered-queue', 100_000, 50, () => generateQueueHistory({ operations: 100_000, processes: 50, seed: 100_050, fifo: false })],
+  ];
+  for (const [label, model, operations, processes, make] of collections) {
+    const events = make();
+    const name = `unique ${label} ${operations / 1000}k ops, ${processes} processes`;
+    const items = [{ name: `uniq-${label}-${operations}-${processes}`, events, expected: true }];
+    sets.push({ name, model, options: {}, items });
+    if (operations <= 10_000) sets.push({ name: `${name} (search)`, model, options: {}, items, method: 'search', timeLimitMs: 20_000 });
+  }
   return sets;
 }
-
 
 function runSet(set: BenchSet): Row {
   const totals: number[] = [];
@@ -171,7 +192,7 @@ function runSet(set: BenchSet): Row {
       const model = createModel(set.model, set.options);
       const c0 = process.cpuUsage();
       const t0 = performance.now();
-      const result = checkLinearizable(model, item.events, { timeLimitMs });
+      const result = checkLinearizable(model, item.events, { timeLimitMs: set.timeLimitMs ?? timeLimitMs, ...(set.method ? { method: set.method } : {}) });
       total += performance.now() - t0;
       const c = process.cpuUsage(c0);
       cpu += (c.user + c.system) / 1000;

@@ -100,11 +100,6 @@ export function checkUnambiguousSet(ops: readonly Operation[], inputs: readonly 
       adderOf.set(inp.v!, i);
     } else if (inp.read !== null) reads.push(i);
   }
-  for (const r of reads) {
-    for (const v of inputs[r]!.read!) {
-      if (!adderOf.has(v)) return bad(`it read the value ${v}, which no operation added`, [r], r);
-    }
-  }
   const addersOf = (set: readonly string[]): number[] => set.map((v) => adderOf.get(v)!);
 
   // Levels: the distinct sets read, smallest first, each holding the reads that saw it.
@@ -116,21 +111,27 @@ export function checkUnambiguousSet(ops: readonly Operation[], inputs: readonly 
     if (last && sameSet(inputs[last[0]!]!.read!, set)) last.push(r);
     else levels.push([r]);
   }
+  // Each value's layer is the first level that shows it. While the chain holds, the values met so
+  // far are exactly the previous level's set, so a level holds its predecessor iff it shows all of
+  // them again; only on a violation is the value it lacks looked for.
   const layerOf = new Map<string, number>();
   for (let l = 0; l < levels.length; l++) {
-    const set = inputs[levels[l]![0]!]!.read!;
-    if (rules.chain !== false && l > 0) {
+    const r = levels[l]![0]!;
+    const set = inputs[r]!.read!;
+    let known = 0;
+    for (const v of set) {
+      if (!adderOf.has(v)) return bad(`it read the value ${v}, which no operation added`, [r], r);
+      if (layerOf.has(v)) known++;
+      else layerOf.set(v, l);
+    }
+    if (rules.chain !== false && l > 0 && known < inputs[levels[l - 1]![0]!]!.read!.length) {
       const smaller = levels[l - 1]![0]!;
       const members = new Set(set);
-      for (const v of inputs[smaller]!.read!) {
-        if (members.has(v)) continue;
-        const larger = levels[l]![0]!;
-        const culprit = ops[smaller]!.returnPos > ops[larger]!.returnPos ? smaller : larger;
-        const witness = [smaller, larger, ...addersOf(inputs[smaller]!.read!), ...addersOf(set)];
-        return bad(`two reads saw sets of which neither contains the other (${v} is in one only)`, witness, culprit);
-      }
+      const v = inputs[smaller]!.read!.find((x) => !members.has(x))!;
+      const culprit = ops[smaller]!.returnPos > ops[r]!.returnPos ? smaller : r;
+      const witness = [smaller, r, ...addersOf(inputs[smaller]!.read!), ...addersOf(set)];
+      return bad(`two reads saw sets of which neither contains the other (${v} is in one only)`, witness, culprit);
     }
-    for (const v of set) if (!layerOf.has(v)) layerOf.set(v, l);
   }
 
   // Groups in linearization order: adds of level 0, reads of level 0, adds of level 1, ...

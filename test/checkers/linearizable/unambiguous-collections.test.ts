@@ -16,6 +16,7 @@ import {
   type SetOp,
   type SetRules,
 } from '../../../checkers/linearizable/unambiguous-collections.js';
+import { generateQueueHistory, generateSetHistory } from '../../../bench/generate.js';
 import { bruteForce, buildHistory, h, type OpMaker } from './helpers.js';
 
 /**
@@ -236,5 +237,22 @@ describe('unambiguous sets and queues: cases', () => {
     expect(rc.valid).toBe(true);
     expect(rc.partitions[0]!.method).toBe('search');
     expect(rc.partitions[0]!.fallback).toContain('crashed dequeue');
+  });
+
+  it('decides generated 100k-op queue histories of 50 processes and a 5k-op set history, and their corrupted twins', () => {
+    const cases: Array<[string, (corrupt: boolean) => HistoryEvent[]]> = [
+      ['fifo-queue', (corrupt) => generateQueueHistory({ operations: 100_000, processes: 50, seed: 5, fifo: true, corrupt })],
+      ['unordered-queue', (corrupt) => generateQueueHistory({ operations: 100_000, processes: 50, seed: 5, fifo: false, corrupt })],
+      ['set', (corrupt) => generateSetHistory({ operations: 5_000, processes: 10, seed: 5, readPercent: 10, corrupt })],
+    ];
+    for (const [name, make] of cases) {
+      const ok = checkLinearizable(createModel(name), make(false));
+      expect(ok.valid).toBe(true);
+      expect(ok.partitions[0]!.method).toBe('unambiguous');
+      const bad = checkLinearizable(createModel(name), make(true), { timeLimitMs: 10_000 });
+      expect(bad.valid).toBe(false);
+      expect(bad.partitions[0]!.method).toBe('unambiguous');
+      expect(bad.partitions[0]!.counterexample!.reason).toBeTruthy();
+    }
   });
 });
