@@ -20,8 +20,8 @@ import { loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readHistory, type HistoryEvent } from '../checkers/history/index.js';
-import { checkLinearizable, createModel, type ModelOptions } from '../checkers/linearizable/index.js';
-import { generateQueueHistory, generateRegisterHistory, generateSetHistory } from './generate.js';
+import { checkLinearizable, checkLinearizableParallel, createModel, type ModelOptions } from '../checkers/linearizable/index.js';
+import { generateKvHistory, generateQueueHistory, generateRegisterHistory, generateSetHistory } from './generate.js';
 import { median } from './support/median.js';
 
 interface Item {
@@ -41,6 +41,8 @@ interface BenchSet {
   method?: 'search';
   /** A time limit of its own (ms), for a row expected to run out. */
   timeLimitMs?: number;
+  /** Check with checkLinearizableParallel on this many threads (minOperations 0: always threads). */
+  workers?: number;
 }
 
 interface Row {
@@ -105,7 +107,9 @@ async function corpusSets(root: string): Promise<BenchSet[]> {
     const names = ['c01-ok', 'c01-bad', 'c10-ok', 'c10-bad', 'c50-ok', 'c50-bad'];
     const all = await load(names.map((n) => join(kvDir, `${n}.txt`)), (f) => f.includes('-ok'));
     sets.push({ name: 'porcupine kv, by key (string-kv)', model: 'string-kv', options: {}, items: all, porcupineMs: 124 });
+    sets.push({ name: 'porcupine kv, by key, 2 workers', model: 'string-kv', options: {}, items: all, porcupineMs: 124, workers: 2 });
     sets.push({ name: 'porcupine kv c50-ok, by key', model: 'string-kv', options: {}, items: all.filter((i) => i.name.endsWith('c50-ok.txt')), porcupineMs: 107 });
+    sets.push({ name: 'porcupine kv c50-ok, by key, 2 workers', model: 'string-kv', options: {}, items: all.filter((i) => i.name.endsWith('c50-ok.txt')), porcupineMs: 107, workers: 2 });
     sets.push({
       name: 'porcupine kv c10-ok, one state',
       model: 'string-kv',
@@ -157,6 +161,16 @@ function generatedSets(): BenchSet[] {
       });
     }
   }
+  // Keyed histories, in one thread and on two worker threads: where threads start to pay.
+  for (const [operations, keys] of [[10_000, 10], [40_000, 10], [200_000, 20]] as const) {
+    const perKey = operations / keys;
+    const seed = operations + keys;
+    const events = generateKvHistory({ operations: perKey, processes: 5, seed, keys, valueCount: 5 });
+    const items = [{ name: `kv-${operations}-${keys}`, events, expected: true }];
+    const name = `kv ${operations / 1000}k ops, ${keys} keys x 5 processes (seed ${seed})`;
+    sets.push({ name, model: 'kv', options: {}, items });
+    sets.push({ name: `${name}, 2 workers`, model: 'kv', options: {}, items, workers: 2 });
+  }
   // Unambiguous sets and queues (every value added or enqueued once, 1% of adds and enqueues
   // crashed), decided by their procedures; the 10k rows also with the search, for comparison.
   const collections: Array<[string, string, number, number, () => HistoryEvent[]]> = [
@@ -176,7 +190,7 @@ function generatedSets(): BenchSet[] {
   return sets;
 }
 
-function runSet(set: BenchSet): Row {
+async function runSet(set: BenchSet): Promise<Row> {
   const totals: number[] = [];
   const cpuTotals: number[] = [];
   const mismatches = new Set<string>();
@@ -192,7 +206,11 @@ function runSet(set: BenchSet): Row {
       const model = createModel(set.model, set.options);
       const c0 = process.cpuUsage();
       const t0 = performance.now();
-      const result = checkLinearizable(model, item.events, { timeLimitMs: set.timeLimitMs ?? timeLimitMs, ...(set.method ? { method: set.method } : {}) });
+      const checkOptions = { timeLimitMs: set.timeLimitMs ?? timeLimitMs, ...(set.method ? { method: set.method } : {}) };
+      // CPU time of worker threads counts in process.cpuUsage too, so cpu ms stays comparable.
+      const result = set.workers
+        ? await checkLinearizableParallel(set.model, set.options, item.events, { ...checkOptions, workers: set.workers, minOperations: 0 })
+        : checkLinearizable(model, item.events, checkOptions);
       total += performance.now() - t0;
       const c = process.cpuUsage(c0);
       cpu += (c.user + c.system) / 1000;
@@ -241,7 +259,7 @@ async function main(): Promise<void> {
     process.stdout.write(`${'set'.padEnd(52)} ${'files'.padStart(5)} ${'ops'.padStart(7)} ${'median ms'.padStart(10)} ${'cpu ms'.padStart(8)} ${'ops/s'.padStart(10)} ${'porcupine'.padStart(10)} ${'ratio'.padStart(6)}  verdicts\n`);
   }
   for (const set of chosen) {
-    const row = runSet(set);
+    const row = await runSet(set);
     rows.push(row);
     if (!asJson) {
       process.stdout.write(

@@ -219,3 +219,20 @@ export function generateQueueHistory(o: CollectionHistoryOptions & { fifo: boole
   }
   return emit(ops);
 }
+
+/**
+ * A kv history over `keys` keys: one cas-register history per key (seeds `seed`, `seed + 1`...,
+ * each with its own processes), its values wrapped as `[key, value]` and the keys' events merged
+ * in time order, as the `kv` model reads them.
+ */
+export function generateKvHistory(o: RegisterHistoryOptions & { keys: number }): HistoryEvent[] {
+  const merged: HistoryEvent[] = [];
+  for (let k = 0; k < o.keys; k++) {
+    const key = `k${k}`;
+    for (const e of generateRegisterHistory({ ...o, seed: o.seed + k })) {
+      merged.push({ ...e, process: (e.process as number) + k * 1_000_000, value: [key, e.value ?? null] });
+    }
+  }
+  merged.sort((a, b) => a.time! - b.time!);
+  return merged.map((e, index) => ({ ...e, index }));
+}

@@ -323,29 +323,43 @@ export function checkLinearizable<S, I>(
     results[i]!.cause = stopped ?? 'skipped';
   }
 
-  const valid: Verdict = results.some((r) => r.valid === false)
+  const counts = { operationCount: all.length, okCount, failCount, crashedCount };
+  return assembleResult(model.name, counts, results, stopped && stopped !== 'skipped' ? stopped : undefined, started, options);
+}
+
+/**
+ * The result from the partitions' results: the verdict (false over 'unknown' over true), the first
+ * anomaly and the explanation. `cause` is why the check stopped early, if a budget ran out.
+ * @internal (also used by the parallel check to merge its threads' results)
+ */
+export function assembleResult(
+  modelName: string,
+  counts: Pick<LinearizableResult, 'operationCount' | 'okCount' | 'failCount' | 'crashedCount'>,
+  partitions: PartitionResult[],
+  cause: UnknownCause | undefined,
+  started: number,
+  options: CheckOptions,
+): LinearizableResult {
+  const valid: Verdict = partitions.some((r) => r.valid === false)
     ? false
-    : results.some((r) => r.valid === 'unknown')
+    : partitions.some((r) => r.valid === 'unknown')
       ? 'unknown'
       : true;
-  const firstBad = results
+  const firstBad = partitions
     .filter((r) => r.counterexample)
     .map((r) => ({ partition: r.key, index: r.counterexample!.op.completeIndex ?? r.counterexample!.op.index }))
     .sort((a, b) => a.index - b.index)[0];
   const result: LinearizableResult = {
     checker: 'linearizable',
-    model: model.name,
+    model: modelName,
     valid,
-    operationCount: all.length,
-    okCount,
-    failCount,
-    crashedCount,
-    partitions: results,
+    ...counts,
+    partitions,
     firstAnomaly: firstBad ?? null,
     elapsedMs: performance.now() - started,
     explanation: '',
   };
-  if (valid === 'unknown' && stopped && stopped !== 'skipped') result.cause = stopped;
+  if (valid === 'unknown' && cause) result.cause = cause;
   result.explanation = explain(result, options);
   return result;
 }
