@@ -34,7 +34,12 @@ interface BenchSet {
   name: string;
   model: string;
   options: ModelOptions;
-  items: Item[];
+  /**
+   * The histories, or a function that makes them: generated histories are made when their row
+   * runs and dropped after it, since a heap holding all of them (a million-operation history,
+   * whole-set reads) slows every other row's garbage collection.
+   */
+  items: Item[] | (() => Item[]);
   /** Porcupine v1.3.0 on this machine, ms (sum of per-file medians). */
   porcupineMs?: number;
   /** 'search': check with the search only, to compare with a procedure for unambiguous histories. */
@@ -145,7 +150,7 @@ function generatedSets(): BenchSet[] {
         name: `generated ${operations / 1000}k ops, ${processes} processes (seed ${seed})`,
         model: 'cas-register',
         options: {},
-        items: [{ name: `gen-${operations}-${processes}`, events: generateRegisterHistory({ operations, processes, seed }), expected: true }],
+        items: () => [{ name: `gen-${operations}-${processes}`, events: generateRegisterHistory({ operations, processes, seed }), expected: true }],
       });
     }
   }
@@ -157,7 +162,7 @@ function generatedSets(): BenchSet[] {
         name: `unique values ${operations / 1000}k ops, ${processes} processes, 1% crashed (seed ${seed})`,
         model: 'cas-register',
         options: {},
-        items: [{ name: `uniq-${operations}-${processes}`, events: generateRegisterHistory({ operations, processes, seed, unique: true, crashRate: 0.01 }), expected: true }],
+        items: () => [{ name: `uniq-${operations}-${processes}`, events: generateRegisterHistory({ operations, processes, seed, unique: true, crashRate: 0.01 }), expected: true }],
       });
     }
   }
@@ -165,8 +170,7 @@ function generatedSets(): BenchSet[] {
   for (const [operations, keys] of [[10_000, 10], [40_000, 10], [200_000, 20]] as const) {
     const perKey = operations / keys;
     const seed = operations + keys;
-    const events = generateKvHistory({ operations: perKey, processes: 5, seed, keys, valueCount: 5 });
-    const items = [{ name: `kv-${operations}-${keys}`, events, expected: true }];
+    const items = () => [{ name: `kv-${operations}-${keys}`, events: generateKvHistory({ operations: perKey, processes: 5, seed, keys, valueCount: 5 }), expected: true }];
     const name = `kv ${operations / 1000}k ops, ${keys} keys x 5 processes (seed ${seed})`;
     sets.push({ name, model: 'kv', options: {}, items });
     sets.push({ name: `${name}, 2 workers`, model: 'kv', options: {}, items, workers: 2 });
@@ -181,9 +185,8 @@ function generatedSets(): BenchSet[] {
     ['unordered-queue', 'unordered-queue', 100_000, 50, () => generateQueueHistory({ operations: 100_000, processes: 50, seed: 100_050, fifo: false })],
   ];
   for (const [label, model, operations, processes, make] of collections) {
-    const events = make();
     const name = `unique ${label} ${operations / 1000}k ops, ${processes} processes`;
-    const items = [{ name: `uniq-${label}-${operations}-${processes}`, events, expected: true }];
+    const items = () => [{ name: `uniq-${label}-${operations}-${processes}`, events: make(), expected: true }];
     sets.push({ name, model, options: {}, items });
     if (operations <= 10_000) sets.push({ name: `${name} (search)`, model, options: {}, items, method: 'search', timeLimitMs: 20_000 });
   }
@@ -191,6 +194,7 @@ function generatedSets(): BenchSet[] {
 }
 
 async function runSet(set: BenchSet): Promise<Row> {
+  const items = typeof set.items === 'function' ? set.items() : set.items;
   const totals: number[] = [];
   const cpuTotals: number[] = [];
   const mismatches = new Set<string>();
@@ -202,7 +206,7 @@ async function runSet(set: BenchSet): Promise<Row> {
     const counts = { true: 0, false: 0, unknown: 0 };
     const causes = new Set<string>();
     operations = 0;
-    for (const item of set.items) {
+    for (const item of items) {
       const model = createModel(set.model, set.options);
       const c0 = process.cpuUsage();
       const t0 = performance.now();
@@ -232,7 +236,7 @@ async function runSet(set: BenchSet): Promise<Row> {
   const med = median(totals);
   return {
     set: set.name,
-    files: set.items.length,
+    files: items.length,
     operations,
     medianMs: med,
     cpuMedianMs: median(cpuTotals),
