@@ -6,9 +6,11 @@
  * median of 5 rounds, and operations checked per second, next to Porcupine v1.3.0's figures for
  * the same sets on this machine (sum of per-file medians, from the corpus README). Every verdict
  * is compared with the expected one in every round. Then it checks generated cas-register
- * histories of 10k and 100k operations (5 to 50 processes, 1% crashed operations, seeded).
+ * histories of 10k and 100k operations (5 to 50 processes, 1% crashed operations, seeded), and
+ * unambiguous register, set and queue histories (every value written once), decided without a
+ * search (the 10k set and queue rows also with the search, `(search)`, for comparison).
  *
- *   node dist/bench/check.js [--rounds 5] [--json] [--time-limit 120]
+ *   node dist/bench/check.js [--rounds 5] [--json] [--time-limit 120] [--only <text in a set's name>]
  *
  * The machine is shared: the load average is printed with the results, so read ratios, not
  * absolute numbers, and re-run when it is quiet.
@@ -18,8 +20,8 @@ import { loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readHistory, type HistoryEvent } from '../checkers/history/index.js';
-import { checkLinearizable, createModel, type ModelOptions } from '../checkers/linearizable/index.js';
-import { generateRegisterHistory } from './generate.js';
+import { checkLinearizable, checkLinearizableParallel, createModel, type ModelOptions } from '../checkers/linearizable/index.js';
+import { generateKvHistory, generateQueueHistory, generateRegisterHistory, generateSetHistory } from './generate.js';
 import { median } from './support/median.js';
 
 interface Item {
@@ -32,9 +34,20 @@ interface BenchSet {
   name: string;
   model: string;
   options: ModelOptions;
-  items: Item[];
+  /**
+   * The histories, or a function that makes them: generated histories are made when their row
+   * runs and dropped after it, since a heap holding all of them (a million-operation history,
+   * whole-set reads) slows every other row's garbage collection.
+   */
+  items: Item[] | (() => Item[]);
   /** Porcupine v1.3.0 on this machine, ms (sum of per-file medians). */
   porcupineMs?: number;
+  /** 'search': check with the search only, to compare with a procedure for unambiguous histories. */
+  method?: 'search';
+  /** A time limit of its own (ms), for a row expected to run out. */
+  timeLimitMs?: number;
+  /** Check with checkLinearizableParallel on this many threads (minOperations 0: always threads). */
+  workers?: number;
 }
 
 interface Row {
@@ -61,6 +74,8 @@ function arg(name: string, fallback: string): string {
 const rounds = Math.max(1, Number(arg('--rounds', '5')));
 const timeLimitMs = Number(arg('--time-limit', '120')) * 1000;
 const asJson = process.argv.includes('--json');
+/** Only the sets whose name contains this text (default: all). */
+const only = arg('--only', '');
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 function corpusDir(): string | null {
@@ -97,7 +112,9 @@ async function corpusSets(root: string): Promise<BenchSet[]> {
     const names = ['c01-ok', 'c01-bad', 'c10-ok', 'c10-bad', 'c50-ok', 'c50-bad'];
     const all = await load(names.map((n) => join(kvDir, `${n}.txt`)), (f) => f.includes('-ok'));
     sets.push({ name: 'porcupine kv, by key (string-kv)', model: 'string-kv', options: {}, items: all, porcupineMs: 124 });
+    sets.push({ name: 'porcupine kv, by key, 2 workers', model: 'string-kv', options: {}, items: all, porcupineMs: 124, workers: 2 });
     sets.push({ name: 'porcupine kv c50-ok, by key', model: 'string-kv', options: {}, items: all.filter((i) => i.name.endsWith('c50-ok.txt')), porcupineMs: 107 });
+    sets.push({ name: 'porcupine kv c50-ok, by key, 2 workers', model: 'string-kv', options: {}, items: all.filter((i) => i.name.endsWith('c50-ok.txt')), porcupineMs: 107, workers: 2 });
     sets.push({
       name: 'porcupine kv c10-ok, one state',
       model: 'string-kv',
@@ -133,7 +150,7 @@ function generatedSets(): BenchSet[] {
         name: `generated ${operations / 1000}k ops, ${processes} processes (seed ${seed})`,
         model: 'cas-register',
         options: {},
-        items: [{ name: `gen-${operations}-${processes}`, events: generateRegisterHistory({ operations, processes, seed }), expected: true }],
+        items: () => [{ name: `gen-${operations}-${processes}`, events: generateRegisterHistory({ operations, processes, seed }), expected: true }],
       });
     }
   }
@@ -145,15 +162,39 @@ function generatedSets(): BenchSet[] {
         name: `unique values ${operations / 1000}k ops, ${processes} processes, 1% crashed (seed ${seed})`,
         model: 'cas-register',
         options: {},
-        items: [{ name: `uniq-${operations}-${processes}`, events: generateRegisterHistory({ operations, processes, seed, unique: true, crashRate: 0.01 }), expected: true }],
+        items: () => [{ name: `uniq-${operations}-${processes}`, events: generateRegisterHistory({ operations, processes, seed, unique: true, crashRate: 0.01 }), expected: true }],
       });
     }
+  }
+  // Keyed histories, in one thread and on two worker threads: where threads start to pay.
+  for (const [operations, keys] of [[10_000, 10], [40_000, 10], [200_000, 20]] as const) {
+    const perKey = operations / keys;
+    const seed = operations + keys;
+    const items = () => [{ name: `kv-${operations}-${keys}`, events: generateKvHistory({ operations: perKey, processes: 5, seed, keys, valueCount: 5 }), expected: true }];
+    const name = `kv ${operations / 1000}k ops, ${keys} keys x 5 processes (seed ${seed})`;
+    sets.push({ name, model: 'kv', options: {}, items });
+    sets.push({ name: `${name}, 2 workers`, model: 'kv', options: {}, items, workers: 2 });
+  }
+  // Unambiguous sets and queues (every value added or enqueued once, 1% of adds and enqueues
+  // crashed), decided by their procedures; the 10k rows also with the search, for comparison.
+  const collections: Array<[string, string, number, number, () => HistoryEvent[]]> = [
+    ['set', 'set', 10_000, 10, () => generateSetHistory({ operations: 10_000, processes: 10, seed: 10_010, readPercent: 10 })],
+    ['fifo-queue', 'fifo-queue', 10_000, 10, () => generateQueueHistory({ operations: 10_000, processes: 10, seed: 10_010, fifo: true })],
+    ['fifo-queue', 'fifo-queue', 100_000, 50, () => generateQueueHistory({ operations: 100_000, processes: 50, seed: 100_050, fifo: true })],
+    ['unordered-queue', 'unordered-queue', 10_000, 10, () => generateQueueHistory({ operations: 10_000, processes: 10, seed: 10_010, fifo: false })],
+    ['unordered-queue', 'unordered-queue', 100_000, 50, () => generateQueueHistory({ operations: 100_000, processes: 50, seed: 100_050, fifo: false })],
+  ];
+  for (const [label, model, operations, processes, make] of collections) {
+    const name = `unique ${label} ${operations / 1000}k ops, ${processes} processes`;
+    const items = () => [{ name: `uniq-${label}-${operations}-${processes}`, events: make(), expected: true }];
+    sets.push({ name, model, options: {}, items });
+    if (operations <= 10_000) sets.push({ name: `${name} (search)`, model, options: {}, items, method: 'search', timeLimitMs: 20_000 });
   }
   return sets;
 }
 
-
-function runSet(set: BenchSet): Row {
+async function runSet(set: BenchSet): Promise<Row> {
+  const items = typeof set.items === 'function' ? set.items() : set.items;
   const totals: number[] = [];
   const cpuTotals: number[] = [];
   const mismatches = new Set<string>();
@@ -165,11 +206,15 @@ function runSet(set: BenchSet): Row {
     const counts = { true: 0, false: 0, unknown: 0 };
     const causes = new Set<string>();
     operations = 0;
-    for (const item of set.items) {
+    for (const item of items) {
       const model = createModel(set.model, set.options);
       const c0 = process.cpuUsage();
       const t0 = performance.now();
-      const result = checkLinearizable(model, item.events, { timeLimitMs });
+      const checkOptions = { timeLimitMs: set.timeLimitMs ?? timeLimitMs, ...(set.method ? { method: set.method } : {}) };
+      // CPU time of worker threads counts in process.cpuUsage too, so cpu ms stays comparable.
+      const result = set.workers
+        ? await checkLinearizableParallel(set.model, set.options, item.events, { ...checkOptions, workers: set.workers, minOperations: 0 })
+        : checkLinearizable(model, item.events, checkOptions);
       total += performance.now() - t0;
       const c = process.cpuUsage(c0);
       cpu += (c.user + c.system) / 1000;
@@ -191,7 +236,7 @@ function runSet(set: BenchSet): Row {
   const med = median(totals);
   return {
     set: set.name,
-    files: set.items.length,
+    files: items.length,
     operations,
     medianMs: med,
     cpuMedianMs: median(cpuTotals),
@@ -210,14 +255,15 @@ async function main(): Promise<void> {
   const sets = root ? await corpusSets(root) : [];
   if (!root) process.stderr.write('corpus not found ($FAULTLINE_CORPUS or ../shared/corpus): only generated histories are measured\n');
   sets.push(...generatedSets());
+  const chosen = sets.filter((s) => s.name.includes(only));
   const rows: Row[] = [];
   const loadBefore = loadavg()[0]!;
   if (!asJson) {
     process.stdout.write(`faultline check benchmark: ${rounds} rounds, median total per set, parsing excluded; node ${process.version}; load average ${loadBefore.toFixed(2)}\n`);
     process.stdout.write(`${'set'.padEnd(52)} ${'files'.padStart(5)} ${'ops'.padStart(7)} ${'median ms'.padStart(10)} ${'cpu ms'.padStart(8)} ${'ops/s'.padStart(10)} ${'porcupine'.padStart(10)} ${'ratio'.padStart(6)}  verdicts\n`);
   }
-  for (const set of sets) {
-    const row = runSet(set);
+  for (const set of chosen) {
+    const row = await runSet(set);
     rows.push(row);
     if (!asJson) {
       process.stdout.write(

@@ -16,6 +16,7 @@ import type { HistoryEvent } from '../history/types.js';
 import { ILLEGAL, ModelInputError, UNKNOWN, type Model, type Partition } from './model.js';
 import { show } from './models.js';
 import { PartitionSearch, type SearchBudget, type SearchOutcome } from './search.js';
+import type { CollectionOutcome } from './unambiguous-collections.js';
 import { checkUnambiguousRegister, type UnambiguousViolation } from './unambiguous.js';
 
 /** A three-valued verdict. */
@@ -72,7 +73,7 @@ export interface Counterexample {
   /** The operations that could come next at that point, and why none of them leads anywhere. */
   candidates: CandidateOutcome[];
   /**
-   * Set when the unambiguous-register procedure decided: why, in its terms. The prefix and
+   * Set when the procedure for unambiguous histories decided: why, in its terms. The prefix and
    * candidates are then those of a search over just the operations it named (`witnessSize`).
    */
   reason?: string;
@@ -80,8 +81,8 @@ export interface Counterexample {
 }
 
 /**
- * How a partition was decided: by the search, or (values never written twice) by the
- * unambiguous-register procedure without one.
+ * How a partition was decided: by the search, or (values never written, added or enqueued twice)
+ * by the model's procedure for unambiguous histories, without one.
  */
 export type DecisionMethod = 'search' | 'unambiguous';
 
@@ -100,6 +101,11 @@ export interface PartitionResult {
   memoEntries: number;
   /** How it was decided (absent while undecided). */
   method?: DecisionMethod;
+  /**
+   * Why the model's procedure for unambiguous histories did not decide it, so the search did
+   * (e.g. "the value 3 is enqueued more than once"). Absent when it decided, or the model has none.
+   */
+  fallback?: string;
   counterexample?: Counterexample;
 }
 
@@ -138,8 +144,9 @@ export interface CheckOptions {
    */
   stopAtFirstInvalid?: boolean;
   /**
-   * 'auto' (default): a register partition whose values are never written twice is decided by the
-   * unambiguous procedure, any other by the search; 'search': always the search.
+   * 'auto' (default): a register, set or queue partition whose values are never written (added,
+   * enqueued) twice is decided by the model's procedure for unambiguous histories, any other by
+   * the search; 'search': always the search.
    */
   method?: 'auto' | 'search';
 }
@@ -252,15 +259,18 @@ export function checkLinearizable<S, I>(
   }));
   const stopAtFirstInvalid = options.stopAtFirstInvalid ?? true;
   let stopped: UnknownCause | null = null;
-  // Register partitions whose values are never written twice need no search.
+  // Partitions whose values are never written (added, enqueued) twice need no search.
   const decided = new Set<number>();
-  if (model.registerOp && options.method !== 'search') {
+  if ((model.registerOp || model.decideUnambiguous) && options.method !== 'search') {
     for (let i = 0; i < parts.length && !stopped; i++) {
       const t0 = performance.now();
       const ops = parts[i]!.operations;
-      const outcome = checkUnambiguousRegister(ops, ops.map((o) => model.registerOp!(inputs.get(o)!)), model.registerInitial ?? null);
-      if (!outcome) continue;
+      const outcome = decideWithoutSearch(model, ops, inputs);
       const r = results[i]!;
+      if ('undecided' in outcome) {
+        r.fallback = outcome.undecided;
+        continue;
+      }
       decided.add(i);
       r.method = 'unambiguous';
       r.valid = outcome.valid;
@@ -313,31 +323,56 @@ export function checkLinearizable<S, I>(
     results[i]!.cause = stopped ?? 'skipped';
   }
 
-  const valid: Verdict = results.some((r) => r.valid === false)
+  const counts = { operationCount: all.length, okCount, failCount, crashedCount };
+  return assembleResult(model.name, counts, results, stopped && stopped !== 'skipped' ? stopped : undefined, started, options);
+}
+
+/**
+ * The result from the partitions' results: the verdict (false over 'unknown' over true), the first
+ * anomaly and the explanation. `cause` is why the check stopped early, if a budget ran out.
+ * @internal (also used by the parallel check to merge its threads' results)
+ */
+export function assembleResult(
+  modelName: string,
+  counts: Pick<LinearizableResult, 'operationCount' | 'okCount' | 'failCount' | 'crashedCount'>,
+  partitions: PartitionResult[],
+  cause: UnknownCause | undefined,
+  started: number,
+  options: CheckOptions,
+): LinearizableResult {
+  const valid: Verdict = partitions.some((r) => r.valid === false)
     ? false
-    : results.some((r) => r.valid === 'unknown')
+    : partitions.some((r) => r.valid === 'unknown')
       ? 'unknown'
       : true;
-  const firstBad = results
+  const firstBad = partitions
     .filter((r) => r.counterexample)
     .map((r) => ({ partition: r.key, index: r.counterexample!.op.completeIndex ?? r.counterexample!.op.index }))
     .sort((a, b) => a.index - b.index)[0];
   const result: LinearizableResult = {
     checker: 'linearizable',
-    model: model.name,
+    model: modelName,
     valid,
-    operationCount: all.length,
-    okCount,
-    failCount,
-    crashedCount,
-    partitions: results,
+    ...counts,
+    partitions,
     firstAnomaly: firstBad ?? null,
     elapsedMs: performance.now() - started,
     explanation: '',
   };
-  if (valid === 'unknown' && stopped && stopped !== 'skipped') result.cause = stopped;
+  if (valid === 'unknown' && cause) result.cause = cause;
   result.explanation = explain(result, options);
   return result;
+}
+
+/**
+ * The procedure for unambiguous histories of the model: registers (./unambiguous.ts) or
+ * collections (./unambiguous-collections.ts), or why this partition is not one it decides.
+ */
+function decideWithoutSearch<S, I>(model: Model<S, I>, ops: readonly Operation[], inputs: Map<Operation, I>): CollectionOutcome {
+  const prepared = ops.map((o) => inputs.get(o)!);
+  if (model.decideUnambiguous) return model.decideUnambiguous(ops, prepared);
+  const outcome = checkUnambiguousRegister(ops, prepared.map((p) => model.registerOp!(p)), model.registerInitial ?? null);
+  return outcome ?? { undecided: 'a value is written more than once, or the initial value is written again' };
 }
 
 /** Budget of the search that explains a violation the unambiguous procedure found. */
@@ -440,13 +475,19 @@ function opLine(o: OperationSummary): string {
   return `process ${o.process}: ${o.description} [${where}]`;
 }
 
+/** What makes a history of the model unambiguous, for explanations. */
+function uniqueClause(model: string): string {
+  const verb = model === 'set' ? 'added' : model.endsWith('queue') ? 'enqueued' : 'written';
+  return `no value is ${verb} twice`;
+}
+
 function explain(result: LinearizableResult, options: CheckOptions): string {
   const parts = result.partitions;
   const counts = `${plural(result.operationCount, 'operation')} (${result.okCount} ok, ${result.failCount} failed, ${result.crashedCount} crashed)`;
   const where = parts.length > 1 || (parts[0] && parts[0].key !== '') ? ` in ${plural(parts.length, 'partition')}` : '';
   if (result.valid === true) {
     const fast = parts.filter((p) => p.method === 'unambiguous').length;
-    const how = fast === 0 ? '' : fast === parts.length ? ', decided without a search (no value is written twice)' : `, ${fast} of them decided without a search (no value written twice)`;
+    const how = fast === 0 ? '' : fast === parts.length ? `, decided without a search (${uniqueClause(result.model)})` : `, ${fast} of them decided without a search (${uniqueClause(result.model)})`;
     return `Linearizable (model ${result.model}): ${counts}${where}${how}, checked in ${result.elapsedMs.toFixed(1)} ms.`;
   }
   if (result.valid === 'unknown') {
@@ -473,7 +514,7 @@ function explain(result: LinearizableResult, options: CheckOptions): string {
     lines.push(`  ${opLine(c.op)}`);
     if (c.reason) {
       lines.push(
-        `Decided without a search (no value is written twice): ${c.reason}; the ${plural(c.witnessSize ?? 0, 'operation')} involved are not linearizable on their own.`,
+        `Decided without a search (${uniqueClause(result.model)}): ${c.reason}; the ${plural(c.witnessSize ?? 0, 'operation')} involved are not linearizable on their own.`,
       );
     }
     lines.push(

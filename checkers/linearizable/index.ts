@@ -25,3 +25,5 @@ export {
 } from './check.js';
 export { PartitionSearch, searchPartition, type SearchBudget, type SearchOutcome } from './search.js';
 export { checkUnambiguousRegister, type RegisterOp, type UnambiguousOutcome, type UnambiguousViolation } from './unambiguous.js';
+export { checkUnambiguousQueue, checkUnambiguousSet, type CollectionOutcome, type QueueOp, type SetOp } from './unambiguous-collections.js';
+export { checkLinearizableParallel, PARALLEL_MIN_OPERATIONS, type ParallelCheckOptions } from './parallel.js';

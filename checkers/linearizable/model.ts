@@ -9,6 +9,7 @@
  * that state with that output. States must be treated as immutable values.
  */
 import type { Operation } from '../history/pair.js';
+import type { CollectionOutcome } from './unambiguous-collections.js';
 import type { RegisterOp } from './unambiguous.js';
 
 /** Returned by `step` when the operation cannot happen in the given state. */
@@ -62,6 +63,12 @@ export interface Model<S = unknown, I = unknown> {
   registerOp?(input: I): RegisterOp;
   /** For register models (with `registerOp`): the initial value. */
   readonly registerInitial?: unknown;
+  /**
+   * For collection models (set, queues): decides a partition whose values are added or enqueued
+   * at most once without a search, or says why it cannot (./unambiguous-collections.ts). `ops` are
+   * the partition's operations as the search gets them, `inputs` their prepared inputs.
+   */
+  decideUnambiguous?(ops: readonly Operation[], inputs: readonly I[]): CollectionOutcome;
 }
 
 /** A model's complaint about an operation it cannot interpret (bad input, exit 254). */

@@ -19,6 +19,7 @@
  */
 import type { Operation } from '../history/pair.js';
 import { ILLEGAL, ModelInputError, UNKNOWN, type Illegal, type Model, type Partition } from './model.js';
+import { checkUnambiguousQueue, checkUnambiguousSet } from './unambiguous-collections.js';
 import type { RegisterOp } from './unambiguous.js';
 
 /** Options every model factory accepts (each model uses the ones that apply). */
@@ -282,27 +283,39 @@ function stringKvInner(options: ModelOptions): KeyedInner<number, StringKvInput>
   // Node 0 is the initial string, a `put` of it. Each node's children (its appends) are a
   // sibling list in typed arrays: a node has few children, and a short scan of adjacent memory
   // beats a hash lookup in a table of hundreds of thousands of entries.
-  const parent: number[] = [-1];
-  const nodeValue: number[] = [valueId(initialText)];
-  const nodeHash: number[] = [valueHash[0]!];
-  const text: Array<string | undefined> = [initialText];
+  // Every node's fields live in typed arrays grown together (doubling), so making a node is a few
+  // stores: the search makes one per new string, hundreds of thousands in a large history, and
+  // plain arrays of mixed small and large integers cost a boxed number per hash. The text of a
+  // node is built only when a get needs it, and kept.
+  let count = 1;
+  let parent = new Int32Array(1024);
+  let nodeValue = new Int32Array(1024);
+  let nodeHash = new Int32Array(1024);
   let firstChild = new Int32Array(1024).fill(-1);
   let nextSibling = new Int32Array(1024).fill(-1);
+  parent[0] = -1;
+  nodeValue[0] = valueId(initialText);
+  nodeHash[0] = valueHash[0]!;
+  const text = new Map<number, string>([[0, initialText]]);
   const puts = new Map<number, number>([[0, 0]]);
+  const grown = (a: Int32Array<ArrayBuffer>, fill: number): Int32Array<ArrayBuffer> => {
+    const b = new Int32Array(a.length * 2);
+    if (fill !== 0) b.fill(fill, a.length);
+    b.set(a);
+    return b;
+  };
   const node = (p: number, vid: number): number => {
-    const id = parent.length;
-    parent.push(p);
-    nodeValue.push(vid);
-    nodeHash.push(p < 0 ? valueHash[vid]! : (Math.imul(nodeHash[p]!, valuePow[vid]!) + valueHash[vid]!) | 0);
-    text.push(undefined);
-    if (id >= firstChild.length) {
-      const f = new Int32Array(firstChild.length * 2).fill(-1);
-      f.set(firstChild);
-      firstChild = f;
-      const n = new Int32Array(nextSibling.length * 2).fill(-1);
-      n.set(nextSibling);
-      nextSibling = n;
+    const id = count++;
+    if (id >= parent.length) {
+      parent = grown(parent, 0);
+      nodeValue = grown(nodeValue, 0);
+      nodeHash = grown(nodeHash, 0);
+      firstChild = grown(firstChild, -1);
+      nextSibling = grown(nextSibling, -1);
     }
+    parent[id] = p;
+    nodeValue[id] = vid;
+    nodeHash[id] = p < 0 ? valueHash[vid]! : (Math.imul(nodeHash[p]!, valuePow[vid]!) + valueHash[vid]!) | 0;
     if (p >= 0) {
       nextSibling[id] = firstChild[p]!;
       firstChild[p] = id;
@@ -310,11 +323,11 @@ function stringKvInner(options: ModelOptions): KeyedInner<number, StringKvInput>
     return id;
   };
   const textOf = (id: number): string => {
-    let t = text[id];
+    let t = text.get(id);
     if (t === undefined) {
       const p = parent[id]!;
       t = (p < 0 ? '' : textOf(p)) + values[nodeValue[id]!]!;
-      text[id] = t;
+      text.set(id, t);
     }
     return t;
   };
@@ -471,6 +484,7 @@ function makeSet(): Model<SetState, { add: boolean; v: string | null; read: SetS
     },
     hash: (s) => s.join('\u0000'),
     readOnly: (i) => !i.add,
+    decideUnambiguous: (ops, inputs) => checkUnambiguousSet(ops, inputs),
     describeOperation: (op) =>
       (op.f === 'add' ? `add ${show(op.input)}` : `read ${op.status === 'ok' ? show(op.output) : '?'}`) + statusSuffix(op),
     describeState: (s) => `#{${s.join(' ')}}`,
@@ -506,6 +520,7 @@ function makeQueue(fifo: boolean): Model<QueueState, { enq: boolean; v: string |
     // A crashed dequeue of an unordered queue may be taken as no effect: leaving an element in
     // the queue never makes a later dequeue impossible. A FIFO one removes the head, if anything.
     readOnly: fifo ? undefined : (i) => !i.enq && i.v === UNKNOWN,
+    decideUnambiguous: (ops, inputs) => checkUnambiguousQueue(ops, inputs, fifo),
     describeOperation: (op) =>
       (op.f === 'enqueue' ? `enqueue ${show(op.input)}` : `dequeue ${op.status === 'ok' ? show(op.output) : '?'}`) + statusSuffix(op),
     describeState: (s) => `[${s.join(' ')}]`,

@@ -26,7 +26,7 @@ export interface LinearizableCheckOptions {
   nilRead?: 'absent' | 'unknown';
   partition: boolean;
   allPartitions: boolean;
-  /** 'auto': registers with values never written twice are decided without a search; 'search': never. */
+  /** 'auto': registers, sets and queues whose values are never written twice are decided without a search; 'search': never. */
   method?: 'auto' | 'search';
 }
 

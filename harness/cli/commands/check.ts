@@ -103,7 +103,7 @@ export function register(program: Command): void {
     .option('--cycle-search-budget <n>', 'list-append, rw-register: edge visits per anomaly kind per cycle component (default 2000000)')
     .option('--linearizable-keys', 'rw-register: assume each key is linearizable when inferring version orders')
     .option('--sequential-keys', 'rw-register: assume each key is sequentially consistent when inferring version orders')
-    .option('--method <auto|search>', 'linearizable: auto (default) decides registers whose values are never written twice without a search; search always searches')
+    .option('--method <auto|search>', 'linearizable: auto (default) decides registers, sets and queues whose values are never written, added or enqueued twice without a search; search always searches')
     .option('--all-partitions', 'linearizable: search every partition to the end instead of stopping at the first that is not linearizable')
     .action(async (file: string, opts: CheckCliOptions) => {
       const run = CHECKERS[opts.checker];
