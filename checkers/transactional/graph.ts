@@ -90,15 +90,19 @@ export function buildGraph(nodeCount: number, edges: EdgeBuffer): Graph {
   const deg = new Int32Array(nodeCount + 1);
   for (let i = 0; i < m; i++) deg[edges.src[i]! + 1]!++;
   for (let v = 0; v < nodeCount; v++) deg[v + 1]! += deg[v]!;
-  const fill = deg.slice(0, nodeCount);
+  // deg[v] is now where v's entries start. Placing each entry moves deg[s] on, so that after
+  // the loop deg[v] is where v's entries end; shifting by one restores the starts. This spares a
+  // second array the size of the node count (see countTxnRows for why that matters).
   const tmpAdj = new Int32Array(m);
   const tmpBits = new Uint8Array(m);
   for (let i = 0; i < m; i++) {
     const s = edges.src[i]!;
-    const at = fill[s]!++;
+    const at = deg[s]!++;
     tmpAdj[at] = edges.dst[i]!;
     tmpBits[at] = edges.rel[i]!;
   }
+  deg.copyWithin(1, 0, nodeCount);
+  deg[0] = 0;
   // Merge duplicates per source with a "where did I put target t" marker.
   const slotOf = new Int32Array(nodeCount).fill(-1);
   const off = new Int32Array(nodeCount + 1);

@@ -32,6 +32,9 @@ export function prim(x: unknown): unknown {
   return `\u0000${JSON.stringify(x)}`;
 }
 
+/** The writers of a key nobody read yet (pass 2 gives each read key a view of its own). */
+const NO_WRITERS = new Int32Array(0);
+
 interface KeyState {
   id: number;
   name: unknown;
@@ -66,17 +69,24 @@ export function checkListAppend(history: readonly HistoryEvent[], options: TxnCh
     if (id === undefined) {
       id = keys.length;
       keyIds.set(p, id);
-      keys.push({ id, name: k, appends: new Map(), order: [], writerAt: new Int32Array(0), unobserved: [], unobservedValues: [] });
+      keys.push({ id, name: k, appends: new Map(), order: [], writerAt: NO_WRITERS, unobserved: [], unobservedValues: [] });
     }
     return keys[id]!;
   };
 
-  // Reads of ok transactions, flat.
-  let readCap = 1024;
-  let readTxn = new Int32Array(readCap);
-  let readKey = new Int32Array(readCap);
+  // Reads of ok transactions, flat, in columns sized exactly (see countTxnRows for why).
+  let readCap = 0;
+  let mopCount = 0;
+  for (let t = 0; t < txns.count; t++) {
+    const ops = txns.ops[t]!;
+    mopCount += ops.length;
+    if (txns.status[t] !== OK) continue;
+    for (let i = 0; i < ops.length; i++) if (ops[i]![0] === 'r') readCap++;
+  }
+  const readTxn = new Int32Array(readCap);
+  const readKey = new Int32Array(readCap);
   /** 1 when the reading transaction also appends to the key (for lost updates). */
-  let readAppends = new Uint8Array(readCap);
+  const readAppends = new Uint8Array(readCap);
   const readList: unknown[][] = [];
   let readCount = 0;
   const longest: number[] = []; // per key: read number of the longest read, or -1
@@ -118,18 +128,6 @@ export function checkListAppend(history: readonly HistoryEvent[], options: TxnCh
         }
         const list = (val ?? []) as unknown[];
         const kid = ks.id;
-        if (readCount === readCap) {
-          readCap *= 2;
-          const a = new Int32Array(readCap);
-          a.set(readTxn);
-          readTxn = a;
-          const b = new Int32Array(readCap);
-          b.set(readKey);
-          readKey = b;
-          const c = new Uint8Array(readCap);
-          c.set(readAppends);
-          readAppends = c;
-        }
         readTxn[readCount] = t;
         readKey[readCount] = kid;
         readList.push(list);
@@ -150,18 +148,23 @@ export function checkListAppend(history: readonly HistoryEvent[], options: TxnCh
   }
   while (longest.length < keys.length) longest.push(-1);
 
-  let mopCount = 0;
-  for (let t = 0; t < txns.count; t++) mopCount += txns.ops[t]!.length;
   const edges = new EdgeBuffer(3 * mopCount + 1024);
 
-  // Pass 2: each key's version order, ww edges, unobserved appends, dirty updates.
+  // Pass 2: each key's version order, ww edges, unobserved appends, dirty updates. The writers
+  // of all keys' orders share one column; each key holds a view of its part.
+  let orderTotal = 0;
+  for (let kid = 0; kid < keys.length; kid++) if (longest[kid]! >= 0) orderTotal += readList[longest[kid]!]!.length;
+  const writerAll = new Int32Array(orderTotal);
+  let orderAt = 0;
   for (let kid = 0; kid < keys.length; kid++) {
     const ks = keys[kid]!;
     const lr = longest[kid]!;
     const list = lr >= 0 ? readList[lr]! : [];
-    const order = list.map(prim);
+    // Lists of numbers and strings are their own Map keys: no copy.
+    const order = list.every(isScalar) ? list : list.map(prim);
     const seen = new Set<unknown>();
-    const writerAt = new Int32Array(order.length);
+    const writerAt = writerAll.subarray(orderAt, orderAt + order.length);
+    orderAt += order.length;
     let lastValid = -1;
     let failedAt = -1;
     let dirtyReported = false;
@@ -319,6 +322,12 @@ export function checkListAppend(history: readonly HistoryEvent[], options: TxnCh
   const explain = (from: number, to: number, rel: 'ww' | 'wr' | 'rw', a: string, b: string): EdgeWitness =>
     explainEdge(txns, keys, keyIds, from, to, rel, a, b);
   return analyze({ checker: 'list-append', txns, edges, opAnomalies, explain, keyCount: keys.length, options, startedMs });
+}
+
+/** True for the values {@link prim} returns unchanged. */
+function isScalar(x: unknown): boolean {
+  const t = typeof x;
+  return t === 'number' || t === 'string' || t === 'boolean' || x === null;
 }
 
 /** True when two micro-operations share a key (only then can a transaction contradict itself). */

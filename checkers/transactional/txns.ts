@@ -45,7 +45,31 @@ function isMicroOp(x: unknown): x is MicroOp {
   return Array.isArray(x) && x.length === 3 && typeof x[0] === 'string';
 }
 
+/**
+ * True when `value` is a list of well-formed micro-operations whose keys, values and list
+ * elements are all scalars: the usual case, which then needs no walk of its depth.
+ */
+function isFlatTxnValue(value: unknown, allowed: ReadonlySet<string>): value is MicroOp[] {
+  if (!Array.isArray(value)) return false;
+  for (let i = 0; i < value.length; i++) {
+    const m: unknown = value[i];
+    if (!isMicroOp(m) || !allowed.has(m[0])) return false;
+    const k = m[1];
+    if (typeof k === 'object' && k !== null) return false;
+    const v = m[2];
+    if (Array.isArray(v)) {
+      for (let j = 0; j < v.length; j++) {
+        const x: unknown = v[j];
+        if (typeof x === 'object' && x !== null) return false;
+      }
+    } else if (typeof v === 'object' && v !== null) return false;
+  }
+  return true;
+}
+
 function checkTxnValue(value: unknown, pos: number, allowed: ReadonlySet<string>): MicroOp[] {
+  // A flat value nests three levels at most; anything else takes the full checks below.
+  if (isFlatTxnValue(value, allowed)) return value;
   // Events that did not come through a reader (a run's own) get the readers' bound here, since
   // the joins and keys below recurse into values.
   if (nestsDeeperThan(value, MAX_VALUE_DEPTH)) {
@@ -76,19 +100,42 @@ function short(x: unknown): string {
 }
 
 /**
+ * The number of rows {@link buildTxnTable} makes: one per invocation, and one per completion
+ * with no open invocation. Counting first sizes the columns exactly: sized by the history (two
+ * events per transaction) they would take twice the memory outside the heap, and growth there
+ * makes V8 run full collections, each of which walks the whole history.
+ */
+function countTxnRows(history: readonly HistoryEvent[]): number {
+  const open = new Set<unknown>();
+  let rows = 0;
+  for (let pos = 0; pos < history.length; pos++) {
+    const e = history[pos] as HistoryEvent | undefined;
+    if (e === null || typeof e !== 'object' || isHarnessEvent(e)) continue;
+    if (e.f !== undefined && e.f !== 'txn') continue;
+    if (e.type === 'invoke') {
+      open.add(e.process);
+      rows++;
+    } else if (!open.delete(e.process)) {
+      rows++;
+    }
+  }
+  return rows;
+}
+
+/**
  * Builds the transaction table. `allowedFs` are the micro-operation names of the workload
  * (`append`/`r` for list-append, `w`/`r` for rw-register).
  */
 export function buildTxnTable(history: readonly HistoryEvent[], allowedFs: readonly string[]): TxnTable {
   const allowed = new Set(allowedFs);
   const n = history.length;
-  // At most one transaction per event.
-  const status = new Uint8Array(n);
-  const invokePos = new Int32Array(n);
-  const completePos = new Int32Array(n);
-  const proc = new Int32Array(n);
-  const eventIndex = new Float64Array(n);
-  const srcIndex = new Float64Array(n).fill(-1);
+  const rows = countTxnRows(history);
+  const status = new Uint8Array(rows);
+  const invokePos = new Int32Array(rows);
+  const completePos = new Int32Array(rows);
+  const proc = new Int32Array(rows);
+  const eventIndex = new Float64Array(rows);
+  const srcIndex = new Float64Array(rows).fill(-1);
   const ops: MicroOp[][] = [];
   const processIds = new Map<unknown, number>();
   const processNames: (number | string | null)[] = [];
@@ -154,17 +201,18 @@ export function buildTxnTable(history: readonly HistoryEvent[], allowedFs: reado
       throw new TxnHistoryError(`event at position ${pos}: unknown type ${short(type)}`, pos);
     }
   }
+  // The columns were sized by countTxnRows; views, not copies, in case a bad event ended early.
   return {
     count,
-    status: status.slice(0, count),
-    invokePos: invokePos.slice(0, count),
-    completePos: completePos.slice(0, count),
-    process: proc.slice(0, count),
+    status: status.subarray(0, count),
+    invokePos: invokePos.subarray(0, count),
+    completePos: completePos.subarray(0, count),
+    process: proc.subarray(0, count),
     processCount: processIds.size,
     processNames,
     ops,
-    eventIndex: eventIndex.slice(0, count),
-    sourceIndex: srcIndex.slice(0, count),
+    eventIndex: eventIndex.subarray(0, count),
+    sourceIndex: srcIndex.subarray(0, count),
     skippedOps,
   };
 }
