@@ -68,14 +68,15 @@ export function readSchedule(arg: string): { path: string; schedule: ScheduleFil
 }
 
 /**
- * The steps to follow: each fault as applied, no longer aimed (it stays on the node it hit), and
- * each stop given the very spec of the start it ends (the nemesis pairs them by identity).
+ * The steps to follow: each fault as applied, no longer aimed (it stays on the node it hit, and
+ * its aim is kept as `recordedTarget`, for its label), and each stop given the very spec of the
+ * start it ends (the nemesis pairs them by identity).
  */
 export function replaySteps(schedule: Pick<ScheduleFile, 'steps'>): NemesisStep[] {
   const open: FaultSpec[] = [];
   return schedule.steps.map((s) => {
-    const { target: _target, ...rest } = s.spec as Record<string, unknown>;
-    const spec = rest as unknown as FaultSpec;
+    const { target, ...rest } = s.spec as Record<string, unknown>;
+    const spec = (target === undefined ? rest : { ...rest, recordedTarget: target }) as unknown as FaultSpec;
     if (s.action === 'start') {
       open.push(spec);
       return { atMs: s.atMs, action: 'start', spec };
