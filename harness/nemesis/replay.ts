@@ -16,16 +16,23 @@ import { UsageError } from '../cli/exit.js';
 import { shellQuote } from '../run/config.js';
 import { parseJsonWithSchema } from '../source-text.js';
 import type { RealizedStep } from './nemesis.js';
+import { allPackages } from './faults/index.js';
 import { FAULT_KINDS, type FaultSpec, type NemesisStep } from './schedule.js';
 
 /** The name of the file in a run folder. */
 export const SCHEDULE_FILE = 'schedule.json';
 
+/**
+ * The faults a step may apply: every package's, a kind's or a variant's (a latency fault draws a
+ * `bandwidth` limit three times in ten, and its schedule records it so).
+ */
+const STEP_FAULTS = allPackages().map((p) => p.name) as [string, ...string[]];
+
 const stepSchema = z
   .object({
     atMs: z.number().nonnegative().finite(),
     action: z.enum(['start', 'stop']),
-    spec: z.object({ fault: z.enum(FAULT_KINDS) }).passthrough(),
+    spec: z.object({ fault: z.enum(STEP_FAULTS) }).passthrough(),
   })
   .strict();
 
