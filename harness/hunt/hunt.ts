@@ -13,7 +13,7 @@
  *
  * Every run is a child process (suite/entry.ts: `startRun`, `runPool`), in its own folder
  * `<out>/attempt-NNN/` with its log beside it (`attempt-NNN.log`); a candidate's schedule file
- * is `<out>/candidate-NNN.json`. hunt.json in `<out>` is rewritten after every run: attempts,
+ * is `<out>/candidate-NNN.json` (the schedule names the workload, so a replay needs no flag). hunt.json in `<out>` is rewritten after every run: attempts,
  * seeds, verdicts, times and shrink steps. SIGINT or SIGTERM stops the running children (each
  * heals and stops its nodes); a hunt killed outright leaves none either, as each child ends its
  * run when its stdin pipe from the hunt closes.
@@ -221,7 +221,6 @@ export async function hunt(opts: HuntOptions): Promise<HuntResult> {
     });
     return run;
   };
-  const workloadArgs = opts.workload !== undefined ? ['--workload', opts.workload] : [];
 
   try {
     // 1. Search.
@@ -279,7 +278,7 @@ export async function hunt(opts: HuntOptions): Promise<HuntResult> {
     const lines = [
       `caught after ${record.caughtAfterS} s (attempt ${f.attempt.attempt} of ${attemptCount}, seed ${f.attempt.seed}, faults ${describeMix(f.mix)}): ${record.found.anomaly}`,
     ];
-    record.repro = `faultline run --schedule ${shellQuote(displayPath(f.attempt.dir))}${workloadArgs.map((a) => ` ${shellQuote(a)}`).join('')}`;
+    record.repro = `faultline run --schedule ${shellQuote(displayPath(f.attempt.dir))}`;
     record.report = join(f.attempt.dir, 'report.html');
     save();
     if (opts.shrink) {
@@ -356,7 +355,7 @@ export async function hunt(opts: HuntOptions): Promise<HuntResult> {
             const outcome = new Promise<RunOutcome>((r) => (done = r));
             const run = launch(
               { phase: 'shrink', seed: schedule.seed, candidate },
-              (dir) => startRunArgs({ args: ['run', '--schedule', file, ...workloadArgs, '--run-dir', dir], runDir: dir, logFile: `${dir}.log`, timeoutMs }),
+              (dir) => startRunArgs({ args: ['run', '--schedule', file, '--run-dir', dir], runDir: dir, logFile: `${dir}.log`, timeoutMs }),
               (a, o) => {
                 rec.attempts.push(a.attempt);
                 opts.log(`  candidate ${pad(candidate)} (${kept.length} faults, ${timeLimitS} s), try ${t + 1}: ${a.verdict}`);
@@ -382,7 +381,7 @@ export async function hunt(opts: HuntOptions): Promise<HuntResult> {
         rec.failed = fr !== null;
         if (fr !== null) {
           record.shrink!.shrunk = { faults: kept.length, seconds: timeLimitS, attempt: fr.attempt.attempt, dir: fr.attempt.dir };
-          record.repro = `faultline run --schedule ${shellQuote(displayPath(fr.attempt.dir))}${workloadArgs.map((a) => ` ${shellQuote(a)}`).join('')}`;
+          record.repro = `faultline run --schedule ${shellQuote(displayPath(fr.attempt.dir))}`;
           record.report = join(fr.attempt.dir, 'report.html');
           if (fr.results.firstAnomaly?.timeNs != null) anomalyMs = fr.results.firstAnomaly.timeNs / 1e6;
         }

@@ -41,6 +41,8 @@ export const scheduleSchema = z
     format: z.literal('faultline-schedule/1'),
     system: z.string().min(1),
     variant: z.string().min(1),
+    /** The run's workload; schedules written before it was kept lack it, and replay the default. */
+    workload: z.string().min(1).optional(),
     nodes: z.number().int().positive(),
     seed: z.number().int().nonnegative(),
     timeLimitS: z.number().positive(),
@@ -128,11 +130,11 @@ const RUN_OF_SCHEDULE = [
 ] as const;
 
 /**
- * The run flags of a replay: the system, variant, node count, seed and time limit default from
+ * The run flags of a replay: the system, variant, workload, node count, seed and time limit default from
  * the schedule's run; a planning flag, or a variant or node count other than the schedule's, is a
  * UsageError.
  */
-export function replayFlags<F extends { system?: string; variant?: string; nodes?: string; seed?: string; timeLimit?: string; nemesis?: string; nemesisInterval?: string; nemesisOverlap?: boolean }>(
+export function replayFlags<F extends { system?: string; variant?: string; workload?: string; nodes?: string; seed?: string; timeLimit?: string; nemesis?: string; nemesisInterval?: string; nemesisOverlap?: boolean }>(
   flags: F,
   path: string,
   schedule: ScheduleFile,
@@ -150,6 +152,7 @@ export function replayFlags<F extends { system?: string; variant?: string; nodes
     ...flags,
     system: flags.system ?? schedule.system,
     variant: own.variant,
+    ...(flags.workload ?? schedule.workload ? { workload: flags.workload ?? schedule.workload } : {}),
     nodes: own.nodes,
     seed: flags.seed ?? String(schedule.seed),
     timeLimit: flags.timeLimit ?? String(schedule.timeLimitS),

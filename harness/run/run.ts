@@ -91,7 +91,7 @@ export async function runTest(resolved: ResolvedRun, systemArg: string, io: RunI
   let interrupted = false;
   let nemesis: Nemesis | null = null;
   const nemesisConfig = { faults: config.nemesis, intervalS: config.nemesisIntervalS, overlap: config.nemesisOverlap };
-  const scheduleBase = { format: 'faultline-schedule/1' as const, system: config.system, variant: config.variant, nodes: config.nodes, seed: config.seed, timeLimitS: config.timeLimitS, nemesis: nemesisConfig, replayOf };
+  const scheduleBase = { format: 'faultline-schedule/1' as const, system: config.system, variant: config.variant, workload: config.workload, nodes: config.nodes, seed: config.seed, timeLimitS: config.timeLimitS, nemesis: nemesisConfig, replayOf };
   /**
    * Writes schedule.json: at the heal, and also when the run ends before it (an error, a signal)
    * once some fault was applied, so that every run folder that had faults can be replayed.

@@ -5,7 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readSchedule, replaySteps } from '../../../harness/nemesis/replay.js';
+import { readSchedule, replayFlags, replaySteps } from '../../../harness/nemesis/replay.js';
 import { describeFault, type FaultSpec } from '../../../harness/nemesis/schedule.js';
 import { tempDir } from '../../support/cli.js';
 
@@ -33,5 +33,14 @@ describe('replaySteps', () => {
     const bw = { fault: 'bandwidth', links: [['n1', 'n2']], rateKBps: 10, description: 'all links' };
     writeFileSync(file, JSON.stringify({ ...base, steps: [{ atMs: 5, action: 'start', spec: bw }, { atMs: 50, action: 'stop', spec: bw }] }));
     expect(readSchedule(file).schedule.steps[0]!.spec.fault).toBe('bandwidth');
+  });
+});
+
+describe('replayFlags', () => {
+  it('takes the workload from the schedule unless one is given', () => {
+    const schedule = { ...base, workload: 'list-append', steps: [] } as never;
+    expect(replayFlags<{ workload?: string }>({}, 'f.json', schedule).workload).toBe('list-append');
+    expect(replayFlags({ workload: 'register' }, 'f.json', schedule).workload).toBe('register');
+    expect(replayFlags<{ workload?: string }>({}, 'f.json', { ...base, steps: [] } as never).workload).toBeUndefined();
   });
 });
