@@ -44,3 +44,21 @@ export function parseDecimalNumber(flag: string, text: string, bounds: NumberBou
   if (!DECIMAL.test(text)) throw new UsageError(`${flag} must be a number in decimal notation, got ${JSON.stringify(text)}`);
   return bounded(flag, text, Number(text), 'a number', bounds);
 }
+
+const DURATION = /^(.*?)(ms|s|m|h)?$/;
+const MS_PER_UNIT = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
+
+/**
+ * Parses a duration flag value: a decimal number with a unit, `90s`, `5m`, `1.5h`, `500ms`, or a
+ * bare number of seconds; in milliseconds. Bounds apply to the milliseconds.
+ */
+export function parseDurationMs(flag: string, text: string, bounds: NumberBounds = {}): number {
+  const m = DURATION.exec(text)!;
+  const unit = (m[2] ?? 's') as keyof typeof MS_PER_UNIT;
+  if (!DECIMAL.test(m[1]!)) throw new UsageError(`${flag} must be a duration such as 90s, 5m or 1h, got ${JSON.stringify(text)}`);
+  const ms = Number(m[1]) * MS_PER_UNIT[unit];
+  if (bounds.min !== undefined && ms < bounds.min) throw new UsageError(`${flag} must be at least ${bounds.min / 1000} s, got ${text}`);
+  if (bounds.max !== undefined && ms > bounds.max) throw new UsageError(`${flag} must be at most ${bounds.max / 1000} s, got ${text}`);
+  if (bounds.positive && !(ms > 0)) throw new UsageError(`${flag} must be greater than 0, got ${text}`);
+  return ms;
+}

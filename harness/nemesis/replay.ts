@@ -16,16 +16,23 @@ import { UsageError } from '../cli/exit.js';
 import { shellQuote } from '../run/config.js';
 import { parseJsonWithSchema } from '../source-text.js';
 import type { RealizedStep } from './nemesis.js';
+import { allPackages } from './faults/index.js';
 import { FAULT_KINDS, type FaultSpec, type NemesisStep } from './schedule.js';
 
 /** The name of the file in a run folder. */
 export const SCHEDULE_FILE = 'schedule.json';
 
+/**
+ * The faults a step may apply: every package's, a kind's or a variant's (a latency fault draws a
+ * `bandwidth` limit three times in ten, and its schedule records it so).
+ */
+const STEP_FAULTS = allPackages().map((p) => p.name) as [string, ...string[]];
+
 const stepSchema = z
   .object({
     atMs: z.number().nonnegative().finite(),
     action: z.enum(['start', 'stop']),
-    spec: z.object({ fault: z.enum(FAULT_KINDS) }).passthrough(),
+    spec: z.object({ fault: z.enum(STEP_FAULTS) }).passthrough(),
   })
   .strict();
 
@@ -34,6 +41,8 @@ export const scheduleSchema = z
     format: z.literal('faultline-schedule/1'),
     system: z.string().min(1),
     variant: z.string().min(1),
+    /** The run's workload; schedules written before it was kept lack it, and replay the default. */
+    workload: z.string().min(1).optional(),
     nodes: z.number().int().positive(),
     seed: z.number().int().nonnegative(),
     timeLimitS: z.number().positive(),
@@ -68,14 +77,15 @@ export function readSchedule(arg: string): { path: string; schedule: ScheduleFil
 }
 
 /**
- * The steps to follow: each fault as applied, no longer aimed (it stays on the node it hit), and
- * each stop given the very spec of the start it ends (the nemesis pairs them by identity).
+ * The steps to follow: each fault as applied, no longer aimed (it stays on the node it hit, and
+ * its aim is kept as `recordedTarget`, for its label), and each stop given the very spec of the
+ * start it ends (the nemesis pairs them by identity).
  */
 export function replaySteps(schedule: Pick<ScheduleFile, 'steps'>): NemesisStep[] {
   const open: FaultSpec[] = [];
   return schedule.steps.map((s) => {
-    const { target: _target, ...rest } = s.spec as Record<string, unknown>;
-    const spec = rest as unknown as FaultSpec;
+    const { target, ...rest } = s.spec as Record<string, unknown>;
+    const spec = (target === undefined ? rest : { ...rest, recordedTarget: target }) as unknown as FaultSpec;
     if (s.action === 'start') {
       open.push(spec);
       return { atMs: s.atMs, action: 'start', spec };
@@ -120,11 +130,11 @@ const RUN_OF_SCHEDULE = [
 ] as const;
 
 /**
- * The run flags of a replay: the system, variant, node count, seed and time limit default from
+ * The run flags of a replay: the system, variant, workload, node count, seed and time limit default from
  * the schedule's run; a planning flag, or a variant or node count other than the schedule's, is a
  * UsageError.
  */
-export function replayFlags<F extends { system?: string; variant?: string; nodes?: string; seed?: string; timeLimit?: string; nemesis?: string; nemesisInterval?: string; nemesisOverlap?: boolean }>(
+export function replayFlags<F extends { system?: string; variant?: string; workload?: string; nodes?: string; seed?: string; timeLimit?: string; nemesis?: string; nemesisInterval?: string; nemesisOverlap?: boolean }>(
   flags: F,
   path: string,
   schedule: ScheduleFile,
@@ -142,6 +152,7 @@ export function replayFlags<F extends { system?: string; variant?: string; nodes
     ...flags,
     system: flags.system ?? schedule.system,
     variant: own.variant,
+    ...(flags.workload ?? schedule.workload ? { workload: flags.workload ?? schedule.workload } : {}),
     nodes: own.nodes,
     seed: flags.seed ?? String(schedule.seed),
     timeLimit: flags.timeLimit ?? String(schedule.timeLimitS),

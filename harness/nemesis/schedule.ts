@@ -22,7 +22,7 @@
 import { MutableRng } from '../random.js';
 import { logUniformMs } from './faults/common.js';
 import { FAULT_KINDS, faultPackage, kindPackage, type FaultKind, type FaultSpec } from './faults/index.js';
-import type { FaultManifest } from './faults/types.js';
+import type { FaultManifest, FaultSpecBase } from './faults/types.js';
 
 export { LEADER_TARGET_P } from './faults/common.js';
 export { FAULT_KINDS, type FaultKind, type FaultSpec };
@@ -186,5 +186,7 @@ export function stepName(action: 'start' | 'stop', spec: FaultSpec): string {
 /** A short text of a fault, for the terminal. */
 export function describeFault(spec: FaultSpec): string {
   const text = faultPackage(spec).describe(spec);
-  return spec.target === 'leader' ? `${text} (the leader)` : spec.target === 'leader-minority' ? `${text} (a minority with the leader)` : text;
+  // A replayed fault is no longer aimed, but it hit the leader of the run it was recorded in.
+  const target = spec.target ?? (spec as FaultSpecBase).recordedTarget;
+  return target === 'leader' ? `${text} (the leader)` : target === 'leader-minority' ? `${text} (a minority with the leader)` : text;
 }

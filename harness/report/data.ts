@@ -19,6 +19,10 @@ import { faultStyles, UNKNOWN_FAULT_STYLE } from './fault-styles.js';
 import { OUTCOME, type AnomalyGraph, type CheckerView, type LinStep, type LeaderSpan, type LinWitness, type NemesisWindow, type NodeCrash, type OpColumns, type ReportData } from './page/types.js';
 import type { RunFolder } from './run-folder.js';
 import { computeStats as runStats } from '../run/stats.js';
+import { REPLAY_CAVEAT } from '../nemesis/replay.js';
+
+/** What the header of a replayed run's report says of it. */
+export const REPLAY_REPORT_CAVEAT = `only the fault events were replayed: ${REPLAY_CAVEAT}`;
 
 export { OUTCOME } from './page/types.js';
 export type { AnomalyGraph, CheckerView, LeaderSpan, LinStep, LinWitness, NemesisWindow, NodeCrash, OpColumns, ReportData } from './page/types.js';
@@ -80,6 +84,7 @@ export function buildReportData(folder: RunFolder): ReportData {
     stats,
     firstAnomaly,
     runError: typeof results.error === 'string' ? show(results.error) : null,
+    replay: typeof run.replayOf === 'string' ? { of: show(run.replayOf), caveat: REPLAY_REPORT_CAVEAT } : null,
     nemesisErrors: Array.isArray(results.nemesisErrors) ? results.nemesisErrors.slice(0, 50).map((e) => show(e)) : [],
     unknownReason: typeof results.unknownReason === 'string' ? show(results.unknownReason) : null,
     durationMs,

@@ -84,10 +84,21 @@ svg.cycle, svg.lamport { background: #fff; border: 1px solid var(--line); border
 #messages { overflow-x: auto; }
 .plot { margin: 0 0 12px; }
 #repro { user-select: all; }
+header.top .replay { flex-basis: 100%; color: #f0c674; }
 .summary-grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(300px, 1fr)); gap: 8px 28px; }
 .crash h3 { font-size: 14px; margin: 8px 0 6px; } .crash .crash-node { color: var(--bad); } .crash pre.log-tail { max-height: 300px; }
 .summary-grid h3 { font-size: 13px; color: var(--muted); margin: 0 0 4px; font-weight: 600; text-transform: uppercase; letter-spacing: .04em; }
 `;
+
+/**
+ * The header's line for a replayed run: which schedule it followed, and that the processes'
+ * interleaving was not reproduced. Written into the page as escaped text, so that it reads the
+ * same with scripts off.
+ */
+function replayMarker(data: ReportData): string {
+  if (data.replay === null) return '';
+  return `<span id="replay" class="sub replay" data-replay-of="${escapeHtml(data.replay.of)}">replay of ${escapeHtml(data.replay.of)}: ${escapeHtml(data.replay.caveat)}</span>`;
+}
 
 /** The report page for already-built data (exported for tests and for benchmarks). */
 export function renderReportHtml(data: ReportData): string {
@@ -103,7 +114,7 @@ export function renderReportHtml(data: ReportData): string {
 ${inlineStyle(BASE_CSS + uplot.css + REPORT_CSS)}
 </head>
 <body>
-<header class="top"><h1 id="title"></h1><span id="verdict" class="badge"></span><span id="subtitle" class="sub"></span></header>
+<header class="top"><h1 id="title"></h1><span id="verdict" class="badge"></span><span id="subtitle" class="sub"></span>${replayMarker(data)}</header>
 <main>
 <section class="card" id="summary-card">
   <div class="summary-grid">

@@ -89,6 +89,17 @@ export async function runTest(resolved: ResolvedRun, systemArg: string, io: RunI
   const history = new RunHistory(join(runDir, 'history.jsonl'), startNs);
   let toxi: ToxiproxyHandle | null = null;
   let interrupted = false;
+  let nemesis: Nemesis | null = null;
+  const nemesisConfig = { faults: config.nemesis, intervalS: config.nemesisIntervalS, overlap: config.nemesisOverlap };
+  const scheduleBase = { format: 'faultline-schedule/1' as const, system: config.system, variant: config.variant, workload: config.workload, nodes: config.nodes, seed: config.seed, timeLimitS: config.timeLimitS, nemesis: nemesisConfig, replayOf };
+  /**
+   * Writes schedule.json: at the heal, and also when the run ends before it (an error, a signal)
+   * once some fault was applied, so that every run folder that had faults can be replayed.
+   */
+  const saveSchedule = (always: boolean) => {
+    if (nemesis === null || (!always && nemesis.realized.length === 0)) return;
+    writeJson(join(runDir, SCHEDULE_FILE), scheduleFile(scheduleBase, nemesis.realized));
+  };
   const onSignal = (sig: NodeJS.Signals) => {
     const code = sig === 'SIGINT' ? 130 : 143;
     if (interrupted) process.exit(code);
@@ -96,6 +107,11 @@ export async function runTest(resolved: ResolvedRun, systemArg: string, io: RunI
     // Kill every node first, synchronously: nothing may outlive an interrupted harness.
     launcher.killAllNow();
     history.close();
+    try {
+      saveSchedule(false);
+    } catch (err) {
+      process.stderr.write(`faultline: ${(err as Error).message}\n`);
+    }
     process.stderr.write(`\nfaultline: interrupted by ${sig}; nodes killed; partial history in ${runDir}\n`);
     // An external Toxiproxy server outlives the run: take this run's proxies off it (they listen on
     // its ports and may carry a partition), for a short while at most. A second signal exits at once.
@@ -156,12 +172,13 @@ export async function runTest(resolved: ResolvedRun, systemArg: string, io: RunI
     const workers = makeWorkers(config.concurrency, ids);
     const timeLimitMs = config.timeLimitS * 1000;
     const phaseStartNs = history.nowNs();
-    const nemesis = new Nemesis(c, network, (f, value, error, type) => history.append({ type, process: 'nemesis', f, value, ...(error ? { error } : {}) }), {
+    const n = new Nemesis(c, network, (f, value, error, type) => history.append({ type, process: 'nemesis', f, value, ...(error ? { error } : {}) }), {
       probe: new FaultEffects(c, network),
       invokes: true,
       clockMs: () => (history.nowNs() - phaseStartNs) / 1e6,
     });
-    if (io.progress) progress = new Progress(history, nemesis, phaseStartNs + timeLimitMs * 1e6);
+    nemesis = n;
+    if (io.progress) progress = new Progress(history, n, phaseStartNs + timeLimitMs * 1e6);
 
     const mainGen = limit(
       Math.floor(HISTORY_EVENTS_MAX / 2),
@@ -192,7 +209,7 @@ export async function runTest(resolved: ResolvedRun, systemArg: string, io: RunI
 
     // Who leads, in which term, while the clients run: it ends before the final reads.
     poller = pollStatus(c, (value) => history.append({ type: 'info', process: 'status', f: 'cluster-status', value }));
-    const nemesisRun = followSchedule(schedule, nemesis, () => history.nowNs(), phaseStartNs);
+    const nemesisRun = followSchedule(schedule, n, () => history.nowNs(), phaseStartNs);
     const shouldStop = () => history.length >= HISTORY_EVENTS_MAX || history.writeError !== null;
     const address = (node: string) => c.clientAddress(node);
     await interpret(mainGen, { workers, history, client: workload.client, address, opTimeoutMs: config.opTimeoutMs, shouldStop, onCompletion: (x) => progress?.count(x.type) });
@@ -200,10 +217,8 @@ export async function runTest(resolved: ResolvedRun, systemArg: string, io: RunI
     await nemesisRun.done;
 
     progress?.phase('healing');
-    await nemesis.healAll();
-    const nemesisConfig = { faults: config.nemesis, intervalS: config.nemesisIntervalS, overlap: config.nemesisOverlap };
-    const base = { format: 'faultline-schedule/1' as const, system: config.system, variant: config.variant, nodes: config.nodes, seed: config.seed, timeLimitS: config.timeLimitS, nemesis: nemesisConfig, replayOf };
-    writeJson(join(runDir, SCHEDULE_FILE), scheduleFile(base, nemesis.realized));
+    await n.healAll();
+    saveSchedule(true);
     await new Promise((r) => setTimeout(r, SETTLE_MS));
     await poller.stop();
     poller = null;
@@ -229,7 +244,7 @@ export async function runTest(resolved: ResolvedRun, systemArg: string, io: RunI
     const outcome = await checkHistory(workload, events, config.workloadOptions);
     const composed = composeResults(outcome, events, nodeCrashes, {
       durationMs: Math.round(Number(process.hrtime.bigint() - startNs) / 1e6),
-      nemesisErrors: nemesis.errors,
+      nemesisErrors: n.errors,
     }, verdictRules(config, workload));
     const results = judgeByFaults(composed, events, manifest);
     writeJson(join(runDir, 'results.json'), results);
@@ -255,6 +270,7 @@ export async function runTest(resolved: ResolvedRun, systemArg: string, io: RunI
       error: message,
     };
     try {
+      saveSchedule(false);
       writeJson(join(runDir, 'results.json'), failed);
       writeRunReport(runDir, io.note);
     } catch (writeErr) {

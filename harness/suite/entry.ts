@@ -104,10 +104,19 @@ export interface RunningRun {
  * go to `logFile`. The outcome resolves when the child has exited, never rejects.
  */
 export function startRun(opts: { spec: RunSpec; runDir: string; logFile: string; timeoutMs: number; cwd?: string }): RunningRun {
+  const { spec, ...rest } = opts;
+  return startRunArgs({ ...rest, args: ['run', ...runArgv({ ...spec, runDir: resolve(opts.runDir) })] });
+}
+
+/**
+ * Starts a child run with its own arguments (`args`, from the sub-command on, which must write
+ * into `runDir`): as `startRun`, for runs a RunSpec does not describe (a `run --schedule` replay).
+ */
+export function startRunArgs(opts: { args: readonly string[]; runDir: string; logFile: string; timeoutMs: number; cwd?: string }): RunningRun {
   const runDir = resolve(opts.runDir);
   mkdirSync(dirname(runDir), { recursive: true });
   mkdirSync(dirname(opts.logFile), { recursive: true });
-  const args = ['run', ...runArgv({ ...opts.spec, runDir })];
+  const args = [...opts.args];
   const command = ['faultline', ...args].map(shellQuote).join(' ');
   const log = openSync(opts.logFile, 'a');
   writeSync(log, `$ ${command}\n`);
@@ -188,6 +197,8 @@ export interface PoolJobs {
   finished(i: number, outcome: RunOutcome): void;
   /** Called once on the first SIGINT or SIGTERM, before the running jobs are stopped. */
   interrupted?(signal: NodeJS.Signals, running: number): void;
+  /** No further job starts once this says true (the caller stops the running ones itself). */
+  stopped?(): boolean;
 }
 
 /**
@@ -208,7 +219,7 @@ export async function runPool(jobs: PoolJobs): Promise<boolean> {
   process.on('SIGTERM', onSignal);
   let next = 0;
   const slot = async () => {
-    while (!interrupted && next < jobs.count) {
+    while (!interrupted && next < jobs.count && jobs.stopped?.() !== true) {
       const i = next++;
       const run = jobs.start(i);
       running.add(run);

@@ -58,7 +58,7 @@ export function entryRunDir(e: SuiteEntry): string {
 }
 
 /** A path as the user most easily reads it: relative to the working folder when inside it. */
-function displayPath(p: string): string {
+export function displayPath(p: string): string {
   const rel = relative(process.cwd(), p);
   return rel === '' ? '.' : rel.startsWith('..') ? p : rel;
 }

@@ -8,5 +8,6 @@ import { register as report } from './report.js';
 import { register as serve } from './serve.js';
 import { register as compare } from './compare.js';
 import { register as suite } from './suite.js';
+import { register as hunt } from './hunt.js';
 
-export const commands: Array<(program: Command) => void> = [check, run, recheck, toxiproxy, report, serve, compare, suite];
+export const commands: Array<(program: Command) => void> = [check, run, recheck, toxiproxy, report, serve, compare, suite, hunt];

@@ -23,7 +23,7 @@ interface RunOptions extends RunFlags {
 export function register(program: Command): void {
   addRunFlags(program.command('run').description('start a system, drive concurrent clients at it under faults, and check the history'))
     .option('--json', 'print results.json on stdout (and everything else on stderr)')
-    .option('--schedule <run-dir|schedule.json>', `replay the nemesis steps of a run (its schedule.json) instead of planning: ${REPLAY_CAVEAT}; system, variant, nodes, seed and time limit default from that run`)
+    .option('--schedule <run-dir|schedule.json>', `replay the nemesis steps of a run (its schedule.json) instead of planning: ${REPLAY_CAVEAT}; system, variant, workload, nodes, seed and time limit default from that run`)
     .action(async (opts: RunOptions) => {
       const note = (t: string) => process.stderr.write(`${t}\n`);
       const { json, schedule: scheduleArg, ...given } = opts;

@@ -36,6 +36,11 @@ export type FaultTarget = 'leader' | 'leader-minority';
 export interface FaultSpecBase {
   fault: string;
   target?: FaultTarget;
+  /**
+   * A replayed fault's `target` in the run it was recorded in: the replay keeps the node it hit
+   * then (it is not aimed again), and this keeps the label ("the leader") that says why.
+   */
+  recordedTarget?: FaultTarget;
 }
 
 /** What a fault acts on while a run goes. */

@@ -144,6 +144,11 @@ export interface ReportData {
   firstAnomaly: { index: number; timeMs: number | null; op: number } | null;
   /** The error that ended the run early (results.json `error`), or null. */
   runError: string | null;
+  /**
+   * The schedule file the run replayed (run.json `replayOf`) and what a replay does and does not
+   * reproduce, shown in the header; null for a run that planned its own faults.
+   */
+  replay: { of: string; caveat: string } | null;
   /** Faults the nemesis failed to apply or heal (results.json `nemesisErrors`). */
   nemesisErrors: string[];
   /** Why the verdict is unknown when no checker made it so (results.json `unknownReason`), or null. */

@@ -18,7 +18,7 @@ interface Step {
 const stepsOf = (dir: string): Step[] => (JSON.parse(readFileSync(join(dir, 'schedule.json'), 'utf8')) as { steps: Step[] }).steps;
 /** A spec without the fields a replay drops (the leader aim) or adds. */
 const concrete = (s: Step) => {
-  const { target: _t, ...rest } = s.spec;
+  const { target: _t, recordedTarget: _r, ...rest } = s.spec;
   return { action: s.action, spec: rest };
 };
 /** The nemesis timers run on a loaded machine: a step may be late by this much. */
