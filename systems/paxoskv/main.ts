@@ -24,7 +24,8 @@ import { numberParam } from '../lib/config.js';
 import { ErrorCode, RpcError } from '../lib/errors.js';
 import { announceReady, createNode, EXIT_DISK_DAMAGED, exitFatal, withConfigErrors } from '../lib/node.js';
 import { decodeClientRequest } from '../lib/requests.js';
-import { Transport, type PeerMessage as WireMessage } from '../lib/transport.js';
+import { startPeerTransport, startUpdateQueue, WaitingList } from '../lib/shell.js';
+import type { PeerMessage as WireMessage } from '../lib/transport.js';
 import { Wal, WalCorruptError } from '../lib/wal.js';
 import { type AcceptorRecord, type AcceptorSlot, type ClientRequest, DEFAULT_PARAMS, PAXOSKV_VARIANTS, PaxosNode, type PaxosParams, type Variant } from './core/paxos.js';
 import { decodePeerMessage } from './peer-decode.js';
@@ -75,88 +76,27 @@ const node = new PaxosNode({
   restore: restored,
 });
 
-const inbox: ((n: PaxosNode) => void)[] = [];
-const MAX_INBOX = 100_000;
-let running = false;
-let scheduled = false;
-let nextReqId = 1;
-const waiting = new Map<number, { resolve: (b: ReplyBody) => void; reject: (e: unknown) => void }>();
-
-function enqueue(f: (n: PaxosNode) => void): boolean {
-  if (inbox.length >= MAX_INBOX) return false;
-  inbox.push(f);
-  if (!running && !scheduled) {
-    scheduled = true;
-    setImmediate(() => {
-      scheduled = false;
-      void loop();
-    });
-  }
-  return true;
-}
-
-async function loop(): Promise<void> {
-  if (running) return;
-  running = true;
-  try {
-    for (;;) {
-      const batch = inbox.splice(0, inbox.length);
-      for (const f of batch) f(node);
-      if (!node.hasReady()) {
-        if (inbox.length === 0) break;
-        continue;
-      }
-      const rd = node.ready();
-      for (const m of rd.early) transport.send(m.to, m as unknown as WireMessage);
-      for (const r of rd.replies) {
-        const w = waiting.get(r.reqId);
-        if (w === undefined) continue;
-        waiting.delete(r.reqId);
-        if (r.body.type === 'error') {
-          const code = typeof r.body.code === 'number' ? r.body.code : ErrorCode.crash;
-          w.reject(new RpcError(code, String(r.body.text ?? 'error')));
-        } else {
-          w.resolve(r.body);
-        }
-      }
-      if (rd.persist.length > 0) {
-        wal.append(Buffer.from(JSON.stringify(rd.persist), 'utf8'));
-        await wal.sync();
-      }
-      for (const m of rd.messages) transport.send(m.to, m as unknown as WireMessage);
-      node.advance(rd);
+const queue = startUpdateQueue(rt, node, {
+  hasReady: (n) => n.hasReady(),
+  pass: async (n) => {
+    const rd = n.ready();
+    for (const m of rd.early) transport.send(m.to, m as unknown as WireMessage);
+    waiting.settle(rd.replies);
+    if (rd.persist.length > 0) {
+      wal.append(Buffer.from(JSON.stringify(rd.persist), 'utf8'));
+      await wal.sync();
     }
-  } catch (e) {
-    // A failed fsync ends the node: going on could promise something the disk does not hold.
-    exitFatal(rt, `update loop failed: ${(e as Error)?.stack ?? String(e)}`);
-  } finally {
-    running = false;
-  }
-  if (inbox.length > 0) enqueue(() => {});
-}
+    for (const m of rd.messages) transport.send(m.to, m as unknown as WireMessage);
+    n.advance(rd);
+  },
+});
+const waiting = new WaitingList(queue);
 
 // ---------------------------------------------------------------------------- peers
 
-const peerIds = new Set(Object.keys(cfg.peers));
+const transport = await startPeerTransport(rt, decodePeerMessage, (m) => queue.enqueue((n) => n.step(m)));
 
-const transport = await Transport.start({
-  id: cfg.id,
-  peerPort: cfg.peerPort,
-  peers: cfg.peers,
-  logger: log,
-  rng: rt.rng.fork(),
-  ...(cfg.clusterToken !== undefined ? { clusterToken: cfg.clusterToken } : {}),
-  onMessage: (m) => {
-    const d = decodePeerMessage(m, cfg.id, peerIds);
-    if (!d.ok) {
-      log.info(`dropped a peer message of type ${JSON.stringify(m.type).slice(0, 80)}: ${d.why.slice(0, 200)}`);
-      return;
-    }
-    enqueue((n) => n.step(d.msg));
-  },
-}).catch((e: unknown) => exitFatal(rt, `cannot listen for peers on 127.0.0.1:${cfg.peerPort}: ${(e as Error).message}`));
-
-setInterval(() => enqueue((n) => n.tick()), tickMs);
+setInterval(() => queue.enqueue((n) => n.tick()), tickMs);
 
 // ---------------------------------------------------------------------------- clients
 
@@ -177,14 +117,7 @@ function toCoreRequest(req: WireRequest): ClientRequest {
 
 function handle(req: WireRequest): Promise<ReplyBody> {
   const coreReq = toCoreRequest(req);
-  return new Promise<ReplyBody>((resolve, reject) => {
-    const reqId = nextReqId++;
-    waiting.set(reqId, { resolve, reject });
-    if (!enqueue((n) => n.request(reqId, coreReq))) {
-      waiting.delete(reqId);
-      reject(new RpcError(ErrorCode.temporarilyUnavailable, 'node overloaded'));
-    }
-  });
+  return waiting.submit((n, reqId) => n.request(reqId, coreReq));
 }
 
 try {

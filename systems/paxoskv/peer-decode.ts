@@ -5,6 +5,8 @@
 import { z } from 'zod';
 import { MAX_VALUE_BYTES } from '../../workloads/wire/limits.js';
 import { wireValue } from '../../workloads/wire/rpc.js';
+import { decodeAddressed } from '../lib/peer-decode.js';
+import type { PeerDecode as Decoded } from '../lib/shell.js';
 import type { PeerMessage } from './core/paxos.js';
 
 const count = z.number().int().nonnegative().safe();
@@ -22,17 +24,9 @@ const peerMessage = z.discriminatedUnion('type', [
   z.object({ ...head, type: z.literal('Accepted'), ok: z.boolean(), promised: ballot.nullable() }).strict(),
 ]);
 
-export type PeerDecode = { ok: true; msg: PeerMessage } | { ok: false; why: string };
+export type PeerDecode = Decoded<PeerMessage>;
 
 /** Decodes a message addressed to `self` from one of `peers`; anything else is refused with a reason. */
 export function decodePeerMessage(raw: unknown, self: string, peers: ReadonlySet<string>): PeerDecode {
-  const r = peerMessage.safeParse(raw);
-  if (!r.success) {
-    const issue = r.error.issues[0]!;
-    return { ok: false, why: `${issue.path.join('.') || 'message'}: ${issue.message}` };
-  }
-  if (r.data.to !== self) return { ok: false, why: `addressed to ${r.data.to}, not ${self}` };
-  if (!peers.has(r.data.from)) return { ok: false, why: `from ${r.data.from}, not a peer of this cluster` };
-  const { mid: _mid, ...msg } = r.data;
-  return { ok: true, msg: msg as PeerMessage };
+  return decodeAddressed(peerMessage, raw, self, peers);
 }

@@ -6,6 +6,7 @@
  * restarts too). The history goes to the harness's linearizability checker.
  */
 import type { SimDisk } from '../lib/sim/disk.js';
+import { recordSimEvent, type SimEvent } from '../lib/sim/history.js';
 import { type SimHost, Simulator } from '../lib/sim/simulator.js';
 import { Rng } from '../lib/rng.js';
 import { type AcceptorSlot, ballotText, compareBallots, DEFAULT_PARAMS, PaxosNode, type PeerMessage, type Ready, type ReplyBody, type Variant } from './core/paxos.js';
@@ -22,16 +23,6 @@ export interface SimOptions {
   crash?: boolean;
   partition?: boolean;
   maxEvents?: number;
-}
-
-export interface SimEvent {
-  index: number;
-  time: number;
-  type: 'invoke' | 'ok' | 'fail' | 'info';
-  process: number | 'nemesis';
-  f: string;
-  value?: unknown;
-  node?: string;
 }
 
 export interface SimResult {
@@ -92,7 +83,7 @@ export function simulate(o: SimOptions): SimResult {
   const inflight = new Map<number, { slot: number; process: number; f: string; value: unknown; key: string; node: string }>();
   let ok = 0;
   const record = (e: Omit<SimEvent, 'index' | 'time'>): void => {
-    history.push({ index: history.length, time: sim.now * 1_000_000, ...e });
+    recordSimEvent(history, sim.now, e);
   };
   const sim = buildSim(o.seed, ids, o.variant ?? 'correct', violations, (id, reqId, body) => {
     const op = inflight.get(reqId);
