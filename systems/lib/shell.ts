@@ -12,8 +12,8 @@
  * ```
  */
 import { ErrorCode, RpcError } from './errors.js';
-import type { ReplyBody } from './client-listener.js';
-import { exitFatal, type NodeRuntime } from './node.js';
+import { type ClientRequest, type ReplyBody, startClientListener } from './client-listener.js';
+import { announceReady, exitFatal, type NodeRuntime } from './node.js';
 import { Transport, type PeerMessage as WireMessage } from './transport.js';
 
 /** Most inputs waiting for the update loop; more are refused (the client is told "overloaded"). */
@@ -154,4 +154,29 @@ export function startPeerTransport<M>(
       deliver(d.msg);
     },
   }).catch((e: unknown) => exitFatal(rt, `cannot listen for peers on 127.0.0.1:${cfg.peerPort}: ${(e as Error).message}`));
+}
+
+/**
+ * Serves clients on the node's client port: each request is decoded by `decode` (which throws
+ * an `RpcError` for a bad one), handed to the core under a request id by `start`, and answered
+ * with the core's reply; then prints `ready`. A port that cannot be bound ends the process.
+ */
+export async function serveClients<C, R>(
+  rt: NodeRuntime,
+  waiting: WaitingList<C>,
+  decode: (req: ClientRequest) => R,
+  start: (core: C, reqId: number, req: R) => void,
+  status: () => Record<string, unknown>,
+  facts: string,
+): Promise<void> {
+  const handler = (req: ClientRequest): Promise<ReplyBody> => {
+    const r = decode(req);
+    return waiting.submit((c, reqId) => start(c, reqId, r));
+  };
+  try {
+    await startClientListener({ port: rt.config.clientPort, clock: rt.clock, logger: rt.logger, handler, status });
+  } catch (e) {
+    exitFatal(rt, `cannot listen on 127.0.0.1:${rt.config.clientPort}: ${(e as Error).message}`);
+  }
+  announceReady(rt, facts);
 }

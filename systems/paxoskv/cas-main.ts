@@ -3,12 +3,12 @@
  */
 import { join } from 'node:path';
 import { RPCS } from '../../workloads/wire/rpc.js';
-import { startClientListener, type ClientRequest as WireRequest, type ReplyBody } from '../lib/client-listener.js';
+import type { ClientRequest as WireRequest } from '../lib/client-listener.js';
 import { numberParam } from '../lib/config.js';
 import { ErrorCode, RpcError } from '../lib/errors.js';
-import { announceReady, EXIT_DISK_DAMAGED, exitFatal, type NodeRuntime, withConfigErrors } from '../lib/node.js';
+import { EXIT_DISK_DAMAGED, exitFatal, type NodeRuntime, withConfigErrors } from '../lib/node.js';
 import { decodeClientRequest } from '../lib/requests.js';
-import { startPeerTransport, startUpdateQueue, WaitingList } from '../lib/shell.js';
+import { serveClients, startPeerTransport, startUpdateQueue, WaitingList } from '../lib/shell.js';
 import type { PeerMessage as WireMessage } from '../lib/transport.js';
 import { Wal, WalCorruptError } from '../lib/wal.js';
 import { type AcceptorRecord, type AcceptorSlot, type ClientRequest, DEFAULT_PARAMS, PaxosNode, type PaxosParams, type Variant } from './core/paxos.js';
@@ -101,21 +101,5 @@ function toCoreRequest(req: WireRequest): ClientRequest {
   }
 }
 
-function handle(req: WireRequest): Promise<ReplyBody> {
-  const coreReq = toCoreRequest(req);
-  return waiting.submit((n, reqId) => n.request(reqId, coreReq));
-}
-
-try {
-  await startClientListener({
-    port: cfg.clientPort,
-    clock: rt.clock,
-    logger: log,
-    handler: handle,
-    status: () => ({ ...node.status(), transport: transport.stats }),
-  });
-} catch (e) {
-  exitFatal(rt, `cannot listen on 127.0.0.1:${cfg.clientPort}: ${(e as Error).message}`);
-}
-announceReady(rt, `peers ${Object.keys(cfg.peers).join(',') || '-'}`);
+  await serveClients(rt, waiting, toCoreRequest, (n, reqId, r) => n.request(reqId, r), () => ({ ...node.status(), transport: transport.stats }), `peers ${Object.keys(cfg.peers).join(',') || '-'}`);
 }

@@ -11,11 +11,11 @@
  */
 import { join } from 'node:path';
 import { RPCS } from '../../workloads/wire/rpc.js';
-import { startClientListener, type ClientRequest as WireRequest, type ReplyBody } from '../lib/client-listener.js';
+import type { ClientRequest as WireRequest } from '../lib/client-listener.js';
 import { ConfigError, numberParam } from '../lib/config.js';
-import { announceReady, EXIT_DISK_DAMAGED, exitFatal, type NodeRuntime, withConfigErrors } from '../lib/node.js';
+import { EXIT_DISK_DAMAGED, exitFatal, type NodeRuntime, withConfigErrors } from '../lib/node.js';
 import { decodeClientRequest } from '../lib/requests.js';
-import { startPeerTransport, startUpdateQueue, WaitingList } from '../lib/shell.js';
+import { serveClients, startPeerTransport, startUpdateQueue, WaitingList } from '../lib/shell.js';
 import type { PeerMessage as WireMessage } from '../lib/transport.js';
 import { Wal, WalCorruptError } from '../lib/wal.js';
 import { DEFAULT_MULTI_PARAMS, emptyDurable, type LogOp, type MultiDurable, type MultiParams, MultiPaxosNode, type MultiRecord } from './core/multipaxos.js';
@@ -138,15 +138,5 @@ export async function runMulti(rt: NodeRuntime): Promise<void> {
     }
   }
 
-  function handle(req: WireRequest): Promise<ReplyBody> {
-    const op = toLogOp(req);
-    return waiting.submit((n, reqId) => n.request(reqId, op));
-  }
-
-  try {
-    await startClientListener({ port: cfg.clientPort, clock: rt.clock, logger: log, handler: handle, status: () => ({ ...node.status(), transport: transport.stats }) });
-  } catch (e) {
-    exitFatal(rt, `cannot listen on 127.0.0.1:${cfg.clientPort}: ${(e as Error).message}`);
-  }
-  announceReady(rt, `mode multi, peers ${Object.keys(cfg.peers).join(',') || '-'}`);
+  await serveClients(rt, waiting, toLogOp, (n, reqId, r) => n.request(reqId, r), () => ({ ...node.status(), transport: transport.stats }), `mode multi, peers ${Object.keys(cfg.peers).join(',') || '-'}`);
 }

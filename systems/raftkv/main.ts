@@ -26,12 +26,12 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import { RPCS } from '../../workloads/wire/rpc.js';
-import { startClientListener, type ClientRequest as WireRequest, type ReplyBody } from '../lib/client-listener.js';
+import type { ClientRequest as WireRequest } from '../lib/client-listener.js';
 import { booleanParam, ConfigError, numberParam } from '../lib/config.js';
 import { ErrorCode } from '../lib/errors.js';
-import { announceReady, createNode, EXIT_DISK_DAMAGED, exitFatal, withConfigErrors } from '../lib/node.js';
+import { createNode, EXIT_DISK_DAMAGED, exitFatal, withConfigErrors } from '../lib/node.js';
 import { decodeClientRequest } from '../lib/requests.js';
-import { startPeerTransport, startUpdateQueue, WaitingList } from '../lib/shell.js';
+import { serveClients, startPeerTransport, startUpdateQueue, WaitingList } from '../lib/shell.js';
 import type { PeerMessage as WireMessage } from '../lib/transport.js';
 import { Wal, WalCorruptError } from '../lib/wal.js';
 import { InvariantError, RaftNode } from './core/raft.js';
@@ -233,20 +233,4 @@ function toCoreRequest(req: WireRequest): ClientRequest {
   }
 }
 
-function handle(req: WireRequest): Promise<ReplyBody> {
-  const coreReq = toCoreRequest(req);
-  return waiting.submit((n, reqId) => n.request(reqId, coreReq));
-}
-
-try {
-  await startClientListener({
-    port: cfg.clientPort,
-    clock: rt.clock,
-    logger: log,
-    handler: handle,
-    status: () => ({ ...node.status(), transport: transport.stats }),
-  });
-} catch (e) {
-  exitFatal(rt, `cannot listen on 127.0.0.1:${cfg.clientPort}: ${(e as Error).message}`);
-}
-announceReady(rt, `peers ${Object.keys(cfg.peers).join(',') || '-'}`);
+await serveClients(rt, waiting, toCoreRequest, (n, reqId, r) => n.request(reqId, r), () => ({ ...node.status(), transport: transport.stats }), `peers ${Object.keys(cfg.peers).join(',') || '-'}`);
