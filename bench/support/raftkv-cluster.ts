@@ -18,6 +18,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 const root = here.includes(`${join('dist', 'bench')}`) ? join(here, '../../..') : join(here, '../..');
 /** The built node program. */
 export const MAIN_JS = join(root, 'dist/systems/raftkv/main.js');
+/** paxoskv's node program (either mode, by `params.mode`), for the same cluster helper. */
+export const PAXOSKV_MAIN_JS = join(root, 'dist/systems/paxoskv/main.js');
 /** The built faultline CLI. */
 export const CLI_JS = join(root, 'dist/harness/cli/main.js');
 
@@ -39,11 +41,14 @@ export interface TestNode {
 /** A running cluster. */
 export class TestCluster {
   readonly nodes: TestNode[] = [];
+  private mainJs = MAIN_JS;
+
   private constructor(readonly dir: string, readonly variant: string, readonly params: Record<string, unknown>) {}
 
   /** Writes the configs and starts `n` nodes (waiting for each `ready`). */
-  static async start(n: number, variant = 'correct', params: Record<string, unknown> = {}, clusterToken?: string): Promise<TestCluster> {
+  static async start(n: number, variant = 'correct', params: Record<string, unknown> = {}, clusterToken?: string, mainJs = MAIN_JS): Promise<TestCluster> {
     const c = new TestCluster(mkdtempSync(join(tmpdir(), 'raftkv-test-')), variant, params);
+    c.mainJs = mainJs;
     for (let i = 1; i <= n; i++) {
       c.nodes.push({ id: `n${i}`, clientPort: await freePort(), peerPort: await freePort(), configFile: '', proc: null, stderr: '' });
     }
@@ -67,7 +72,7 @@ export class TestCluster {
   async startNode(node: TestNode): Promise<void> {
     // RAFTKV_NODE_ARGS passes node flags to the nodes, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
     const nodeArgs = (process.env.RAFTKV_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
-    const proc = spawn(process.execPath, [...nodeArgs, MAIN_JS, '--config', node.configFile], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, [...nodeArgs, this.mainJs, '--config', node.configFile], { stdio: ['pipe', 'pipe', 'pipe'] });
     node.proc = proc;
     proc.stderr!.on('data', (d: Buffer) => {
       node.stderr += d.toString();

@@ -14,188 +14,24 @@
  *   a time by a single loop; while a batch is being fsynced new inputs wait, and the next Ready
  *   carries them all (one fsync for many promises).
  *
- * Params (config `params`): tickMs, roundTimeoutTicks, backoffMaxTicks, requestTimeoutTicks,
- * maxPendingRequests, seed, logMessages.
+ * Params (config `params`): mode (`cas`, or `multi` for the replicated log of core/multipaxos.ts,
+ * whose shell is multi-main.ts; absent: `multi` for the variants that exist in that mode only,
+ * `cas` otherwise), tickMs, roundTimeoutTicks, backoffMaxTicks, requestTimeoutTicks,
+ * maxPendingRequests, seed, logMessages; in `multi` mode also heartbeatTicks, electionTicksMin,
+ * electionTicksMax, retryTicks, snapshotEvery, walSegmentBytes.
  */
-import { join } from 'node:path';
-import { RPCS } from '../../workloads/wire/rpc.js';
-import { startClientListener, type ClientRequest as WireRequest, type ReplyBody } from '../lib/client-listener.js';
-import { numberParam } from '../lib/config.js';
-import { ErrorCode, RpcError } from '../lib/errors.js';
-import { announceReady, createNode, EXIT_DISK_DAMAGED, exitFatal, withConfigErrors } from '../lib/node.js';
-import { decodeClientRequest } from '../lib/requests.js';
-import { Transport, type PeerMessage as WireMessage } from '../lib/transport.js';
-import { Wal, WalCorruptError } from '../lib/wal.js';
-import { type AcceptorRecord, type AcceptorSlot, type ClientRequest, DEFAULT_PARAMS, PAXOSKV_VARIANTS, PaxosNode, type PaxosParams, type Variant } from './core/paxos.js';
-import { decodePeerMessage } from './peer-decode.js';
+import { ConfigError } from '../lib/config.js';
+import { createNode, withConfigErrors } from '../lib/node.js';
+import { MULTI_ONLY_VARIANTS, PAXOSKV_VARIANTS, type Variant } from './core/paxos.js';
 
 const rt = createNode(PAXOSKV_VARIANTS);
-const cfg = rt.config;
-const log = rt.logger;
-
-const tickMs = withConfigErrors(() => numberParam(cfg, 'tickMs', 10, 1, 10_000));
-const params: PaxosParams = withConfigErrors(() => ({
-  roundTimeoutTicks: numberParam(cfg, 'roundTimeoutTicks', DEFAULT_PARAMS.roundTimeoutTicks, 1, 100_000),
-  backoffMaxTicks: numberParam(cfg, 'backoffMaxTicks', DEFAULT_PARAMS.backoffMaxTicks, 1, 100_000),
-  requestTimeoutTicks: numberParam(cfg, 'requestTimeoutTicks', DEFAULT_PARAMS.requestTimeoutTicks, 1, 1_000_000),
-  maxPendingRequests: numberParam(cfg, 'maxPendingRequests', DEFAULT_PARAMS.maxPendingRequests, 1, 1_000_000),
-}));
-
-// ---------------------------------------------------------------------------- disk
-
-let wal: Wal;
-try {
-  // An acceptor that forgot a promise or an accepted value can let two values be chosen.
-  wal = await Wal.open({ dir: join(cfg.dataDir, 'wal'), strictRecovery: true });
-} catch (e) {
-  if (e instanceof WalCorruptError) exitFatal(rt, e.message, EXIT_DISK_DAMAGED);
-  throw e;
-}
-const restored = new Map<string, AcceptorSlot>();
-for (const rec of wal.recovery.records) {
-  let batch: AcceptorRecord[];
-  try {
-    batch = JSON.parse(rec.data.toString('utf8')) as AcceptorRecord[];
-  } catch {
-    exitFatal(rt, `write-ahead log record ${rec.index} is not valid JSON`);
-  }
-  if (!Array.isArray(batch)) exitFatal(rt, `write-ahead log record ${rec.index} is not a list of acceptor changes`);
-  for (const r of batch) restored.set(r.k, r.s);
-}
-log.info(`recovered the acceptor state of ${restored.size} keys from ${wal.recovery.records.length} records`);
-
-// ---------------------------------------------------------------------------- core
-
-const node = new PaxosNode({
-  id: cfg.id,
-  peers: Object.keys(cfg.peers),
-  variant: cfg.variant as Variant,
-  params,
-  rng: rt.rng.fork(),
-  restore: restored,
+const mode = withConfigErrors(() => {
+  const raw = rt.config.params.mode;
+  const multiOnly = MULTI_ONLY_VARIANTS.includes(rt.config.variant as Variant);
+  if (raw === undefined) return multiOnly ? 'multi' : 'cas';
+  if (raw !== 'cas' && raw !== 'multi') throw new ConfigError(`params.mode must be "cas" or "multi", got ${JSON.stringify(raw)}`);
+  if (raw === 'cas' && multiOnly) throw new ConfigError(`variant ${rt.config.variant} exists in mode "multi" only`);
+  return raw;
 });
-
-const inbox: ((n: PaxosNode) => void)[] = [];
-const MAX_INBOX = 100_000;
-let running = false;
-let scheduled = false;
-let nextReqId = 1;
-const waiting = new Map<number, { resolve: (b: ReplyBody) => void; reject: (e: unknown) => void }>();
-
-function enqueue(f: (n: PaxosNode) => void): boolean {
-  if (inbox.length >= MAX_INBOX) return false;
-  inbox.push(f);
-  if (!running && !scheduled) {
-    scheduled = true;
-    setImmediate(() => {
-      scheduled = false;
-      void loop();
-    });
-  }
-  return true;
-}
-
-async function loop(): Promise<void> {
-  if (running) return;
-  running = true;
-  try {
-    for (;;) {
-      const batch = inbox.splice(0, inbox.length);
-      for (const f of batch) f(node);
-      if (!node.hasReady()) {
-        if (inbox.length === 0) break;
-        continue;
-      }
-      const rd = node.ready();
-      for (const m of rd.early) transport.send(m.to, m as unknown as WireMessage);
-      for (const r of rd.replies) {
-        const w = waiting.get(r.reqId);
-        if (w === undefined) continue;
-        waiting.delete(r.reqId);
-        if (r.body.type === 'error') {
-          const code = typeof r.body.code === 'number' ? r.body.code : ErrorCode.crash;
-          w.reject(new RpcError(code, String(r.body.text ?? 'error')));
-        } else {
-          w.resolve(r.body);
-        }
-      }
-      if (rd.persist.length > 0) {
-        wal.append(Buffer.from(JSON.stringify(rd.persist), 'utf8'));
-        await wal.sync();
-      }
-      for (const m of rd.messages) transport.send(m.to, m as unknown as WireMessage);
-      node.advance(rd);
-    }
-  } catch (e) {
-    // A failed fsync ends the node: going on could promise something the disk does not hold.
-    exitFatal(rt, `update loop failed: ${(e as Error)?.stack ?? String(e)}`);
-  } finally {
-    running = false;
-  }
-  if (inbox.length > 0) enqueue(() => {});
-}
-
-// ---------------------------------------------------------------------------- peers
-
-const peerIds = new Set(Object.keys(cfg.peers));
-
-const transport = await Transport.start({
-  id: cfg.id,
-  peerPort: cfg.peerPort,
-  peers: cfg.peers,
-  logger: log,
-  rng: rt.rng.fork(),
-  ...(cfg.clusterToken !== undefined ? { clusterToken: cfg.clusterToken } : {}),
-  onMessage: (m) => {
-    const d = decodePeerMessage(m, cfg.id, peerIds);
-    if (!d.ok) {
-      log.info(`dropped a peer message of type ${JSON.stringify(m.type).slice(0, 80)}: ${d.why.slice(0, 200)}`);
-      return;
-    }
-    enqueue((n) => n.step(d.msg));
-  },
-}).catch((e: unknown) => exitFatal(rt, `cannot listen for peers on 127.0.0.1:${cfg.peerPort}: ${(e as Error).message}`));
-
-setInterval(() => enqueue((n) => n.tick()), tickMs);
-
-// ---------------------------------------------------------------------------- clients
-
-/** Keys may be any JSON value; their JSON text is the internal key, so 1 and "1" stay apart. */
-function toCoreRequest(req: WireRequest): ClientRequest {
-  const r = decodeClientRequest(RPCS, req);
-  switch (r.type) {
-    case 'read':
-      return { type: 'read', key: JSON.stringify(r.key) };
-    case 'write':
-      return { type: 'write', key: JSON.stringify(r.key), value: r.value };
-    case 'cas':
-      return { type: 'cas', key: JSON.stringify(r.key), from: r.from, to: r.to };
-    default:
-      throw new RpcError(ErrorCode.notSupported, `paxoskv serves read, write and cas, not ${r.type}`);
-  }
-}
-
-function handle(req: WireRequest): Promise<ReplyBody> {
-  const coreReq = toCoreRequest(req);
-  return new Promise<ReplyBody>((resolve, reject) => {
-    const reqId = nextReqId++;
-    waiting.set(reqId, { resolve, reject });
-    if (!enqueue((n) => n.request(reqId, coreReq))) {
-      waiting.delete(reqId);
-      reject(new RpcError(ErrorCode.temporarilyUnavailable, 'node overloaded'));
-    }
-  });
-}
-
-try {
-  await startClientListener({
-    port: cfg.clientPort,
-    clock: rt.clock,
-    logger: log,
-    handler: handle,
-    status: () => ({ ...node.status(), transport: transport.stats }),
-  });
-} catch (e) {
-  exitFatal(rt, `cannot listen on 127.0.0.1:${cfg.clientPort}: ${(e as Error).message}`);
-}
-announceReady(rt, `peers ${Object.keys(cfg.peers).join(',') || '-'}`);
+if (mode === 'multi') await (await import('./multi-main.js')).runMulti(rt);
+else await (await import('./cas-main.js')).runCas(rt);

@@ -6,14 +6,32 @@
  * restarts too). The history goes to the harness's linearizability checker.
  */
 import type { SimDisk } from '../lib/sim/disk.js';
+import { recordSimEvent, type SimEvent } from '../lib/sim/history.js';
 import { type SimHost, Simulator } from '../lib/sim/simulator.js';
 import { Rng } from '../lib/rng.js';
-import { type AcceptorSlot, ballotText, compareBallots, DEFAULT_PARAMS, PaxosNode, type PeerMessage, type Ready, type ReplyBody, type Variant } from './core/paxos.js';
+import type { LogOp } from './core/multipaxos.js';
+import { type AcceptorSlot, ballotText, type ClientRequest, compareBallots, DEFAULT_PARAMS, PaxosNode, type PeerMessage, type Ready, type ReplyBody, type Variant } from './core/paxos.js';
+import type { MultiMessage } from './core/multipaxos.js';
+import { buildMultiSim, type MultiSimulator } from './multisim.js';
+
+/** A register request as the log carries it. */
+export function toLogOp(req: ClientRequest): LogOp {
+  switch (req.type) {
+    case 'read':
+      return { f: 'read', key: req.key };
+    case 'write':
+      return { f: 'write', key: req.key, value: req.value };
+    case 'cas':
+      return { f: 'cas', key: req.key, from: req.from, to: req.to };
+  }
+}
 
 export type Disk = Map<string, AcceptorSlot>;
 
 export interface SimOptions {
   seed: number;
+  /** `cas` (per-key rounds, core/paxos.ts) or `multi` (the replicated log, core/multipaxos.ts). */
+  mode?: 'cas' | 'multi';
   variant?: Variant;
   nodes?: number;
   clients?: number;
@@ -22,16 +40,8 @@ export interface SimOptions {
   crash?: boolean;
   partition?: boolean;
   maxEvents?: number;
-}
-
-export interface SimEvent {
-  index: number;
-  time: number;
-  type: 'invoke' | 'ok' | 'fail' | 'info';
-  process: number | 'nemesis';
-  f: string;
-  value?: unknown;
-  node?: string;
+  /** Multi-Paxos mode: every delivered peer message (traces). */
+  trace?: (m: MultiMessage, nowMs: number) => void;
 }
 
 export interface SimResult {
@@ -92,9 +102,9 @@ export function simulate(o: SimOptions): SimResult {
   const inflight = new Map<number, { slot: number; process: number; f: string; value: unknown; key: string; node: string }>();
   let ok = 0;
   const record = (e: Omit<SimEvent, 'index' | 'time'>): void => {
-    history.push({ index: history.length, time: sim.now * 1_000_000, ...e });
+    recordSimEvent(history, sim.now, e);
   };
-  const sim = buildSim(o.seed, ids, o.variant ?? 'correct', violations, (id, reqId, body) => {
+  const onReply = (id: string, reqId: number, body: ReplyBody): void => {
     const op = inflight.get(reqId);
     if (op === undefined) return;
     inflight.delete(reqId);
@@ -107,7 +117,16 @@ export function simulate(o: SimOptions): SimResult {
       record({ process: op.process, type: 'ok', f: op.f, value: op.f === 'read' ? [op.key, body.value ?? null] : op.value, node: id });
     }
     schedule(op.slot);
-  });
+  };
+  const multi = o.mode === 'multi';
+  const sim: PaxosSimulator | MultiSimulator = multi
+    ? // Elections shorter than the nemesis's windows (150-600 ms), so leaders change inside them.
+      buildMultiSim(o.seed, ids, o.variant ?? 'correct', violations, { onReply, ...(o.trace !== undefined ? { delivered: (m: MultiMessage) => o.trace!(m, sim.now) } : {}), params: { heartbeatTicks: 2, electionTicksMin: 8, electionTicksMax: 16, retryTicks: 5, requestTimeoutTicks: 30 } })
+    : buildSim(o.seed, ids, o.variant ?? 'correct', violations, onReply);
+  const submit = (node: string, reqId: number, req: ClientRequest): void => {
+    if (multi) (sim as MultiSimulator).input(node, (c) => c.request(reqId, toLogOp(req)));
+    else (sim as PaxosSimulator).input(node, (c) => c.request(reqId, req));
+  };
   const rand = sim.rand;
   const duration = o.durationMs ?? 5000;
   const clients = o.clients ?? 4;
@@ -129,7 +148,7 @@ export function simulate(o: SimOptions): SimResult {
     const kind = rand.int(0, 2);
     const reqId = nextReq++;
     const process = procs[slot]!;
-    let f: string, value: unknown, req: Parameters<PaxosNode['request']>[1];
+    let f: string, value: unknown, req: ClientRequest;
     if (kind === 0) [f, value, req] = ['read', [key, null], { type: 'read', key }];
     else if (kind === 1) {
       const v = nextValue++;
@@ -141,7 +160,7 @@ export function simulate(o: SimOptions): SimResult {
     }
     inflight.set(reqId, { slot, process, f, value, key, node });
     record({ process, type: 'invoke', f, value, node });
-    sim.input(node, (c) => c.request(reqId, req));
+    submit(node, reqId, req);
   }
   for (const id of ids) sim.startTicking(id, rand.int(1, 10), 10);
   for (let i = 0; i < clients; i++) sim.at(rand.int(1, 50), () => invoke(i));

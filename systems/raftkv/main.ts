@@ -26,12 +26,13 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import { RPCS } from '../../workloads/wire/rpc.js';
-import { startClientListener, type ClientRequest as WireRequest, type ReplyBody } from '../lib/client-listener.js';
+import type { ClientRequest as WireRequest } from '../lib/client-listener.js';
 import { booleanParam, ConfigError, numberParam } from '../lib/config.js';
-import { ErrorCode, RpcError } from '../lib/errors.js';
-import { announceReady, createNode, EXIT_DISK_DAMAGED, exitFatal, withConfigErrors } from '../lib/node.js';
+import { ErrorCode } from '../lib/errors.js';
+import { createNode, EXIT_DISK_DAMAGED, exitFatal, withConfigErrors } from '../lib/node.js';
 import { decodeClientRequest } from '../lib/requests.js';
-import { Transport, type PeerMessage as WireMessage } from '../lib/transport.js';
+import { serveClients, startPeerTransport, startUpdateQueue, WaitingList } from '../lib/shell.js';
+import type { PeerMessage as WireMessage } from '../lib/transport.js';
 import { Wal, WalCorruptError } from '../lib/wal.js';
 import { InvariantError, RaftNode } from './core/raft.js';
 import type { ClientRequest, DurableImage, Entry, HardState, PeerMessage, PersistBatch, RaftParams, Variant } from './core/types.js';
@@ -144,27 +145,7 @@ const node = new RaftNode({
   restore: restored,
 });
 
-/** Inputs waiting for the update loop (Singular Update Queue). */
-const inbox: ((n: RaftNode) => void)[] = [];
-const MAX_INBOX = 100_000;
-let running = false;
-let scheduled = false;
-let nextReqId = 1;
-const waiting = new Map<number, { resolve: (b: ReplyBody) => void; reject: (e: unknown) => void }>();
 let lastRole = '';
-
-function enqueue(f: (n: RaftNode) => void): boolean {
-  if (inbox.length >= MAX_INBOX) return false;
-  inbox.push(f);
-  if (!running && !scheduled) {
-    scheduled = true;
-    setImmediate(() => {
-      scheduled = false;
-      void loop();
-    });
-  }
-  return true;
-}
 
 /** Empty record written before a snapshot, so that each snapshot supersedes a record of its own. */
 const MARKER: PersistRecord = { tr: null, e: [], hs: null };
@@ -193,74 +174,32 @@ async function persist(p: PersistBatch): Promise<void> {
   await wal.sync();
 }
 
-async function loop(): Promise<void> {
-  if (running) return;
-  running = true;
-  try {
-    for (;;) {
-      const batch = inbox.splice(0, inbox.length);
-      for (const f of batch) f(node);
-      if (!node.hasReady()) {
-        if (inbox.length === 0) break;
-        continue;
-      }
-      const rd = node.ready();
-      for (const m of rd.early) transport.send(m.to, m as unknown as WireMessage);
-      for (const r of rd.replies) {
-        const w = waiting.get(r.reqId);
-        if (w === undefined) continue;
-        waiting.delete(r.reqId);
-        if (r.body.type === 'error') {
-          const code = typeof r.body.code === 'number' ? r.body.code : ErrorCode.crash;
-          const extra: Record<string, unknown> = {};
-          if (code === ErrorCode.temporarilyUnavailable) extra.leader = node.status().leader;
-          w.reject(new RpcError(code, String(r.body.text ?? 'error'), extra));
-        } else {
-          w.resolve(r.body);
-        }
-      }
-      await persist(rd.persist);
-      for (const m of rd.messages) transport.send(m.to, m as unknown as WireMessage);
-      node.advance();
-      const s = node.status();
-      const role = `${s.role}/${s.term}/${s.leader ?? '-'}`;
-      if (role !== lastRole) {
-        lastRole = role;
-        log.info(`role ${s.role}, term ${s.term}, leader ${s.leader ?? 'unknown'}, commit ${s.commitIndex}, last ${s.lastIndex}`);
-      }
+const queue = startUpdateQueue(rt, node, {
+  hasReady: (n) => n.hasReady(),
+  pass: async (n) => {
+    const rd = n.ready();
+    for (const m of rd.early) transport.send(m.to, m as unknown as WireMessage);
+    waiting.settle(rd.replies, (code) => (code === ErrorCode.temporarilyUnavailable ? { leader: n.status().leader } : {}));
+    await persist(rd.persist);
+    for (const m of rd.messages) transport.send(m.to, m as unknown as WireMessage);
+    n.advance();
+    const s = n.status();
+    const role = `${s.role}/${s.term}/${s.leader ?? '-'}`;
+    if (role !== lastRole) {
+      lastRole = role;
+      log.info(`role ${s.role}, term ${s.term}, leader ${s.leader ?? 'unknown'}, commit ${s.commitIndex}, last ${s.lastIndex}`);
     }
-  } catch (e) {
-    // A broken invariant (or a failed fsync) ends the node: going on could ack something false.
-    if (e instanceof InvariantError) exitFatal(rt, `invariant broken: ${e.message}`);
-    exitFatal(rt, `update loop failed: ${(e as Error)?.stack ?? String(e)}`);
-  } finally {
-    running = false;
-  }
-  if (inbox.length > 0) enqueue(() => {});
-}
+  },
+  // A broken invariant (or a failed fsync) ends the node: going on could ack something false.
+  describeError: (e) => (e instanceof InvariantError ? `invariant broken: ${e.message}` : null),
+});
+const waiting = new WaitingList(queue);
 
 // ---------------------------------------------------------------------------- peers
 
-const peerIds = new Set(Object.keys(cfg.peers));
+const transport = await startPeerTransport(rt, decodePeerMessage, (m) => queue.enqueue((n) => n.step(m)));
 
-const transport = await Transport.start({
-  id: cfg.id,
-  peerPort: cfg.peerPort,
-  peers: cfg.peers,
-  logger: log,
-  rng: rt.rng.fork(),
-  ...(cfg.clusterToken !== undefined ? { clusterToken: cfg.clusterToken } : {}),
-  onMessage: (m) => {
-    const d = decodePeerMessage(m, cfg.id, peerIds);
-    if (!d.ok) {
-      log.info(`dropped a peer message of type ${JSON.stringify(m.type).slice(0, 80)}: ${d.why.slice(0, 200)}`);
-      return;
-    }
-    enqueue((n) => n.step(d.msg));
-  },
-}).catch((e: unknown) => exitFatal(rt, `cannot listen for peers on 127.0.0.1:${cfg.peerPort}: ${(e as Error).message}`));
-
-setInterval(() => enqueue((n) => n.tick()), params.tickMs);
+setInterval(() => queue.enqueue((n) => n.tick()), params.tickMs);
 
 // ---------------------------------------------------------------------------- clients
 
@@ -294,27 +233,4 @@ function toCoreRequest(req: WireRequest): ClientRequest {
   }
 }
 
-function handle(req: WireRequest): Promise<ReplyBody> {
-  const coreReq = toCoreRequest(req);
-  return new Promise<ReplyBody>((resolve, reject) => {
-    const reqId = nextReqId++;
-    waiting.set(reqId, { resolve, reject });
-    if (!enqueue((n) => n.request(reqId, coreReq))) {
-      waiting.delete(reqId);
-      reject(new RpcError(ErrorCode.temporarilyUnavailable, 'node overloaded'));
-    }
-  });
-}
-
-try {
-  await startClientListener({
-    port: cfg.clientPort,
-    clock: rt.clock,
-    logger: log,
-    handler: handle,
-    status: () => ({ ...node.status(), transport: transport.stats }),
-  });
-} catch (e) {
-  exitFatal(rt, `cannot listen on 127.0.0.1:${cfg.clientPort}: ${(e as Error).message}`);
-}
-announceReady(rt, `peers ${Object.keys(cfg.peers).join(',') || '-'}`);
+await serveClients(rt, waiting, toCoreRequest, (n, reqId, r) => n.request(reqId, r), () => ({ ...node.status(), transport: transport.stats }), `peers ${Object.keys(cfg.peers).join(',') || '-'}`);

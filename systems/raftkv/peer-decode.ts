@@ -6,6 +6,8 @@
 import { z } from 'zod';
 import { MAX_VALUE_BYTES } from '../../workloads/wire/limits.js';
 import { microOpResult, txnOps, wireValue } from '../../workloads/wire/rpc.js';
+import { decodeAddressed } from '../lib/peer-decode.js';
+import type { PeerDecode as Decoded } from '../lib/shell.js';
 import type { PeerMessage } from './core/types.js';
 
 const index = z.number().int().nonnegative().safe();
@@ -64,20 +66,12 @@ const peerMessage = z.discriminatedUnion('type', [
   z.object({ ...head, type: z.literal('ReadIndexResp'), ctx: index, index, ok: z.boolean() }).strict(),
 ]);
 
-/** A decoded peer message, or why it was refused. */
-export type PeerDecode = { ok: true; msg: PeerMessage } | { ok: false; why: string };
+export type PeerDecode = Decoded<PeerMessage>;
 
 /**
  * Decodes a message received from a peer, addressed to `self` from one of `peers`. Anything else
  * (an unknown type, a missing or mistyped field, a sender outside the cluster) is refused.
  */
 export function decodePeerMessage(raw: unknown, self: string, peers: ReadonlySet<string>): PeerDecode {
-  const r = peerMessage.safeParse(raw);
-  if (!r.success) {
-    const issue = r.error.issues[0]!;
-    return { ok: false, why: `${issue.path.join('.') || 'message'}: ${issue.message}` };
-  }
-  if (r.data.to !== self) return { ok: false, why: `addressed to ${r.data.to}, not ${self}` };
-  if (!peers.has(r.data.from)) return { ok: false, why: `from ${r.data.from}, not a peer of this cluster` };
-  return { ok: true, msg: r.data as PeerMessage };
+  return decodeAddressed(peerMessage, raw, self, peers);
 }

@@ -20,6 +20,7 @@
  */
 import { Rng } from '../lib/rng.js';
 import type { SimDisk } from '../lib/sim/disk.js';
+import { recordSimEvent, type SimEvent } from '../lib/sim/history.js';
 import { type SimHost, Simulator } from '../lib/sim/simulator.js';
 import { InvariantError, RaftNode } from './core/raft.js';
 import type { ClientRequest, DurableImage, MicroOp, PeerMessage, RaftParams, Ready, Variant } from './core/types.js';
@@ -60,18 +61,6 @@ export interface SimOptions {
    * ops for the transactional checker).
    */
   workload?: 'register' | 'list-append';
-}
-
-/** A history event, field for field the harness's `HistoryEvent` (checkers/history/types.ts). */
-export interface SimEvent {
-  index: number;
-  time: number;
-  type: 'invoke' | 'ok' | 'fail' | 'info';
-  process: number | 'nemesis';
-  f: string;
-  value?: unknown;
-  node?: string;
-  error?: unknown;
 }
 
 /** What a simulation produced. */
@@ -290,7 +279,7 @@ class RaftkvSimulation {
   }
 
   record(e: Omit<SimEvent, 'index' | 'time'>): void {
-    this.history.push({ index: this.history.length, time: this.now * 1_000_000, ...e });
+    recordSimEvent(this.history, this.now, e);
   }
 
   private host(): SimHost<PeerMessage, Ready, DurableImage, RaftNode> {

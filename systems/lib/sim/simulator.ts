@@ -32,6 +32,8 @@ export interface SimHost<M extends Addressed, R extends SimReady<M>, S, C extend
   settled?(id: string, core: C): void;
   /** A message was delivered to a core (traces). */
   delivered?(m: M): void;
+  /** Whether a message that reached its node is lost instead (scripted faults by message type). */
+  drops?(m: M): boolean;
   /**
    * Whether an error thrown by a core is the core's own assertion: then the node crashes, as the
    * real process would, and `fatal` hears of it. Any other error ends the simulation.
@@ -194,6 +196,7 @@ export class Simulator<M extends Addressed, R extends SimReady<M>, S, C extends 
     // Sent to an earlier process of the node: lost with it.
     if (n === undefined || n.core === null || n.incarnation !== incarnation) return;
     if (!this.net.connected(m.from, m.to)) return;
+    if (this.host.drops?.(m) === true) return;
     if (n.pausedUntilMs > this.now) {
       this.at(n.pausedUntilMs + this.rand.int(0, 5), () => this.deliver(m, incarnation));
       return;

@@ -15,9 +15,12 @@
  *   `ready().messages`, after the records are durable. The proposer's own acceptor answers it in
  *   `advance()`, also after the write.
  */
-export type Variant = 'correct' | 'ignore-accepted-value' | 'non-unique-ballot' | 'volatile-acceptor' | 'single-phase';
+export type Variant = 'correct' | 'ignore-accepted-value' | 'non-unique-ballot' | 'volatile-acceptor' | 'single-phase' | 'read-without-noop';
 
-export const PAXOSKV_VARIANTS: readonly Variant[] = ['correct', 'ignore-accepted-value', 'non-unique-ballot', 'volatile-acceptor', 'single-phase'];
+export const PAXOSKV_VARIANTS: readonly Variant[] = ['correct', 'ignore-accepted-value', 'non-unique-ballot', 'volatile-acceptor', 'single-phase', 'read-without-noop'];
+
+/** Variants that exist in Multi-Paxos mode only (a CAS round has no leader and no no-op). */
+export const MULTI_ONLY_VARIANTS: readonly Variant[] = ['read-without-noop'];
 
 /** A ballot: Generation Clock counter, made unique by the proposer's id. */
 export interface Ballot {

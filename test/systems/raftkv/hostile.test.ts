@@ -4,10 +4,11 @@
  * or a msg_id that is not an integer is refused without harm. Every node must stay up and keep
  * serving. Needs the build (`npm test` builds first).
  */
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TestClient, TestCluster } from '../../../bench/support/raftkv-cluster.js';
 import { MAX_TXN_OPS, MAX_VALUE_BYTES } from '../../../workloads/wire/limits.js';
+import { openPeer as openPeerSocket, trackedClient } from '../../support/hostile.js';
 import { NdjsonClient } from '../../support/systems.js';
 
 const clusters: TestCluster[] = [];
@@ -25,11 +26,7 @@ afterEach(async () => {
   for (const c of clusters.splice(0)) await c.stop();
 });
 
-async function client(port: number): Promise<TestClient> {
-  const c = await TestClient.connect(port);
-  closers.push(() => c.close());
-  return c;
-}
+const client = (port: number): Promise<TestClient> => trackedClient(port, closers);
 
 async function leaderOf(c: TestCluster, timeoutMs = 8000): Promise<number> {
   const deadline = Date.now() + timeoutMs;
@@ -43,13 +40,7 @@ async function leaderOf(c: TestCluster, timeoutMs = 8000): Promise<number> {
   throw new Error('no leader');
 }
 
-function openPeer(port: number): Promise<Socket> {
-  return new Promise((res, rej) => {
-    const s = connect({ host: '127.0.0.1', port }, () => res(s));
-    s.once('error', rej);
-    closers.push(() => s.destroy());
-  });
-}
+const openPeer = (port: number): Promise<Socket> => openPeerSocket(port, closers);
 
 async function everyNodeServes(c: TestCluster, key: string): Promise<void> {
   for (const [i, n] of c.nodes.entries()) {

@@ -1,0 +1,182 @@
+/**
+ * The parts of a node's shell that every Ready/Advance core needs in the same form: the
+ * Singular Update Queue that hands inputs to the core one at a time and runs its Ready passes,
+ * the Request Waiting List that pairs a client request with the core's reply, and the peer
+ * transport whose every message is decoded before it is enqueued.
+ *
+ * A system's main builds them around its core:
+ *
+ * ```ts
+ * const q = startUpdateQueue(rt, core, { hasReady: (c) => c.hasReady(), pass: async (c) => { ...ready, persist, send, advance } });
+ * const transport = await startPeerTransport(rt, decodePeerMessage, (m) => q.enqueue((c) => c.step(m)));
+ * ```
+ */
+import { ErrorCode, RpcError } from './errors.js';
+import { type ClientRequest, type ReplyBody, startClientListener } from './client-listener.js';
+import { announceReady, exitFatal, type NodeRuntime } from './node.js';
+import { Transport, type PeerMessage as WireMessage } from './transport.js';
+
+/** Most inputs waiting for the update loop; more are refused (the client is told "overloaded"). */
+export const MAX_INBOX = 100_000;
+
+export interface UpdateQueueOptions<C> {
+  /** Whether the core has something for a pass (messages, writes, replies). */
+  hasReady: (core: C) => boolean;
+  /** One Ready pass: take the Ready, write and sync it, send, advance. Awaited before the next. */
+  pass: (core: C) => Promise<void>;
+  /** The fatal message for an error the pass threw (default: "update loop failed: <stack>"). */
+  describeError?: (e: unknown) => string | null;
+}
+
+/** The Singular Update Queue of a node. */
+export interface UpdateQueue<C> {
+  /** Queues an input for the core; false when the inbox is full. */
+  enqueue(f: (core: C) => void): boolean;
+}
+
+/**
+ * Starts the update loop: inputs run in order, and while a pass is being written and synced new
+ * inputs wait, so the next Ready carries them all (one fsync for many). An error in a pass ends
+ * the process (exit 255): going on could promise something the disk does not hold.
+ */
+export function startUpdateQueue<C>(rt: NodeRuntime, core: C, o: UpdateQueueOptions<C>): UpdateQueue<C> {
+  const inbox: ((c: C) => void)[] = [];
+  let running = false;
+  let scheduled = false;
+  const enqueue = (f: (c: C) => void): boolean => {
+    if (inbox.length >= MAX_INBOX) return false;
+    inbox.push(f);
+    if (!running && !scheduled) {
+      scheduled = true;
+      setImmediate(() => {
+        scheduled = false;
+        void loop();
+      });
+    }
+    return true;
+  };
+  const loop = async (): Promise<void> => {
+    if (running) return;
+    running = true;
+    try {
+      for (;;) {
+        const batch = inbox.splice(0, inbox.length);
+        for (const f of batch) f(core);
+        if (!o.hasReady(core)) {
+          if (inbox.length === 0) break;
+          continue;
+        }
+        await o.pass(core);
+      }
+    } catch (e) {
+      exitFatal(rt, o.describeError?.(e) ?? `update loop failed: ${(e as Error)?.stack ?? String(e)}`);
+    } finally {
+      running = false;
+    }
+    if (inbox.length > 0) enqueue(() => {});
+  };
+  return { enqueue };
+}
+
+/** A core's answer to a client request, as cores put them in their Ready. */
+export interface CoreReply {
+  reqId: number;
+  body: ReplyBody;
+}
+
+/**
+ * Request Waiting List: client requests handed to the core under a request id, settled when the
+ * core's reply for that id comes out of a Ready.
+ */
+export class WaitingList<C> {
+  private nextReqId = 1;
+  private readonly waiting = new Map<number, { resolve: (b: ReplyBody) => void; reject: (e: unknown) => void }>();
+
+  constructor(private readonly queue: UpdateQueue<C>) {}
+
+  /** Queues `start(core, reqId)` and resolves with the core's reply (rejects with its error). */
+  submit(start: (core: C, reqId: number) => void): Promise<ReplyBody> {
+    return new Promise<ReplyBody>((resolve, reject) => {
+      const reqId = this.nextReqId++;
+      this.waiting.set(reqId, { resolve, reject });
+      if (!this.queue.enqueue((c) => start(c, reqId))) {
+        this.waiting.delete(reqId);
+        reject(new RpcError(ErrorCode.temporarilyUnavailable, 'node overloaded'));
+      }
+    });
+  }
+
+  /** Settles the requests the replies answer; `extra` adds fields to an error of the given code. */
+  settle(replies: readonly CoreReply[], extra?: (code: number) => Record<string, unknown>): void {
+    for (const r of replies) {
+      const w = this.waiting.get(r.reqId);
+      if (w === undefined) continue;
+      this.waiting.delete(r.reqId);
+      if (r.body.type === 'error') {
+        const code = typeof r.body.code === 'number' ? r.body.code : ErrorCode.crash;
+        w.reject(new RpcError(code, String(r.body.text ?? 'error'), extra?.(code) ?? {}));
+      } else {
+        w.resolve(r.body);
+      }
+    }
+  }
+}
+
+/** A decoded peer message, or why it was refused. */
+export type PeerDecode<M> = { ok: true; msg: M } | { ok: false; why: string };
+
+/**
+ * Starts the Single-Socket Channel transport on the node's peer port. Every message is decoded
+ * with `decode` (addressed to this node, from a peer of the cluster, of a known shape) before
+ * `deliver` sees it; a refused one is dropped and logged. A port that cannot be bound ends the
+ * process (exit 255).
+ */
+export function startPeerTransport<M>(
+  rt: NodeRuntime,
+  decode: (raw: WireMessage, self: string, peers: ReadonlySet<string>) => PeerDecode<M>,
+  deliver: (msg: M) => void,
+): Promise<Transport> {
+  const cfg = rt.config;
+  const peerIds = new Set(Object.keys(cfg.peers));
+  return Transport.start({
+    id: cfg.id,
+    peerPort: cfg.peerPort,
+    peers: cfg.peers,
+    logger: rt.logger,
+    rng: rt.rng.fork(),
+    ...(cfg.clusterToken !== undefined ? { clusterToken: cfg.clusterToken } : {}),
+    onMessage: (m) => {
+      const d = decode(m, cfg.id, peerIds);
+      if (!d.ok) {
+        rt.logger.info(`dropped a peer message of type ${JSON.stringify(m.type).slice(0, 80)}: ${d.why.slice(0, 200)}`);
+        return;
+      }
+      deliver(d.msg);
+    },
+  }).catch((e: unknown) => exitFatal(rt, `cannot listen for peers on 127.0.0.1:${cfg.peerPort}: ${(e as Error).message}`));
+}
+
+/**
+ * Serves clients on the node's client port: each request is decoded by `decode` (which throws
+ * an `RpcError` for a bad one), handed to the core under a request id by `start`, and answered
+ * with the core's reply; then prints `ready`. A port that cannot be bound ends the process.
+ */
+export async function serveClients<C, R>(
+  rt: NodeRuntime,
+  waiting: WaitingList<C>,
+  decode: (req: ClientRequest) => R,
+  start: (core: C, reqId: number, req: R) => void,
+  status: () => Record<string, unknown>,
+  facts: string,
+): Promise<void> {
+  const handler = (req: ClientRequest): Promise<ReplyBody> => {
+    const r = decode(req);
+    return waiting.submit((c, reqId) => start(c, reqId, r));
+  };
+  try {
+    await startClientListener({ port: rt.config.clientPort, clock: rt.clock, logger: rt.logger, handler, status });
+  } catch (e) {
+    exitFatal(rt, `cannot listen on 127.0.0.1:${rt.config.clientPort}: ${(e as Error).message}`);
+  }
+  announceReady(rt, facts);
+}
