@@ -14,9 +14,11 @@
  * - combined (`combined: true`), the default when `--nemesis` is not given: every kind in
  *   DEFAULT_FAULT_KINDS that the cluster can take, each on its own seeded stream as in the
  *   overlapping plan, but each fault's length and each quiet gap drawn log-uniformly from
- *   COMBINED_FAULT_MS and COMBINED_GAP_MS (no fixed interval), and each kind drawing its faults
- *   by its package's `drawCombined` (Jepsen's node targets, clock strobes, duplicated and
- *   reordered messages).
+ *   COMBINED_FAULT_MS and COMBINED_GAP_MS (no fixed interval), at most COMBINED_MAX_IN_FORCE of
+ *   them at once, and each kind drawing its faults by its package's `drawCombined` (Jepsen's node
+ *   targets, clock strobes, duplicated and reordered messages). Background kinds (a package's
+ *   `background`: clock, message) draw from BACKGROUND_FAULT_MS and BACKGROUND_GAP_MS instead
+ *   and do not count against the bound.
  * The same seed gives the same schedule, so a run can be reproduced as far as real processes allow.
  */
 import { MutableRng } from '../random.js';
@@ -97,7 +99,18 @@ export const COMBINED_FAULT_MS = { min: 500, max: 6000 } as const;
 export const COMBINED_GAP_MS = { min: 1000, max: 12000 } as const;
 
 /**
- * At most this many faults of the combined default are in force at once: a kind whose next fault
+ * How long one background fault of the combined default lasts (ms, log-uniform), and the gap
+ * before it: a package marked `background` (a skewed clock, duplicated messages) costs a correct
+ * system no answers, so it is in force most of the run (about three quarters of it) and the
+ * faults that cut nodes off meet it, as a clock set back on the leader meets the partition that
+ * deposes it.
+ */
+export const BACKGROUND_FAULT_MS = { min: 2000, max: 12000 } as const;
+export const BACKGROUND_GAP_MS = { min: 500, max: 3000 } as const;
+
+/**
+ * At most this many faults of the combined default that cost availability (every kind but the
+ * background ones) are in force at once: a kind whose next fault
  * would make more waits until one of them stops. Without the bound, seven kinds overlapping leave
  * a cluster almost never whole, and the few ops that succeed show little; with it a fault still
  * meets another (a skewed leader cut off), and the cluster has whole stretches between.
@@ -148,9 +161,18 @@ export function planNemesis(opts: NemesisPlanOptions): NemesisStep[] {
   const streams = kinds.map((kind, index) => ({ kind, index, own: new MutableRng(rng.int(0, 0x7fffffff)), next: 0 }));
   /** Each step's kind index, so that steps at one time keep the kinds' order. */
   const kindOf = new Map<NemesisStep, number>();
-  const gap = (own: MutableRng) => (combined ? logUniformMs(own, COMBINED_GAP_MS.min, COMBINED_GAP_MS.max) : around(own, opts.intervalMs));
-  const length = (own: MutableRng) => (combined ? logUniformMs(own, COMBINED_FAULT_MS.min, COMBINED_FAULT_MS.max) : around(own, opts.intervalMs));
-  for (const s of streams) s.next = gap(s.own);
+  const background = (kind: FaultKind) => combined && kindPackage(kind).background === true;
+  const gap = (kind: FaultKind, own: MutableRng) => {
+    if (!combined) return around(own, opts.intervalMs);
+    const r = background(kind) ? BACKGROUND_GAP_MS : COMBINED_GAP_MS;
+    return logUniformMs(own, r.min, r.max);
+  };
+  const length = (kind: FaultKind, own: MutableRng) => {
+    if (!combined) return around(own, opts.intervalMs);
+    const r = background(kind) ? BACKGROUND_FAULT_MS : COMBINED_FAULT_MS;
+    return logUniformMs(own, r.min, r.max);
+  };
+  for (const s of streams) s.next = gap(s.kind, s.own);
   /** The spans of the faults planned so far, for COMBINED_MAX_IN_FORCE. */
   const spans: Array<[number, number]> = [];
   // The kinds' faults in the order they are due (the first kind first at a tie), so that under
@@ -160,19 +182,19 @@ export function planNemesis(opts: NemesisPlanOptions): NemesisStep[] {
     if (live.length === 0) break;
     const s = live.reduce((a, b) => (b.next < a.next ? b : a));
     const spec = combined ? drawCombinedFault(s.kind, opts.nodes, s.own, types) : drawFault(s.kind, opts.nodes, s.own, types);
-    const len = length(s.own);
-    const t = combined ? admit(spans, s.next, len, COMBINED_MAX_IN_FORCE) : s.next;
+    const len = length(s.kind, s.own);
+    const t = combined && !background(s.kind) ? admit(spans, s.next, len, COMBINED_MAX_IN_FORCE) : s.next;
     if (t >= opts.timeLimitMs) {
       s.next = t;
       continue;
     }
     const end = t + len;
-    spans.push([t, end]);
+    if (!background(s.kind)) spans.push([t, end]);
     const planned: NemesisStep[] = [{ atMs: t, action: 'start', spec }];
     if (end < opts.timeLimitMs) planned.push({ atMs: end, action: 'stop', spec });
     for (const step of planned) kindOf.set(step, s.index);
     steps.push(...planned);
-    s.next = end + gap(s.own);
+    s.next = end + gap(s.kind, s.own);
   }
   const order = (s: NemesisStep) => (s.action === 'stop' ? 0 : 1);
   return steps.sort((a, b) => a.atMs - b.atMs || order(a) - order(b) || (kindOf.get(a) ?? 0) - (kindOf.get(b) ?? 0));

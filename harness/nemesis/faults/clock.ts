@@ -106,6 +106,7 @@ export const clock: FaultPackage<ClockSpec> = {
   },
   describe: (spec) =>
     `clock ${spec.strobePeriodMs !== undefined ? `strobe every ${spec.strobePeriodMs} ms ` : ''}${Object.entries(spec.offsetsMs).map(([n, ms]) => `${n}${ms >= 0 ? '+' : ''}${ms}ms`).join(' ')}`,
+  background: true,
   style: { color: '#6639ba', label: 'clock skew' },
 };
 

@@ -54,6 +54,9 @@ export type NodeTarget = (typeof NODE_TARGETS)[number];
  */
 export const NODE_TARGET_WEIGHTS: Readonly<Record<NodeTarget, number>> = { one: 1, minority: 1, majority: 1, leader: 2, 'leader-minority': 2, all: 1 };
 
+/** How often a fault of the combined default holds the leader: the share of NODE_TARGET_WEIGHTS of its two targets. */
+export const COMBINED_LEADER_P = (NODE_TARGET_WEIGHTS.leader + NODE_TARGET_WEIGHTS['leader-minority']) / Object.values(NODE_TARGET_WEIGHTS).reduce((a, b) => a + b, 0);
+
 /**
  * Nodes for a fault on processes drawn from NODE_TARGETS (by NODE_TARGET_WEIGHTS), with the
  * target drawn; `leader` and `leader-minority` plan their first nodes as the fallback and are

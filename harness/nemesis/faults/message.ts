@@ -69,5 +69,6 @@ export const message: FaultPackage<MessageSpec> = {
     }[spec.action];
     return `${what} on ${spec.description}`;
   },
+  background: true,
   style: { color: '#1a7f37', label: 'message faults' },
 };

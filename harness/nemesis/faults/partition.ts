@@ -5,7 +5,7 @@
  */
 import type { CutMode } from '../../network/network.js';
 import { PARTITION_KINDS, partitionLinks, separate, type Link, type PartitionKind } from '../../network/partitions.js';
-import { endedBy, LEADER_TARGET_P, needsLinks } from './common.js';
+import { COMBINED_LEADER_P, endedBy, LEADER_TARGET_P, needsLinks } from './common.js';
 import type { FaultPackage, FaultTarget } from './types.js';
 
 /** One planned fault: a partition. */
@@ -33,6 +33,16 @@ export const partition: FaultPackage<PartitionSpec> = {
     // A leader cut off into a minority is the partition that tests leader election hardest:
     // isolations and halves are aimed at the leader (which ends on the minority side).
     const toLeader = LEADER_PARTITION_KINDS.has(kind) && rng.chance(LEADER_TARGET_P);
+    return { fault: 'partition', kind, mode, links, description, ...(toLeader ? { target: 'leader' as const } : {}) };
+  },
+  // The combined default draws Jepsen's partition targets: half of the time the leader cut off
+  // into a minority (alone, or with others), as NODE_TARGET_WEIGHTS draws the leader's two
+  // targets for process faults; otherwise any shape, on random nodes.
+  drawCombined(rng, nodes) {
+    const toLeader = rng.chance(COMBINED_LEADER_P);
+    const kind = toLeader ? rng.pick([...LEADER_PARTITION_KINDS]) : rng.pick(PARTITION_KINDS);
+    const mode: CutMode = rng.chance(0.5) ? 'clean' : 'silent';
+    const { links, description } = partitionLinks(kind, nodes, rng);
     return { fault: 'partition', kind, mode, links, description, ...(toLeader ? { target: 'leader' as const } : {}) };
   },
   aim(spec, leader, nodes) {

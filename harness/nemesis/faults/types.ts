@@ -95,6 +95,12 @@ export interface FaultPackage<S extends FaultSpecBase, D extends FaultSpecBase =
   /** A short text of the fault, for the terminal and the history's `description`. */
   describe(spec: S): string;
   readonly style: FaultStyle;
+  /**
+   * A fault that a correct system rides through with every request still answered (a skewed
+   * clock, duplicated or reordered messages): the combined default keeps it in force most of the
+   * run, outside COMBINED_MAX_IN_FORCE, so that the faults that cost availability meet it.
+   */
+  readonly background?: boolean;
   /** Packages that this one's draw may give instead of its own fault. */
   readonly variants?: readonly FaultPackage<FaultSpecBase>[];
   /**

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { allLinks, partitionLinks, PARTITION_KINDS } from '../../../harness/network/partitions.js';
 import { aimAt } from '../../../harness/nemesis/nemesis.js';
-import { COMBINED_FAULT_MS, COMBINED_GAP_MS, COMBINED_MAX_IN_FORCE, DEFAULT_FAULT_KINDS, type FaultSpec, drawFault, FAULT_KINDS, LEADER_TARGET_P, planNemesis, usableFaults, type NemesisStep } from '../../../harness/nemesis/schedule.js';
+import { BACKGROUND_FAULT_MS, BACKGROUND_GAP_MS, COMBINED_FAULT_MS, COMBINED_GAP_MS, COMBINED_MAX_IN_FORCE, DEFAULT_FAULT_KINDS, type FaultSpec, drawFault, FAULT_KINDS, LEADER_TARGET_P, planNemesis, usableFaults, type NemesisStep } from '../../../harness/nemesis/schedule.js';
+import { kindPackage } from '../../../harness/nemesis/faults/index.js';
 import { MutableRng } from '../../../harness/random.js';
 
 const nodes = ['n1', 'n2', 'n3', 'n4', 'n5'];
@@ -217,6 +218,9 @@ describe('faults aimed at the leader', () => {
   });
 });
 
+/** Whether a kind is one the combined default keeps in the background. */
+const isBackground = (fault: string) => fault !== 'bandwidth' && kindPackage(fault as never).background === true;
+
 describe('combined default schedule', () => {
   const types = ['Forward', 'ReadIndex', 'ReadIndexResp'];
   const base = { faults: DEFAULT_FAULT_KINDS, intervalMs: 0, timeLimitMs: 300_000, nodes, messageTypes: types, manifest: { disk: 'detects' as const }, combined: true };
@@ -243,7 +247,7 @@ describe('combined default schedule', () => {
       byKind.set(k, [...(byKind.get(k) ?? []), step]);
     }
     const lengths: number[] = [];
-    for (const steps of byKind.values()) {
+    for (const [k, steps] of byKind) {
       // Within a kind: start, stop, start, stop... with a gap before each start.
       let lastStop = 0;
       for (let i = 0; i + 1 < steps.length; i += 2) {
@@ -252,11 +256,12 @@ describe('combined default schedule', () => {
         expect(stop.action).toBe('stop');
         expect(stop.spec).toBe(start.spec);
         const len = stop.atMs - start.atMs;
-        lengths.push(len);
-        expect(len).toBeGreaterThanOrEqual(COMBINED_FAULT_MS.min);
-        expect(len).toBeLessThanOrEqual(COMBINED_FAULT_MS.max);
+        const bg = isBackground(k);
+        if (!bg) lengths.push(len);
+        expect(len).toBeGreaterThanOrEqual((bg ? BACKGROUND_FAULT_MS : COMBINED_FAULT_MS).min);
+        expect(len).toBeLessThanOrEqual((bg ? BACKGROUND_FAULT_MS : COMBINED_FAULT_MS).max);
         // At least the drawn gap; more when the start waited for COMBINED_MAX_IN_FORCE.
-        expect(start.atMs - lastStop).toBeGreaterThanOrEqual(COMBINED_GAP_MS.min);
+        expect(start.atMs - lastStop).toBeGreaterThanOrEqual((bg ? BACKGROUND_GAP_MS : COMBINED_GAP_MS).min);
         lastStop = stop.atMs;
       }
     }
@@ -279,16 +284,29 @@ describe('combined default schedule', () => {
     expect(overlapped).toBe(true);
   });
 
-  it('keeps at most COMBINED_MAX_IN_FORCE faults in force at once', () => {
+  it('keeps at most COMBINED_MAX_IN_FORCE faults that cost availability in force at once, and background faults in force most of the run', () => {
     for (const seed of [1, 2, 3, 4, 5]) {
       const inForce = new Set<FaultSpec>();
       let peak = 0;
+      let peakAll = 0;
+      const on = new Map<string, number>();
+      const since = new Map<FaultSpec, number>();
       for (const step of planNemesis({ ...base, seed })) {
-        if (step.action === 'start') inForce.add(step.spec);
-        else inForce.delete(step.spec);
-        peak = Math.max(peak, inForce.size);
+        if (step.action === 'start') {
+          inForce.add(step.spec);
+          since.set(step.spec, step.atMs);
+        } else {
+          inForce.delete(step.spec);
+          on.set(step.spec.fault, (on.get(step.spec.fault) ?? 0) + step.atMs - since.get(step.spec)!);
+        }
+        peak = Math.max(peak, [...inForce].filter((f) => !isBackground(f.fault)).length);
+        peakAll = Math.max(peakAll, inForce.size);
       }
       expect(peak).toBe(COMBINED_MAX_IN_FORCE);
+      expect(peakAll).toBeGreaterThan(COMBINED_MAX_IN_FORCE);
+      // Each background kind is in force well over half of the run; no other kind is.
+      for (const kind of ['clock', 'message']) expect(on.get(kind)! / base.timeLimitMs).toBeGreaterThan(0.55);
+      for (const kind of ['partition', 'kill', 'pause']) expect(on.get(kind)! / base.timeLimitMs).toBeLessThan(0.5);
     }
   });
 
