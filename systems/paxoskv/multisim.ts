@@ -12,6 +12,7 @@
  */
 import { Rng } from '../lib/rng.js';
 import type { SimDisk } from '../lib/sim/disk.js';
+import type { NetworkOptions } from '../lib/sim/network.js';
 import { type SimHost, Simulator } from '../lib/sim/simulator.js';
 import { ballotText, compareBallots, type Variant } from './core/paxos.js';
 import {
@@ -31,6 +32,8 @@ export interface MultiSimHooks {
   drops?: (m: MultiMessage) => boolean;
   delivered?: (m: MultiMessage) => void;
   params?: Partial<MultiParams>;
+  /** The network's behaviour; 1-5 ms FIFO links unless set. */
+  network?: NetworkOptions;
 }
 
 function cloneDurable(d: MultiDurable): MultiDurable {
@@ -92,7 +95,7 @@ export function buildMultiSim(seed: number, ids: string[], variant: Variant, vio
     ...(hooks.drops !== undefined ? { drops: hooks.drops } : {}),
     ...(hooks.delivered !== undefined ? { delivered: hooks.delivered } : {}),
   };
-  const sim: MultiSimulator = new Simulator({ seed, host, network: { delayMaxMs: 5 }, cloneState: cloneDurable });
+  const sim: MultiSimulator = new Simulator({ seed, host, network: hooks.network ?? { delayMaxMs: 5 }, cloneState: cloneDurable });
   for (const id of ids) sim.addNode(id, { promised: null, accepted: [], snap: null });
   for (const id of ids) sim.boot(id);
   return sim;

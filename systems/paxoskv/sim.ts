@@ -7,6 +7,7 @@
  */
 import type { SimDisk } from '../lib/sim/disk.js';
 import { recordSimEvent, type SimEvent } from '../lib/sim/history.js';
+import type { NetworkOptions } from '../lib/sim/network.js';
 import { type SimHost, Simulator } from '../lib/sim/simulator.js';
 import { Rng } from '../lib/rng.js';
 import type { LogOp } from './core/multipaxos.js';
@@ -52,8 +53,17 @@ export interface SimResult {
 
 export type PaxosSimulator = Simulator<PeerMessage, Ready, Disk, PaxosNode>;
 
+/** What a caller of `buildSim` may hook into. */
+export interface SimHooks {
+  onReply?: (id: string, reqId: number, body: ReplyBody) => void;
+  /** Every peer message as it is delivered (traces, scenario scripts). */
+  delivered?: (m: PeerMessage) => void;
+  /** The network's behaviour; 1-5 ms FIFO links unless set. */
+  network?: NetworkOptions;
+}
+
 /** Builds the simulator with one node per id, booted, and an invariant checker on every durable write. */
-export function buildSim(seed: number, ids: string[], variant: Variant, violations: string[], onReply?: (id: string, reqId: number, body: ReplyBody) => void): PaxosSimulator {
+export function buildSim(seed: number, ids: string[], variant: Variant, violations: string[], hooks: SimHooks = {}): PaxosSimulator {
   const seeds = new Rng(seed ^ 0x5a5a);
   const acceptedAt = new Map<string, string>();
   const lastPromise = new Map<string, AcceptorSlot['promised']>();
@@ -68,8 +78,9 @@ export function buildSim(seed: number, ids: string[], variant: Variant, violatio
       });
     },
     beforeSync: (id, rd) => {
-      for (const r of rd.replies) onReply?.(id, r.reqId, r.body);
+      for (const r of rd.replies) hooks.onReply?.(id, r.reqId, r.body);
     },
+    ...(hooks.delivered !== undefined ? { delivered: hooks.delivered } : {}),
     afterSync: (id) => {
       const core = sim.core(id);
       if (core === null) return;
@@ -88,7 +99,7 @@ export function buildSim(seed: number, ids: string[], variant: Variant, violatio
       }
     },
   };
-  const sim: PaxosSimulator = new Simulator({ seed, host, network: { delayMaxMs: 5 }, cloneState: (d) => new Map(d) });
+  const sim: PaxosSimulator = new Simulator({ seed, host, network: hooks.network ?? { delayMaxMs: 5 }, cloneState: (d) => new Map(d) });
   for (const id of ids) sim.addNode(id, new Map());
   for (const id of ids) sim.boot(id);
   return sim;
@@ -122,7 +133,7 @@ export function simulate(o: SimOptions): SimResult {
   const sim: PaxosSimulator | MultiSimulator = multi
     ? // Elections shorter than the nemesis's windows (150-600 ms), so leaders change inside them.
       buildMultiSim(o.seed, ids, o.variant ?? 'correct', violations, { onReply, ...(o.trace !== undefined ? { delivered: (m: MultiMessage) => o.trace!(m, sim.now) } : {}), params: { heartbeatTicks: 2, electionTicksMin: 8, electionTicksMax: 16, retryTicks: 5, requestTimeoutTicks: 30 } })
-    : buildSim(o.seed, ids, o.variant ?? 'correct', violations, onReply);
+    : buildSim(o.seed, ids, o.variant ?? 'correct', violations, { onReply });
   const submit = (node: string, reqId: number, req: ClientRequest): void => {
     if (multi) (sim as MultiSimulator).input(node, (c) => c.request(reqId, toLogOp(req)));
     else (sim as PaxosSimulator).input(node, (c) => c.request(reqId, req));

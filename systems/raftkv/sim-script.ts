@@ -15,7 +15,7 @@
  *   compact n1                       snapshot at n1's applied index, dropping the log before it
  *   status | log n1                  roles, terms and indexes; n1's log, uncommitted entries marked
  */
-import { arg, type Directive, intArg, ScriptError } from '../lib/sim/script.js';
+import { arg, type Directive, intArg, type ScriptCommand, type ScriptedCluster, ScriptError, scriptRunner, ScriptState, sharedCommands } from '../lib/sim/script.js';
 import { Simulator } from '../lib/sim/simulator.js';
 import { InvariantError, type RaftNode } from './core/raft.js';
 import { DEFAULT_PARAMS, type ClientRequest, type Command, type Entry, type PeerMessage, type RaftParams } from './core/types.js';
@@ -88,7 +88,7 @@ function parseParam(d: Directive, text: string): Partial<RaftParams> {
 }
 
 /** A cluster driven by one script, and the lines the current command printed. */
-class ScriptCluster {
+class ScriptCluster implements ScriptedCluster {
   readonly sim: RaftSimulator;
   private out: string[] = [];
   private readonly seen = new Map<string, string>();
@@ -96,7 +96,7 @@ class ScriptCluster {
   private nextReqId = 1;
 
   constructor(
-    readonly ids: string[],
+    readonly ids: readonly string[],
     readonly params: Partial<RaftParams>,
     seed: number,
   ) {
@@ -125,14 +125,9 @@ class ScriptCluster {
     for (const id of ids) this.sim.boot(id);
   }
 
-  /**
-   * Delivers every message in flight, but none of those their delivery sends: the clock moves on
-   * by the 1 ms a message takes, so what was sent so far is due, and what is sent now is not.
-   * Returns whether more messages are in flight.
-   */
-  deliverRound(): boolean {
-    this.sim.advanceClock(1);
-    return this.sim.run(this.sim.now);
+  /** Virtual ms of one tick. */
+  get tickMs(): number {
+    return this.params.tickMs ?? DEFAULT_PARAMS.tickMs;
   }
 
   print(line: string): void {
@@ -186,30 +181,15 @@ class ScriptCluster {
   }
 }
 
-type Command_ = (env: ScriptEnv, d: Directive) => void;
+type ScriptEnv = ScriptState<ScriptCluster>;
 
-/** The state of one script: the cluster, once `add-nodes` made it. */
-class ScriptEnv {
-  private c: ScriptCluster | null = null;
-
-  get cluster(): ScriptCluster {
-    if (this.c === null) throw new Error('no cluster yet: the script must start with add-nodes');
-    return this.c;
-  }
-
-  create(d: Directive): void {
-    if (this.c !== null) throw new ScriptError(d, 'add-nodes: the cluster exists already');
-    const n = intArg(d, 0, 'the number of nodes', 1);
-    let params: Partial<RaftParams> = { ...SCRIPT_PARAMS };
-    for (const p of d.args.slice(1)) params = { ...params, ...parseParam(d, p) };
-    this.c = new ScriptCluster(Array.from({ length: n }, (_, i) => `n${i + 1}`), params, 1);
-  }
-}
-
-const COMMANDS: Record<string, Command_> = {
+const COMMANDS: Record<string, ScriptCommand<ScriptEnv>> = {
   'add-nodes': (env, d) => {
-    env.create(d);
-    const c = env.cluster;
+    const c = env.create(d, (ids, args) => {
+      let params: Partial<RaftParams> = { ...SCRIPT_PARAMS };
+      for (const p of args) params = { ...params, ...parseParam(d, p) };
+      return new ScriptCluster(ids, params, 1);
+    });
     c.print(c.ids.map((id) => c.status(id)).join('\n'));
   },
   campaign: (env, d) => {
@@ -233,51 +213,7 @@ const COMMANDS: Record<string, Command_> = {
     const key = arg(d, 1, 'a key');
     env.cluster.request(d, arg(d, 0, 'a node'), { type: 'read', key }, `read ${key}`);
   },
-  tick: (env, d) => {
-    const c = env.cluster;
-    const who = arg(d, 0, 'a node or all');
-    const ids = who === 'all' ? c.ids : [who];
-    for (const id of ids) c.core(d, id);
-    const n = intArg(d, 1, 'the number of ticks', 1);
-    for (let i = 0; i < n; i++) {
-      c.sim.advanceClock(c.params.tickMs ?? DEFAULT_PARAMS.tickMs);
-      for (const id of ids) c.sim.tick(id);
-    }
-  },
-  'deliver-msgs': (env) => {
-    env.cluster.deliverRound();
-  },
-  stabilize: (env) => {
-    while (env.cluster.deliverRound());
-  },
-  partition: (env, d) => {
-    const c = env.cluster;
-    const groups: string[][] = [[]];
-    for (const a of d.args) {
-      if (a === '|') groups.push([]);
-      else if (!c.ids.includes(a)) throw new ScriptError(d, `partition: no node ${JSON.stringify(a)}`);
-      else groups.at(-1)!.push(a);
-    }
-    for (const id of c.ids) if (!groups.some((g) => g.includes(id))) groups.push([id]);
-    c.sim.net.partition(groups.filter((g) => g.length > 0));
-  },
-  heal: (env) => {
-    env.cluster.sim.net.partition(null);
-  },
-  crash: (env, d) => {
-    const id = arg(d, 0, 'a node');
-    env.cluster.core(d, id);
-    env.cluster.sim.crash(id, 'crash');
-    env.cluster.print(`${id} down`);
-  },
-  restart: (env, d) => {
-    const c = env.cluster;
-    const id = arg(d, 0, 'a node');
-    if (!c.ids.includes(id)) throw new ScriptError(d, `restart: no node ${JSON.stringify(id)}`);
-    if (c.sim.core(id) !== null) throw new ScriptError(d, `restart: ${id} is up`);
-    c.sim.boot(id);
-    c.print(c.status(id));
-  },
+  ...sharedCommands<ScriptEnv>((env) => env.cluster),
   compact: (env, d) => {
     const c = env.cluster;
     const id = arg(d, 0, 'a node');
@@ -288,10 +224,6 @@ const COMMANDS: Record<string, Command_> = {
     });
     c.print(`${id} snapshot at ${index}`);
   },
-  status: (env) => {
-    const c = env.cluster;
-    c.print(c.ids.map((id) => c.status(id)).join('\n'));
-  },
   log: (env, d) => {
     env.cluster.print(env.cluster.log(d, arg(d, 0, 'a node')));
   },
@@ -299,11 +231,5 @@ const COMMANDS: Record<string, Command_> = {
 
 /** A fresh command table for one script: call it for every directive, in order. */
 export function raftkvScript(): (d: Directive) => string {
-  const env = new ScriptEnv();
-  return (d) => {
-    const cmd = COMMANDS[d.command];
-    if (cmd === undefined) throw new ScriptError(d, `unknown command ${JSON.stringify(d.command)} (one of ${Object.keys(COMMANDS).join(', ')})`);
-    cmd(env, d);
-    return env.cluster.take();
-  };
+  return scriptRunner(new ScriptState<ScriptCluster>(), COMMANDS, (env) => env.cluster.take());
 }

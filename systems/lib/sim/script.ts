@@ -123,3 +123,142 @@ export function intArg(d: Directive, i: number, what: string, min = 0): number {
   }
   return Number(a);
 }
+
+/**
+ * The groups of a `partition a b | c` directive over the cluster `ids`: groups split by `|`, and
+ * every node not named alone in a group of its own.
+ */
+export function partitionGroups(d: Directive, ids: readonly string[]): string[][] {
+  const groups: string[][] = [[]];
+  for (const a of d.args) {
+    if (a === '|') groups.push([]);
+    else if (!ids.includes(a)) throw new ScriptError(d, `${d.command}: no node ${JSON.stringify(a)} (nodes are ${ids.join(' ')})`);
+    else groups.at(-1)!.push(a);
+  }
+  for (const id of ids) if (!groups.some((g) => g.includes(id))) groups.push([id]);
+  return groups.filter((g) => g.length > 0);
+}
+
+/** What the commands every system's scripts share need of its scripted cluster. */
+export interface ScriptedCluster {
+  readonly ids: readonly string[];
+  readonly sim: {
+    advanceClock(ms: number): void;
+    run(untilMs: number): boolean;
+    readonly now: number;
+    tick(id: string): void;
+    crash(id: string, why: string): void;
+    boot(id: string): void;
+    core(id: string): unknown;
+    readonly net: { partition(groups: readonly (readonly string[])[] | null): void };
+  };
+  /** Virtual ms of one tick. */
+  readonly tickMs: number;
+  print(line: string): void;
+  /** One line of a node's state (`status`, `restart`). */
+  status(id: string): string;
+}
+
+/** A command of a script: what it does to the script's state. */
+export type ScriptCommand<E> = (env: E, d: Directive) => void;
+
+/**
+ * The commands every system's scripts share, over the cluster `of(env)` gives:
+ *
+ *   tick n2 5 | tick all 5     5 ticks of n2 (or of every live node)
+ *   deliver-msgs               deliver the messages in flight (not the ones they cause)
+ *   stabilize                  deliver messages until none is left
+ *   partition n1 n2 | n3       (nodes not named are alone) | heal
+ *   crash n2 | restart n2      a crash loses the process; the disk keeps what was synced
+ *   status                     every node's status line
+ *
+ * Links take 1 ms per message (the system's script sets its network so), so moving the clock by
+ * 1 ms makes due exactly what is in flight.
+ */
+export function sharedCommands<E>(of: (env: E) => ScriptedCluster): Record<string, ScriptCommand<E>> {
+  const up = (c: ScriptedCluster, d: Directive, id: string): void => {
+    if (!c.ids.includes(id)) throw new ScriptError(d, `${d.command}: no node ${JSON.stringify(id)} (nodes are ${c.ids.join(' ')})`);
+    if (c.sim.core(id) === null) throw new ScriptError(d, `${d.command}: ${id} is down`);
+  };
+  const deliverRound = (c: ScriptedCluster): boolean => {
+    c.sim.advanceClock(1);
+    return c.sim.run(c.sim.now);
+  };
+  return {
+    tick: (env, d) => {
+      const c = of(env);
+      const who = arg(d, 0, 'a node or all');
+      const ids = who === 'all' ? c.ids.filter((id) => c.sim.core(id) !== null) : [who];
+      for (const id of ids) up(c, d, id);
+      const n = intArg(d, 1, 'the number of ticks', 1);
+      for (let i = 0; i < n; i++) {
+        c.sim.advanceClock(c.tickMs);
+        for (const id of ids) c.sim.tick(id);
+      }
+    },
+    'deliver-msgs': (env) => {
+      deliverRound(of(env));
+    },
+    stabilize: (env) => {
+      const c = of(env);
+      while (deliverRound(c));
+    },
+    partition: (env, d) => {
+      const c = of(env);
+      c.sim.net.partition(partitionGroups(d, c.ids));
+    },
+    heal: (env) => {
+      of(env).sim.net.partition(null);
+    },
+    crash: (env, d) => {
+      const c = of(env);
+      const id = arg(d, 0, 'a node');
+      up(c, d, id);
+      c.sim.crash(id, 'crash');
+      c.print(`${id} down`);
+    },
+    restart: (env, d) => {
+      const c = of(env);
+      const id = arg(d, 0, 'a node');
+      if (!c.ids.includes(id)) throw new ScriptError(d, `restart: no node ${JSON.stringify(id)}`);
+      if (c.sim.core(id) !== null) throw new ScriptError(d, `restart: ${id} is up`);
+      c.sim.boot(id);
+      c.print(c.status(id));
+    },
+    status: (env) => {
+      const c = of(env);
+      c.print(c.ids.map((id) => c.status(id)).join('\n'));
+    },
+  };
+}
+
+/**
+ * A system's script runner: a fresh state per script, the shared commands beside the system's
+ * own, and each directive's printed output.
+ */
+export function scriptRunner<E>(env: E, commands: Record<string, ScriptCommand<E>>, take: (env: E) => string): (d: Directive) => string {
+  return (d) => {
+    const cmd = commands[d.command];
+    if (cmd === undefined) throw new ScriptError(d, `unknown command ${JSON.stringify(d.command)} (one of ${Object.keys(commands).join(', ')})`);
+    cmd(env, d);
+    return take(env);
+  };
+}
+
+/** The state of one script: its cluster, once `add-nodes N ...` made it. */
+export class ScriptState<C> {
+  private c: C | null = null;
+
+  get cluster(): C {
+    if (this.c === null) throw new Error('no cluster yet: the script must start with add-nodes');
+    return this.c;
+  }
+
+  /** `add-nodes N [param ...]`: the cluster n1..nN, made by `make` from the ids and the params. */
+  create(d: Directive, make: (ids: string[], params: string[]) => C): C {
+    if (this.c !== null) throw new ScriptError(d, 'add-nodes: the cluster exists already');
+    const n = intArg(d, 0, 'the number of nodes', 1);
+    this.c = make(Array.from({ length: n }, (_, i) => `n${i + 1}`), d.args.slice(1));
+    return this.c;
+  }
+}

@@ -282,11 +282,15 @@ export class PaxosNode {
       this.propose(r, this.seen.get(key));
       return;
     }
-    this.broadcast(r, (to) => ({ type: 'Prepare', from: this.id, to, key, b: r.b, rid: r.rid }));
+    // The Prepares leave once this node's own promise of the ballot is durable: a node killed
+    // before that restarts with a counter below the ballot and could draw it again for another
+    // round (two rounds of one proposer at one ballot may get different values accepted).
+    this.broadcast(r, (to) => ({ type: 'Prepare', from: this.id, to, key, b: r.b, rid: r.rid }), 'after-sync');
   }
 
-  private broadcast(r: Round, make: (to: string) => PeerMessage): void {
-    for (const to of this.peers) this.rd.early.push(make(to));
+  private broadcast(r: Round, make: (to: string) => PeerMessage, when: 'now' | 'after-sync' = 'now'): void {
+    const out = when === 'now' || this.variant === 'volatile-acceptor' ? this.rd.early : this.rd.messages;
+    for (const to of this.peers) out.push(make(to));
     // The proposer's own acceptor: its answer is counted once its write is durable (advance).
     this.step(make(this.id));
   }
