@@ -77,6 +77,11 @@ const manifestSchema = z.object({
   messageTypes: z.array(z.string().min(1).max(100)).max(100).optional(),
   /** What the system claims when a stopped node's files are damaged (the `disk` fault); absent: no claim. */
   disk: z.enum(DISK_CLAIMS).optional(),
+  /**
+   * The module (relative to the manifest's folder) exporting the system's side of the swarm hunt
+   * (`faultline hunt --simulate`; systems/lib/sim/swarm.ts), and the export's name.
+   */
+  simulator: z.object({ module: z.string().min(1), export: z.string().min(1).default('swarm') }).strict().optional(),
 }).strict();
 
 /** A validated manifest, with the folder it was read from. */

@@ -13,7 +13,7 @@
 import { Rng } from '../lib/rng.js';
 import type { SimDisk } from '../lib/sim/disk.js';
 import type { NetworkOptions } from '../lib/sim/network.js';
-import { type SimHost, Simulator } from '../lib/sim/simulator.js';
+import { type Buggify, type SimHost, Simulator } from '../lib/sim/simulator.js';
 import { ballotText, compareBallots, type Variant } from './core/paxos.js';
 import {
   DEFAULT_MULTI_PARAMS,
@@ -34,6 +34,7 @@ export interface MultiSimHooks {
   params?: Partial<MultiParams>;
   /** The network's behaviour; 1-5 ms FIFO links unless set. */
   network?: NetworkOptions;
+  buggify?: Buggify;
 }
 
 function cloneDurable(d: MultiDurable): MultiDurable {
@@ -95,7 +96,7 @@ export function buildMultiSim(seed: number, ids: string[], variant: Variant, vio
     ...(hooks.drops !== undefined ? { drops: hooks.drops } : {}),
     ...(hooks.delivered !== undefined ? { delivered: hooks.delivered } : {}),
   };
-  const sim: MultiSimulator = new Simulator({ seed, host, network: hooks.network ?? { delayMaxMs: 5 }, cloneState: cloneDurable });
+  const sim: MultiSimulator = new Simulator({ seed, host, network: hooks.network ?? { delayMaxMs: 5 }, cloneState: cloneDurable, ...(hooks.buggify !== undefined ? { buggify: hooks.buggify } : {}) });
   for (const id of ids) sim.addNode(id, { promised: null, accepted: [], snap: null });
   for (const id of ids) sim.boot(id);
   return sim;

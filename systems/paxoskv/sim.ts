@@ -8,7 +8,7 @@
 import type { SimDisk } from '../lib/sim/disk.js';
 import { recordSimEvent, type SimEvent } from '../lib/sim/history.js';
 import type { NetworkOptions } from '../lib/sim/network.js';
-import { type SimHost, Simulator } from '../lib/sim/simulator.js';
+import { type Buggify, type SimHost, Simulator } from '../lib/sim/simulator.js';
 import { Rng } from '../lib/rng.js';
 import type { LogOp } from './core/multipaxos.js';
 import { type AcceptorSlot, ballotText, type ClientRequest, compareBallots, DEFAULT_PARAMS, PaxosNode, type PeerMessage, type Ready, type ReplyBody, type Variant } from './core/paxos.js';
@@ -41,6 +41,9 @@ export interface SimOptions {
   crash?: boolean;
   partition?: boolean;
   maxEvents?: number;
+  /** The network's behaviour (drops, delays, duplicates, reordering); 1-5 ms FIFO links unless set. */
+  network?: NetworkOptions;
+  buggify?: Buggify;
   /** Multi-Paxos mode: every delivered peer message (traces). */
   trace?: (m: MultiMessage, nowMs: number) => void;
 }
@@ -60,6 +63,7 @@ export interface SimHooks {
   delivered?: (m: PeerMessage) => void;
   /** The network's behaviour; 1-5 ms FIFO links unless set. */
   network?: NetworkOptions;
+  buggify?: Buggify;
 }
 
 /** Builds the simulator with one node per id, booted, and an invariant checker on every durable write. */
@@ -99,7 +103,7 @@ export function buildSim(seed: number, ids: string[], variant: Variant, violatio
       }
     },
   };
-  const sim: PaxosSimulator = new Simulator({ seed, host, network: hooks.network ?? { delayMaxMs: 5 }, cloneState: (d) => new Map(d) });
+  const sim: PaxosSimulator = new Simulator({ seed, host, network: hooks.network ?? { delayMaxMs: 5 }, cloneState: (d) => new Map(d), ...(hooks.buggify !== undefined ? { buggify: hooks.buggify } : {}) });
   for (const id of ids) sim.addNode(id, new Map());
   for (const id of ids) sim.boot(id);
   return sim;
@@ -130,10 +134,11 @@ export function simulate(o: SimOptions): SimResult {
     schedule(op.slot);
   };
   const multi = o.mode === 'multi';
+  const net = { ...(o.network !== undefined ? { network: o.network } : {}), ...(o.buggify !== undefined ? { buggify: o.buggify } : {}) };
   const sim: PaxosSimulator | MultiSimulator = multi
     ? // Elections shorter than the nemesis's windows (150-600 ms), so leaders change inside them.
-      buildMultiSim(o.seed, ids, o.variant ?? 'correct', violations, { onReply, ...(o.trace !== undefined ? { delivered: (m: MultiMessage) => o.trace!(m, sim.now) } : {}), params: { heartbeatTicks: 2, electionTicksMin: 8, electionTicksMax: 16, retryTicks: 5, requestTimeoutTicks: 30 } })
-    : buildSim(o.seed, ids, o.variant ?? 'correct', violations, { onReply });
+      buildMultiSim(o.seed, ids, o.variant ?? 'correct', violations, { onReply, ...net, ...(o.trace !== undefined ? { delivered: (m: MultiMessage) => o.trace!(m, sim.now) } : {}), params: { heartbeatTicks: 2, electionTicksMin: 8, electionTicksMax: 16, retryTicks: 5, requestTimeoutTicks: 30 } })
+    : buildSim(o.seed, ids, o.variant ?? 'correct', violations, { onReply, ...net });
   const submit = (node: string, reqId: number, req: ClientRequest): void => {
     if (multi) (sim as MultiSimulator).input(node, (c) => c.request(reqId, toLogOp(req)));
     else (sim as PaxosSimulator).input(node, (c) => c.request(reqId, req));

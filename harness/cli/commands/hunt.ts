@@ -10,13 +10,14 @@
  */
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { EXIT, FaultlineError } from '../exit.js';
+import { EXIT, FaultlineError, UsageError } from '../exit.js';
 import { parseDecimalInt, parseDurationMs } from '../flags.js';
 import { parseRunNumber, resolveRunFlags } from '../../run/config.js';
 import { makeFlagDir } from '../../run/folder.js';
 import { PARALLEL_MAX, timeStamp } from '../../suite/run-suite.js';
 import { freshSeed } from '../../random.js';
 import { hunt } from '../../hunt/hunt.js';
+import { swarmHunt } from '../../hunt/swarm.js';
 
 interface HuntFlags {
   system?: string;
@@ -32,6 +33,8 @@ interface HuntFlags {
   shrinkBudget: string;
   out?: string;
   resultsDir: string;
+  simulate?: boolean;
+  case?: string;
 }
 
 /**
@@ -62,16 +65,26 @@ export function register(program: Command): void {
     .option('--shrink-budget <duration>', 'time the shrink may take after the anomaly is found', '10m')
     .option('--out <dir>', 'write into exactly this folder (default: <results-dir>/hunt-<time>)')
     .option('--results-dir <dir>', 'parent folder of the hunt folder', 'results')
+    .option('--simulate', "hunt in the system's deterministic simulator instead of real processes: many short cases per second, each with its own faults (swarm testing)")
+    .option('--case <file>', 'with --simulate: replay exactly this case.json (written by an earlier simulated hunt) and write its report')
     .addHelpText(
       'after',
       '\nEach run is `faultline run` with a seed and fault mix drawn from the hunt\'s seed: the first run the combined default nemesis, later ones\n' +
         'the default one time in three, otherwise one to three fault kinds, overlapping. The shrink replays the failing schedule (run --schedule)\n' +
         'with fewer faults (ddmin: halves, quarters, ..., single faults) and a time limit cut to just after the last fault and the anomaly.\n' +
         'Exit codes: 1 anomaly found; 0 none found within the budget; 130/143 interrupted; 254 bad flag; 255 no run reached a verdict.\n' +
-        'Writes hunt.json, attempt-NNN/ (one run folder per run, its log beside it) and candidate-NNN.json (the shrink\'s schedules).',
+        'Writes hunt.json, attempt-NNN/ (one run folder per run, its log beside it) and candidate-NNN.json (the shrink\'s schedules).\n' +
+        '\nWith --simulate (docs/hunt.md): cases of the core in the deterministic simulator, each with a seeded subset and intensity of faults and of\n' +
+        'the simulator\'s fault points; invariants and the workload\'s checker judge each; the failing case is shrunk exactly (shorter, fewer faults,\n' +
+        'clients, keys, nodes). Writes hunt.json, found/ and shrunk/ (run folders with case.json and report.html). --parallel and --tries do not apply.',
     )
     .action(async (flags: HuntFlags) => {
       const note = (t: string) => process.stderr.write(`${t}\n`);
+      if (flags.case !== undefined && flags.simulate !== true) throw new UsageError('--case replays a simulated case: give --simulate too');
+      if (flags.simulate === true) {
+        await simulateAction(flags, note);
+        return;
+      }
       // The run flags the hunt passes on are checked as `run` checks them, before anything runs.
       const resolved = resolveRunFlags({ system: flags.system, variant: flags.variant, workload: flags.workload, nodes: flags.nodes, timeLimit: flags.timeLimit }, note);
       const budgetMs = parseDurationMs('--budget', flags.budget, { min: 1000, max: BUDGET_MS_MAX });
@@ -106,4 +119,31 @@ export function register(program: Command): void {
         throw new FaultlineError(`no run of the hunt reached a verdict: ${r.attempts[0]!.note ?? 'see the attempts in hunt.json'}`, EXIT.crash);
       } else process.exitCode = EXIT.valid;
     });
+}
+
+/** `hunt --simulate`: the swarm hunt in the system's simulator (harness/hunt/swarm.ts). */
+async function simulateAction(flags: HuntFlags, note: (t: string) => void): Promise<void> {
+  const resolved = resolveRunFlags({ system: flags.system, variant: flags.variant, nodes: flags.nodes }, note);
+  const budgetMs = parseDurationMs('--budget', flags.budget, { min: 1000, max: BUDGET_MS_MAX });
+  const shrinkBudgetMs = parseDurationMs('--shrink-budget', flags.shrinkBudget, { min: 0, max: BUDGET_MS_MAX });
+  const seed = flags.seed !== undefined ? parseRunNumber('seed', flags.seed) : freshSeed();
+  const outDir = resolve(flags.out ?? join(flags.resultsDir, `hunt-${timeStamp()}`));
+  makeFlagDir(flags.out !== undefined ? '--out' : '--results-dir', flags.out ?? flags.resultsDir, outDir);
+  const r = await swarmHunt({
+    systemArg: flags.system ?? resolved.manifest.name,
+    manifest: resolved.manifest,
+    variant: resolved.config.variant,
+    seed,
+    budgetMs,
+    shrink: flags.shrink,
+    shrinkBudgetMs,
+    outDir,
+    ...(flags.case !== undefined ? { caseFile: resolve(flags.case) } : {}),
+    log: note,
+  });
+  process.stdout.write(`${r.lines.join('\n')}\n`);
+  if (r.signal !== null) process.exitCode = r.signal === 'SIGINT' ? 130 : 143;
+  else if (r.record.outcome === 'found') process.exitCode = EXIT.invalid;
+  else if (r.record.outcome === 'unknown-only') process.exitCode = EXIT.unknown;
+  else process.exitCode = EXIT.valid;
 }

@@ -56,6 +56,25 @@ export interface SimulatorOptions<M extends Addressed, R extends SimReady<M>, S,
   crashBeforeSyncRate?: number;
   /** Copies a disk state (the disk hands out copies, never its own value). */
   cloneState: (s: S) => S;
+  /** Seeded fault points inside the node's runtime (FoundationDB's BUGGIFY); all off unless set. */
+  buggify?: Buggify;
+}
+
+/**
+ * Fault points inside what the shell does for a core, where the simulator may, on a seeded coin,
+ * make a rare interleaving common. They exist only here: real processes never take them.
+ */
+export interface Buggify {
+  /** Probability that a tick fires early or late, by up to half its period (a timer that drifts). */
+  tickJitter?: number;
+  /**
+   * Probability that a ready's fsync is slow: the messages that wait for it leave up to
+   * `slowSyncMaxMs` later (the node goes on with its next input meanwhile, as a shell with a
+   * write queue does).
+   */
+  slowSync?: number;
+  /** Longest extra wait of a slow fsync, ms (20 unless set). */
+  slowSyncMaxMs?: number;
 }
 
 /** One node: its disk survives crashes, its core does not. */
@@ -83,6 +102,7 @@ export class Simulator<M extends Addressed, R extends SimReady<M>, S, C extends 
   private readonly host: SimHost<M, R, S, C>;
   private readonly crashBeforeSyncRate: number;
   private readonly cloneState: (s: S) => S;
+  private readonly buggify: Buggify;
 
   constructor(opts: SimulatorOptions<M, R, S, C>) {
     this.rand = new Rng(opts.seed);
@@ -90,6 +110,7 @@ export class Simulator<M extends Addressed, R extends SimReady<M>, S, C extends 
     this.host = opts.host;
     this.crashBeforeSyncRate = opts.crashBeforeSyncRate ?? 0;
     this.cloneState = opts.cloneState;
+    this.buggify = opts.buggify ?? {};
   }
 
   // ------------------------------------------------------------------ nodes
@@ -167,7 +188,9 @@ export class Simulator<M extends Addressed, R extends SimReady<M>, S, C extends 
   startTicking(id: string, firstAtMs: number, everyMs: number): void {
     this.at(firstAtMs, () => {
       this.tick(id);
-      this.startTicking(id, this.now + everyMs, everyMs);
+      const half = Math.floor(everyMs / 2);
+      const drift = half > 0 && this.rand.chance(this.buggify.tickJitter ?? 0) ? this.rand.int(-half, half) : 0;
+      this.startTicking(id, this.now + everyMs + drift, everyMs);
     });
   }
 
@@ -224,7 +247,14 @@ export class Simulator<M extends Addressed, R extends SimReady<M>, S, C extends 
       }
       n.disk.sync();
       this.host.afterSync?.(n.id, rd);
-      for (const m of rd.messages) this.send(m);
+      if (rd.messages.length > 0 && this.rand.chance(this.buggify.slowSync ?? 0)) {
+        const late = rd.messages;
+        const incarnation = n.incarnation;
+        // Sent by this process once its slow fsync returns, unless the process died meanwhile.
+        this.at(this.now + this.rand.int(1, this.buggify.slowSyncMaxMs ?? 20), () => {
+          if (n.core !== null && n.incarnation === incarnation) for (const m of late) this.send(m);
+        });
+      } else for (const m of rd.messages) this.send(m);
       core.advance(rd);
     }
     if (n.core !== null) this.host.settled?.(n.id, n.core);
