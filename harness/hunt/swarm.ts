@@ -304,6 +304,7 @@ const PROGRESS_EVERY_MS = 5_000;
 /** Runs the swarm hunt (or replays one case). Returns the lines to print and the record. */
 export async function swarmHunt(o: SwarmHuntOptions): Promise<{ lines: string[]; record: SwarmHuntRecord; signal: NodeJS.Signals | null }> {
   const target = await loadSwarmTarget(o.manifest);
+  makeDirs(o.outDir);
   const variant = o.caseFile !== undefined ? readCase(o.caseFile).variant : o.variant;
   if (!(variant in o.manifest.variants)) throw new UsageError(`${o.caseFile ?? '--variant'}: ${o.manifest.name} has no variant "${variant}" (${Object.keys(o.manifest.variants).join(', ')})`);
   const record: SwarmHuntRecord = { mode: 'simulate', system: o.manifest.name, variant, seed: o.seed, outcome: 'none', cases: 0, unknown: 0, wallMs: 0, simulatedMs: 0, events: 0 };
