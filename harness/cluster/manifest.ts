@@ -77,6 +77,12 @@ const manifestSchema = z.object({
   messageTypes: z.array(z.string().min(1).max(100)).max(100).optional(),
   /** What the system claims when a stopped node's files are damaged (the `disk` fault); absent: no claim. */
   disk: z.enum(DISK_CLAIMS).optional(),
+  /**
+   * Options this system's runs give a workload unless the run gives its own (by workload name),
+   * e.g. `{ "register": { "cas": false } }` for a store without compare-and-set; checked by the
+   * workload's schema when a run is resolved.
+   */
+  workloadOptions: z.record(z.string(), z.record(z.unknown())).optional(),
 }).strict();
 
 /** A validated manifest, with the folder it was read from. */

@@ -207,6 +207,8 @@ export function resolveRunConfig(flags: RunFlags, manifest: SystemManifest): Res
     throw new UsageError(`${manifest.name} does not serve the ${workloadName} workload (it serves: ${manifest.workloads.join(', ')})`);
   }
   const workloadOptions = workloadOptionsOfFlags(flags, workloadName, workload);
+  const ownOptions = manifest.workloadOptions?.[workloadName];
+  if (ownOptions !== undefined) validateWorkloadOptions(workloadName, workload, ownOptions, (option) => `${manifest.manifestPath}: workloadOptions.${workloadName}.${option}`);
   const num = (key: RunNumber, text: string | undefined, bounds: NumberBounds = {}) => (text === undefined ? undefined : parseRunNumber(key, text, bounds));
   const nodes = num('nodes', flags.nodes, { min: manifest.nodes.min, max: Math.min(manifest.nodes.max, LIMITS.nodesMax) }) ?? manifest.nodes.default;
   const nemesisDefault = usesDefaultNemesis(flags);
