@@ -200,7 +200,7 @@ export function resolveRunConfig(flags: RunFlags, manifest: SystemManifest): Res
   if (known(manifest.variants, variant) === undefined) {
     throw new UsageError(`unknown variant "${variant}" of ${manifest.name} (known: ${variantNames.join(', ')})`);
   }
-  const workloadName = flags.workload ?? manifest.defaultWorkload ?? 'register';
+  const workloadName = flags.workload ?? (Object.hasOwn(manifest.variantWorkloads ?? {}, variant) ? manifest.variantWorkloads![variant] : undefined) ?? manifest.defaultWorkload ?? 'register';
   const workload = known(workloads, workloadName);
   if (!workload) throw new UsageError(`unknown workload "${workloadName}" (known: ${workloadNames().join(', ')})`);
   if (!manifest.workloads.includes(workloadName)) {
