@@ -1,9 +1,11 @@
 /**
  * The workloads by name, as `--workload` takes them (Maelstrom's workload map).
  */
+import { counter } from './counter.js';
 import { listAppend } from './list-append.js';
 import { register } from './register.js';
 import { rwRegister } from './rw-register.js';
+import { set } from './set.js';
 import type { Workload } from './types.js';
 
 /** Every workload faultline can run. */
@@ -11,6 +13,8 @@ export const workloads: Readonly<Record<string, Workload>> = {
   register,
   'list-append': listAppend,
   'rw-register': rwRegister,
+  set,
+  counter,
 };
 
 /** Names of the workloads, sorted. */

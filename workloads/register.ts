@@ -38,16 +38,16 @@ function keyOf(value: unknown): unknown {
 const CAS_BACK_MAX = 3;
 
 /** One op on `key` with a value unique to it: the n-th op drawn on the key writes n + 1. */
-function drawUnique(key: number, rng0: PureRng, n: number): [Op, PureRng] {
-  const [kind, rng1] = rng0.int(0, 2);
+function drawUnique(key: number, rng0: PureRng, n: number, cas = true): [Op, PureRng] {
+  const [kind, rng1] = rng0.int(0, cas ? 2 : 1);
   if (kind === 0) return [{ f: 'read', value: [key, null] }, rng1];
   if (kind === 1 || n === 0) return [{ f: 'write', value: [key, n + 1] }, rng1];
   const [back, rng2] = rng1.int(1, Math.min(CAS_BACK_MAX, n));
   return [{ f: 'cas', value: [key, [n + 1 - back, n + 1]] }, rng2];
 }
 
-function draw(key: number, rng0: PureRng): [Op, PureRng] {
-  const [kind, rng1] = rng0.int(0, 2);
+function draw(key: number, rng0: PureRng, _n = 0, cas = true): [Op, PureRng] {
+  const [kind, rng1] = rng0.int(0, cas ? 2 : 1);
   if (kind === 0) return [{ f: 'read', value: [key, null] }, rng1];
   if (kind === 1) {
     const [v, rng2] = rng1.int(0, VALUE_MAX);
@@ -87,14 +87,19 @@ export const registerClient: WorkloadClient = {
   },
 };
 
-/** The register workload's options: `values`, unique per key (default) or small (0-4). */
+/**
+ * The register workload's options: `values`, unique per key (default) or small (0-4); `cas`,
+ * whether compare-and-set is drawn beside reads and writes (default true; a store without cas, as
+ * dynamokv, says `false` in its manifest's `workloadOptions`).
+ */
 export type RegisterOptions = {
   values: 'unique' | 'small';
+  cas: boolean;
 };
 
 export const registerOptions: WorkloadOptionsSpec<RegisterOptions> = {
-  schema: z.object({ values: z.enum(['unique', 'small']).optional() }).strict(),
-  defaults: { values: 'unique' },
+  schema: z.object({ values: z.enum(['unique', 'small']).optional(), cas: z.boolean().optional() }).strict(),
+  defaults: { values: 'unique', cas: true },
 };
 
 /** The register workload. */
@@ -103,11 +108,14 @@ export const register: Workload = {
   description: 'read/write/cas on independent keys; checked for linearizability (kv model)',
   options: registerOptions,
   generator(opts: WorkloadGeneratorOptions): Generator {
+    const o = (opts.workloadOptions ?? {}) as Partial<RegisterOptions>;
+    const cas = o.cas ?? true;
+    const pick = o.values === 'small' ? draw : drawUnique;
     return independentKeys({
       rng: opts.rng,
       perKey: Math.max(1, Math.min(PROCESSES_PER_KEY_MAX, opts.concurrency)),
       opsPerKey: OPS_PER_KEY,
-      draw: (opts.workloadOptions as Partial<RegisterOptions> | undefined)?.values === 'small' ? draw : drawUnique,
+      draw: (key, rng, n) => pick(key, rng, n, cas),
     });
   },
   client: registerClient,

@@ -20,6 +20,8 @@ const root = here.includes(`${join('dist', 'bench')}`) ? join(here, '../../..') 
 export const MAIN_JS = join(root, 'dist/systems/raftkv/main.js');
 /** paxoskv's node program (either mode, by `params.mode`), for the same cluster helper. */
 export const PAXOSKV_MAIN_JS = join(root, 'dist/systems/paxoskv/main.js');
+/** The built dynamokv node entry. */
+export const DYNAMOKV_MAIN_JS = join(root, 'dist/systems/dynamokv/main.js');
 /** The built faultline CLI. */
 export const CLI_JS = join(root, 'dist/harness/cli/main.js');
 

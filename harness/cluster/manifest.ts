@@ -55,6 +55,12 @@ const manifestSchema = z.object({
   workloads: z.array(z.string()).min(1),
   /** The workload a run or a suite entry uses when none is given (one of `workloads`); absent: `run` uses register, suites the first. */
   defaultWorkload: z.string().optional(),
+  /**
+   * The workload a run of one variant uses when none is given, before `defaultWorkload`: for a
+   * variant whose broken step only one workload exercises (a set's conflict rule, say), so that
+   * the default invocation of each variant tests what the variant breaks.
+   */
+  variantWorkloads: z.record(z.string(), z.string()).optional(),
   nodes: z
     .object({
       default: z.number().int().min(1).max(LIMITS.nodesMax),
@@ -82,6 +88,12 @@ const manifestSchema = z.object({
    * (`faultline hunt --simulate`; systems/lib/sim/swarm.ts), and the export's name.
    */
   simulator: z.object({ module: z.string().min(1), export: z.string().min(1).default('swarm') }).strict().optional(),
+  /**
+   * Options this system's runs give a workload unless the run gives its own (by workload name),
+   * e.g. `{ "register": { "cas": false } }` for a store without compare-and-set; checked by the
+   * workload's schema when a run is resolved.
+   */
+  workloadOptions: z.record(z.string(), z.record(z.unknown())).optional(),
 }).strict();
 
 /** A validated manifest, with the folder it was read from. */
@@ -103,6 +115,12 @@ export function readManifest(path: string): SystemManifest {
   if (m.defaultWorkload !== undefined && !m.workloads.includes(m.defaultWorkload)) {
     const line = lineOfPath(text, ['defaultWorkload']);
     throw new UsageError(`${path}${line === null ? '' : `:${line}`}: defaultWorkload "${m.defaultWorkload}" is not one of the workloads (${m.workloads.join(', ')})`);
+  }
+  for (const [variant, workload] of Object.entries(m.variantWorkloads ?? {})) {
+    const line = lineOfPath(text, ['variantWorkloads', variant]);
+    const where = `${path}${line === null ? '' : `:${line}`}`;
+    if (!Object.hasOwn(m.variants, variant)) throw new UsageError(`${where}: variantWorkloads names "${variant}", which is not one of the variants`);
+    if (!m.workloads.includes(workload)) throw new UsageError(`${where}: variantWorkloads.${variant} "${workload}" is not one of the workloads (${m.workloads.join(', ')})`);
   }
   return { ...m, manifestDir: dirname(resolve(path)), manifestPath: resolve(path) };
 }

@@ -200,13 +200,15 @@ export function resolveRunConfig(flags: RunFlags, manifest: SystemManifest): Res
   if (known(manifest.variants, variant) === undefined) {
     throw new UsageError(`unknown variant "${variant}" of ${manifest.name} (known: ${variantNames.join(', ')})`);
   }
-  const workloadName = flags.workload ?? manifest.defaultWorkload ?? 'register';
+  const workloadName = flags.workload ?? (Object.hasOwn(manifest.variantWorkloads ?? {}, variant) ? manifest.variantWorkloads![variant] : undefined) ?? manifest.defaultWorkload ?? 'register';
   const workload = known(workloads, workloadName);
   if (!workload) throw new UsageError(`unknown workload "${workloadName}" (known: ${workloadNames().join(', ')})`);
   if (!manifest.workloads.includes(workloadName)) {
     throw new UsageError(`${manifest.name} does not serve the ${workloadName} workload (it serves: ${manifest.workloads.join(', ')})`);
   }
   const workloadOptions = workloadOptionsOfFlags(flags, workloadName, workload);
+  const ownOptions = manifest.workloadOptions?.[workloadName];
+  if (ownOptions !== undefined) validateWorkloadOptions(workloadName, workload, ownOptions, (option) => `${manifest.manifestPath}: workloadOptions.${workloadName}.${option}`);
   const num = (key: RunNumber, text: string | undefined, bounds: NumberBounds = {}) => (text === undefined ? undefined : parseRunNumber(key, text, bounds));
   const nodes = num('nodes', flags.nodes, { min: manifest.nodes.min, max: Math.min(manifest.nodes.max, LIMITS.nodesMax) }) ?? manifest.nodes.default;
   const nemesisDefault = usesDefaultNemesis(flags);

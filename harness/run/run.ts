@@ -187,7 +187,7 @@ export async function runTest(resolved: ResolvedRun, systemArg: string, io: RunI
         stagger(
           config.rateOpsPerSec,
           Rng.fromSeed(deriveSeed(config.seed, 'stagger')),
-          workload.generator({ rng: Rng.fromSeed(deriveSeed(config.seed, 'generator')), concurrency: config.concurrency, nodes: config.nodes, workloadOptions: config.workloadOptions }),
+          workload.generator({ rng: Rng.fromSeed(deriveSeed(config.seed, 'generator')), concurrency: config.concurrency, nodes: config.nodes, workloadOptions: { ...(manifest.workloadOptions?.[config.workload] ?? {}), ...config.workloadOptions } }),
         ),
       ),
     );

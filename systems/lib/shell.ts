@@ -13,8 +13,9 @@
  */
 import { ErrorCode, RpcError } from './errors.js';
 import { type ClientRequest, type ReplyBody, startClientListener } from './client-listener.js';
-import { announceReady, exitFatal, type NodeRuntime } from './node.js';
+import { announceReady, EXIT_DISK_DAMAGED, exitFatal, type NodeRuntime } from './node.js';
 import { Transport, type PeerMessage as WireMessage } from './transport.js';
+import { Wal, WalCorruptError } from './wal.js';
 
 /** Most inputs waiting for the update loop; more are refused (the client is told "overloaded"). */
 export const MAX_INBOX = 100_000;
@@ -179,4 +180,80 @@ export async function serveClients<C, R>(
     exitFatal(rt, `cannot listen on 127.0.0.1:${rt.config.clientPort}: ${(e as Error).message}`);
   }
   announceReady(rt, facts);
+}
+
+/** The parts of a Ready every shell of a JSON-batch core handles the same way. */
+export interface BatchReady {
+  /** Messages that promise nothing about this node's disk: they leave at once. */
+  early: readonly { to: string }[];
+  /** Messages that leave only once `persist` is durable. */
+  messages: readonly { to: string }[];
+  /** Records written as one WAL record (a JSON list) and fsynced before `messages` leave. */
+  persist: readonly unknown[];
+  replies: readonly CoreReply[];
+}
+
+/** A Ready/Advance core whose Ready is a {@link BatchReady}. */
+export interface BatchCore<R extends BatchReady> {
+  hasReady(): boolean;
+  ready(): R;
+  advance(rd: R): void;
+}
+
+/**
+ * Starts the update loop of a core whose Ready is a {@link BatchReady}, with its Request Waiting
+ * List: each pass sends the early messages and settles the client replies, appends the persist
+ * records as one WAL record and fsyncs it, and only then sends the messages that depend on it and
+ * advances the core. `transport` is asked for when a pass runs (the transport starts after the
+ * queue, since it delivers into it).
+ */
+export function startBatchQueue<R extends BatchReady, C extends BatchCore<R>>(
+  rt: NodeRuntime,
+  core: C & BatchCore<R>,
+  wal: { append(buf: Buffer): number; sync(): Promise<number> },
+  transport: () => Transport,
+): { queue: UpdateQueue<C>; waiting: WaitingList<C> } {
+  const queue = startUpdateQueue(rt, core, {
+    hasReady: (n) => n.hasReady(),
+    pass: async (n) => {
+      const rd = n.ready();
+      for (const m of rd.early) transport().send(m.to, m as unknown as WireMessage);
+      waiting.settle(rd.replies);
+      if (rd.persist.length > 0) {
+        wal.append(Buffer.from(JSON.stringify(rd.persist), 'utf8'));
+        await wal.sync();
+      }
+      for (const m of rd.messages) transport().send(m.to, m as unknown as WireMessage);
+      n.advance(rd);
+    },
+  });
+  const waiting = new WaitingList(queue);
+  return { queue, waiting };
+}
+
+/**
+ * Opens a node's Write-Ahead Log with strict recovery and reads its records as JSON lists: damage
+ * the CRCs see ends the process with exit 3 (EXIT_DISK_DAMAGED), a record that is no JSON list
+ * with 255, naming the record. `what` says what a record lists, for that message.
+ */
+export async function openBatchWal<P>(rt: NodeRuntime, dir: string, what: string): Promise<{ wal: Wal; batches: P[][] }> {
+  let wal: Wal;
+  try {
+    wal = await Wal.open({ dir, strictRecovery: true });
+  } catch (e) {
+    if (e instanceof WalCorruptError) exitFatal(rt, e.message, EXIT_DISK_DAMAGED);
+    throw e;
+  }
+  const batches: P[][] = [];
+  for (const rec of wal.recovery.records) {
+    let batch: P[];
+    try {
+      batch = JSON.parse(rec.data.toString('utf8')) as P[];
+    } catch {
+      exitFatal(rt, `write-ahead log record ${rec.index} is not valid JSON`);
+    }
+    if (!Array.isArray(batch)) exitFatal(rt, `write-ahead log record ${rec.index} is not a list of ${what}`);
+    batches.push(batch);
+  }
+  return { wal, batches };
 }

@@ -6,12 +6,10 @@ import { RPCS } from '../../workloads/wire/rpc.js';
 import type { ClientRequest as WireRequest } from '../lib/client-listener.js';
 import { numberParam } from '../lib/config.js';
 import { ErrorCode, RpcError } from '../lib/errors.js';
-import { EXIT_DISK_DAMAGED, exitFatal, type NodeRuntime, withConfigErrors } from '../lib/node.js';
+import { type NodeRuntime, withConfigErrors } from '../lib/node.js';
 import { decodeClientRequest } from '../lib/requests.js';
-import { serveClients, startPeerTransport, startUpdateQueue, WaitingList } from '../lib/shell.js';
-import type { PeerMessage as WireMessage } from '../lib/transport.js';
-import { Wal, WalCorruptError } from '../lib/wal.js';
-import { type AcceptorRecord, type AcceptorSlot, type ClientRequest, DEFAULT_PARAMS, PaxosNode, type PaxosParams, type Variant } from './core/paxos.js';
+import { openBatchWal, serveClients, startBatchQueue, startPeerTransport } from '../lib/shell.js';
+import { type AcceptorRecord, type AcceptorSlot, type ClientRequest, DEFAULT_PARAMS, PaxosNode, type PaxosParams, type Ready, type Variant } from './core/paxos.js';
 import { decodePeerMessage } from './peer-decode.js';
 
 
@@ -30,26 +28,11 @@ const params: PaxosParams = withConfigErrors(() => ({
 
 // ---------------------------------------------------------------------------- disk
 
-let wal: Wal;
-try {
-  // An acceptor that forgot a promise or an accepted value can let two values be chosen.
-  wal = await Wal.open({ dir: join(cfg.dataDir, 'wal'), strictRecovery: true });
-} catch (e) {
-  if (e instanceof WalCorruptError) exitFatal(rt, e.message, EXIT_DISK_DAMAGED);
-  throw e;
-}
+// An acceptor that forgot a promise or an accepted value can let two values be chosen.
+const { wal, batches } = await openBatchWal<AcceptorRecord>(rt, join(cfg.dataDir, 'wal'), 'acceptor changes');
 const restored = new Map<string, AcceptorSlot>();
-for (const rec of wal.recovery.records) {
-  let batch: AcceptorRecord[];
-  try {
-    batch = JSON.parse(rec.data.toString('utf8')) as AcceptorRecord[];
-  } catch {
-    exitFatal(rt, `write-ahead log record ${rec.index} is not valid JSON`);
-  }
-  if (!Array.isArray(batch)) exitFatal(rt, `write-ahead log record ${rec.index} is not a list of acceptor changes`);
-  for (const r of batch) restored.set(r.k, r.s);
-}
-log.info(`recovered the acceptor state of ${restored.size} keys from ${wal.recovery.records.length} records`);
+for (const batch of batches) for (const r of batch) restored.set(r.k, r.s);
+log.info(`recovered the acceptor state of ${restored.size} keys from ${batches.length} records`);
 
 // ---------------------------------------------------------------------------- core
 
@@ -62,21 +45,7 @@ const node = new PaxosNode({
   restore: restored,
 });
 
-const queue = startUpdateQueue(rt, node, {
-  hasReady: (n) => n.hasReady(),
-  pass: async (n) => {
-    const rd = n.ready();
-    for (const m of rd.early) transport.send(m.to, m as unknown as WireMessage);
-    waiting.settle(rd.replies);
-    if (rd.persist.length > 0) {
-      wal.append(Buffer.from(JSON.stringify(rd.persist), 'utf8'));
-      await wal.sync();
-    }
-    for (const m of rd.messages) transport.send(m.to, m as unknown as WireMessage);
-    n.advance(rd);
-  },
-});
-const waiting = new WaitingList(queue);
+const { queue, waiting } = startBatchQueue<Ready, PaxosNode>(rt, node, wal, () => transport);
 
 // ---------------------------------------------------------------------------- peers
 

@@ -6,7 +6,8 @@
  * restarts too). The history goes to the harness's linearizability checker.
  */
 import type { SimDisk } from '../lib/sim/disk.js';
-import { recordSimEvent, type SimEvent } from '../lib/sim/history.js';
+import { SimClients } from '../lib/sim/clients.js';
+import type { SimEvent } from '../lib/sim/history.js';
 import type { NetworkOptions } from '../lib/sim/network.js';
 import { type Buggify, type SimHost, Simulator } from '../lib/sim/simulator.js';
 import { Rng } from '../lib/rng.js';
@@ -113,26 +114,27 @@ export function buildSim(seed: number, ids: string[], variant: Variant, violatio
 export function simulate(o: SimOptions): SimResult {
   const ids = Array.from({ length: o.nodes ?? 3 }, (_, i) => `n${i + 1}`);
   const violations: string[] = [];
-  const history: SimEvent[] = [];
-  const inflight = new Map<number, { slot: number; process: number; f: string; value: unknown; key: string; node: string }>();
-  let ok = 0;
-  const record = (e: Omit<SimEvent, 'index' | 'time'>): void => {
-    recordSimEvent(history, sim.now, e);
-  };
-  const onReply = (id: string, reqId: number, body: ReplyBody): void => {
-    const op = inflight.get(reqId);
-    if (op === undefined) return;
-    inflight.delete(reqId);
-    if (body.type === 'error') {
-      const code = body.code as number;
-      record({ process: op.process, type: code === 0 && op.f !== 'read' ? 'info' : 'fail', f: op.f, value: op.value, node: id });
-      if (code === 0 && op.f !== 'read') procs[op.slot] = nextProcess++;
-    } else {
-      ok++;
-      record({ process: op.process, type: 'ok', f: op.f, value: op.f === 'read' ? [op.key, body.value ?? null] : op.value, node: id });
-    }
-    schedule(op.slot);
-  };
+  let casFrom = 1;
+  const clients = new SimClients<ClientRequest>({
+    clients: o.clients ?? 4,
+    durationMs: o.durationMs ?? 5000,
+    keys: o.keys ?? 2,
+    readOnly: (f) => f === 'read',
+    draw: (rand, key, nextValue) => {
+      const kind = rand.int(0, 2);
+      if (kind === 0) return { f: 'read', value: [key, null], req: { type: 'read', key } };
+      if (kind === 1) {
+        const v = nextValue();
+        casFrom = v + 1;
+        return { f: 'write', value: [key, v], req: { type: 'write', key, value: v } };
+      }
+      const from = rand.int(1, Math.max(1, casFrom - 1));
+      const to = nextValue();
+      casFrom = to + 1;
+      return { f: 'cas', value: [key, [from, to]], req: { type: 'cas', key, from, to } };
+    },
+  });
+  const onReply = clients.onReply;
   const multi = o.mode === 'multi';
   const net = { ...(o.network !== undefined ? { network: o.network } : {}), ...(o.buggify !== undefined ? { buggify: o.buggify } : {}) };
   const sim: PaxosSimulator | MultiSimulator = multi
@@ -143,74 +145,9 @@ export function simulate(o: SimOptions): SimResult {
     if (multi) (sim as MultiSimulator).input(node, (c) => c.request(reqId, toLogOp(req)));
     else (sim as PaxosSimulator).input(node, (c) => c.request(reqId, req));
   };
-  const rand = sim.rand;
-  const duration = o.durationMs ?? 5000;
-  const clients = o.clients ?? 4;
-  const procs = Array.from({ length: clients }, (_, i) => i);
-  let nextProcess = clients;
-  let nextReq = 1;
-  let nextValue = 1;
-  const busy = new Set<number>();
-  function schedule(slot: number): void {
-    busy.delete(slot);
-    sim.at(sim.now + rand.int(1, 10), () => invoke(slot));
-  }
-  function invoke(slot: number): void {
-    if (sim.now >= duration || busy.has(slot)) return;
-    const node = ids[rand.int(0, ids.length - 1)]!;
-    if (sim.core(node) === null) return schedule(slot);
-    busy.add(slot);
-    const key = `k${rand.int(1, o.keys ?? 2)}`;
-    const kind = rand.int(0, 2);
-    const reqId = nextReq++;
-    const process = procs[slot]!;
-    let f: string, value: unknown, req: ClientRequest;
-    if (kind === 0) [f, value, req] = ['read', [key, null], { type: 'read', key }];
-    else if (kind === 1) {
-      const v = nextValue++;
-      [f, value, req] = ['write', [key, v], { type: 'write', key, value: v }];
-    } else {
-      const from = rand.int(1, Math.max(1, nextValue - 1));
-      const to = nextValue++;
-      [f, value, req] = ['cas', [key, [from, to]], { type: 'cas', key, from, to }];
-    }
-    inflight.set(reqId, { slot, process, f, value, key, node });
-    record({ process, type: 'invoke', f, value, node });
-    submit(node, reqId, req);
-  }
-  for (const id of ids) sim.startTicking(id, rand.int(1, 10), 10);
-  for (let i = 0; i < clients; i++) sim.at(rand.int(1, 50), () => invoke(i));
-  if (o.crash === true || o.partition === true) {
-    const step = (): void => {
-      if (sim.now >= duration - 1000) {
-        sim.net.partition(null);
-        for (const id of ids) if (sim.core(id) === null) sim.boot(id);
-        return;
-      }
-      const down = ids.filter((id) => sim.core(id) === null);
-      if (down.length > 0) for (const id of down) sim.boot(id);
-      else if (o.crash === true && (o.partition !== true || rand.chance(0.5))) {
-        const victim = ids[rand.int(0, ids.length - 1)]!;
-        sim.crash(victim, 'kill');
-        // The ops in flight at the killed node: indefinite, and their processes retire.
-        for (const [reqId, op] of inflight) {
-          if (op.node !== victim) continue;
-          inflight.delete(reqId);
-          record({ process: op.process, type: op.f === 'read' ? 'fail' : 'info', f: op.f, value: op.value, node: victim });
-          procs[op.slot] = nextProcess++;
-          schedule(op.slot);
-        }
-      } else if (sim.net.partitioned !== null) sim.net.partition(null);
-      else {
-        const lone = ids[rand.int(0, ids.length - 1)]!;
-        sim.net.partition([[lone], ids.filter((x) => x !== lone)]);
-      }
-      sim.at(sim.now + rand.int(150, 600), step);
-    };
-    sim.at(300, step);
-  }
-  sim.run(duration + 3000, o.maxEvents ?? 1_000_000);
-  // Ops a crash cut off, or still open at the end: indefinite.
-  for (const op of inflight.values()) record({ process: op.process, type: op.f === 'read' ? 'fail' : 'info', f: op.f, value: op.value });
-  return { history, violations, ok };
+  for (const id of ids) sim.startTicking(id, sim.rand.int(1, 10), 10);
+  clients.start(sim, ids, submit, { ...(o.crash === true ? { crash: true } : {}), ...(o.partition === true ? { partition: true } : {}) });
+  sim.run((o.durationMs ?? 5000) + 3000, o.maxEvents ?? 1_000_000);
+  clients.finish();
+  return { history: clients.history, violations, ok: clients.ok };
 }

@@ -69,6 +69,18 @@ export const RPCS = {
   txn: defrpc('txn', 'runs micro-operations atomically; the reply fills in the reads', { txn: txnOps }, { txn: z.array(microOpResult) }),
 } as const;
 
+/**
+ * The RPCs of the grow-only workloads (`set`, `counter`), served by the systems that take them:
+ * add an element to a key's set and read the whole set; add a delta (negative too) to a key's
+ * counter and read its value.
+ */
+export const COLLECTION_RPCS = {
+  set_add: defrpc('set_add', 'adds an element to the set at a key', { key: wireKey, element: wireValue }, {}),
+  set_read: defrpc('set_read', 'reads every element of the set at a key; a key never added to reads []', { key: wireKey }, { value: z.array(z.unknown()) }),
+  counter_add: defrpc('counter_add', 'adds an integer (negative too) to the counter at a key', { key: wireKey, delta: z.number().int().safe() }, {}),
+  counter_read: defrpc('counter_read', 'reads the counter at a key; a key never added to reads 0', { key: wireKey }, { value: z.number().int() }),
+} as const;
+
 /** A set of RPCs a system serves, by request type. */
 export type RpcSet = Readonly<Record<string, RpcDef>>;
 

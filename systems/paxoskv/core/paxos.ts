@@ -15,6 +15,8 @@
  *   `ready().messages`, after the records are durable. The proposer's own acceptor answers it in
  *   `advance()`, also after the write.
  */
+import { BatchReadyCore } from '../../lib/batch-core.js';
+
 export type Variant = 'correct' | 'ignore-accepted-value' | 'non-unique-ballot' | 'volatile-acceptor' | 'single-phase' | 'read-without-noop';
 
 export const PAXOSKV_VARIANTS: readonly Variant[] = ['correct', 'ignore-accepted-value', 'non-unique-ballot', 'volatile-acceptor', 'single-phase', 'read-without-noop'];
@@ -134,7 +136,7 @@ export interface PaxosOptions {
   restore: Map<string, AcceptorSlot>;
 }
 
-export class PaxosNode {
+export class PaxosNode extends BatchReadyCore<PeerMessage, AcceptorRecord> {
   readonly id: string;
   private readonly peers: readonly string[];
   private readonly variant: Variant;
@@ -152,12 +154,10 @@ export class PaxosNode {
   /** single-phase: keys on which this node already ran a full round, and the last value it saw. */
   private readonly seen = new Map<string, unknown>();
   private pendingCount = 0;
-  private rd: Ready = { early: [], messages: [], persist: [], replies: [] };
-  private selfReplies: PeerMessage[] = [];
-  private handed: PeerMessage[] | null = null;
   readonly stats = { rounds: 0, chosen: 0, conflicts: 0, timeouts: 0 };
 
   constructor(o: PaxosOptions) {
+    super();
     this.id = o.id;
     this.peers = o.peers.filter((p) => p !== o.id);
     this.variant = o.variant;
@@ -237,25 +237,6 @@ export class PaxosNode {
       case 'Accepted':
         return this.onAccepted(m);
     }
-  }
-
-  hasReady(): boolean {
-    const r = this.rd;
-    return r.early.length + r.messages.length + r.persist.length + r.replies.length + this.selfReplies.length > 0;
-  }
-
-  ready(): Ready {
-    const out = this.rd;
-    this.handed = this.selfReplies;
-    this.selfReplies = [];
-    this.rd = { early: [], messages: [], persist: [], replies: [] };
-    return out;
-  }
-
-  advance(_rd?: Ready): void {
-    const self = this.handed ?? [];
-    this.handed = null;
-    for (const m of self) this.step(m);
   }
 
   // ------------------------------------------------------------------ proposer
