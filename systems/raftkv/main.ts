@@ -35,6 +35,7 @@ import { serveClients, startPeerTransport, startUpdateQueue, WaitingList } from 
 import type { PeerMessage as WireMessage } from '../lib/transport.js';
 import { Wal, WalCorruptError } from '../lib/wal.js';
 import { InvariantError, RaftNode } from './core/raft.js';
+import { raftkvStateMachine } from './core/machine.js';
 import type { ClientRequest, DurableImage, Entry, HardState, PeerMessage, PersistBatch, RaftParams, Variant } from './core/types.js';
 import { DEFAULT_PARAMS, RAFTKV_VARIANTS } from './core/types.js';
 import { decodePeerMessage } from './peer-decode.js';
@@ -143,6 +144,7 @@ const node = new RaftNode({
   rng: rt.rng.fork(),
   sessionId: `${cfg.id}@${Date.now().toString(36)}.${rt.rng.int(0, 2 ** 30).toString(36)}`,
   restore: restored,
+  ...raftkvStateMachine(cfg.variant as Variant),
 });
 
 let lastRole = '';

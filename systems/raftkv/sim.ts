@@ -23,6 +23,7 @@ import type { SimDisk } from '../lib/sim/disk.js';
 import { recordSimEvent, type SimEvent } from '../lib/sim/history.js';
 import { type SimHost, Simulator } from '../lib/sim/simulator.js';
 import { InvariantError, RaftNode } from './core/raft.js';
+import { raftkvStateMachine } from './core/machine.js';
 import type { ClientRequest, DurableImage, MicroOp, PeerMessage, RaftParams, Ready, Variant } from './core/types.js';
 import { ERR } from './core/types.js';
 
@@ -138,6 +139,7 @@ export function bootRaftNode(id: string, disk: DurableImage, incarnation: number
     clock: { monoMs: o.monoMs, wallMs: o.wallMs },
     sessionId: `${id}#${incarnation}`,
     restore: { hardState: disk.hardState, snapshot: disk.snapshot, entries: disk.entries },
+    ...raftkvStateMachine(o.variant),
   });
 }
 

@@ -1,5 +1,6 @@
 /**
- * The replicated key-value state machine of raftkv, with the Idempotent Receiver.
+ * The replicated key-value state machine of raftkv and paxoskv's Multi-Paxos mode, with the
+ * Idempotent Receiver, on the `StateMachine` contract of state-machine.ts.
  *
  * Every node applies the same committed commands in log order, so every node computes the same
  * results. A command carries its submitter's session (`client`) and sequence number (`seq`); the
@@ -11,8 +12,42 @@
  * Transactions (list-append, rw-register) are one command each: their micro-operations run in
  * order when the entry is applied, reads seeing the state as of that point of the log.
  */
-import type { ApplyResult, Command, KvState, MicroOp } from './types.js';
-import { ERR } from './types.js';
+import { ErrorCode as ERR } from '../../workloads/wire/errors.js';
+import type { Command, StateMachine } from './state-machine.js';
+
+/**
+ * A micro-operation of a transaction (list-append and rw-register workloads): read `r`, `append`
+ * to a list, or write `w`; the key as it came off the wire (any JSON value), the value (null for a
+ * read until it is executed).
+ */
+export type MicroOp = [f: 'r' | 'append' | 'w', key: unknown, value: unknown];
+
+/**
+ * A key-value operation as it is replicated. Single-key reads are not logged: they use read-index
+ * or a lease. A transaction is logged whole, reads included, and executed at once when its entry
+ * is applied, so every transaction takes effect at its place in the log (strict serializability).
+ */
+export type KvOp =
+  | { f: 'write'; key: string; value: unknown }
+  | { f: 'cas'; key: string; from: unknown; to: unknown }
+  | { f: 'txn'; ops: MicroOp[] };
+
+/** The outcome of applying a key-value command: the reply body without `in_reply_to`. */
+export type KvResult =
+  | { type: 'write_ok' }
+  | { type: 'cas_ok' }
+  | { type: 'txn_ok'; txn: MicroOp[] }
+  | { type: 'error'; code: number; text: string };
+
+/**
+ * The key-value state machine's whole state: the data and the Idempotent Receiver's session table
+ * (per submitter: the lowest seq still pending and the cached results), both in their maps'
+ * iteration order, so that a restored state machine behaves exactly as the one it was taken from.
+ */
+export interface KvState {
+  data: [key: string, value: unknown][];
+  sessions: [client: string, minPending: number, results: [seq: number, result: KvResult][]][];
+}
 
 /** Most sessions remembered; the least recently used one is dropped beyond it. */
 const MAX_SESSIONS = 10_000;
@@ -22,11 +57,11 @@ const MAX_RESULTS_PER_SESSION = 50_000;
 interface Session {
   /** Seqs below this were answered or abandoned by the submitter: never apply them again. */
   minPending: number;
-  results: Map<number, ApplyResult>;
+  results: Map<number, KvResult>;
 }
 
 /** The key-value store plus the session table; deterministic given the sequence of applies. */
-export class KvStateMachine {
+export class KvStateMachine implements StateMachine {
   private readonly data = new Map<string, unknown>();
   private readonly sessions = new Map<string, Session>();
 
@@ -55,7 +90,8 @@ export class KvStateMachine {
   }
 
   /** Replaces the whole state with a snapshot's (a follower installing the leader's snapshot, or a restart). */
-  restore(state: KvState): void {
+  restore(snapshot: unknown): void {
+    const state = snapshot as KvState;
     this.data.clear();
     this.sessions.clear();
     for (const [k, v] of state.data) this.data.set(k, v);
@@ -65,8 +101,9 @@ export class KvStateMachine {
   /**
    * Applies one committed command and returns its result, or the cached result of its first
    * application when it is a duplicate (or a `timeout` error for a seq the client abandoned).
+   * Commands reach it only through the systems' peer decoders, which admit `KvOp`s alone.
    */
-  apply(cmd: Command): ApplyResult {
+  apply(cmd: Command): KvResult {
     if (this.dedupe) {
       let s = this.sessions.get(cmd.client);
       if (s === undefined) {
@@ -103,8 +140,8 @@ export class KvStateMachine {
     return this.execute(cmd);
   }
 
-  private execute(cmd: Command): ApplyResult {
-    const op = cmd.op;
+  private execute(cmd: Command): KvResult {
+    const op = cmd.op as KvOp;
     switch (op.f) {
       case 'write':
         this.data.set(op.key, op.value);
@@ -149,4 +186,22 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
   return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** A key-value client request that changes state, as the systems decode it. */
+export type KvWriteRequest =
+  | { type: 'write'; key: string; value: unknown }
+  | { type: 'cas'; key: string; from: unknown; to: unknown }
+  | { type: 'txn'; ops: MicroOp[] };
+
+/** The op a key-value write request is logged as. */
+export function kvOpOf(req: KvWriteRequest): KvOp {
+  switch (req.type) {
+    case 'write':
+      return { f: 'write', key: req.key, value: req.value };
+    case 'cas':
+      return { f: 'cas', key: req.key, from: req.from, to: req.to };
+    case 'txn':
+      return { f: 'txn', ops: req.ops };
+  }
 }
