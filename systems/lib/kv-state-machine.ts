@@ -13,6 +13,7 @@
  * order when the entry is applied, reads seeing the state as of that point of the log.
  */
 import { ErrorCode as ERR } from '../../workloads/wire/errors.js';
+import { SessionTable } from './idempotent-receiver.js';
 import type { Command, StateMachine } from './state-machine.js';
 
 /**
@@ -49,21 +50,10 @@ export interface KvState {
   sessions: [client: string, minPending: number, results: [seq: number, result: KvResult][]][];
 }
 
-/** Most sessions remembered; the least recently used one is dropped beyond it. */
-const MAX_SESSIONS = 10_000;
-/** Most cached results per session (a submitter never has more requests in flight than this). */
-const MAX_RESULTS_PER_SESSION = 50_000;
-
-interface Session {
-  /** Seqs below this were answered or abandoned by the submitter: never apply them again. */
-  minPending: number;
-  results: Map<number, KvResult>;
-}
-
 /** The key-value store plus the session table; deterministic given the sequence of applies. */
 export class KvStateMachine implements StateMachine {
   private readonly data = new Map<string, unknown>();
-  private readonly sessions = new Map<string, Session>();
+  private readonly sessions = new SessionTable<KvResult>();
 
   /** @param dedupe whether to run the Idempotent Receiver check (false in `no-idempotent-receiver`). */
   constructor(private readonly dedupe: boolean) {}
@@ -83,19 +73,15 @@ export class KvStateMachine implements StateMachine {
    * cached results are never changed in place, so sharing them with the snapshot is safe.
    */
   snapshot(): KvState {
-    return {
-      data: [...this.data],
-      sessions: [...this.sessions].map(([client, s]) => [client, s.minPending, [...s.results]]),
-    };
+    return { data: [...this.data], sessions: this.sessions.snapshot() };
   }
 
   /** Replaces the whole state with a snapshot's (a follower installing the leader's snapshot, or a restart). */
   restore(snapshot: unknown): void {
     const state = snapshot as KvState;
     this.data.clear();
-    this.sessions.clear();
     for (const [k, v] of state.data) this.data.set(k, v);
-    for (const [client, minPending, results] of state.sessions) this.sessions.set(client, { minPending, results: new Map(results) });
+    this.sessions.restore(state.sessions);
   }
 
   /**
@@ -104,40 +90,7 @@ export class KvStateMachine implements StateMachine {
    * Commands reach it only through the systems' peer decoders, which admit `KvOp`s alone.
    */
   apply(cmd: Command): KvResult {
-    if (this.dedupe) {
-      let s = this.sessions.get(cmd.client);
-      if (s === undefined) {
-        s = { minPending: 0, results: new Map() };
-        this.sessions.set(cmd.client, s);
-        if (this.sessions.size > MAX_SESSIONS) {
-          const oldest = this.sessions.keys().next().value;
-          if (oldest !== undefined) this.sessions.delete(oldest);
-        }
-      } else {
-        // Map iteration order is insertion order: re-insert to keep the LRU order.
-        this.sessions.delete(cmd.client);
-        this.sessions.set(cmd.client, s);
-      }
-      const cached = s.results.get(cmd.seq);
-      if (cached !== undefined) return cached;
-      if (cmd.seq < s.minPending) {
-        // The submitter gave up on this seq (its client saw a timeout) or already saw its result,
-        // whose cache entry was released: applying it now would be a second execution.
-        return { type: 'error', code: ERR.timeout, text: 'duplicate of an abandoned request' };
-      }
-      const result = this.execute(cmd);
-      s.results.set(cmd.seq, result);
-      if (cmd.minPending > s.minPending) {
-        s.minPending = cmd.minPending;
-        for (const seq of s.results.keys()) if (seq < s.minPending) s.results.delete(seq);
-      }
-      if (s.results.size > MAX_RESULTS_PER_SESSION) {
-        const first = s.results.keys().next().value;
-        if (first !== undefined) s.results.delete(first);
-      }
-      return result;
-    }
-    return this.execute(cmd);
+    return this.dedupe ? this.sessions.apply(cmd, () => this.execute(cmd)) : this.execute(cmd);
   }
 
   private execute(cmd: Command): KvResult {
