@@ -2,15 +2,19 @@
  * The workloads by name, as `--workload` takes them (Maelstrom's workload map).
  */
 import { listAppend } from './list-append.js';
+import { lock } from './lock.js';
 import { register } from './register.js';
 import { rwRegister } from './rw-register.js';
 import type { Workload } from './types.js';
+import { watch } from './watch.js';
 
 /** Every workload faultline can run. */
 export const workloads: Readonly<Record<string, Workload>> = {
   register,
   'list-append': listAppend,
   'rw-register': rwRegister,
+  lock,
+  watch,
 };
 
 /** Names of the workloads, sorted. */

@@ -148,11 +148,15 @@ export function simulate(opts: SimOptions): SimResult {
   return new RaftkvSimulation(opts).run();
 }
 
-type Stats = Omit<SimResult['stats'], 'events' | 'messages'>;
+/** The counters a simulation keeps besides events and messages. */
+export type Stats = Omit<SimResult['stats'], 'events' | 'messages'>;
 type ReplyBody = Record<string, unknown> & { type: string };
 
-/** Raft's safety properties, checked on what the nodes persist and apply. */
-class RaftInvariants {
+/**
+ * Raft's safety properties, checked on what the nodes persist and apply (also by the simulations
+ * of other systems on the Raft core: lockd's).
+ */
+export class RaftInvariants {
   readonly violations: { timeMs: number; what: string }[] = [];
   private readonly leaderOfTerm = new Map<number, string>();
   /** index -> "term:cmd" of the first entry applied there. */
