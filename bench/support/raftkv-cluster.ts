@@ -20,6 +20,7 @@ const root = here.includes(`${join('dist', 'bench')}`) ? join(here, '../../..') 
 export const MAIN_JS = join(root, 'dist/systems/raftkv/main.js');
 /** paxoskv's node program (either mode, by `params.mode`), for the same cluster helper. */
 export const PAXOSKV_MAIN_JS = join(root, 'dist/systems/paxoskv/main.js');
+export const LOCKD_MAIN_JS = join(root, 'dist/systems/lockd/main.js');
 /** The built faultline CLI. */
 export const CLI_JS = join(root, 'dist/harness/cli/main.js');
 
