@@ -3,10 +3,12 @@
  */
 import { counter } from './counter.js';
 import { listAppend } from './list-append.js';
+import { lock } from './lock.js';
 import { register } from './register.js';
 import { rwRegister } from './rw-register.js';
 import { set } from './set.js';
 import type { Workload } from './types.js';
+import { watch } from './watch.js';
 
 /** Every workload faultline can run. */
 export const workloads: Readonly<Record<string, Workload>> = {
@@ -15,6 +17,8 @@ export const workloads: Readonly<Record<string, Workload>> = {
   'rw-register': rwRegister,
   set,
   counter,
+  lock,
+  watch,
 };
 
 /** Names of the workloads, sorted. */

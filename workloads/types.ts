@@ -89,6 +89,12 @@ export interface Workload {
   /** The options it takes (`workloadOptions`), their schema and defaults. */
   options: WorkloadOptionsSpec;
   /**
+   * How long one of its ops may take before it is recorded `info`, when `--op-timeout` is not
+   * given (default 1000 ms): a workload whose ops are long by design (a lock holder's whole turn)
+   * says so here.
+   */
+  opTimeoutMs?: number;
+  /**
    * How many ok reads observed a value some operation of the history wrote (a register read of a
    * written value, a list read holding an appended element): a run in which none did could not
    * have shown a stale or lost write, so its verdict is unknown rather than valid.

@@ -22,6 +22,7 @@ export const MAIN_JS = join(root, 'dist/systems/raftkv/main.js');
 export const PAXOSKV_MAIN_JS = join(root, 'dist/systems/paxoskv/main.js');
 /** The built dynamokv node entry. */
 export const DYNAMOKV_MAIN_JS = join(root, 'dist/systems/dynamokv/main.js');
+export const LOCKD_MAIN_JS = join(root, 'dist/systems/lockd/main.js');
 /** The built faultline CLI. */
 export const CLI_JS = join(root, 'dist/harness/cli/main.js');
 

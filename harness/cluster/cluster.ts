@@ -8,6 +8,12 @@
  *      every node, resolving once all printed `ready` (or failing with the first node's log tail);
  *   4. the nemesis kills (-9) and restarts nodes (same ports, same data dir), pauses and resumes them;
  *   5. `stop` closes every node's stdin and kills what is left.
+ *
+ * Roles: a manifest's `roles` are processes of other kinds (a fenced resource beside the lock
+ * service's nodes). `planRoles` gives each its ports and files like a node's; they are members of
+ * the cluster under their own ids (`resource1`), started before the nodes and named in every
+ * node's config (`roles`), and the same kill/restart/pause/resume act on them. `ids` lists the
+ * nodes only (clients, the status poll and network faults are about nodes); `roleIds` the others.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -19,6 +25,8 @@ import type { Launcher, NodeHandle } from './launcher.js';
 /** Where one node lives and listens. */
 export interface NodePlan {
   id: string;
+  /** The manifest role this process plays; absent for the system's nodes. */
+  role?: string;
   clientPort: number;
   peerPort: number;
   dataDir: string;
@@ -54,6 +62,39 @@ export async function planCluster(runDir: string, count: number, ports?: readonl
   });
 }
 
+/** How many role processes a manifest asks for (2 ports each, as a node). */
+export function roleCount(manifest: SystemManifest): number {
+  return Object.values(manifest.roles ?? {}).reduce((n, r) => n + r.count, 0);
+}
+
+/** For each process fault kind, the role processes the manifest lets the nemesis aim it at. */
+export function roleFaultTargets(manifest: SystemManifest): Partial<Record<'pause' | 'kill', string[]>> {
+  const out: Partial<Record<'pause' | 'kill', string[]>> = {};
+  for (const [role, r] of Object.entries(manifest.roles ?? {})) {
+    for (const kind of r.faults) for (let i = 1; i <= r.count; i++) (out[kind] ??= []).push(`${role}${i}`);
+  }
+  return out;
+}
+
+/**
+ * Ports and files for the manifest's role processes under `runDir`, ids `<role><n>`, from `ports`
+ * (2 per process; see `roleCount`).
+ */
+export function planRoles(runDir: string, manifest: SystemManifest, ports: readonly number[]): NodePlan[] {
+  const plans: NodePlan[] = [];
+  for (const [role, r] of Object.entries(manifest.roles ?? {})) {
+    for (let i = 1; i <= r.count; i++) {
+      const id = `${role}${i}`;
+      const k = plans.length;
+      if (ports.length < 2 * (k + 1)) throw new RangeError(`planRoles needs ${2 * roleCount(manifest)} ports, got ${ports.length}`);
+      const dataDir = join(runDir, 'data', id);
+      mkdirSync(dataDir, { recursive: true });
+      plans.push({ id, role, clientPort: ports[2 * k]!, peerPort: ports[2 * k + 1]!, dataDir, configFile: join(runDir, 'nodes', `${id}.json`), logFile: join(runDir, 'nodes', `${id}.log`) });
+    }
+  }
+  return plans;
+}
+
 /** The state of a node as the nemesis left it. */
 export type NodeState = 'running' | 'paused' | 'dead';
 
@@ -86,6 +127,8 @@ export interface ClusterOptions {
   plans: NodePlan[];
   /** For each node, the addresses by which it reaches each other node (the proxies). */
   peers: Record<string, Record<string, string>>;
+  /** The role processes (`planRoles`), started before the nodes; none when absent. */
+  rolePlans?: NodePlan[];
   launcher: Launcher;
   /** Free-form parameters passed to every node in its config. */
   params?: Record<string, unknown>;
@@ -106,29 +149,35 @@ export class Cluster {
   readonly crashes: NodeCrash[] = [];
 
   private constructor(private readonly opts: ClusterOptions) {
-    for (const plan of opts.plans) this.members.set(plan.id, { plan, handle: null, state: 'dead', ending: false });
+    for (const plan of [...(opts.rolePlans ?? []), ...opts.plans]) this.members.set(plan.id, { plan, handle: null, state: 'dead', ending: false });
   }
 
   /** Writes the configs, starts every node and waits until all are ready. */
   static async start(opts: ClusterOptions): Promise<Cluster> {
     const c = new Cluster(opts);
     for (const m of c.members.values()) c.writeConfig(m.plan);
-    const results = await Promise.allSettled([...c.members.keys()].map((id) => c.startNode(id)));
-    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed) {
-      await c.stop();
-      throw failed.reason;
+    // Role processes first: the nodes may call them as soon as they are up.
+    for (const group of [c.allIds.filter((id) => c.member(id).plan.role !== undefined), c.ids]) {
+      const results = await Promise.allSettled(group.map((id) => c.startNode(id)));
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) {
+        await c.stop();
+        throw failed.reason;
+      }
     }
     return c;
   }
 
   private writeConfig(plan: NodePlan): void {
+    const roles: Record<string, Record<string, string>> = {};
+    for (const r of this.opts.rolePlans ?? []) (roles[r.role!] ??= {})[r.id] = `127.0.0.1:${r.clientPort}`;
     const config = {
       id: plan.id,
       variant: this.opts.variant,
       clientPort: plan.clientPort,
       peerPort: plan.peerPort,
       peers: this.opts.peers[plan.id] ?? {},
+      ...(plan.role === undefined && Object.keys(roles).length > 0 ? { roles } : {}),
       dataDir: plan.dataDir,
       params: { ...(this.opts.manifest.params ?? {}), ...(this.opts.params ?? {}) },
       clusterToken: this.clusterToken,
@@ -139,6 +188,7 @@ export class Cluster {
   private async startNode(id: string): Promise<void> {
     const m = this.member(id);
     const { manifest, variant } = this.opts;
+    const start = m.plan.role === undefined ? manifest.start : manifest.roles![m.plan.role]!.start;
     const values = {
       manifestDir: manifest.manifestDir,
       configFile: m.plan.configFile,
@@ -149,16 +199,16 @@ export class Cluster {
       dataDir: m.plan.dataDir,
       peers: this.opts.peers[id] ?? {},
     };
-    const env = manifest.start.env
+    const env = m.plan.role === undefined && manifest.start.env
       ? Object.fromEntries(Object.entries(manifest.start.env).map(([k, v]) => [k, expandPlaceholders(v, values)]))
       : undefined;
     m.handle = await this.opts.launcher.start({
       id,
-      command: expandPlaceholders(manifest.start.command, values),
-      args: manifest.start.args.map((a) => expandPlaceholders(a, values)),
+      command: expandPlaceholders(start.command, values),
+      args: start.args.map((a) => expandPlaceholders(a, values)),
       ...(env ? { env } : {}),
       logFile: m.plan.logFile,
-      readyTimeoutMs: manifest.start.readyTimeoutMs,
+      readyTimeoutMs: start.readyTimeoutMs,
     });
     m.state = 'running';
     m.ending = false;
@@ -181,8 +231,18 @@ export class Cluster {
     return m;
   }
 
-  /** Node ids in order. */
+  /** Node ids in order (the system's nodes, without role processes). */
   get ids(): string[] {
+    return [...this.members.values()].filter((m) => m.plan.role === undefined).map((m) => m.plan.id);
+  }
+
+  /** Ids of the processes of a role, or of every role when none is named. */
+  roleIds(role?: string): string[] {
+    return [...this.members.values()].filter((m) => m.plan.role !== undefined && (role === undefined || m.plan.role === role)).map((m) => m.plan.id);
+  }
+
+  /** Every member: role processes, then nodes. */
+  get allIds(): string[] {
     return [...this.members.keys()];
   }
 

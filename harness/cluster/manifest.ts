@@ -94,6 +94,31 @@ const manifestSchema = z.object({
    * workload's schema when a run is resolved.
    */
   workloadOptions: z.record(z.string(), z.record(z.unknown())).optional(),
+  /**
+   * Processes of other kinds beside the nodes (ARCHITECTURE.md, "roles"): by role name, the
+   * command that starts one (the same placeholders and config file as a node's, with `peers`
+   * empty), how many run, and the fault kinds the nemesis may aim at them. They are started
+   * before the nodes, every node's config names them under `roles` (role -> id -> the address of
+   * their client port), and they are stopped with the cluster. Ids are the role name and a number
+   * (`resource1`). Clients never talk to them; the nodes do.
+   */
+  roles: z
+    .record(
+      z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'a role name is 1-32 lowercase letters, digits or "-", starting with a letter'),
+      z
+        .object({
+          count: z.number().int().min(1).max(9).default(1),
+          start: z.object({
+            command: z.string().min(1),
+            args: z.array(z.string()).default([]),
+            readyTimeoutMs: z.number().int().positive().max(600_000).default(10_000),
+          }).strict(),
+          /** Process fault kinds the nemesis may aim at this role's processes (pause: SIGSTOP, kill: kill -9 and restart). */
+          faults: z.array(z.enum(['pause', 'kill'])).default([]),
+        })
+        .strict(),
+    )
+    .optional(),
 }).strict();
 
 /** A validated manifest, with the folder it was read from. */

@@ -56,6 +56,11 @@ export interface NemesisPlanOptions {
   messageTypes?: readonly string[];
   /** The system's manifest, for faults that need its claims (`disk`); without one they are left out. */
   manifest?: FaultManifest;
+  /**
+   * Role processes a fault kind may also aim at (the manifest's `roles[r].faults`): a fault of
+   * such a kind draws its targets among the nodes and these together. None: nodes only.
+   */
+  roleTargets?: Partial<Record<FaultKind, readonly string[]>>;
 }
 
 /** Draws one fault of the given kind (`messageTypes`: those a `message` fault may act on). */
@@ -148,9 +153,14 @@ export function planNemesis(opts: NemesisPlanOptions): NemesisStep[] {
   if (kinds.length === 0 || (!combined && opts.intervalMs <= 0)) return [];
   const rng = new MutableRng(opts.seed);
   const steps: NemesisStep[] = [];
+  const targets = (kind: FaultKind): readonly string[] => {
+    const extra = opts.roleTargets?.[kind] ?? [];
+    return extra.length === 0 ? opts.nodes : [...opts.nodes, ...extra];
+  };
   if (!combined && opts.overlap !== true) {
     for (let t = opts.intervalMs; t < opts.timeLimitMs; t += 2 * opts.intervalMs) {
-      const spec = drawFault(rng.pick(kinds), opts.nodes, rng, types);
+      const kind = rng.pick(kinds);
+      const spec = drawFault(kind, targets(kind), rng, types);
       steps.push({ atMs: t, action: 'start', spec });
       if (t + opts.intervalMs < opts.timeLimitMs) steps.push({ atMs: t + opts.intervalMs, action: 'stop', spec });
     }
@@ -181,7 +191,7 @@ export function planNemesis(opts: NemesisPlanOptions): NemesisStep[] {
     const live = streams.filter((x) => x.next < opts.timeLimitMs);
     if (live.length === 0) break;
     const s = live.reduce((a, b) => (b.next < a.next ? b : a));
-    const spec = combined ? drawCombinedFault(s.kind, opts.nodes, s.own, types) : drawFault(s.kind, opts.nodes, s.own, types);
+    const spec = combined ? drawCombinedFault(s.kind, targets(s.kind), s.own, types) : drawFault(s.kind, targets(s.kind), s.own, types);
     const len = length(s.kind, s.own);
     const t = combined && !background(s.kind) ? admit(spans, s.next, len, COMBINED_MAX_IN_FORCE) : s.next;
     if (t >= opts.timeLimitMs) {

@@ -18,7 +18,7 @@ import type { FunctionCounts } from '../../checkers/history/stats.js';
 import type { HistoryEvent } from '../../checkers/history/types.js';
 import type { CheckOutcome } from '../../workloads/types.js';
 import { EXIT, FaultlineError, exitCodeForVerdict } from '../cli/exit.js';
-import { Cluster, planCluster } from '../cluster/cluster.js';
+import { Cluster, planCluster, planRoles, roleCount, roleFaultTargets } from '../cluster/cluster.js';
 import { NodeStartError } from '../cluster/launcher.js';
 import { LocalLauncher } from '../cluster/local.js';
 import { limit, stagger, timeLimit } from '../generator/index.js';
@@ -140,8 +140,9 @@ export async function runTest(resolved: ResolvedRun, systemArg: string, io: RunI
     if (config.nodes > 1) toxi = await openProxies(config.toxiproxy, deriveSeed(config.seed, 'toxiproxy'));
     for (let attempt = 1; cluster === null; attempt++) {
       // The nodes' ports in one call, so that they are distinct; proxies bind port 0 themselves.
-      const ports = await freePorts(2 * config.nodes);
+      const ports = await freePorts(2 * (config.nodes + roleCount(manifest)));
       const plans = await planCluster(runDir, config.nodes, ports);
+      const rolePlans = planRoles(runDir, manifest, ports.slice(2 * config.nodes));
       ids = plans.map((p) => p.id);
       let peers: Record<string, Record<string, string>> = Object.fromEntries(ids.map((id) => [id, {}]));
       if (toxi) {
@@ -153,7 +154,7 @@ export async function runTest(resolved: ResolvedRun, systemArg: string, io: RunI
         // Nodes draw their own randomness (election jitter, torn writes) from a seed derived from the
         // run's, so that one seed constrains the whole scenario.
         const params = { seed: deriveSeed(config.seed, 'nodes'), ...(config.logMessages ? { logMessages: true } : {}) };
-        cluster = await Cluster.start({ manifest, variant: config.variant, plans, peers, launcher, params, now: () => history.nowNs() });
+        cluster = await Cluster.start({ manifest, variant: config.variant, plans, rolePlans, peers, launcher, params, now: () => history.nowNs() });
       } catch (err) {
         if (!(err instanceof NodeStartError)) throw err;
         // Another program may take a free port between the moment it is found and the moment the
@@ -205,6 +206,7 @@ export async function runTest(resolved: ResolvedRun, systemArg: string, io: RunI
       combined: config.nemesisDefault,
       messageTypes,
       manifest,
+      roleTargets: roleFaultTargets(manifest),
     });
 
     // Who leads, in which term, while the clients run: it ends before the final reads.

@@ -31,6 +31,11 @@ export interface NodeConfig {
    * peers of its own cluster reach its peer port. Absent: peer connections are not checked.
    */
   clusterToken?: string;
+  /**
+   * The processes of the system's other roles (the manifest's `roles`): role name -> process id
+   * -> "host:port" of its client port. Absent or empty when the system has no roles.
+   */
+  roles?: Record<string, Record<string, string>>;
 }
 
 /** A config that cannot be used; the message is one line, meant for the user. */
@@ -65,7 +70,7 @@ export function validateConfig(raw: unknown): NodeConfig {
     throw new ConfigError('expected a JSON object');
   }
   const o = raw as Record<string, unknown>;
-  const known = new Set(['id', 'variant', 'clientPort', 'peerPort', 'peers', 'dataDir', 'params', 'clusterToken']);
+  const known = new Set(['id', 'variant', 'clientPort', 'peerPort', 'peers', 'dataDir', 'params', 'clusterToken', 'roles']);
   for (const k of Object.keys(o)) if (!known.has(k)) throw new ConfigError(`unknown field "${k}"`);
   if (typeof o.id !== 'string' || !/^[A-Za-z0-9_.-]{1,64}$/.test(o.id)) {
     throw new ConfigError('id: expected a name of 1-64 letters, digits, "_", "." or "-"');
@@ -99,8 +104,23 @@ export function validateConfig(raw: unknown): NodeConfig {
   if (token !== undefined && (typeof token !== 'string' || !/^[A-Za-z0-9_-]{16,128}$/.test(token))) {
     throw new ConfigError('clusterToken: expected 16-128 letters, digits, "_" or "-"');
   }
+  const rolesRaw = o.roles === undefined ? {} : o.roles;
+  if (typeof rolesRaw !== 'object' || rolesRaw === null || Array.isArray(rolesRaw)) {
+    throw new ConfigError('roles: expected an object {"resource": {"resource1": "127.0.0.1:port"}, ...}');
+  }
+  const roles: Record<string, Record<string, string>> = {};
+  for (const [role, members] of Object.entries(rolesRaw as Record<string, unknown>)) {
+    if (typeof members !== 'object' || members === null || Array.isArray(members)) throw new ConfigError(`roles.${role}: expected an object of "host:port"`);
+    roles[role] = {};
+    for (const [mid, addr] of Object.entries(members as Record<string, unknown>)) {
+      if (typeof addr !== 'string') throw new ConfigError(`roles.${role}.${mid}: expected "host:port"`);
+      parseHostPort(`${role}.${mid}`, addr);
+      roles[role][mid] = addr;
+    }
+  }
   return {
     ...(token !== undefined ? { clusterToken: token } : {}),
+    ...(Object.keys(roles).length > 0 ? { roles } : {}),
     id: o.id,
     variant,
     clientPort: o.clientPort,

@@ -21,50 +21,59 @@ const kvOp = z.discriminatedUnion('f', [
   z.object({ f: z.literal('cas'), key, from: wireValue, to: wireValue }).strict(),
   z.object({ f: z.literal('txn'), ops: txnOps }).strict(),
 ]);
-const command = z.object({ client: id, seq: index, attempt: index, minPending: index, op: kvOp }).strict();
-const entry = z.object({ index, term: index, cmd: command.nullable() }).strict();
 const applyResult = z.union([
   z.object({ type: z.enum(['write_ok', 'cas_ok']) }).strict(),
   z.object({ type: z.literal('txn_ok'), txn: z.array(microOpResult) }).strict(),
   z.object({ type: z.literal('error'), code: z.number().int(), text: z.string() }).strict(),
 ]);
-const snapshot = z
+const kvState = z
   .object({
-    lastIncludedIndex: index,
-    lastIncludedTerm: index,
-    state: z
-      .object({
-        data: z.array(z.tuple([key, z.unknown()])),
-        sessions: z.array(z.tuple([id, index, z.array(z.tuple([index, applyResult]))])),
-      })
-      .strict(),
+    data: z.array(z.tuple([key, z.unknown()])),
+    sessions: sessionsState(applyResult),
   })
   .strict();
+
+/** The Idempotent Receiver's session table as a snapshot holds it, with results of `result`'s shape. */
+export function sessionsState(result: z.ZodTypeAny) {
+  return z.array(z.tuple([id, index, z.array(z.tuple([index, result]))]));
+}
 
 /** Fields every peer message carries; `mid` is the transport's sequence number. */
 const head = { from: id, to: id, term: index, mid: index.optional() };
 
-const peerMessage = z.discriminatedUnion('type', [
-  z.object({ ...head, type: z.literal('RequestVote'), lastLogIndex: index, lastLogTerm: index, pre: z.boolean().optional() }).strict(),
-  z.object({ ...head, type: z.literal('RequestVoteResp'), granted: z.boolean(), pre: z.boolean().optional() }).strict(),
-  z
-    .object({
-      ...head,
-      type: z.literal('AppendEntries'),
-      prevLogIndex: index,
-      prevLogTerm: index,
-      entries: z.array(entry),
-      leaderCommit: index,
-      round: index,
-    })
-    .strict(),
-  z.object({ ...head, type: z.literal('AppendEntriesResp'), success: z.boolean(), matchIndex: index, round: index }).strict(),
-  z.object({ ...head, type: z.literal('Forward'), cmds: z.array(command) }).strict(),
-  z.object({ ...head, type: z.literal('InstallSnapshot'), snapshot, round: index }).strict(),
-  z.object({ ...head, type: z.literal('InstallSnapshotResp'), matchIndex: index, round: index }).strict(),
-  z.object({ ...head, type: z.literal('ReadIndex'), ctx: index }).strict(),
-  z.object({ ...head, type: z.literal('ReadIndexResp'), ctx: index, index, ok: z.boolean() }).strict(),
-]);
+/**
+ * The schema of every message of the Raft core whose log carries ops of `op`'s shape and whose
+ * snapshots hold state of `state`'s shape: raftkv's key-value ops here, lockd's in its own
+ * peer-decode.ts.
+ */
+export function raftPeerSchema(op: z.ZodTypeAny, state: z.ZodTypeAny) {
+  const command = z.object({ client: id, seq: index, attempt: index, minPending: index, op }).strict();
+  const entry = z.object({ index, term: index, cmd: command.nullable() }).strict();
+  const snapshot = z.object({ lastIncludedIndex: index, lastIncludedTerm: index, state }).strict();
+  return z.discriminatedUnion('type', [
+    z.object({ ...head, type: z.literal('RequestVote'), lastLogIndex: index, lastLogTerm: index, pre: z.boolean().optional() }).strict(),
+    z.object({ ...head, type: z.literal('RequestVoteResp'), granted: z.boolean(), pre: z.boolean().optional() }).strict(),
+    z
+      .object({
+        ...head,
+        type: z.literal('AppendEntries'),
+        prevLogIndex: index,
+        prevLogTerm: index,
+        entries: z.array(entry),
+        leaderCommit: index,
+        round: index,
+      })
+      .strict(),
+    z.object({ ...head, type: z.literal('AppendEntriesResp'), success: z.boolean(), matchIndex: index, round: index }).strict(),
+    z.object({ ...head, type: z.literal('Forward'), cmds: z.array(command) }).strict(),
+    z.object({ ...head, type: z.literal('InstallSnapshot'), snapshot, round: index }).strict(),
+    z.object({ ...head, type: z.literal('InstallSnapshotResp'), matchIndex: index, round: index }).strict(),
+    z.object({ ...head, type: z.literal('ReadIndex'), ctx: index }).strict(),
+    z.object({ ...head, type: z.literal('ReadIndexResp'), ctx: index, index, ok: z.boolean() }).strict(),
+  ]);
+}
+
+const peerMessage = raftPeerSchema(kvOp, kvState);
 
 export type PeerDecode = Decoded<PeerMessage>;
 

@@ -18,7 +18,7 @@
 import { arg, type Directive, intArg, type ScriptCommand, type ScriptedCluster, ScriptError, scriptRunner, ScriptState, sharedCommands } from '../lib/sim/script.js';
 import { Simulator } from '../lib/sim/simulator.js';
 import { InvariantError, type RaftNode } from './core/raft.js';
-import { DEFAULT_PARAMS, type ClientRequest, type Command, type Entry, type PeerMessage, type RaftParams } from './core/types.js';
+import { DEFAULT_PARAMS, type ClientRequest, type Command, type Entry, type KvOp, type PeerMessage, type RaftParams } from './core/types.js';
 import { bootRaftNode, cloneImage, emptyImage, persistReady, type RaftSimulator } from './sim.js';
 
 /** Script defaults: a tick is 10 ms; no compaction unless a script asks for it. */
@@ -26,7 +26,7 @@ const SCRIPT_PARAMS: Partial<RaftParams> = { tickMs: 10 };
 
 function formatCmd(cmd: Command | null): string {
   if (cmd === null) return 'noop';
-  const op = cmd.op;
+  const op = cmd.op as KvOp;
   if (op.f === 'write') return `put ${op.key}=${JSON.stringify(op.value)}`;
   if (op.f === 'cas') return `cas ${op.key} ${JSON.stringify(op.from)}->${JSON.stringify(op.to)}`;
   return `txn ${JSON.stringify(op.ops)}`;

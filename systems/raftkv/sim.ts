@@ -23,6 +23,7 @@ import type { SimDisk } from '../lib/sim/disk.js';
 import { recordSimEvent, type SimEvent } from '../lib/sim/history.js';
 import { type Buggify, type SimHost, Simulator } from '../lib/sim/simulator.js';
 import { InvariantError, RaftNode } from './core/raft.js';
+import { raftkvStateMachine } from './core/machine.js';
 import type { ClientRequest, DurableImage, MicroOp, PeerMessage, RaftParams, Ready, Variant } from './core/types.js';
 import { ERR } from './core/types.js';
 
@@ -146,6 +147,7 @@ export function bootRaftNode(id: string, disk: DurableImage, incarnation: number
     clock: { monoMs: o.monoMs, wallMs: o.wallMs },
     sessionId: `${id}#${incarnation}`,
     restore: { hardState: disk.hardState, snapshot: disk.snapshot, entries: disk.entries },
+    ...raftkvStateMachine(o.variant),
   });
 }
 
@@ -154,11 +156,15 @@ export function simulate(opts: SimOptions): SimResult {
   return new RaftkvSimulation(opts).run();
 }
 
-type Stats = Omit<SimResult['stats'], 'events' | 'messages'>;
+/** The counters a simulation keeps besides events and messages. */
+export type Stats = Omit<SimResult['stats'], 'events' | 'messages'>;
 type ReplyBody = Record<string, unknown> & { type: string };
 
-/** Raft's safety properties, checked on what the nodes persist and apply. */
-class RaftInvariants {
+/**
+ * Raft's safety properties, checked on what the nodes persist and apply (also by the simulations
+ * of other systems on the Raft core: lockd's).
+ */
+export class RaftInvariants {
   readonly violations: { timeMs: number; what: string }[] = [];
   private readonly leaderOfTerm = new Map<number, string>();
   /** index -> "term:cmd" of the first entry applied there. */

@@ -5,3 +5,4 @@
 export * from './errors.js';
 export * from './limits.js';
 export * from './rpc.js';
+export * from './lock-rpc.js';

@@ -25,7 +25,7 @@ export const kill: FaultPackage<KillSpec> = {
   },
   // Every dead node, whether this nemesis killed it or it crashed: the final reads need them all.
   async heal({ cluster }) {
-    return settledErrors(await Promise.allSettled(cluster.ids.map((id) => cluster.restart(id))));
+    return settledErrors(await Promise.allSettled(cluster.allIds.map((id) => cluster.restart(id))));
   },
   describe: (spec) => `kill -9 ${spec.nodes.join(',')}`,
   style: { color: '#333333', label: 'kill -9' },

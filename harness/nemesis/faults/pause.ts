@@ -25,7 +25,7 @@ export const pause: FaultPackage<PauseSpec> = {
     return undefined;
   },
   async heal({ cluster }) {
-    for (const id of cluster.ids) cluster.resume(id);
+    for (const id of cluster.allIds) cluster.resume(id);
     return undefined;
   },
   describe: (spec) => `pause ${spec.nodes.join(',')}`,

@@ -31,8 +31,8 @@
  * `non-unique-ballot` drops the node id from ballots; `volatile-acceptor` persists nothing;
  * `single-phase` skips phase 1 at take-over and proposes from its own log end.
  */
-import type { ApplyResult, Command, KvState, MicroOp } from '../../raftkv/core/types.js';
-import { KvStateMachine } from '../../raftkv/core/kv.js';
+import { type KvResult as ApplyResult, type KvState, KvStateMachine, type MicroOp } from '../../lib/kv-state-machine.js';
+import type { Command } from '../../lib/state-machine.js';
 import { type Ballot, ballotText, compareBallots, type CoreRng, ERR, type ReplyBody, type Reply, type Variant } from './paxos.js';
 
 export type { ReplyBody };

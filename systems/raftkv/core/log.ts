@@ -11,7 +11,7 @@
  * is pending until `markStable` (the shell persisted a Ready).
  */
 import { InvariantError } from './errors.js';
-import type { Entry, KvState, Snapshot } from './types.js';
+import type { Entry, Snapshot } from './types.js';
 
 export class RaftLog {
   private entries: Entry[] = [{ index: 0, term: 0, cmd: null }];
@@ -115,7 +115,7 @@ export class RaftLog {
    * them. They must all be durable: the snapshot then never covers an entry that is not on disk,
    * so the shell can write it after the records it supersedes and a crash in between loses nothing.
    */
-  compact(index: number, state: KvState): void {
+  compact(index: number, state: unknown): void {
     if (index > this.stable) throw new InvariantError(`snapshot at ${index} would cover entries not on disk (stable ${this.stable})`);
     const term = this.termAt(index);
     this.snap = { lastIncludedIndex: index, lastIncludedTerm: term, state };

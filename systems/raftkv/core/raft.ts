@@ -30,7 +30,11 @@
  *   event at a time.
  * - Request Waiting List: `pending` (commands by seq) and the read queues (`ReadPaths` in
  *   reads.ts), with retry and timeout.
- * - Idempotent Receiver: commands carry `client`+`seq` (kv.ts caches results).
+ * - Idempotent Receiver: commands carry `client`+`seq` (the state machine caches results:
+ *   systems/lib/kv-state-machine.ts for raftkv).
+ * - Consistent Core: the state machine is plugged in (`RaftOptions.stateMachine`, the contract of
+ *   systems/lib/state-machine.ts); the core orders and applies opaque commands, so another system
+ *   (lockd) runs its own state machine on this same code.
  * - Follower Reads: read-index (`ReadIndex` messages) and read-your-writes (`consistency: 'ryw'`
  *   with `minIndex`), in `ReadPaths` (reads.ts); the heartbeat rounds that confirm a read index
  *   are counted in `onRoundAcked`.
@@ -43,8 +47,8 @@
  *
  * Variants are switches read in the places they break (search for `this.variant`).
  */
+import type { LogOp, StateMachine } from '../../lib/state-machine.js';
 import { InvariantError } from './errors.js';
-import { KvStateMachine } from './kv.js';
 import { Lease } from './lease.js';
 import { RaftLog } from './log.js';
 import { type Progress, ProgressTracker } from './progress.js';
@@ -82,6 +86,16 @@ export interface RaftOptions {
   sessionId: string;
   /** What was on disk at start (after a restart): term and vote, newest snapshot, log after it. */
   restore?: { hardState: HardState; entries: Entry[]; snapshot?: Snapshot | null };
+  /**
+   * The replicated state machine, empty: the core applies committed commands to it, snapshots
+   * and restores it, and serves reads from it (raftkv's is `raftkvStateMachine(variant)`).
+   */
+  stateMachine: StateMachine;
+  /**
+   * The op a client write request is logged as (raftkv's `kvOpOf`); null refuses the request
+   * with error 10. Absent: only `propose` logs commands.
+   */
+  opOf?: (req: Exclude<ClientRequest, { type: 'read' }>) => LogOp | null;
 }
 
 /**
@@ -103,7 +117,7 @@ interface Waiter {
 /** Message types that promise nothing about the sender's disk (see `Ready`). */
 const EARLY = new Set<PeerMessage['type']>(['AppendEntries', 'InstallSnapshot', 'Forward', 'ReadIndex']);
 
-/** A Raft node with its key-value state machine. */
+/** A Raft node with the state machine it replicates. */
 export class RaftNode {
   readonly id: string;
   readonly peers: readonly string[];
@@ -125,7 +139,8 @@ export class RaftNode {
   private leaderId: string | null = null;
   private commitIndex = 0;
   private appliedIndex = 0;
-  private readonly kv: KvStateMachine;
+  private readonly kv: StateMachine;
+  private readonly opOf: RaftOptions['opOf'];
   private ticks = 0;
   private electionElapsed = 0;
   private electionTimeout = 0;
@@ -171,7 +186,8 @@ export class RaftNode {
     this.progress = new ProgressTracker(this.quorum);
     const p = this.params;
     this.lease = new Lease(this.clock, p.electionTicksMin * p.tickMs * p.leaseFraction, this.variant === 'lease-wallclock');
-    this.kv = new KvStateMachine(this.variant !== 'no-idempotent-receiver');
+    this.kv = opts.stateMachine;
+    this.opOf = opts.opOf;
     this.reads = new ReadPaths({
       id: this.id,
       variant: this.variant,
@@ -385,30 +401,41 @@ export class RaftNode {
    */
   request(reqId: number, req: ClientRequest): void {
     this.assertNotInReady();
-    if (this.pending.size + this.reads.waiting >= this.params.maxPendingRequests) {
-      this.reply(reqId, { type: 'error', code: ERR.temporarilyUnavailable, text: 'too many requests waiting' });
-      return;
-    }
+    if (this.refuseWhenFull(reqId)) return;
     if (req.type === 'read') {
       this.reads.onClientRead(reqId, req);
     } else {
-      const cmd: Command = {
-        client: this.sessionId,
-        seq: this.nextSeq++,
-        attempt: 0,
-        minPending: 0,
-        op:
-          req.type === 'write'
-            ? { f: 'write', key: req.key, value: req.value }
-            : req.type === 'cas'
-              ? { f: 'cas', key: req.key, from: req.from, to: req.to }
-              : { f: 'txn', ops: req.ops },
-      };
-      const w: Waiter = { reqId, cmd, startTick: this.ticks, lastSentTick: this.ticks, lastSentTo: null };
-      this.pending.set(cmd.seq, w);
-      this.submit(w);
+      const op = this.opOf?.(req) ?? null;
+      if (op === null) this.reply(reqId, { type: 'error', code: ERR.notSupported, text: `${req.type} is not served here` });
+      else this.enqueue(reqId, op);
     }
     this.applyCommitted();
+  }
+
+  /**
+   * Logs `op` as a command of this node's session; the state machine's result comes back in
+   * `ready().replies` under `reqId` once the entry is applied (or error 0 after
+   * `requestTimeoutTicks`). A Consistent Core's shell submits its own commands this way.
+   */
+  propose(reqId: number, op: LogOp): void {
+    this.assertNotInReady();
+    if (this.refuseWhenFull(reqId)) return;
+    this.enqueue(reqId, op);
+    this.applyCommitted();
+  }
+
+  /** Answers error 11 and returns true when the Request Waiting List is full. */
+  private refuseWhenFull(reqId: number): boolean {
+    if (this.pending.size + this.reads.waiting < this.params.maxPendingRequests) return false;
+    this.reply(reqId, { type: 'error', code: ERR.temporarilyUnavailable, text: 'too many requests waiting' });
+    return true;
+  }
+
+  private enqueue(reqId: number, op: LogOp): void {
+    const cmd: Command = { client: this.sessionId, seq: this.nextSeq++, attempt: 0, minPending: 0, op };
+    const w: Waiter = { reqId, cmd, startTick: this.ticks, lastSentTick: this.ticks, lastSentTo: null };
+    this.pending.set(cmd.seq, w);
+    this.submit(w);
   }
 
   /**
@@ -1035,7 +1062,7 @@ export class RaftNode {
       this.appliedIndex++;
       this.appliedSinceReady.push(e);
       if (e.cmd === null) continue;
-      const result = this.kv.apply(e.cmd);
+      const result = this.kv.apply(e.cmd, e.index);
       if (e.cmd.client === this.sessionId) {
         const w = this.pending.get(e.cmd.seq);
         // Every copy of a seq carries the same (cached) result, so the first one applied answers.

@@ -27,37 +27,12 @@ export function isVariant(s: string): s is Variant {
   return (RAFTKV_VARIANTS as readonly string[]).includes(s);
 }
 
-/**
- * A micro-operation of a transaction (list-append and rw-register workloads): read `r`, `append`
- * to a list, or write `w`; the key as it came off the wire (any JSON value), the value (null for a
- * read until it is executed).
- */
-export type MicroOp = [f: 'r' | 'append' | 'w', key: unknown, value: unknown];
-
-/**
- * A key-value operation as it is replicated. Single-key reads are not logged: they use read-index
- * or a lease. A transaction is logged whole, reads included, and executed at once when its entry
- * is applied, so every transaction takes effect at its place in the log (strict serializability).
- */
-export type KvOp =
-  | { f: 'write'; key: string; value: unknown }
-  | { f: 'cas'; key: string; from: unknown; to: unknown }
-  | { f: 'txn'; ops: MicroOp[] };
-
-/**
- * A client command in the log. `client` + `seq` identify it for the Idempotent Receiver (every
- * retry of one request keeps its seq);
- * `minPending` is the lowest seq the submitting node still waits for, so the state machine can
- * forget cached results below it (and must never apply a seq below it again).
- */
-export interface Command {
-  client: string;
-  seq: number;
-  /** Which submission of this seq this copy is (1 for the first, +1 per retry). */
-  attempt: number;
-  minPending: number;
-  op: KvOp;
-}
+// The key-value state machine's types live with it in systems/lib (paxoskv and lockd use the
+// same core kit); they are re-exported here under the names raftkv's files use.
+export type { KvOp, KvResult as ApplyResult, KvState, MicroOp } from '../../lib/kv-state-machine.js';
+export type { Command } from '../../lib/state-machine.js';
+import type { MicroOp } from '../../lib/kv-state-machine.js';
+import type { Command } from '../../lib/state-machine.js';
 
 /** A log entry. A `null` command is the no-op a new leader appends to commit in its own term. */
 export interface Entry {
@@ -65,13 +40,6 @@ export interface Entry {
   term: number;
   cmd: Command | null;
 }
-
-/** The outcome of applying a command: the reply body without `in_reply_to`. */
-export type ApplyResult =
-  | { type: 'write_ok' }
-  | { type: 'cas_ok' }
-  | { type: 'txn_ok'; txn: MicroOp[] }
-  | { type: 'error'; code: number; text: string };
 
 /** Term and vote: what must be on disk before any message that depends on it is sent. */
 export interface HardState {
@@ -120,21 +88,12 @@ export type PeerMessage =
   | { type: 'ReadIndex'; from: string; to: string; term: number; ctx: number }
   | { type: 'ReadIndexResp'; from: string; to: string; term: number; ctx: number; index: number; ok: boolean };
 
-/**
- * The key-value state machine's whole state: the data and the Idempotent Receiver's session table
- * (per submitter: the lowest seq still pending and the cached results), both in their maps'
- * iteration order, so that a restored state machine behaves exactly as the one it was taken from.
- */
-export interface KvState {
-  data: [key: string, value: unknown][];
-  sessions: [client: string, minPending: number, results: [seq: number, result: ApplyResult][]][];
-}
-
 /** A snapshot (Raft §7): the state after applying every entry up to `lastIncludedIndex`. */
 export interface Snapshot {
   lastIncludedIndex: number;
   lastIncludedTerm: number;
-  state: KvState;
+  /** The state machine's `snapshot()`: the core keeps and ships it without looking inside. */
+  state: unknown;
 }
 
 /**

@@ -4,7 +4,8 @@
  */
 import { describe, expect, test } from 'vitest';
 import { RaftNode } from '../../../../systems/raftkv/core/raft.js';
-import type { ClientReply, PeerMessage, RaftParams, Ready, Variant } from '../../../../systems/raftkv/core/types.js';
+import { raftkvStateMachine } from '../../../../systems/raftkv/core/machine.js';
+import type { ClientReply, KvOp, KvState, PeerMessage, RaftParams, Ready, Variant } from '../../../../systems/raftkv/core/types.js';
 
 /** A scripted cluster: messages are held until the test delivers them. */
 class Net {
@@ -32,6 +33,7 @@ class Net {
           clock: { monoMs: () => this.nowMs, wallMs: () => this.nowMs + (this.skewMs.get(id) ?? 0) },
           rng: { int: (lo, hi) => lo + ((x = (x * 1103515245 + 12345) % 2147483648) % (hi - lo + 1)) },
           sessionId: `${id}#1`,
+          ...raftkvStateMachine(variant),
         }),
       );
       this.replies.set(id, []);
@@ -485,7 +487,7 @@ describe('raft paper: log compaction (§7)', () => {
     const last = images[images.length - 1]!;
     expect(last.entries).toEqual([]); // the image supersedes the batch
     expect(last.image!.hardState).toEqual({ term: 1, votedFor: 'n1' });
-    expect(last.image!.snapshot!.state.data).toContainEqual(['k3', 3]);
+    expect((last.image!.snapshot!.state as KvState).data).toContainEqual(['k3', 3]);
     expect(last.image!.entries.every((e) => e.index > last.image!.snapshot!.lastIncludedIndex)).toBe(true);
     // Every node took its own snapshots, of the same state at the same index when they coincide.
     for (const id of ['n2', 'n3']) expect(net.node(id).status().snapshotIndex).toBeGreaterThan(0);
@@ -625,7 +627,7 @@ describe('raft paper: log compaction (§7)', () => {
       return new RaftNode({
         id: 'n1', peers: [], params: { electionTicksMin: 10, electionTicksMax: 20, ...SNAP },
         clock: { monoMs: () => 0, wallMs: () => 0 }, rng: { int: (lo, hi) => lo + ((x = (x * 1103515245 + 12345) % 2147483648) % (hi - lo + 1)) },
-        sessionId, restore,
+        sessionId, restore, ...raftkvStateMachine('correct'),
       });
     };
     const disk: { hardState: { term: number; votedFor: string | null }; snapshot: NonNullable<RaftNode['latestSnapshot']> | null; entries: Ready['persist']['entries'] } = {
@@ -672,7 +674,8 @@ describe('raft paper: log compaction (§7)', () => {
     expect(drive(b).find((r) => r.reqId === 99)?.body).toMatchObject({ txn: [['r', 'l', all]] });
     // The session table came back too: a late copy of the last append of the first incarnation
     // (say, a forward that was still on the wire) is answered from the cache, not applied again.
-    b.step({ type: 'Forward', from: 'n9', to: 'n1', term: b.currentTerm, cmds: [{ client: 'n1#1', seq: 10, attempt: 2, minPending: 10, op: { f: 'txn', ops: [['append', 'l', 10]] } }] });
+    const lateOp: KvOp = { f: 'txn', ops: [['append', 'l', 10]] };
+    b.step({ type: 'Forward', from: 'n9', to: 'n1', term: b.currentTerm, cmds: [{ client: 'n1#1', seq: 10, attempt: 2, minPending: 10, op: lateOp }] });
     drive(b);
     b.request(100, { type: 'txn', ops: [['r', 'l', null]] });
     expect(drive(b).find((r) => r.reqId === 100)?.body).toMatchObject({ txn: [['r', 'l', all]] });

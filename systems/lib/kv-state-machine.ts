@@ -1,5 +1,6 @@
 /**
- * The replicated key-value state machine of raftkv, with the Idempotent Receiver.
+ * The replicated key-value state machine of raftkv and paxoskv's Multi-Paxos mode, with the
+ * Idempotent Receiver, on the `StateMachine` contract of state-machine.ts.
  *
  * Every node applies the same committed commands in log order, so every node computes the same
  * results. A command carries its submitter's session (`client`) and sequence number (`seq`); the
@@ -11,24 +12,48 @@
  * Transactions (list-append, rw-register) are one command each: their micro-operations run in
  * order when the entry is applied, reads seeing the state as of that point of the log.
  */
-import type { ApplyResult, Command, KvState, MicroOp } from './types.js';
-import { ERR } from './types.js';
+import { ErrorCode as ERR } from '../../workloads/wire/errors.js';
+import { SessionTable } from './idempotent-receiver.js';
+import type { Command, StateMachine } from './state-machine.js';
 
-/** Most sessions remembered; the least recently used one is dropped beyond it. */
-const MAX_SESSIONS = 10_000;
-/** Most cached results per session (a submitter never has more requests in flight than this). */
-const MAX_RESULTS_PER_SESSION = 50_000;
+/**
+ * A micro-operation of a transaction (list-append and rw-register workloads): read `r`, `append`
+ * to a list, or write `w`; the key as it came off the wire (any JSON value), the value (null for a
+ * read until it is executed).
+ */
+export type MicroOp = [f: 'r' | 'append' | 'w', key: unknown, value: unknown];
 
-interface Session {
-  /** Seqs below this were answered or abandoned by the submitter: never apply them again. */
-  minPending: number;
-  results: Map<number, ApplyResult>;
+/**
+ * A key-value operation as it is replicated. Single-key reads are not logged: they use read-index
+ * or a lease. A transaction is logged whole, reads included, and executed at once when its entry
+ * is applied, so every transaction takes effect at its place in the log (strict serializability).
+ */
+export type KvOp =
+  | { f: 'write'; key: string; value: unknown }
+  | { f: 'cas'; key: string; from: unknown; to: unknown }
+  | { f: 'txn'; ops: MicroOp[] };
+
+/** The outcome of applying a key-value command: the reply body without `in_reply_to`. */
+export type KvResult =
+  | { type: 'write_ok' }
+  | { type: 'cas_ok' }
+  | { type: 'txn_ok'; txn: MicroOp[] }
+  | { type: 'error'; code: number; text: string };
+
+/**
+ * The key-value state machine's whole state: the data and the Idempotent Receiver's session table
+ * (per submitter: the lowest seq still pending and the cached results), both in their maps'
+ * iteration order, so that a restored state machine behaves exactly as the one it was taken from.
+ */
+export interface KvState {
+  data: [key: string, value: unknown][];
+  sessions: [client: string, minPending: number, results: [seq: number, result: KvResult][]][];
 }
 
 /** The key-value store plus the session table; deterministic given the sequence of applies. */
-export class KvStateMachine {
+export class KvStateMachine implements StateMachine {
   private readonly data = new Map<string, unknown>();
-  private readonly sessions = new Map<string, Session>();
+  private readonly sessions = new SessionTable<KvResult>();
 
   /** @param dedupe whether to run the Idempotent Receiver check (false in `no-idempotent-receiver`). */
   constructor(private readonly dedupe: boolean) {}
@@ -48,63 +73,28 @@ export class KvStateMachine {
    * cached results are never changed in place, so sharing them with the snapshot is safe.
    */
   snapshot(): KvState {
-    return {
-      data: [...this.data],
-      sessions: [...this.sessions].map(([client, s]) => [client, s.minPending, [...s.results]]),
-    };
+    return { data: [...this.data], sessions: this.sessions.snapshot() };
   }
 
   /** Replaces the whole state with a snapshot's (a follower installing the leader's snapshot, or a restart). */
-  restore(state: KvState): void {
+  restore(snapshot: unknown): void {
+    const state = snapshot as KvState;
     this.data.clear();
-    this.sessions.clear();
     for (const [k, v] of state.data) this.data.set(k, v);
-    for (const [client, minPending, results] of state.sessions) this.sessions.set(client, { minPending, results: new Map(results) });
+    this.sessions.restore(state.sessions);
   }
 
   /**
    * Applies one committed command and returns its result, or the cached result of its first
    * application when it is a duplicate (or a `timeout` error for a seq the client abandoned).
+   * Commands reach it only through the systems' peer decoders, which admit `KvOp`s alone.
    */
-  apply(cmd: Command): ApplyResult {
-    if (this.dedupe) {
-      let s = this.sessions.get(cmd.client);
-      if (s === undefined) {
-        s = { minPending: 0, results: new Map() };
-        this.sessions.set(cmd.client, s);
-        if (this.sessions.size > MAX_SESSIONS) {
-          const oldest = this.sessions.keys().next().value;
-          if (oldest !== undefined) this.sessions.delete(oldest);
-        }
-      } else {
-        // Map iteration order is insertion order: re-insert to keep the LRU order.
-        this.sessions.delete(cmd.client);
-        this.sessions.set(cmd.client, s);
-      }
-      const cached = s.results.get(cmd.seq);
-      if (cached !== undefined) return cached;
-      if (cmd.seq < s.minPending) {
-        // The submitter gave up on this seq (its client saw a timeout) or already saw its result,
-        // whose cache entry was released: applying it now would be a second execution.
-        return { type: 'error', code: ERR.timeout, text: 'duplicate of an abandoned request' };
-      }
-      const result = this.execute(cmd);
-      s.results.set(cmd.seq, result);
-      if (cmd.minPending > s.minPending) {
-        s.minPending = cmd.minPending;
-        for (const seq of s.results.keys()) if (seq < s.minPending) s.results.delete(seq);
-      }
-      if (s.results.size > MAX_RESULTS_PER_SESSION) {
-        const first = s.results.keys().next().value;
-        if (first !== undefined) s.results.delete(first);
-      }
-      return result;
-    }
-    return this.execute(cmd);
+  apply(cmd: Command): KvResult {
+    return this.dedupe ? this.sessions.apply(cmd, () => this.execute(cmd)) : this.execute(cmd);
   }
 
-  private execute(cmd: Command): ApplyResult {
-    const op = cmd.op;
+  private execute(cmd: Command): KvResult {
+    const op = cmd.op as KvOp;
     switch (op.f) {
       case 'write':
         this.data.set(op.key, op.value);
@@ -149,4 +139,22 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
   return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** A key-value client request that changes state, as the systems decode it. */
+export type KvWriteRequest =
+  | { type: 'write'; key: string; value: unknown }
+  | { type: 'cas'; key: string; from: unknown; to: unknown }
+  | { type: 'txn'; ops: MicroOp[] };
+
+/** The op a key-value write request is logged as. */
+export function kvOpOf(req: KvWriteRequest): KvOp {
+  switch (req.type) {
+    case 'write':
+      return { f: 'write', key: req.key, value: req.value };
+    case 'cas':
+      return { f: 'cas', key: req.key, from: req.from, to: req.to };
+    case 'txn':
+      return { f: 'txn', ops: req.ops };
+  }
 }
