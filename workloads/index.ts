@@ -5,12 +5,21 @@ import { listAppend } from './list-append.js';
 import { register } from './register.js';
 import { rwRegister } from './rw-register.js';
 import type { Workload } from './types.js';
+import { echo } from './maelstrom/echo.js';
+import { asMaelstrom } from './maelstrom/options.js';
+import { uniqueIds } from './maelstrom/unique-ids.js';
 
 /** Every workload faultline can run. */
 export const workloads: Readonly<Record<string, Workload>> = {
   register,
   'list-append': listAppend,
   'rw-register': rwRegister,
+  // Maelstrom's workloads, for Maelstrom nodes (`faultline maelstrom test`, docs/maelstrom.md).
+  echo,
+  'unique-ids': uniqueIds,
+  'lin-kv': asMaelstrom('lin-kv', "Maelstrom's lin-kv: read/write/cas on independent keys, each key a linearizable cas-register", register),
+  'txn-list-append': asMaelstrom('txn-list-append', "Maelstrom's txn-list-append: transactions of appends and reads, checked by the Elle-class checker (strict serializable by default)", listAppend),
+  'txn-rw-register': asMaelstrom('txn-rw-register', "Maelstrom's txn-rw-register: transactions of writes and reads, checked by the Elle-class checker (strict serializable by default)", rwRegister),
 };
 
 /** Names of the workloads, sorted. */
