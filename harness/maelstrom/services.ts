@@ -46,6 +46,9 @@ function sameValue(a: unknown, b: unknown): boolean {
 
 /** read/write/cas on one map (the state of lin-kv, and of each state of seq-kv). */
 function kvOp(map: ReadonlyMap<string, unknown>, body: Body): { reply: Reply; next: Map<string, unknown> | null } {
+  if (body.type !== 'read' && body.type !== 'write' && body.type !== 'cas') {
+    return { reply: err(ErrorCode.notSupported, `${body.type} is not supported by this service (read, write, cas)`), next: null };
+  }
   if (!('key' in body)) return { reply: err(ErrorCode.malformedRequest, `${body.type} needs a key`), next: null };
   const k = keyOf(body.key);
   switch (body.type) {

@@ -251,6 +251,7 @@ const control = new Link(
   (line) => {
     const r = parseMessage(line);
     if (!r.ok || r.msg.dest !== self) return;
+    counters.servers.sendCount++;
     deliver(r.msg);
   },
   () => JSON.stringify({ hello: { node: self, incarnation } } satisfies ShimReport),
