@@ -6,7 +6,7 @@
  *   result.valid; // true | false | 'unknown'
  */
 export { ILLEGAL, UNKNOWN, ModelInputError, type Model, type Partition, type Illegal, type Unknown } from './model.js';
-export { MODELS, createModel, valueEqual, type ModelEntry, type ModelOptions } from './models.js';
+export { MODELS, createModel, keyLabel, show, splitKey, valueEqual, type ModelEntry, type ModelOptions } from './models.js';
 export {
   checkLinearizable,
   PREFIX_SHOWN,

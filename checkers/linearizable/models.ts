@@ -141,14 +141,16 @@ interface KeyedInner<S, I> {
   describeState(state: S): string;
 }
 
-function splitKey(value: unknown, what: string): [unknown, unknown] {
+/** Splits a keyed value `[key, payload]`; throws ModelInputError naming `what` otherwise. */
+export function splitKey(value: unknown, what: string): [unknown, unknown] {
   if (!Array.isArray(value) || value.length !== 2) {
     throw new ModelInputError(`${what} must be [key, value], found ${show(value)}`);
   }
   return [value[0], value[1]];
 }
 
-function keyLabel(key: unknown): string {
+/** A key as text: strings as they are, anything else as JSON. */
+export function keyLabel(key: unknown): string {
   return typeof key === 'string' ? key : JSON.stringify(key);
 }
 

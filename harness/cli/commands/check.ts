@@ -13,6 +13,7 @@
 import { Command, Option } from 'commander';
 import { HISTORY_FORMATS, type HistoryFormat } from '../../../checkers/history/index.js';
 import { MODELS } from '../../../checkers/linearizable/index.js';
+import { runCollectionCheck } from '../../check/collections.js';
 import { runLinearizableCheck } from '../../check/linearizable.js';
 import { UsageError } from '../exit.js';
 import { parseDecimalInt, parseDecimalNumber } from '../flags.js';
@@ -35,6 +36,8 @@ interface CheckCliOptions {
   linearizableKeys?: boolean;
   sequentialKeys?: boolean;
   method?: string;
+  keyed?: boolean;
+  linearizable?: boolean;
 }
 
 /** The checkers `--checker` can name, and how each runs. Returns the exit code. */
@@ -54,7 +57,13 @@ const CHECKERS: Record<string, (file: string, o: CheckCliOptions) => Promise<num
     }),
   'list-append': (file, o) => runTxnCheck(file, txnOptions('list-append', o)),
   'rw-register': (file, o) => runTxnCheck(file, txnOptions('rw-register', o)),
+  'set-full': (file, o) => runCollectionCheck(file, collectionOptions('set-full', o)),
+  counter: (file, o) => runCollectionCheck(file, collectionOptions('counter', o)),
 };
+
+function collectionOptions(checker: 'set-full' | 'counter', o: CheckCliOptions): Parameters<typeof runCollectionCheck>[1] {
+  return { checker, format: o.format as HistoryFormat | 'auto', json: o.json ?? false, keyed: o.keyed ?? false, linearizable: o.linearizable ?? false };
+}
 
 function txnOptions(checker: 'list-append' | 'rw-register', o: CheckCliOptions): Parameters<typeof runTxnCheck>[1] {
   return {
@@ -104,6 +113,8 @@ export function register(program: Command): void {
     .option('--linearizable-keys', 'rw-register: assume each key is linearizable when inferring version orders')
     .option('--sequential-keys', 'rw-register: assume each key is sequentially consistent when inferring version orders')
     .option('--method <auto|search>', 'linearizable: auto (default) decides registers, sets and queues whose values are never written, added or enqueued twice without a search; search always searches')
+    .option('--keyed', 'set-full, counter: values are [key, value] and each key is checked on its own')
+    .option('--linearizable', 'set-full: a read that misses an element added before it began is an anomaly (stale), not only a lost one')
     .option('--all-partitions', 'linearizable: search every partition to the end instead of stopping at the first that is not linearizable')
     .action(async (file: string, opts: CheckCliOptions) => {
       const run = CHECKERS[opts.checker];
