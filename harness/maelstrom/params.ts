@@ -41,7 +41,7 @@ export const MAELSTROM_MESSAGE_TYPES = (() => {
 })();
 
 /** True for a manifest made by `maelstromManifest`. */
-export function isMaelstromManifest(m: Pick<SystemManifest, 'params'>): boolean {
+export function isMaelstromManifest(m: Readonly<Partial<Pick<SystemManifest, 'params'>>>): boolean {
   return typeof (m.params as { maelstrom?: unknown } | undefined)?.maelstrom === 'object';
 }
 

@@ -107,7 +107,7 @@ export function register(program: Command): void {
     .option('--time-limit <s>', 'seconds of the main phase (default: 10)')
     .option('--rate <ops/s>', 'client ops per second over all clients (default: 10)')
     .option('--concurrency <n>', 'clients: a number, or a multiple of the node count such as 2n (default: 1n)')
-    .option('--nemesis <list>', `faults: ${FAULT_KINDS.filter((k) => k !== 'clock').join(',')} (clock needs a node that takes the clock-offset admin message), or default, or none (the default, as in Maelstrom)`)
+    .option('--nemesis <list>', `faults: ${FAULT_KINDS.filter((k) => k !== 'clock').join(',')} (clock is left out: a Maelstrom node reads the machine's clock), or default, or none (the default, as in Maelstrom)`)
     .option('--nemesis-interval <s>', 'seconds between fault changes (default: 5)')
     .option('--nemesis-overlap', 'each fault kind on its own schedule, so faults overlap')
     .option('--seed <n>', 'root seed (default: a fresh one, printed in the repro line)')
