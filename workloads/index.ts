@@ -9,6 +9,11 @@ import { rwRegister } from './rw-register.js';
 import { set } from './set.js';
 import type { Workload } from './types.js';
 import { watch } from './watch.js';
+import { echo } from './maelstrom/echo.js';
+import { asMaelstrom } from './maelstrom/options.js';
+import { uniqueIds } from './maelstrom/unique-ids.js';
+import { kafka } from './maelstrom/kafka.js';
+import { broadcast, gCounter, gSet, pnCounter } from './maelstrom/collections.js';
 
 /** Every workload faultline can run. */
 export const workloads: Readonly<Record<string, Workload>> = {
@@ -19,6 +24,17 @@ export const workloads: Readonly<Record<string, Workload>> = {
   counter,
   lock,
   watch,
+  // Maelstrom's workloads, for Maelstrom nodes (`faultline maelstrom test`, docs/maelstrom.md).
+  echo,
+  'unique-ids': uniqueIds,
+  'lin-kv': asMaelstrom('lin-kv', "Maelstrom's lin-kv: read/write/cas on independent keys, each key a linearizable cas-register", register),
+  'txn-list-append': asMaelstrom('txn-list-append', "Maelstrom's txn-list-append: transactions of appends and reads, checked by the Elle-class checker (strict serializable by default)", listAppend),
+  kafka,
+  broadcast,
+  'g-set': gSet,
+  'g-counter': gCounter,
+  'pn-counter': pnCounter,
+  'txn-rw-register': asMaelstrom('txn-rw-register', "Maelstrom's txn-rw-register: transactions of writes and reads, checked by the Elle-class checker (strict serializable by default)", rwRegister),
 };
 
 /** Names of the workloads, sorted. */

@@ -23,8 +23,11 @@
 /** `invoke` opens an operation; `ok`, `fail` or `info` completes it. */
 export type EventType = 'invoke' | 'ok' | 'fail' | 'info';
 
-/** The processes of the harness itself: the fault injector, and the poller of the nodes' status. */
-export const HARNESS_PROCESSES = ['nemesis', 'status'] as const;
+/**
+ * The processes of the harness itself: the fault injector, the poller of the nodes' status, and
+ * the Maelstrom services (lin-kv, seq-kv...) the harness runs for Maelstrom nodes.
+ */
+export const HARNESS_PROCESSES = ['nemesis', 'status', 'service'] as const;
 
 /** A process of the harness (see HARNESS_PROCESSES). */
 export type HarnessProcess = (typeof HARNESS_PROCESSES)[number];
@@ -34,7 +37,7 @@ export type ProcessId = number | HarnessProcess;
 
 /** True for an event of the harness's own processes, which is no client operation. */
 export function isHarnessEvent(e: { process: unknown }): e is { process: HarnessProcess } {
-  return e.process === 'nemesis' || e.process === 'status';
+  return e.process === 'nemesis' || e.process === 'status' || e.process === 'service';
 }
 
 export interface HistoryEvent {

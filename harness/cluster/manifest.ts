@@ -13,6 +13,7 @@ import { z } from 'zod';
 import { UsageError } from '../cli/exit.js';
 import { lineOfPath, parseJsonWithSchema } from '../source-text.js';
 import { LIMITS } from '../run/limits.js';
+import { MAELSTROM_PREFIX, maelstromManifest } from '../maelstrom/params.js';
 
 const MANIFEST = 'faultline.system.json';
 
@@ -126,6 +127,7 @@ export type SystemManifest = z.infer<typeof manifestSchema> & { manifestDir: str
 
 /** Reads and validates one manifest file; a bad one is a UsageError naming the file and field. */
 export function readManifest(path: string): SystemManifest {
+  if (path.startsWith(MAELSTROM_PREFIX)) return maelstromManifest(path);
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -163,11 +165,14 @@ export function listSystems(systemsDir: string = BUILT_SYSTEMS_DIR): string[] {
 }
 
 function looksLikePath(nameOrPath: string): boolean {
+  if (nameOrPath.startsWith(MAELSTROM_PREFIX)) return false;
   return nameOrPath.includes('/') || nameOrPath.endsWith('.json') || nameOrPath.startsWith('.');
 }
 
 /** The manifest file of a system given by name or path (as `findSystem` takes it), or null. */
 export function locateSystem(nameOrPath: string, systemsDir: string = BUILT_SYSTEMS_DIR): string | null {
+  // A Maelstrom program is its own "manifest path": readManifest makes the manifest.
+  if (nameOrPath.startsWith(MAELSTROM_PREFIX)) return nameOrPath;
   if (looksLikePath(nameOrPath)) {
     const p = resolve(nameOrPath);
     if (existsSync(p) && statSync(p).isDirectory() && existsSync(join(p, MANIFEST))) return join(p, MANIFEST);

@@ -12,7 +12,7 @@ export function verdictWord(valid: boolean | 'unknown'): string {
 }
 
 /** The summary lines of a run. */
-export function summaryLines(results: Pick<RunResults, 'valid' | 'checkers' | 'stats' | 'firstAnomaly' | 'nemesisErrors' | 'unknownReason'>, runDir: string, command: string | null): string[] {
+export function summaryLines(results: Pick<RunResults, 'valid' | 'checkers' | 'stats' | 'firstAnomaly' | 'nemesisErrors' | 'unknownReason' | 'net'>, runDir: string, command: string | null): string[] {
   const lines: string[] = [];
   const per = Object.entries(results.checkers)
     .map(([name, r]) => `${name}: ${verdictWord(r.valid)}`)
@@ -21,6 +21,10 @@ export function summaryLines(results: Pick<RunResults, 'valid' | 'checkers' | 's
   const s = results.stats;
   const lat = s.latencyMs ? `, latency p50 ${s.latencyMs.p50} ms p99 ${s.latencyMs.p99} ms` : '';
   lines.push(`ops: ${s.ok} ok, ${s.fail} fail, ${s.info} info${s.open ? `, ${s.open} never completed` : ''} (${s.opsPerSec} ops/s${lat})`);
+  if (results.net) {
+    const n = results.net;
+    lines.push(`net: ${n.servers.msgCount} server msgs (${n.servers.msgsPerOp ?? '-'} per op), ${n.clients.msgCount} client msgs (${n.clients.msgsPerOp ?? '-'} per op), ${n.ops} ops`);
+  }
   if (results.firstAnomaly) {
     const a = results.firstAnomaly;
     const at = a.timeNs !== null ? ` at ${(a.timeNs / 1e9).toFixed(3)} s` : '';

@@ -9,6 +9,7 @@ import type { FaultRecord } from '../../checkers/history/effects.js';
 import type { FunctionCounts } from '../../checkers/history/stats.js';
 
 import type { NodeCrash } from '../cluster/cluster.js';
+import type { NetStats } from '../maelstrom/run-hook.js';
 
 export type { NodeCrash };
 
@@ -32,6 +33,8 @@ export interface RunResults {
   unknownReason?: string;
   /** Set when the run ended in an error before its checkers ran. */
   error?: string;
+  /** Maelstrom's message statistics, for a Maelstrom system (harness/maelstrom/run-hook.ts). */
+  net?: NetStats;
   /** Set by `faultline recheck`. */
   rechecked?: { at: string; events: number; partial: boolean };
 }

@@ -40,6 +40,7 @@ import { Progress } from './progress.js';
 import { pollStatus, type StatusPoller } from './status-poll.js';
 import { computeAnsweredTime, computeFunctions, computeStats } from './stats.js';
 import type { NodeCrash, RunResults } from './results.js';
+import { netFile, protocolErrorOf, startMaelstrom, type MaelstromRun } from '../maelstrom/run-hook.js';
 
 const { settleMs: SETTLE_MS, finalPhaseMsMax: FINAL_PHASE_MS_MAX, checkTimeLimitMs: CHECK_TIME_LIMIT_MS } = PHASE_LIMITS;
 /** Cluster starts tried when a node finds its port taken by another program. */
@@ -135,6 +136,7 @@ export async function runTest(resolved: ResolvedRun, systemArg: string, io: RunI
   let cluster: Cluster | null = null;
   let progress: Progress | null = null;
   let poller: StatusPoller | null = null;
+  let maelstrom: MaelstromRun | null = null;
   try {
     let ids: string[] = [];
     if (config.nodes > 1) toxi = await openProxies(config.toxiproxy, deriveSeed(config.seed, 'toxiproxy'));
@@ -153,7 +155,8 @@ export async function runTest(resolved: ResolvedRun, systemArg: string, io: RunI
       try {
         // Nodes draw their own randomness (election jitter, torn writes) from a seed derived from the
         // run's, so that one seed constrains the whole scenario.
-        const params = { seed: deriveSeed(config.seed, 'nodes'), ...(config.logMessages ? { logMessages: true } : {}) };
+        maelstrom ??= await startMaelstrom({ manifest, workload: config.workload, workloadOptions: config.workloadOptions, ids, seed: config.seed, history });
+        const params = { seed: deriveSeed(config.seed, 'nodes'), ...(config.logMessages ? { logMessages: true } : {}), ...(maelstrom?.params ?? {}) };
         cluster = await Cluster.start({ manifest, variant: config.variant, plans, rolePlans, peers, launcher, params, now: () => history.nowNs() });
       } catch (err) {
         if (!(err instanceof NodeStartError)) throw err;
@@ -165,7 +168,7 @@ export async function runTest(resolved: ResolvedRun, systemArg: string, io: RunI
           network = null;
           continue;
         }
-        throw new FaultlineError(`${manifest.name}: ${err.message}`, EXIT.crash);
+        throw new FaultlineError(`${manifest.name}: ${protocolErrorOf(err) ?? err.message}`, EXIT.crash);
       }
     }
     const c = cluster;
@@ -235,6 +238,8 @@ export async function runTest(resolved: ResolvedRun, systemArg: string, io: RunI
     const nodeCrashes = [...c.crashes];
     await c.stop();
     cluster = null;
+    // The services record into the history: none may answer once it is closed.
+    await maelstrom?.close();
     await toxi?.close();
     toxi = null;
     history.close();
@@ -248,7 +253,10 @@ export async function runTest(resolved: ResolvedRun, systemArg: string, io: RunI
       durationMs: Math.round(Number(process.hrtime.bigint() - startNs) / 1e6),
       nemesisErrors: n.errors,
     }, verdictRules(config, workload));
-    const results = judgeByFaults(composed, events, manifest);
+    const judged = judgeByFaults(composed, events, manifest);
+    const net = maelstrom?.net(events);
+    const results = net ? { ...judged, net } : judged;
+    if (net) writeJson(netFile(runDir), net);
     writeJson(join(runDir, 'results.json'), results);
     writeRunReport(runDir, io.note);
     return { runDir, results, command };
@@ -288,6 +296,7 @@ export async function runTest(resolved: ResolvedRun, systemArg: string, io: RunI
     history.close();
     if (cluster) await cluster.stop().catch(() => {});
     if (toxi) await toxi.close().catch(() => {});
+    await maelstrom?.close().catch(() => {});
     await launcher.close();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

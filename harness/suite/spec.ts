@@ -25,6 +25,14 @@ import { parseRunArgv, PHASE_LIMITS, resolveRunConfig, runArgv, runNumberSchema,
 import { workloads as workloadTable } from '../../workloads/index.js';
 import { lineAt, lineOfPath, parseJsonText, stripBom } from '../source-text.js';
 import { locateSystem, readManifest, type SystemManifest } from '../cluster/manifest.js';
+import { MAELSTROM_PREFIX } from '../maelstrom/params.js';
+
+/** A `maelstrom:<program>` system with a relative program: relative to the suite file, as manifest paths are. */
+function maelstromBesideSuite(sysRef: string, baseDir: string): string {
+  if (!sysRef.startsWith(MAELSTROM_PREFIX)) return sysRef;
+  const bin = sysRef.slice(MAELSTROM_PREFIX.length);
+  return bin === '' || isAbsolute(bin) ? sysRef : `${MAELSTROM_PREFIX}${resolve(baseDir, bin)}`;
+}
 import { pickTuning, type RunTuning } from './entry.js';
 
 /** The largest suite file read, in bytes: a suite is a short list, not data. */
@@ -45,7 +53,7 @@ const name = z.string().regex(nameRe, 'must be a name of letters, digits, ".", "
 const systemRef = z
   .string()
   .min(1)
-  .refine((s) => nameRe.test(s) || s.endsWith('.json'), 'must be a system name or a path to a faultline.system.json');
+  .refine((s) => nameRe.test(s) || s.endsWith('.json') || s.startsWith('maelstrom:'), 'must be a system name, a path to a faultline.system.json, or maelstrom:<program>');
 const nemesisSpec = z
   .string()
   .regex(nemesisRe, 'must be "none", "default" or a comma-separated list of fault names such as "partition,kill"');
@@ -260,7 +268,7 @@ export function expandSuite(suite: SuiteFile, file: string, opts: { systemsDir?:
     const merged = { ...suite.defaults, ...stripUndefined(row) };
     const systems = list(row.system, []);
     systems.forEach((sysRef, si) => {
-      const system = sysRef.endsWith('.json') && !isAbsolute(sysRef) ? resolve(baseDir, sysRef) : sysRef;
+      const system = sysRef.endsWith('.json') && !isAbsolute(sysRef) ? resolve(baseDir, sysRef) : maelstromBesideSuite(sysRef, baseDir);
       const manifestPath = locateSystem(system, opts.systemsDir);
       if (manifestPath === null) {
         throw new UsageError(`${at('system', si)}: unknown system ${JSON.stringify(sysRef)} (no faultline.system.json found for it)`);

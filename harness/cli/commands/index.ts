@@ -10,5 +10,6 @@ import { register as compare } from './compare.js';
 import { register as suite } from './suite.js';
 import { register as hunt } from './hunt.js';
 import { register as mutate } from './mutate.js';
+import { register as maelstrom } from './maelstrom.js';
 
-export const commands: Array<(program: Command) => void> = [check, run, recheck, toxiproxy, report, serve, compare, suite, hunt, mutate];
+export const commands: Array<(program: Command) => void> = [check, run, recheck, toxiproxy, report, serve, compare, suite, hunt, mutate, maelstrom];

@@ -54,6 +54,8 @@ export function register(program: Command): void {
       const results: RunResults = {
         ...judgeByFaults(composed, events, recordedManifest(previous)),
         rechecked: { at: new Date().toISOString(), events: events.length, partial: tornTail || previous.stats === undefined },
+        // A Maelstrom run's message counts were taken by its shims, not from the history: kept too.
+        ...(previous.net !== undefined ? { net: previous.net as RunResults['net'] } : {}),
       };
       writeJson(join(runDir, 'results.json'), results);
       writeRunReport(runDir, (t) => process.stderr.write(`faultline: ${t}\n`));

@@ -11,6 +11,7 @@ import type { Cluster } from '../../cluster/cluster.js';
 import type { MutableRng } from '../../random.js';
 import { joinErrors, LEADER_TARGET_P, logUniformMs, someNodes } from './common.js';
 import type { FaultPackage, FaultTarget } from './types.js';
+import { isMaelstromManifest } from '../../maelstrom/params.js';
 
 /** One planned fault: a clock skew. */
 export interface ClockSpec {
@@ -79,7 +80,8 @@ async function setOffsets(cluster: Cluster, offsetsMs: Iterable<[string, number]
 export const clock: FaultPackage<ClockSpec> = {
   name: 'clock',
   summary: "skews some nodes' clocks by up to a minute either way",
-  unusable: () => null,
+  // A Maelstrom program reads the machine's clock: no admin message reaches it.
+  unusable: (_nodeCount, _messageTypes, manifest) => (isMaelstromManifest(manifest) ? "a Maelstrom node reads the machine's clock, which no message can skew" : null),
   draw: (rng, nodes) => drawSkew(rng, nodes),
   drawCombined(rng, nodes) {
     const skew = drawSkew(rng, nodes);

@@ -44,7 +44,7 @@ describe('parseJsonl', () => {
     ['{"index":0,"type":"invoke","process":1,"f":"read"', 'h.jsonl:1: not valid JSON'],
     ['[1,2]', 'h.jsonl:1: expected one JSON object per line'],
     ['{"index":0,"type":"begin","process":1,"f":"read"}', 'h.jsonl:1: field "type" must be one of'],
-    ['{"index":0,"type":"invoke","process":"p1","f":"read"}', 'h.jsonl:1: field "process" expected a non-negative integer or "nemesis" or "status"'],
+    ['{"index":0,"type":"invoke","process":"p1","f":"read"}', 'h.jsonl:1: field "process" expected a non-negative integer or "nemesis" or "status" or "service"'],
     ['{"index":0,"type":"invoke","process":1}', 'h.jsonl:1: field "f" is required'],
     ['{"index":-1,"type":"invoke","process":1,"f":"read"}', 'h.jsonl:1: field "index"'],
   ])('reports %s as one line with file:line', (line, message) => {

@@ -83,7 +83,7 @@ describe('run config', () => {
       /--consistency-model: unknown model "eventual" \(known: .*snapshot-isolation/,
     );
     expect(() => resolveRunFlags({ system: 'atomic-kv', consistencyModel: 'serializable' })).toThrow(
-      '--consistency-model applies to the transactional workloads (list-append, rw-register), not to register',
+      '--consistency-model applies to the transactional workloads (list-append, rw-register, txn-list-append, txn-rw-register), not to register',
     );
   });
 

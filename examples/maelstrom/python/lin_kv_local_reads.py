@@ -1,0 +1,1 @@
+lin_kv.py
