@@ -59,10 +59,14 @@ export interface RoundResult {
   errors: number;
 }
 
-/** Drives `connections` x `depth` closed-loop requests at port for warmup + duration. */
-export async function load(port: number, o: LoadOpts, seed: number): Promise<RoundResult> {
+/**
+ * Drives `connections` x `depth` closed-loop requests for warmup + duration, the connections spread
+ * over the ports given (any node of a leaderless store coordinates).
+ */
+export async function load(port: number | readonly number[], o: LoadOpts, seed: number): Promise<RoundResult> {
   const rng = xoroshiro128plus(seed);
-  const clients = await Promise.all(Array.from({ length: o.connections }, () => TestClient.connect(port)));
+  const ports = typeof port === 'number' ? [port] : port;
+  const clients = await Promise.all(Array.from({ length: o.connections }, (_, i) => TestClient.connect(ports[i % ports.length]!)));
   const latencies: number[] = [];
   let ops = 0;
   let errors = 0;

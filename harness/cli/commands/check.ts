@@ -59,9 +59,11 @@ const CHECKERS: Record<string, (file: string, o: CheckCliOptions) => Promise<num
   'rw-register': (file, o) => runTxnCheck(file, txnOptions('rw-register', o)),
   'set-full': (file, o) => runCollectionCheck(file, collectionOptions('set-full', o)),
   counter: (file, o) => runCollectionCheck(file, collectionOptions('counter', o)),
+  sequential: (file, o) => runCollectionCheck(file, collectionOptions('sequential', o)),
+  sessions: (file, o) => runCollectionCheck(file, collectionOptions('sessions', o)),
 };
 
-function collectionOptions(checker: 'set-full' | 'counter', o: CheckCliOptions): Parameters<typeof runCollectionCheck>[1] {
+function collectionOptions(checker: 'set-full' | 'counter' | 'sequential' | 'sessions', o: CheckCliOptions): Parameters<typeof runCollectionCheck>[1] {
   return { checker, format: o.format as HistoryFormat | 'auto', json: o.json ?? false, keyed: o.keyed ?? false, linearizable: o.linearizable ?? false };
 }
 

@@ -53,3 +53,30 @@ describe.runIf(existsSync(CLI))('faultline check --checker set-full|counter', ()
     expect(run(empty, '--checker', 'counter').code).toBe(254);
   });
 });
+
+describe.runIf(existsSync(CLI))('faultline check --checker sequential|sessions', () => {
+  // A write still in flight that one reader sees and a later one does not.
+  const rows: Array<[number, string, string, unknown]> = [
+    [0, 'invoke', 'write', ['x', 1]],
+    [1, 'invoke', 'read', ['x', null]],
+    [1, 'ok', 'read', ['x', 1]],
+    [2, 'invoke', 'read', ['x', null]],
+    [2, 'ok', 'read', ['x', null]],
+    [0, 'ok', 'write', ['x', 1]],
+  ];
+
+  it('passes the no-read-repair history as sequentially consistent (0) that linearizability fails (1)', () => {
+    const f = history('no-repair.jsonl', rows);
+    expect(run(f, '--checker', 'sequential').code).toBe(0);
+    expect(run(f, '--model', 'kv').code).toBe(1);
+    expect(run(f, '--checker', 'sessions').code).toBe(0);
+  });
+
+  it('names a broken session guarantee, exit 1', () => {
+    const f = history('mono.jsonl', [...rows.slice(0, 3), [1, 'invoke', 'read', ['x', null]], [1, 'ok', 'read', ['x', null]], [0, 'ok', 'write', ['x', 1]]]);
+    const r = run(f, '--checker', 'sessions');
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/monotonic-reads \(1\)/);
+    expect(run(f, '--checker', 'sequential').code).toBe(1);
+  });
+});
