@@ -14,6 +14,7 @@ import { Command, Option } from 'commander';
 import { HISTORY_FORMATS, type HistoryFormat } from '../../../checkers/history/index.js';
 import { MODELS } from '../../../checkers/linearizable/index.js';
 import { runLinearizableCheck } from '../../check/linearizable.js';
+import { runLockCheck } from '../../check/lock.js';
 import { UsageError } from '../exit.js';
 import { parseDecimalInt, parseDecimalNumber } from '../flags.js';
 import { runTxnCheck } from './check-txn.js';
@@ -54,7 +55,18 @@ const CHECKERS: Record<string, (file: string, o: CheckCliOptions) => Promise<num
     }),
   'list-append': (file, o) => runTxnCheck(file, txnOptions('list-append', o)),
   'rw-register': (file, o) => runTxnCheck(file, txnOptions('rw-register', o)),
+  lock: (file, o) => runLockCheck(file, lockOptions('lock', o)),
+  watch: (file, o) => runLockCheck(file, lockOptions('watch', o)),
 };
+
+function lockOptions(checker: 'lock' | 'watch', o: CheckCliOptions): Parameters<typeof runLockCheck>[1] {
+  return {
+    checker,
+    format: o.format as HistoryFormat | 'auto',
+    json: o.json ?? false,
+    ...(o.timeLimit !== undefined ? { timeLimitMs: parseDecimalNumber('--time-limit', o.timeLimit, { positive: true }) * 1000 } : {}),
+  };
+}
 
 function txnOptions(checker: 'list-append' | 'rw-register', o: CheckCliOptions): Parameters<typeof runTxnCheck>[1] {
   return {
