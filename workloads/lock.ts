@@ -109,6 +109,9 @@ export const lock: Workload = {
   description: 'holders take turns on locks (lease, acquire, fenced writes, release); checked by the mutex model, the fenced register and lease safety',
   options: lockOptions,
   opTimeoutMs: 10_000,
+  // A watch poll or a key write answers in milliseconds when the node is up; a watcher reconnects
+  // after 2 s, as a client library would, instead of waiting out a holder's 10 s.
+  opTimeoutCapsMs: { watch: 2000, write: 2000 },
   generator(opts: WorkloadGeneratorOptions): Generator {
     const locks = (opts.workloadOptions as Partial<LockOptions> | undefined)?.locks ?? lockOptions.defaults.locks;
     // On the watch side, workers 0, 6... watch (watcherEvery 6) and 4, 10... write.

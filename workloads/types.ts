@@ -95,6 +95,12 @@ export interface Workload {
    */
   opTimeoutMs?: number;
   /**
+   * Shorter timeouts for some of its functions, below the run's op timeout: a workload that mixes
+   * long ops (a lock turn) with short ones (a watch poll) lets the short ones give up sooner, as
+   * their clients would.
+   */
+  opTimeoutCapsMs?: Readonly<Record<string, number>>;
+  /**
    * How many ok reads observed a value some operation of the history wrote (a register read of a
    * written value, a list read holding an appended element): a run in which none did could not
    * have shown a stale or lost write, so its verdict is unknown rather than valid.

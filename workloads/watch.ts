@@ -41,7 +41,12 @@ export const watchOptions: WorkloadOptionsSpec<WatchOptions> = {
 interface Stream {
   from: number;
   resume: boolean;
+  /** When its last poll was issued (ns). */
+  lastNs: number;
 }
+
+/** Least time between two polls of one watcher. */
+const WATCH_POLL_MS = 50;
 
 /** Writers write unique counting values; watchers poll from where their stream is. */
 export class WatchGen implements Generator {
@@ -57,11 +62,16 @@ export class WatchGen implements Generator {
   }
 
   op(ctx: GenContext): GenResult {
-    const w = ctx.free[0];
+    // Writers first: a watcher's next poll may be due later, and must not hold them up.
+    const w = ctx.free.find((x) => !this.isWatcher(x.worker)) ?? ctx.free[0];
     if (!w) return 'pending';
     if (this.isWatcher(w.worker)) {
-      const s = this.streams.get(w.worker) ?? { from: 1, resume: false };
-      return { op: { worker: w.worker, f: 'watch', value: { stream: w.worker, prefix: WATCH_PREFIX, from: s.from, resume: s.resume } }, next: this };
+      const s = this.streams.get(w.worker) ?? { from: 1, resume: false, lastNs: -Infinity };
+      // A watcher polls every WATCH_POLL_MS, leaving the rate to the writers.
+      const op = { worker: w.worker, f: 'watch', value: { stream: w.worker, prefix: WATCH_PREFIX, from: s.from, resume: s.resume }, timeNs: Math.max(ctx.timeNs, s.lastNs + WATCH_POLL_MS * 1e6) };
+      const streams = new Map(this.streams);
+      streams.set(w.worker, { ...s, lastNs: op.timeNs });
+      return { op, next: new WatchGen(this.rng, this.o, this.n, streams) };
     }
     const [k, rng] = this.rng.int(0, this.o.keys - 1);
     return { op: { worker: w.worker, f: 'write', value: [`${WATCH_PREFIX}${k}`, this.n] }, next: new WatchGen(rng, this.o, this.n + 1, this.streams) };
@@ -69,13 +79,13 @@ export class WatchGen implements Generator {
 
   update(_ctx: GenContext, e: GenEvent): Generator {
     if (e.f !== 'watch' || e.type === 'invoke') return this;
-    const s = this.streams.get(e.worker) ?? { from: 1, resume: false };
+    const s = this.streams.get(e.worker) ?? { from: 1, resume: false, lastNs: -Infinity };
     let next: Stream;
     if (e.type === 'ok') {
       const upTo = (e.value as { up_to?: unknown } | null)?.up_to;
-      next = { from: typeof upTo === 'number' && upTo >= s.from ? upTo + 1 : s.from, resume: false };
+      next = { ...s, from: typeof upTo === 'number' && upTo >= s.from ? upTo + 1 : s.from, resume: false };
     } else {
-      next = { from: s.from, resume: true };
+      next = { ...s, resume: true };
     }
     const streams = new Map(this.streams);
     streams.set(e.worker, next);

@@ -31,6 +31,8 @@ export interface InterpretOptions {
   /** Where each node is reached. */
   address(node: string): { host: string; port: number };
   opTimeoutMs: number;
+  /** Shorter timeouts of some functions (`Workload.opTimeoutCapsMs`): an op waits the lesser. */
+  opTimeoutCapsMs?: Readonly<Record<string, number>>;
   /** Stop issuing ops when true (SIGINT, history full); ops in flight still complete. */
   shouldStop(): boolean;
   /** Called after each completion (progress counters). */
@@ -85,7 +87,8 @@ export async function interpret(gen: Generator, opts: InterpretOptions): Promise
         const { host, port } = opts.address(w.node);
         w.conn = await NdjsonConnection.connect(host, port, Math.min(opts.opTimeoutMs, 1000));
       }
-      const outcome = await w.conn.request(opts.client.request(body), opts.opTimeoutMs);
+      const cap = opts.opTimeoutCapsMs !== undefined && Object.hasOwn(opts.opTimeoutCapsMs, op.f) ? opts.opTimeoutCapsMs[op.f]! : Number.POSITIVE_INFINITY;
+      const outcome = await w.conn.request(opts.client.request(body), Math.min(opts.opTimeoutMs, cap));
       completion = completionOf(opts.client, body, outcome);
     } catch (err) {
       // No connection: the request never left, so the op certainly did not happen.

@@ -217,7 +217,7 @@ export async function runTest(resolved: ResolvedRun, systemArg: string, io: RunI
     const nemesisRun = followSchedule(schedule, n, () => history.nowNs(), phaseStartNs);
     const shouldStop = () => history.length >= HISTORY_EVENTS_MAX || history.writeError !== null;
     const address = (node: string) => c.clientAddress(node);
-    await interpret(mainGen, { workers, history, client: workload.client, address, opTimeoutMs: config.opTimeoutMs, shouldStop, onCompletion: (x) => progress?.count(x.type) });
+    await interpret(mainGen, { workers, history, client: workload.client, address, opTimeoutMs: config.opTimeoutMs, ...(workload.opTimeoutCapsMs ? { opTimeoutCapsMs: workload.opTimeoutCapsMs } : {}), shouldStop, onCompletion: (x) => progress?.count(x.type) });
     nemesisRun.stop();
     await nemesisRun.done;
 
@@ -229,7 +229,7 @@ export async function runTest(resolved: ResolvedRun, systemArg: string, io: RunI
     poller = null;
     progress?.phase('final reads');
     const finalGen = timeLimit(history.nowNs() + FINAL_PHASE_MS_MAX * 1e6, workload.finalGenerator(history.readBack()));
-    await interpret(finalGen, { workers, history, client: workload.client, address, opTimeoutMs: config.opTimeoutMs, shouldStop, onCompletion: (x) => progress?.count(x.type) });
+    await interpret(finalGen, { workers, history, client: workload.client, address, opTimeoutMs: config.opTimeoutMs, ...(workload.opTimeoutCapsMs ? { opTimeoutCapsMs: workload.opTimeoutCapsMs } : {}), shouldStop, onCompletion: (x) => progress?.count(x.type) });
     closeWorkers(workers);
     progress?.stop();
     progress = null;

@@ -43,8 +43,8 @@ const lockd = withConfigErrors(() => {
     revokeRetryMs: numberParam(cfg, 'revokeRetryMs', DEFAULT_LOCKD_PARAMS.revokeRetryMs, 1, 600_000),
   };
   const holder = {
-    ttlMs: numberParam(cfg, 'ttlMs', 1500, o.ttlMsMin, o.ttlMsMax),
-    marginMs: numberParam(cfg, 'leaseMarginMs', 300, 0, 60_000),
+    ttlMs: numberParam(cfg, 'ttlMs', 1000, o.ttlMsMin, o.ttlMsMax),
+    marginMs: numberParam(cfg, 'leaseMarginMs', 250, 0, 60_000),
     writes: numberParam(cfg, 'holdWrites', 3, 1, 1000),
     workMs: numberParam(cfg, 'workMs', 150, 0, 60_000),
   };

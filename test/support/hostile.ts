@@ -3,7 +3,8 @@
  * each test (the test passes its own list of closers, emptied in its afterEach).
  */
 import { connect, type Socket } from 'node:net';
-import { TestClient } from '../../bench/support/raftkv-cluster.js';
+import { expect } from 'vitest';
+import { TestClient, type TestCluster } from '../../bench/support/raftkv-cluster.js';
 
 /** A client of a node's client port, closed with the test's closers. */
 export async function trackedClient(port: number, closers: (() => void)[]): Promise<TestClient> {
@@ -19,4 +20,20 @@ export function openPeer(port: number, closers: (() => void)[]): Promise<Socket>
     s.once('error', rej);
     closers.push(() => s.destroy());
   });
+}
+
+/**
+ * Every node is up and a write through each one is read back through it (retried for up to 10 s
+ * while a leader is elected).
+ */
+export async function everyNodeServes(c: TestCluster, key: string, closers: (() => void)[]): Promise<void> {
+  for (const [i, n] of c.nodes.entries()) {
+    expect(n.proc?.exitCode ?? null, `node ${n.id} exited:\n${n.stderr.slice(-2000)}`).toBeNull();
+    const cl = await trackedClient(n.clientPort, closers);
+    const deadline = Date.now() + 10_000;
+    let r = await cl.call({ type: 'write', key: `${key}${i}`, value: i });
+    while (r.type !== 'write_ok' && Date.now() < deadline) r = await cl.call({ type: 'write', key: `${key}${i}`, value: i });
+    expect(r).toMatchObject({ type: 'write_ok' });
+    expect(await cl.call({ type: 'read', key: `${key}${i}` })).toMatchObject({ type: 'read_ok', value: i });
+  }
 }

@@ -15,6 +15,7 @@ import { HISTORY_FORMATS, type HistoryFormat } from '../../../checkers/history/i
 import { MODELS } from '../../../checkers/linearizable/index.js';
 import { runCollectionCheck } from '../../check/collections.js';
 import { runLinearizableCheck } from '../../check/linearizable.js';
+import { runLockCheck } from '../../check/lock.js';
 import { UsageError } from '../exit.js';
 import { parseDecimalInt, parseDecimalNumber } from '../flags.js';
 import { runTxnCheck } from './check-txn.js';
@@ -61,10 +62,21 @@ const CHECKERS: Record<string, (file: string, o: CheckCliOptions) => Promise<num
   counter: (file, o) => runCollectionCheck(file, collectionOptions('counter', o)),
   sequential: (file, o) => runCollectionCheck(file, collectionOptions('sequential', o)),
   sessions: (file, o) => runCollectionCheck(file, collectionOptions('sessions', o)),
+  lock: (file, o) => runLockCheck(file, lockOptions('lock', o)),
+  watch: (file, o) => runLockCheck(file, lockOptions('watch', o)),
 };
 
 function collectionOptions(checker: 'set-full' | 'counter' | 'sequential' | 'sessions', o: CheckCliOptions): Parameters<typeof runCollectionCheck>[1] {
   return { checker, format: o.format as HistoryFormat | 'auto', json: o.json ?? false, keyed: o.keyed ?? false, linearizable: o.linearizable ?? false };
+}
+
+function lockOptions(checker: 'lock' | 'watch', o: CheckCliOptions): Parameters<typeof runLockCheck>[1] {
+  return {
+    checker,
+    format: o.format as HistoryFormat | 'auto',
+    json: o.json ?? false,
+    ...(o.timeLimit !== undefined ? { timeLimitMs: parseDecimalNumber('--time-limit', o.timeLimit, { positive: true }) * 1000 } : {}),
+  };
 }
 
 function txnOptions(checker: 'list-append' | 'rw-register', o: CheckCliOptions): Parameters<typeof runTxnCheck>[1] {

@@ -6,8 +6,8 @@
  */
 import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { PAXOSKV_MAIN_JS, TestClient, TestCluster } from '../../../bench/support/raftkv-cluster.js';
-import { openPeer as openPeerSocket, trackedClient } from '../../support/hostile.js';
+import { PAXOSKV_MAIN_JS, TestCluster } from '../../../bench/support/raftkv-cluster.js';
+import { everyNodeServes as everyNodeServesWith, openPeer as openPeerSocket } from '../../support/hostile.js';
 import { NdjsonClient } from '../../support/systems.js';
 
 const clusters: TestCluster[] = [];
@@ -17,22 +17,10 @@ afterEach(async () => {
   for (const c of clusters.splice(0)) await c.stop();
 });
 
-const client = (port: number): Promise<TestClient> => trackedClient(port, closers);
 
 const openPeer = (port: number): Promise<Socket> => openPeerSocket(port, closers);
 
-/** Every node is up and a write through each one is read back (retried while a leader is elected). */
-async function everyNodeServes(c: TestCluster, key: string): Promise<void> {
-  for (const [i, n] of c.nodes.entries()) {
-    expect(n.proc?.exitCode ?? null, `node ${n.id} exited:\n${n.stderr.slice(-2000)}`).toBeNull();
-    const cl = await client(n.clientPort);
-    const deadline = Date.now() + 10_000;
-    let r = await cl.call({ type: 'write', key: `${key}${i}`, value: i });
-    while (r.type !== 'write_ok' && Date.now() < deadline) r = await cl.call({ type: 'write', key: `${key}${i}`, value: i });
-    expect(r).toMatchObject({ type: 'write_ok' });
-    expect(await cl.call({ type: 'read', key: `${key}${i}` })).toMatchObject({ type: 'read_ok', value: i });
-  }
-}
+const everyNodeServes = (c: TestCluster, key: string): Promise<void> => everyNodeServesWith(c, key, closers);
 
 for (const mode of ['cas', 'multi'] as const) {
   describe(`paxoskv (${mode} mode) under hostile input`, () => {
