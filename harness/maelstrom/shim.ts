@@ -181,6 +181,7 @@ function route(m: MaelstromMessage, line: string): void {
 class Link {
   private socket: Socket | null = null;
   private connected = false;
+  private everConnected = false;
   private queue: string[] = [];
   private delayMs: number = RECONNECT_MS.min;
   private timer: NodeJS.Timeout | null = null;
@@ -192,8 +193,22 @@ class Link {
     private readonly onLine: ((line: string) => void) | null,
     /** Sent first on every new connection. */
     private readonly greeting: (() => string) | null,
+    /**
+     * A peer link: say `{"hello"}` and count the link up only once the peer's shim says
+     * `{"welcome"}` back through the proxy, since the proxy accepts a connection before it knows
+     * whether the peer listens yet.
+     */
+    private readonly handshake = false,
   ) {
     this.open();
+  }
+
+  private up(s: Socket): void {
+    this.connected = true;
+    this.everConnected = true;
+    this.delayMs = RECONNECT_MS.min;
+    for (const l of this.queue) s.write(`${l}\n`);
+    this.queue = [];
   }
 
   private open(): void {
@@ -201,19 +216,22 @@ class Link {
     this.socket = s;
     s.setNoDelay(true);
     s.on('connect', () => {
-      this.connected = true;
-      this.delayMs = RECONNECT_MS.min;
       if (this.greeting) s.write(`${this.greeting()}\n`);
-      for (const l of this.queue) s.write(`${l}\n`);
-      this.queue = [];
+      if (this.handshake) s.write(`${JSON.stringify({ hello: self })}\n`);
+      else this.up(s);
     });
-    if (this.onLine) onLines(s, this.onLine);
+    if (this.handshake) {
+      onLines(s, (line) => {
+        if (!this.connected && line.startsWith('{"welcome"')) this.up(s);
+      });
+    } else if (this.onLine) onLines(s, this.onLine);
     s.on('error', () => {});
     s.on('close', () => {
       this.connected = false;
       this.socket = null;
-      // What was queued for a connection that never came is lost, as on a cut link.
-      this.queue = [];
+      // What was queued for a connection that never came is lost, as on a cut link; except before
+      // the first connection, while the peer's shim may still be starting (no fault is on yet).
+      if (this.everConnected) this.queue = [];
       if (stopping) return;
       this.timer = setTimeout(() => this.open(), this.delayMs);
       this.delayMs = Math.min(RECONNECT_MS.max, this.delayMs * 2);
@@ -237,7 +255,7 @@ function peerLink(dest: string): Link {
   if (!l) {
     const addr = config.peers[dest] as string;
     const colon = addr.lastIndexOf(':');
-    l = new Link(addr.slice(0, colon), Number(addr.slice(colon + 1)), null, null);
+    l = new Link(addr.slice(0, colon), Number(addr.slice(colon + 1)), null, null, true);
     links.set(dest, l);
   }
   return l;
@@ -276,6 +294,10 @@ function onLines(socket: Socket, each: (line: string) => void): void {
 
 const peerServer: Server = createServer((socket) => {
   onLines(socket, (line) => {
+    if (line.startsWith('{"hello"')) {
+      socket.write(`${JSON.stringify({ welcome: self })}\n`);
+      return;
+    }
     const r = parseMessage(line);
     if (!r.ok || r.msg.dest !== self) return; // A peer's shim wrote it: nothing to blame on this node.
     const m: MaelstromMessage = { src: r.msg.src, dest: r.msg.dest, body: r.msg.body };
