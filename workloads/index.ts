@@ -2,6 +2,7 @@
  * The workloads by name, as `--workload` takes them (Maelstrom's workload map).
  */
 import { listAppend } from './list-append.js';
+import { metadata } from './metadata.js';
 import { register } from './register.js';
 import { rwRegister } from './rw-register.js';
 import type { Workload } from './types.js';
@@ -10,6 +11,7 @@ import type { Workload } from './types.js';
 export const workloads: Readonly<Record<string, Workload>> = {
   register,
   'list-append': listAppend,
+  metadata,
   'rw-register': rwRegister,
 };
 

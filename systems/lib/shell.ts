@@ -15,6 +15,8 @@ import { ErrorCode, RpcError } from './errors.js';
 import { type ClientRequest, type ReplyBody, startClientListener } from './client-listener.js';
 import { announceReady, exitFatal, type NodeRuntime } from './node.js';
 import { Transport, type PeerMessage as WireMessage } from './transport.js';
+import { Wal, WalCorruptError } from './wal.js';
+import { EXIT_DISK_DAMAGED } from './node.js';
 
 /** Most inputs waiting for the update loop; more are refused (the client is told "overloaded"). */
 export const MAX_INBOX = 100_000;
@@ -179,4 +181,34 @@ export async function serveClients<C, R>(
     exitFatal(rt, `cannot listen on 127.0.0.1:${rt.config.clientPort}: ${(e as Error).message}`);
   }
   announceReady(rt, facts);
+}
+
+/**
+ * The inputs of a core besides its clients: the peer transport, each decoded message stepped into
+ * the core through the update queue, and a tick every `tickMs`. Resolves with the transport.
+ */
+export async function startPeersAndTicks<C, M>(
+  rt: NodeRuntime,
+  queue: UpdateQueue<C>,
+  decode: (raw: WireMessage, self: string, peers: ReadonlySet<string>) => PeerDecode<M>,
+  step: (core: C, msg: M) => void,
+  tick: (core: C) => void,
+  tickMs: number,
+): Promise<Transport> {
+  const transport = await startPeerTransport(rt, decode, (m) => queue.enqueue((c) => step(c, m)));
+  setInterval(() => queue.enqueue(tick), tickMs);
+  return transport;
+}
+
+/**
+ * Opens the node's Write-Ahead Log in `dir` with strict recovery: damage the checksums see ends
+ * the process with exit 3 (the `disk` fault's "detects"), any other failure is thrown.
+ */
+export async function openStrictWal(rt: NodeRuntime, dir: string): Promise<Wal> {
+  try {
+    return await Wal.open({ dir, strictRecovery: true });
+  } catch (e) {
+    if (e instanceof WalCorruptError) exitFatal(rt, e.message, EXIT_DISK_DAMAGED);
+    throw e;
+  }
 }
