@@ -164,10 +164,13 @@ function describeDifference(rs: readonly StateRead[]): string | null {
       const sb = b.state.sections[m];
       if (sa === undefined || sb === undefined) return `${sa === undefined ? a.node : b.node} holds nothing of ${m}`;
       if (sa.gen !== sb.gen) return `${a.node} holds ${m} at generation ${sa.gen}, ${b.node} at ${sb.gen}`;
-      for (const k of new Set([...Object.keys(sa.data), ...Object.keys(sb.data)])) {
-        const va = sa.data[k];
-        const vb = sb.data[k];
-        if (JSON.stringify(va) !== JSON.stringify(vb)) return `${m}'s key ${k} is ${JSON.stringify(va ?? null)} at ${a.node} and ${JSON.stringify(vb ?? null)} at ${b.node} ([value, version])`;
+      for (const [part, what] of [['data', 'key'], ['sys', 'entry']] as const) {
+        for (const k of new Set([...Object.keys(sa[part]), ...Object.keys(sb[part])])) {
+          if (k === '_hb') continue;
+          const va = sa[part][k];
+          const vb = sb[part][k];
+          if (JSON.stringify(va) !== JSON.stringify(vb)) return `${m}'s ${what} ${k} is ${JSON.stringify(va ?? null)} at ${a.node} and ${JSON.stringify(vb ?? null)} at ${b.node} ([value, version])`;
+        }
       }
     }
   }
