@@ -10,7 +10,7 @@
  */
 import type { SimDisk } from '../lib/sim/disk.js';
 import { recordSimEvent, type SimEvent } from '../lib/sim/history.js';
-import { type SimHost, Simulator } from '../lib/sim/simulator.js';
+import { type SimHost, Simulator, type SimRunOptions } from '../lib/sim/simulator.js';
 import { Rng } from '../lib/rng.js';
 import { type ClientRequest, DEFAULT_PARAMS, GossipInvariantError, GossipNode, type GossipParams, type PeerMessage, type Ready, type ReplyBody, type Variant } from './core/gossip.js';
 import { clientKey, joinOrder, replayRecords, type WalRecord } from './records.js';
@@ -70,20 +70,14 @@ export function bootNode(sim: GossipSimulator, id: string): void {
   }
 }
 
-export interface SimOptions {
-  seed: number;
-  variant?: Variant;
-  nodes?: number;
-  clients?: number;
-  keys?: number;
-  durationMs?: number;
+/** A gossipd simulation run: the faults it takes, its bound on convergence and the core's params. */
+export interface SimOptions extends SimRunOptions<Variant> {
   crash?: boolean;
   partition?: boolean;
   pause?: boolean;
   /** How long after the heal the final phase polls for convergence. */
   convergeWithinMs?: number;
   params?: Partial<GossipParams>;
-  maxEvents?: number;
 }
 
 export interface SimResult {
