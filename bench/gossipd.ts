@@ -16,6 +16,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TestClient, TestCluster } from './support/raftkv-cluster.js';
@@ -27,7 +28,9 @@ const ROUND_MS = 100;
 /** How often every node is read while a write spreads. */
 const POLL_MS = 20;
 /** Longest wait for a cluster to see all of itself, or for a write to reach every node. */
-const WAIT_MS = 60_000;
+const WAIT_MS = 180_000;
+/** How long one request may take: a starved node of a large cluster answers late. */
+const CALL_MS = 30_000;
 /** Nodes started at once (each loads its code for a few hundred ms of CPU). */
 const START_BATCH = 4;
 
@@ -66,7 +69,7 @@ function fail(msg: string): never {
 type State = { sent: Record<string, number>; rounds: number; view: Record<string, string> };
 
 async function states(clients: TestClient[]): Promise<State[]> {
-  return Promise.all(clients.map(async (c) => (await c.call({ type: 'state' }, 10_000)).state as State));
+  return Promise.all(clients.map(async (c) => (await c.call({ type: 'state' }, CALL_MS)).state as State));
 }
 
 const sum = (r: Record<string, number>): number => Object.values(r).reduce((a, b) => a + b, 0);
@@ -89,7 +92,7 @@ interface Spread {
 
 /** One cluster of `n`: the time until every node sees every member live, then `writes` writes spread. */
 async function measure(n: number, writes: number, seed: number): Promise<{ joinMs: number; spreads: Spread[]; rssMb: number }> {
-  const c = await TestCluster.start(n, 'correct', { seed }, undefined, GOSSIPD_MAIN_JS, { batch: START_BATCH, readyTimeoutMs: 60_000 });
+  const c = await TestCluster.start(n, 'correct', { seed }, undefined, GOSSIPD_MAIN_JS, { batch: START_BATCH, readyTimeoutMs: 120_000 });
   const clients: TestClient[] = [];
   try {
     for (const node of c.nodes) clients.push(await TestClient.connect(node.clientPort));
@@ -99,9 +102,9 @@ async function measure(n: number, writes: number, seed: number): Promise<{ joinM
       const before = await states(clients);
       const writer = clients[w % n]!;
       const owner = c.nodes[w % n]!.id;
-      await writer.call({ type: 'write', key: `bench-${w}`, value: w });
+      await writer.call({ type: 'write', key: `bench-${w}`, value: w }, CALL_MS);
       const ms = await until(async () => {
-        const rs = await Promise.all(clients.map((cl) => cl.call({ type: 'read', key: `bench-${w}` }, 10_000)));
+        const rs = await Promise.all(clients.map((cl) => cl.call({ type: 'read', key: `bench-${w}` }, CALL_MS)));
         return rs.every((r) => (r.value as Record<string, unknown> | undefined)?.[owner] === w);
       }, POLL_MS, `write ${w} reaching all ${n} nodes`);
       const after = await states(clients);
@@ -181,6 +184,7 @@ function svg(rows: readonly Row[]): string {
 
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
+  const loadBefore = loadavg()[0]!;
   const rows: Row[] = [];
   for (const n of o.sizes) {
     const m = await measure(n, o.writes, o.seed);
@@ -194,6 +198,7 @@ async function main(): Promise<void> {
     ...rows.map((r) => `| ${r.n} | ${Math.round(r.joinMs)} | ${Math.round(r.ms)} | ${r.rounds.toFixed(1)} | ${r.log2.toFixed(2)} | ${r.msgs.toFixed(2)} | ${Math.round(r.rssMb)} |`),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
+  process.stdout.write(`load average (1 min) ${loadBefore.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} at the end, on ${cpus().length} cores\n`);
   writeFileSync(o.svg, svg(rows));
   process.stdout.write(`plot: ${o.svg}\n`);
   if (o.maxNodes > 0 && !o.sizes.includes(o.maxNodes)) {

@@ -208,12 +208,12 @@ export function resolveRunConfig(flags: RunFlags, manifest: SystemManifest): Res
   const workloadName = flags.workload ?? manifest.defaultWorkload ?? 'register';
   const workload = known(workloads, workloadName);
   if (!workload) throw new UsageError(`unknown workload "${workloadName}" (known: ${workloadNames().join(', ')})`);
-  if (!manifest.workloads.includes(workloadName)) {
-    throw new UsageError(`${manifest.name} does not serve the ${workloadName} workload (it serves: ${manifest.workloads.join(', ')})`);
-  }
   const judged = judgedModel(workload);
   if (manifest.consistency === 'eventual' && judged !== 'eventual') {
     throw new UsageError(`${manifest.name} claims eventual consistency, and the ${workloadName} workload would judge it by ${judged === 'transactional' ? 'a transactional model' : 'linearizability'} (it serves: ${manifest.workloads.join(', ')})`);
+  }
+  if (!manifest.workloads.includes(workloadName)) {
+    throw new UsageError(`${manifest.name} does not serve the ${workloadName} workload (it serves: ${manifest.workloads.join(', ')})`);
   }
   const workloadOptions = workloadOptionsOfFlags(flags, workloadName, workload);
   const num = (key: RunNumber, text: string | undefined, bounds: NumberBounds = {}) => (text === undefined ? undefined : parseRunNumber(key, text, bounds));

@@ -24,9 +24,12 @@ export const SIM_TICK_MS = 50;
 export type GossipSimulator = Simulator<PeerMessage, Ready, Disk, GossipNode>;
 
 /** Builds the simulator: `ids` in join order, none booted yet. */
-export function buildSim(seed: number, ids: string[], variant: Variant, params: Partial<GossipParams> = {}, onReply?: (id: string, reqId: number, body: ReplyBody) => void, network: { delayMaxMs?: number; dropRate?: number } = { delayMaxMs: 5 }): GossipSimulator {
+export function buildSim(seed: number, ids: string[], variant: Variant, params: Partial<GossipParams> = {}, onReply?: (id: string, reqId: number, body: ReplyBody) => void, network: { delayMaxMs?: number; dropRate?: number } = { delayMaxMs: 5 }, violations: string[] = []): GossipSimulator {
   const seeds = new Rng(seed ^ 0x6b6b);
   const members = joinOrder(ids);
+  // Gossip's invariant, per observer incarnation: what a node holds of a member only moves
+  // forward (a generation never goes back; within one, the highest version never does).
+  const held = new Map<string, [gen: number, maxVer: number]>();
   const host: SimHost<PeerMessage, Ready, Disk, GossipNode> = {
     boot: (id, disk) =>
       new GossipNode({
@@ -49,6 +52,17 @@ export function buildSim(seed: number, ids: string[], variant: Variant, params: 
       for (const r of rd.replies) onReply?.(id, r.reqId, r.body);
     },
     isFatal: (e) => e instanceof GossipInvariantError,
+    settled: (id, core) => {
+      const inc = sim.node(id).incarnation;
+      for (const m of members) {
+        const sec = core.section(m);
+        if (sec === undefined) continue;
+        const k = `${id}#${inc}/${m}`;
+        const was = held.get(k);
+        if (was !== undefined && (sec.gen < was[0] || (sec.gen === was[0] && sec.maxVer < was[1]))) violations.push(`${id} went back on ${m}: from generation ${was[0]} version ${was[1]} to ${sec.gen} version ${sec.maxVer}`);
+        held.set(k, [sec.gen, sec.maxVer]);
+      }
+    },
   };
   const sim: GossipSimulator = new Simulator({ seed, host, network, cloneState: (d) => [...d] });
   for (const id of members) sim.addNode(id, []);
@@ -59,10 +73,12 @@ export function buildSim(seed: number, ids: string[], variant: Variant, params: 
  * Boots (or restarts) a node as the shell does: the core takes its generation from the disk, and
  * the new generation is synced before the node does anything else.
  */
-export function bootNode(sim: GossipSimulator, id: string): void {
+export function bootNode(sim: GossipSimulator, id: string, violations: string[] = []): void {
   const lastGen = replayRecords(sim.node(id).disk.durable()).lastGen;
   sim.boot(id);
   const core = sim.core(id)!;
+  // The Generation Clock: every incarnation's generation is above every earlier one's.
+  if (core.gen <= lastGen) violations.push(`${id} restarted at generation ${core.gen}, not above its last, ${lastGen}`);
   if (core.gen !== lastGen) {
     const rec: WalRecord[] = [{ t: 'gen', gen: core.gen }];
     sim.node(id).disk.write((d) => [...d, JSON.stringify(rec)]);
@@ -82,6 +98,8 @@ export interface SimOptions extends SimRunOptions<Variant> {
 
 export interface SimResult {
   history: SimEvent[];
+  /** Invariants the run broke: a generation not above the last, an observer going back on a member. */
+  violations: string[];
   ok: number;
   /** Peer messages handed to the network. */
   messages: number;
@@ -106,7 +124,9 @@ export function simulate(o: SimOptions): SimResult {
     }
     if (op.slot >= 0) schedule(op.slot);
   };
-  const sim = buildSim(o.seed, ids, o.variant ?? 'correct', o.params, onReply);
+  const violations: string[] = [];
+  const sim = buildSim(o.seed, ids, o.variant ?? 'correct', o.params, onReply, undefined, violations);
+  const boot = (id: string): void => bootNode(sim, id, violations);
   const rand = sim.rand;
   const duration = o.durationMs ?? 10_000;
   const clients = o.clients ?? 4;
@@ -134,7 +154,7 @@ export function simulate(o: SimOptions): SimResult {
       submit(slot, procs[slot]!, node, 'write', [key, v], { type: 'write', key: clientKey(key), value: v });
     }
   }
-  for (const id of ids) bootNode(sim, id);
+  for (const id of ids) boot(id);
   for (const id of ids) sim.startTicking(id, rand.int(1, SIM_TICK_MS), SIM_TICK_MS);
   for (let i = 0; i < clients; i++) sim.at(rand.int(1, 100), () => invoke(i));
   const retire = (victim: string): void => {
@@ -151,7 +171,7 @@ export function simulate(o: SimOptions): SimResult {
     const kinds = [...(o.crash ? ['crash'] : []), ...(o.partition ? ['partition'] : []), ...(o.pause ? ['pause'] : [])];
     const step = (): void => {
       if (sim.now >= duration - 500) return;
-      for (const id of ids) if (sim.core(id) === null) bootNode(sim, id);
+      for (const id of ids) if (sim.core(id) === null) boot(id);
       if (sim.net.partitioned !== null) sim.net.partition(null);
       else {
         const kind = kinds[rand.int(0, kinds.length - 1)]!;
@@ -173,14 +193,14 @@ export function simulate(o: SimOptions): SimResult {
   sim.net.partition(null);
   for (const id of ids) {
     sim.pause(id, 0);
-    if (sim.core(id) === null) bootNode(sim, id);
+    if (sim.core(id) === null) boot(id);
   }
   record({ process: 'nemesis', type: 'info', f: 'heal', value: null });
   for (const op of inflight.values()) if (op.slot >= 0) record({ process: op.process, type: op.f === 'read' ? 'fail' : 'info', f: op.f, value: op.value });
   inflight.clear();
   sim.run(sim.now + 1000, o.maxEvents ?? 2_000_000);
   finalPhase(sim, ids, o.convergeWithinMs ?? 10_000, (node, f, value, req) => submit(-1, nextProcess++, node, f, value, req));
-  return { history, ok, messages: sim.net.sent };
+  return { history, violations, ok, messages: sim.net.sent };
 }
 
 /** The final phase, as workloads/metadata.ts runs it: state rounds until one agrees or the bound passes, then claims. */

@@ -9,13 +9,13 @@ import type { HistoryEvent } from '../../../checkers/history/types.js';
 import { simulate, type SimOptions } from '../../../systems/gossipd/sim.js';
 import { metadata } from '../../../workloads/metadata.js';
 
-async function verdicts(o: SimOptions): Promise<{ ok: number; [checker: string]: boolean | 'unknown' | number }> {
+async function verdicts(o: SimOptions): Promise<{ ok: number; [checker: string]: boolean | 'unknown' | number | string[] }> {
   const r = simulate(o);
   const out = await metadata.checker(r.history as HistoryEvent[], { timeLimitMs: 10_000, workloadOptions: { convergeWithinMs: o.convergeWithinMs ?? 10_000 } });
-  return { ...Object.fromEntries(Object.entries(out.checkers).map(([k, v]) => [k, v.valid])), ok: r.ok };
+  return { ...Object.fromEntries(Object.entries(out.checkers).map(([k, v]) => [k, v.valid])), violations: r.violations, ok: r.ok };
 }
 
-const ALL_VALID = { convergence: true, 'lost-update': true, coordinator: true };
+const ALL_VALID = { convergence: true, 'lost-update': true, coordinator: true, violations: [] };
 
 describe('gossipd simulation', () => {
   test('correct: converges, loses no acknowledged write and has one coordinator at a time under kills, partitions and pauses (seeds 1-8)', async () => {
@@ -44,15 +44,16 @@ describe('gossipd simulation', () => {
   // Each broken variant, with the fault that exposes it and the checker that must catch it.
   const broken: [SimOptions['variant'], Partial<SimOptions>, string][] = [
     ['no-generation', { crash: true }, 'convergence'],
+    ['no-generation', { crash: true }, 'violations'],
     ['no-quorum-check', { partition: true }, 'coordinator'],
     ['push-only', { partition: true }, 'convergence'],
   ];
   for (const [variant, faults, checker] of broken) {
-    test(`${variant} is caught by the ${checker} checker`, async () => {
+    test(`${variant} is caught by ${checker === 'violations' ? 'the invariants' : `the ${checker} checker`}`, async () => {
       const caught: number[] = [];
       for (let seed = 1; seed <= 5; seed++) {
         const v = await verdicts({ seed, variant, ...faults });
-        if (v[checker] === false) caught.push(seed);
+        if (v[checker] === false || (Array.isArray(v[checker]) && (v[checker] as string[]).length > 0)) caught.push(seed);
       }
       expect(caught.length, `${variant}: caught on seeds ${caught.join(',')}`).toBeGreaterThanOrEqual(4);
     });
