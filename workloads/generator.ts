@@ -42,6 +42,11 @@ export interface Op {
   value: unknown;
   /** Not before this time (ns since the run started); absent means now. */
   timeNs?: number;
+  /**
+   * The node to send it to; absent: the worker's own node. A final phase that must hear from
+   * every node (a gossip cluster's state, node by node) names them, whatever the concurrency.
+   */
+  node?: string;
 }
 
 /** An event the interpreter recorded: an invocation or a completion. */

@@ -4,6 +4,7 @@
 import { counter } from './counter.js';
 import { listAppend } from './list-append.js';
 import { lock } from './lock.js';
+import { metadata } from './metadata.js';
 import { register } from './register.js';
 import { rwRegister } from './rw-register.js';
 import { set } from './set.js';
@@ -19,6 +20,7 @@ import { broadcast, gCounter, gSet, pnCounter } from './maelstrom/collections.js
 export const workloads: Readonly<Record<string, Workload>> = {
   register,
   'list-append': listAppend,
+  metadata,
   'rw-register': rwRegister,
   set,
   counter,

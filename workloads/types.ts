@@ -76,16 +76,37 @@ export interface WorkloadOptionsSpec<T extends Record<string, unknown> = Record<
   defaults: T;
 }
 
+/** What a final generator knows of the cluster. */
+export interface FinalPhaseContext {
+  /** The nodes, in id order. */
+  nodes: readonly string[];
+  /** The run's workload options, as given. */
+  workloadOptions?: Record<string, unknown>;
+}
+
+/**
+ * The consistency a workload's checkers judge: `linearizable` (register), `transactional` (Elle's
+ * models, chosen per run), or `eventual` (convergence and no lost update). A system's manifest
+ * states the model it claims (`consistency`); a run refuses a workload that would judge it by a
+ * stronger one than it claims.
+ */
+export type JudgedModel = 'linearizable' | 'transactional' | 'eventual';
+
 /** A workload. */
 export interface Workload {
   name: string;
   description: string;
   generator(opts: WorkloadGeneratorOptions): Generator;
   client: WorkloadClient;
-  /** The ops that end a run, after every fault is healed (e.g. one read per key touched). */
-  finalGenerator(history: readonly HistoryEvent[]): Generator;
+  /**
+   * The ops that end a run, after every fault is healed (e.g. one read per key touched); `cluster`
+   * names the nodes, for a final phase that reads each of them (ops may name their `node`).
+   */
+  finalGenerator(history: readonly HistoryEvent[], cluster?: FinalPhaseContext): Generator;
   /** Whether the workload's operations are transactions (`txn`). */
   transactional?: boolean;
+  /** The consistency its checkers judge (absent: linearizable, or transactional for `transactional` workloads). */
+  judges?: JudgedModel;
   /** The options it takes (`workloadOptions`), their schema and defaults. */
   options: WorkloadOptionsSpec;
   /**

@@ -46,10 +46,17 @@ export class TestCluster {
   readonly nodes: TestNode[] = [];
   private mainJs = MAIN_JS;
 
+  /** How long a starting node has to print `ready`. */
+  private readyTimeoutMs = 10_000;
   private constructor(readonly dir: string, readonly variant: string, readonly params: Record<string, unknown>) {}
 
   /** Writes the configs and starts `n` nodes (waiting for each `ready`). */
-  static async start(n: number, variant = 'correct', params: Record<string, unknown> = {}, clusterToken?: string, mainJs = MAIN_JS): Promise<TestCluster> {
+  /**
+   * Starts `n` nodes; `start.batch` of them at a time (all by default), each given
+   * `start.readyTimeoutMs` (10 s) to print `ready`: a large cluster on a loaded machine starts in
+   * batches, with more time.
+   */
+  static async start(n: number, variant = 'correct', params: Record<string, unknown> = {}, clusterToken?: string, mainJs = MAIN_JS, start: { batch?: number; readyTimeoutMs?: number } = {}): Promise<TestCluster> {
     const c = new TestCluster(mkdtempSync(join(tmpdir(), 'raftkv-test-')), variant, params);
     c.mainJs = mainJs;
     for (let i = 1; i <= n; i++) {
@@ -67,7 +74,9 @@ export class TestCluster {
         }),
       );
     }
-    await Promise.all(c.nodes.map((node) => c.startNode(node)));
+    c.readyTimeoutMs = start.readyTimeoutMs ?? c.readyTimeoutMs;
+    const batch = start.batch ?? n;
+    for (let i = 0; i < c.nodes.length; i += batch) await Promise.all(c.nodes.slice(i, i + batch).map((node) => c.startNode(node)));
     return c;
   }
 
@@ -83,7 +92,7 @@ export class TestCluster {
     });
     await new Promise<void>((resolve, reject) => {
       let out = '';
-      const timer = setTimeout(() => reject(new Error(`${node.id} not ready: ${node.stderr}`)), 10_000);
+      const timer = setTimeout(() => reject(new Error(`${node.id} not ready after ${this.readyTimeoutMs} ms: ${node.stderr}`)), this.readyTimeoutMs);
       proc.stdout!.on('data', (d: Buffer) => {
         out += d.toString();
         if (out.includes('ready\n')) {

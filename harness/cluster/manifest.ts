@@ -24,6 +24,12 @@ const MANIFEST = 'faultline.system.json';
  */
 export const DISK_CLAIMS = ['survives', 'detects'] as const;
 
+/** The consistency models a manifest's `consistency` may claim, strongest first. */
+export const CONSISTENCY_CLAIMS = ['linearizable', 'serializable', 'eventual'] as const;
+
+/** A manifest's `consistency` claim. */
+export type ConsistencyClaim = (typeof CONSISTENCY_CLAIMS)[number];
+
 /** A manifest's `disk` claim. */
 export type DiskClaim = (typeof DISK_CLAIMS)[number];
 
@@ -82,6 +88,12 @@ const manifestSchema = z.object({
   params: z.record(z.unknown()).optional(),
   /** Peer message types (the `type` field) the `message` nemesis may delay or drop. */
   messageTypes: z.array(z.string().min(1).max(100)).max(100).optional(),
+  /**
+   * The consistency model the system claims (docs/formats.md): a run refuses a workload whose
+   * checkers judge a stronger one (`eventual` systems are judged by convergence, never by
+   * linearizability). Absent: no claim, any workload the manifest lists.
+   */
+  consistency: z.enum(CONSISTENCY_CLAIMS).optional(),
   /** What the system claims when a stopped node's files are damaged (the `disk` fault); absent: no claim. */
   disk: z.enum(DISK_CLAIMS).optional(),
   /**

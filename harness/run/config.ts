@@ -15,9 +15,14 @@ import type { ScheduleFile } from '../nemesis/replay.js';
 import { parseDecimalInt, parseDecimalNumber, type NumberBounds } from '../cli/flags.js';
 import { LIMITS, PHASE_LIMITS } from './limits.js';
 import { checkWorkloadOptions, workloadNames, workloads } from '../../workloads/index.js';
-import type { Workload } from '../../workloads/types.js';
+import type { JudgedModel, Workload } from '../../workloads/types.js';
 
 export { LIMITS, PHASE_LIMITS };
+
+/** The consistency a workload's checkers judge (`Workload.judges`, with its default). */
+export function judgedModel(workload: Pick<Workload, 'judges' | 'transactional'>): JudgedModel {
+  return workload.judges ?? (workload.transactional === true ? 'transactional' : 'linearizable');
+}
 
 /**
  * The numeric options of a run, each with its flag and bounds: the one table by which `run` parses
@@ -203,6 +208,10 @@ export function resolveRunConfig(flags: RunFlags, manifest: SystemManifest): Res
   const workloadName = flags.workload ?? (Object.hasOwn(manifest.variantWorkloads ?? {}, variant) ? manifest.variantWorkloads![variant] : undefined) ?? manifest.defaultWorkload ?? 'register';
   const workload = known(workloads, workloadName);
   if (!workload) throw new UsageError(`unknown workload "${workloadName}" (known: ${workloadNames().join(', ')})`);
+  const judged = judgedModel(workload);
+  if (manifest.consistency === 'eventual' && judged !== 'eventual') {
+    throw new UsageError(`${manifest.name} claims eventual consistency, and the ${workloadName} workload would judge it by ${judged === 'transactional' ? 'a transactional model' : 'linearizability'} (it serves: ${manifest.workloads.join(', ')})`);
+  }
   if (!manifest.workloads.includes(workloadName)) {
     throw new UsageError(`${manifest.name} does not serve the ${workloadName} workload (it serves: ${manifest.workloads.join(', ')})`);
   }

@@ -80,26 +80,37 @@ export async function interpret(gen: Generator, opts: InterpretOptions): Promise
     const invokeEv: GenEvent = { type: 'invoke', worker: w.index, process, f: op.f, value: op.value };
     g = g.update(ctx(), invokeEv);
     let completion: Completion;
+    // An op that names another node than the worker's goes over a connection of its own.
+    const node = op.node ?? w.node;
+    let own: NdjsonConnection | null = null;
     try {
-      if (!w.conn || !w.conn.open) {
-        w.conn?.close();
-        w.conn = null;
-        const { host, port } = opts.address(w.node);
-        w.conn = await NdjsonConnection.connect(host, port, Math.min(opts.opTimeoutMs, 1000));
+      let conn: NdjsonConnection;
+      if (node !== w.node) {
+        const { host, port } = opts.address(node);
+        conn = own = await NdjsonConnection.connect(host, port, Math.min(opts.opTimeoutMs, 1000));
+      } else {
+        if (!w.conn || !w.conn.open) {
+          w.conn?.close();
+          w.conn = null;
+          const { host, port } = opts.address(w.node);
+          w.conn = await NdjsonConnection.connect(host, port, Math.min(opts.opTimeoutMs, 1000));
+        }
+        conn = w.conn;
       }
       const cap = opts.opTimeoutCapsMs !== undefined && Object.hasOwn(opts.opTimeoutCapsMs, op.f) ? opts.opTimeoutCapsMs[op.f]! : Number.POSITIVE_INFINITY;
-      const outcome = await w.conn.request(opts.client.request(body), Math.min(opts.opTimeoutMs, cap));
+      const outcome = await conn.request(opts.client.request(body), Math.min(opts.opTimeoutMs, cap));
       completion = completionOf(opts.client, body, outcome);
     } catch (err) {
       // No connection: the request never left, so the op certainly did not happen.
       completion = { type: 'fail', value: op.value, error: `not-sent: ${(err as Error).message}` };
     }
+    own?.close();
     history.append({
       type: completion.type,
       process,
       f: op.f,
       value: completion.value,
-      node: w.node,
+      node,
       ...(completion.error !== undefined ? { error: completion.error } : {}),
     });
     if (completion.type === 'info') {

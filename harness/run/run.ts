@@ -228,7 +228,7 @@ export async function runTest(resolved: ResolvedRun, systemArg: string, io: RunI
     await poller.stop();
     poller = null;
     progress?.phase('final reads');
-    const finalGen = timeLimit(history.nowNs() + FINAL_PHASE_MS_MAX * 1e6, workload.finalGenerator(history.readBack()));
+    const finalGen = timeLimit(history.nowNs() + FINAL_PHASE_MS_MAX * 1e6, workload.finalGenerator(history.readBack(), { nodes: ids, workloadOptions: config.workloadOptions }));
     await interpret(finalGen, { workers, history, client: workload.client, address, opTimeoutMs: config.opTimeoutMs, ...(workload.opTimeoutCapsMs ? { opTimeoutCapsMs: workload.opTimeoutCapsMs } : {}), shouldStop, onCompletion: (x) => progress?.count(x.type) });
     closeWorkers(workers);
     progress?.stop();

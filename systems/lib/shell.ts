@@ -232,18 +232,44 @@ export function startBatchQueue<R extends BatchReady, C extends BatchCore<R>>(
 }
 
 /**
- * Opens a node's Write-Ahead Log with strict recovery and reads its records as JSON lists: damage
- * the CRCs see ends the process with exit 3 (EXIT_DISK_DAMAGED), a record that is no JSON list
- * with 255, naming the record. `what` says what a record lists, for that message.
+ * The inputs of a core besides its clients: the peer transport, each decoded message stepped into
+ * the core through the update queue, and a tick every `tickMs`. Resolves with the transport.
  */
-export async function openBatchWal<P>(rt: NodeRuntime, dir: string, what: string): Promise<{ wal: Wal; batches: P[][] }> {
-  let wal: Wal;
+export async function startPeersAndTicks<C, M>(
+  rt: NodeRuntime,
+  queue: UpdateQueue<C>,
+  decode: (raw: WireMessage, self: string, peers: ReadonlySet<string>) => PeerDecode<M>,
+  step: (core: C, msg: M) => void,
+  tick: (core: C) => void,
+  tickMs: number,
+): Promise<Transport> {
+  const transport = await startPeerTransport(rt, decode, (m) => queue.enqueue((c) => step(c, m)));
+  setInterval(() => queue.enqueue(tick), tickMs);
+  return transport;
+}
+
+/**
+ * Opens the node's Write-Ahead Log in `dir` with strict recovery: damage the checksums see ends
+ * the process with exit 3 (the `disk` fault's "detects"), any other failure is thrown. A node that
+ * forgot entries or a vote it acknowledged can make its cluster lose what it acknowledged, so
+ * damage is refused, never cut.
+ */
+export async function openStrictWal(rt: NodeRuntime, dir: string, segmentBytes?: number): Promise<Wal> {
   try {
-    wal = await Wal.open({ dir, strictRecovery: true });
+    return await Wal.open({ dir, strictRecovery: true, ...(segmentBytes !== undefined ? { segmentBytes } : {}) });
   } catch (e) {
     if (e instanceof WalCorruptError) exitFatal(rt, e.message, EXIT_DISK_DAMAGED);
     throw e;
   }
+}
+
+/**
+ * Opens a node's Write-Ahead Log with strict recovery ({@link openStrictWal}) and reads its records
+ * as JSON lists: a record that is no JSON list ends the process with 255, naming the record. `what`
+ * says what a record lists, for that message.
+ */
+export async function openBatchWal<P>(rt: NodeRuntime, dir: string, what: string): Promise<{ wal: Wal; batches: P[][] }> {
+  const wal = await openStrictWal(rt, dir);
   const batches: P[][] = [];
   for (const rec of wal.recovery.records) {
     let batch: P[];

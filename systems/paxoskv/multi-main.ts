@@ -13,11 +13,10 @@ import { join } from 'node:path';
 import { RPCS } from '../../workloads/wire/rpc.js';
 import type { ClientRequest as WireRequest } from '../lib/client-listener.js';
 import { ConfigError, numberParam } from '../lib/config.js';
-import { EXIT_DISK_DAMAGED, exitFatal, type NodeRuntime, withConfigErrors } from '../lib/node.js';
+import { exitFatal, type NodeRuntime, withConfigErrors } from '../lib/node.js';
 import { decodeClientRequest } from '../lib/requests.js';
-import { serveClients, startPeerTransport, startUpdateQueue, WaitingList } from '../lib/shell.js';
+import { openStrictWal, serveClients, startPeerTransport, startUpdateQueue, WaitingList } from '../lib/shell.js';
 import type { PeerMessage as WireMessage } from '../lib/transport.js';
-import { Wal, WalCorruptError } from '../lib/wal.js';
 import { DEFAULT_MULTI_PARAMS, emptyDurable, type LogOp, type MultiDurable, type MultiParams, MultiPaxosNode, type MultiRecord } from './core/multipaxos.js';
 import type { Variant } from './core/paxos.js';
 import { applyToDurable } from './multisim.js';
@@ -47,13 +46,7 @@ export async function runMulti(rt: NodeRuntime): Promise<void> {
 
   // -------------------------------------------------------------------------- disk
 
-  let wal: Wal;
-  try {
-    wal = await Wal.open({ dir: join(cfg.dataDir, 'wal'), segmentBytes: Math.floor(walSegmentBytes), strictRecovery: true });
-  } catch (e) {
-    if (e instanceof WalCorruptError) exitFatal(rt, e.message, EXIT_DISK_DAMAGED);
-    throw e;
-  }
+  const wal = await openStrictWal(rt, join(cfg.dataDir, 'wal'), Math.floor(walSegmentBytes));
   let restored: MultiDurable = emptyDurable();
   const snap = wal.recovery.snapshot;
   if (snap !== null) {

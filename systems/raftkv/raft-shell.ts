@@ -15,10 +15,9 @@
 import { join } from 'node:path';
 import { booleanParam, ConfigError, numberParam } from '../lib/config.js';
 import { ErrorCode } from '../lib/errors.js';
-import { EXIT_DISK_DAMAGED, exitFatal, type NodeRuntime, withConfigErrors } from '../lib/node.js';
-import { startUpdateQueue, type UpdateQueue, WaitingList } from '../lib/shell.js';
+import { exitFatal, type NodeRuntime, withConfigErrors } from '../lib/node.js';
+import { openStrictWal, startUpdateQueue, type UpdateQueue, WaitingList } from '../lib/shell.js';
 import type { PeerMessage as WireMessage, Transport } from '../lib/transport.js';
-import { Wal, WalCorruptError } from '../lib/wal.js';
 import { InvariantError } from './core/raft.js';
 import type { DurableImage, Entry, HardState, PersistBatch, RaftParams, Ready } from './core/types.js';
 import { DEFAULT_PARAMS } from './core/types.js';
@@ -81,15 +80,7 @@ export async function openRaftDisk(rt: NodeRuntime): Promise<RaftDisk> {
     return v;
   });
 
-  let wal: Wal;
-  try {
-    // A node that forgot entries or a vote it acknowledged can make the cluster lose committed
-    // entries: damage the CRCs see is refused, never cut.
-    wal = await Wal.open({ dir: join(cfg.dataDir, 'wal'), segmentBytes: walSegmentBytes, strictRecovery: true });
-  } catch (e) {
-    if (e instanceof WalCorruptError) exitFatal(rt, e.message, EXIT_DISK_DAMAGED);
-    throw e;
-  }
+  const wal = await openStrictWal(rt, join(cfg.dataDir, 'wal'), walSegmentBytes);
   const restored: DurableImage = { hardState: { term: 0, votedFor: null }, snapshot: null, entries: [] };
   const recoveredSnapshot = wal.recovery.snapshot;
   if (recoveredSnapshot !== null) {

@@ -3,7 +3,7 @@
  * each test (the test passes its own list of closers, emptied in its afterEach).
  */
 import { connect, type Socket } from 'node:net';
-import { expect } from 'vitest';
+import { afterEach, expect } from 'vitest';
 import { TestClient, type TestCluster } from '../../bench/support/raftkv-cluster.js';
 
 /** A client of a node's client port, closed with the test's closers. */
@@ -36,4 +36,29 @@ export async function everyNodeServes(c: TestCluster, key: string, closers: (() 
     expect(r).toMatchObject({ type: 'write_ok' });
     expect(await cl.call({ type: 'read', key: `${key}${i}` })).toMatchObject({ type: 'read_ok', value: i });
   }
+}
+
+/**
+ * The lists a hostile-input test fills, emptied after each test: its sockets and clients closed,
+ * then its clusters stopped.
+ */
+export function hostileTeardown(): { clusters: TestCluster[]; closers: (() => void)[] } {
+  const clusters: TestCluster[] = [];
+  const closers: (() => void)[] = [];
+  afterEach(async () => {
+    for (const c of closers.splice(0)) c();
+    for (const c of clusters.splice(0)) await c.stop();
+  });
+  return { clusters, closers };
+}
+
+/** Peer lines every system must drop whatever its protocol: unknown types, not JSON, too deep. */
+export function junkPeerLines(target: string): string[] {
+  return [`{"type":"Frobnicate","from":"n2","to":"${target}"}`, `{"type":"__proto__","from":"n2","to":"${target}"}`, 'not json', `${'['.repeat(5000)}${']'.repeat(5000)}`];
+}
+
+/** Writes each line to a peer socket, then waits `settleMs` for the node to read them. */
+export async function sendPeerLines(s: Socket, lines: readonly string[], settleMs = 500): Promise<void> {
+  for (const line of lines) s.write(`${line}\n`);
+  await new Promise((r) => setTimeout(r, settleMs));
 }

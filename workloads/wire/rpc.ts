@@ -81,6 +81,19 @@ export const COLLECTION_RPCS = {
   counter_read: defrpc('counter_read', 'reads the counter at a key; a key never added to reads 0', { key: wireKey }, { value: z.number().int() }),
 } as const;
 
+/**
+ * The metadata workload's RPCs (gossip clusters, docs/protocol.md, section 3): `read` and `write`
+ * as above, and two that only the final phase sends: `state`, a node's whole versioned cluster
+ * state (each owner's generation and stamped entries, its failure detector's view, its message
+ * counters), and `claims`, the coordinator claims the node made, each with the membership it saw.
+ */
+export const GOSSIP_RPCS = {
+  read: RPCS.read,
+  write: RPCS.write,
+  state: defrpc('state', "a node's versioned cluster state, as it holds it now", {}, { state: z.unknown() }),
+  claims: defrpc('claims', 'the coordinator claims a node made, with the membership each saw', {}, { claims: z.array(z.unknown()) }),
+} as const;
+
 /** A set of RPCs a system serves, by request type. */
 export type RpcSet = Readonly<Record<string, RpcDef>>;
 

@@ -77,6 +77,23 @@ export interface Buggify {
   slowSyncMaxMs?: number;
 }
 
+/**
+ * What a system's randomized simulation run takes, whatever the system: its own options extend
+ * this (faults, params).
+ */
+export interface SimRunOptions<V extends string> {
+  seed: number;
+  variant?: V;
+  nodes?: number;
+  /** Simulated clients, each with one op in flight at a time. */
+  clients?: number;
+  keys?: number;
+  /** Virtual time the clients run. */
+  durationMs?: number;
+  /** Most events the run may take before it stops (a runaway guard). */
+  maxEvents?: number;
+}
+
 /** One node: its disk survives crashes, its core does not. */
 export interface SimNode<S, C> {
   readonly id: string;
