@@ -390,7 +390,7 @@ export function composeResults(
       for (const e of events) if ((e.time ?? 0) <= first.timeNs) index = e.index;
       firstAnomaly = { index, timeNs: first.timeNs, summary: `node-crashed: node ${first.node} ${how(first)}` };
     }
-  } else if (valid === true && stats.ok === 0) {
+  } else if (valid !== false && stats.ok === 0) {
     valid = 'unknown';
     unknownReason = 'no operation was ok: the cluster never answered, so the history shows nothing to check';
   } else if (valid === true) {
@@ -405,6 +405,10 @@ export function composeResults(
         unknownReason = why;
       }
     }
+  } else if (valid === 'unknown') {
+    // A checker could not decide: its own words say why.
+    const [name, c] = Object.entries(checkers).find(([, c]) => c.valid === 'unknown') ?? [];
+    if (name !== undefined && c !== undefined) unknownReason = `${name}: ${(c.explanation ?? 'undecided').split('\n')[0]}`;
   }
   return {
     valid,

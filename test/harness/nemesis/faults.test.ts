@@ -122,6 +122,7 @@ function fakeCluster(ports: Record<string, number>, calls: string[]): Cluster {
   const state = new Map(ids.map((id) => [id, 'running']));
   return {
     ids,
+    allIds: ids,
     state: (id: string) => state.get(id),
     clientAddress: (id: string) => ({ host: '127.0.0.1', port: ports[id] }),
     kill: async (id: string) => void (calls.push(`kill ${id}`), state.set(id, 'dead')),

@@ -54,7 +54,7 @@ describe('suite files', () => {
     const bad: Array<[string, RegExp]> = [
       ['{ system: kv, workload: list-append, workloadOptions: { consistencyModel: eventual } }', /^.*bad\.yaml:4: matrix\[1\]\.workloadOptions\.consistencyModel: unknown model "eventual" \(known: /],
       ['{ system: kv, workload: list-append, workloadOptions: { consistencyModle: serializable } }', /bad\.yaml:4: matrix\[1\]\.workloadOptions\.consistencyModle: no workload takes this option \(the list-append workload takes: consistencyModel\)/],
-      ['{ system: kv, workload: register, workloadOptions: { consistencyModel: serializable } }', /bad\.yaml:4: matrix\[1\]\.workloadOptions\.consistencyModel applies to the transactional workloads \(list-append, rw-register\), not to register/],
+      ['{ system: kv, workload: register, workloadOptions: { consistencyModel: serializable } }', /bad\.yaml:4: matrix\[1\]\.workloadOptions\.consistencyModel applies to the transactional workloads \(list-append, rw-register, txn-list-append, txn-rw-register\), not to register/],
       ['{ system: kv, workload: list-append, workloadOptions: serializable }', /bad\.yaml:4: matrix\[1\]\.workloadOptions: /],
     ];
     for (const [row, message] of bad) {
