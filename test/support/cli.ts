@@ -26,20 +26,28 @@ export function tempDir(prefix = 'faultline-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
+/** How to run the CLI: its folder, its time limit, and whether output keeps its last newline. */
+export interface CliOptions {
+  cwd?: string;
+  timeoutMs?: number;
+  keepFinalNewline?: boolean;
+}
+
 /** Starts `faultline <args>` without waiting for it. */
-export function startCli(args: string[], opts: { cwd?: string; timeoutMs?: number } = {}) {
+export function startCli(args: string[], opts: CliOptions = {}) {
   return execa(process.execPath, [CLI, ...args], {
     cwd: opts.cwd ?? tempDir(),
     reject: false,
     stdin: 'ignore',
     timeout: opts.timeoutMs ?? 60_000,
     killSignal: 'SIGKILL',
+    stripFinalNewline: !opts.keepFinalNewline,
     env: { FORCE_COLOR: '0' },
   });
 }
 
 /** Runs `faultline <args>` to the end. */
-export async function runCli(args: string[], opts: { cwd?: string; timeoutMs?: number } = {}): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+export async function runCli(args: string[], opts: CliOptions = {}): Promise<{ exitCode: number; stdout: string; stderr: string }> {
   const r = await startCli(args, opts);
   return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
 }

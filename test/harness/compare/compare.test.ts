@@ -3,18 +3,17 @@
  * one real comparison of byo-kv's two variants (every variant gets the same seeds; compare.json and
  * compare.html are written and link the run reports). The real part needs a build.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compareRun, compareTable, median, summarize } from '../../../harness/compare/compare.js';
 import { renderCompareHtml, type CompareJson } from '../../../harness/report/compare.js';
 import type { RunOutcome } from '../../../harness/suite/entry.js';
-import { byoManifest, cli, tempDir } from '../suite/helpers.js';
+import { byoManifest, tempDir } from '../suite/helpers.js';
 import { runResults } from '../../support/results.js';
 import { resolveCompareFlags } from '../../../harness/cli/commands/compare.js';
 import { UsageError } from '../../../harness/cli/exit.js';
-import { requireBuild } from '../../support/cli.js';
+import { requireBuild, runCli } from '../../support/cli.js';
 
 function outcome(over: Partial<RunOutcome>): RunOutcome {
   return {
@@ -70,19 +69,18 @@ describe('compare rows and summaries', () => {
 });
 
 describe('faultline compare with real runs', () => {
-  it('runs every variant of byo-kv with the same seeds and writes compare.json and compare.html', () => {
+  it('runs every variant of byo-kv with the same seeds and writes compare.json and compare.html', async () => {
     // Arrange
     const dir = tempDir();
     const out = join(dir, 'cmp');
     // Act
-    const r = spawnSync(
-      process.execPath,
-      [cli, 'compare', '--system', byoManifest, '--variants', 'all', '--nemesis', 'kill', '--nodes', '1', '--runs', '1', '--time-limit', '3',
+    const r = await runCli(
+      ['compare', '--system', byoManifest, '--variants', 'all', '--nemesis', 'kill', '--nodes', '1', '--runs', '1', '--time-limit', '3',
         '--rate', '40', '--concurrency', '3', '--nemesis-interval', '1', '--seed', '11', '--out', out],
-      { cwd: dir, encoding: 'utf8', timeout: 120_000 },
+      { cwd: dir, timeoutMs: 120_000, keepFinalNewline: true },
     );
     // Assert
-    expect(r.status, r.stderr).toBe(0);
+    expect(r.exitCode, r.stderr).toBe(0);
     const c = JSON.parse(readFileSync(join(out, 'compare.json'), 'utf8')) as CompareJson;
     expect(c).toMatchObject({ system: 'byo-kv', workload: 'register', nemesis: ['kill'], runsPerVariant: 1, seeds: [11] });
     expect(c.variants.map((v) => v.variant)).toEqual(['correct', 'no-fsync']);

@@ -6,7 +6,6 @@
  * effect recorded in the history and in results.json; and the same run with the rule turned off.
  * Needs a build (`npm test` builds first).
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -15,8 +14,8 @@ import type { HistoryEvent } from '../../../checkers/history/types.js';
 import { composeResults, verdictRules } from '../../../harness/run/run.js';
 import { register } from '../../../workloads/register.js';
 import { listAppend } from '../../../workloads/list-append.js';
+import { runCli } from '../../support/cli.js';
 
-const cli = resolve('dist/harness/cli/main.js');
 const checked = { valid: true as const, checkers: { linearizable: { valid: true } }, firstAnomaly: null };
 const rest = { durationMs: 1000, nemesisErrors: [] };
 
@@ -124,20 +123,20 @@ describe('vacuity rules', () => {
   });
 });
 
-function run(args: string[]): { code: number | null; out: string; results: Record<string, any>; history: HistoryEvent[] } {
+async function run(args: string[]): Promise<{ code: number | null; out: string; results: Record<string, any>; history: HistoryEvent[] }> {
   const dir = mkdtempSync(join(tmpdir(), 'faultline-vacuity-'));
   const runDir = join(dir, 'run');
-  const r = spawnSync(process.execPath, [cli, 'run', ...args, '--run-dir', runDir], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
+  const r = await runCli(['run', ...args, '--run-dir', runDir], { cwd: dir, timeoutMs: 120_000, keepFinalNewline: true });
   const history = readFileSync(join(runDir, 'history.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as HistoryEvent);
-  return { code: r.status, out: r.stdout + r.stderr, results: JSON.parse(readFileSync(join(runDir, 'results.json'), 'utf8')), history };
+  return { code: r.exitCode, out: r.stdout + r.stderr, results: JSON.parse(readFileSync(join(runDir, 'results.json'), 'utf8')), history };
 }
 
 describe('a run whose faults touch nothing', () => {
   // One worker: every op goes to n1, which holds the data, so no peer link carries a byte.
   const args = ['--system', 'atomic-kv', '--nodes', '3', '--concurrency', '1', '--rate', '50', '--nemesis', 'partition', '--nemesis-interval', '1', '--time-limit', '4', '--seed', '3'];
 
-  it('is unknown (exit 2), says why, and records what each fault did', () => {
-    const r = run(args);
+  it('is unknown (exit 2), says why, and records what each fault did', async () => {
+    const r = await run(args);
     expect(r.out).not.toMatch(/internal error/);
     expect(r.code).toBe(2);
     expect(r.results.valid).toBe('unknown');
@@ -159,8 +158,8 @@ describe('a run whose faults touch nothing', () => {
     expect(recorded.length).toBe(r.results.faults.length);
   }, 120_000);
 
-  it('is valid when the run turns the rule off (--min-effective-faults 0), and the repro line keeps it', () => {
-    const r = run([...args, '--min-effective-faults', '0']);
+  it('is valid when the run turns the rule off (--min-effective-faults 0), and the repro line keeps it', async () => {
+    const r = await run([...args, '--min-effective-faults', '0']);
     expect(r.code).toBe(0);
     expect(r.results.valid).toBe(true);
     expect(r.out).toMatch(/repro: .*--min-effective-faults 0/);

@@ -6,20 +6,22 @@
  * anomaly and the report; a suite killed with SIGKILL leaves a summary naming the entries that did
  * not run, and its running entry stops by itself. Needs a build (`npm test` builds first).
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readSummary } from '../../../harness/suite/summary.js';
 import { parseXmlStrict } from '../../support/xml.js';
+import { runCli } from '../../support/cli.js';
 import { byoManifest, cli, tempDir, write } from './helpers.js';
 
 /** Run options that keep each run short and light on a shared machine. */
 const light = { timeLimitS: 3, nodes: 3, concurrency: 3, rateOpsPerSec: 40 };
 
-function faultline(args: string[], cwd: string) {
-  const r = spawnSync(process.execPath, [cli, ...args], { cwd, encoding: 'utf8', timeout: 120_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+/** `faultline <args>` run to its end without blocking the test worker. */
+async function faultline(args: string[], cwd: string) {
+  const r = await runCli(args, { cwd, timeoutMs: 120_000, keepFinalNewline: true });
+  return { code: r.exitCode, stdout: r.stdout, stderr: r.stderr };
 }
 
 function alive(pid: number): boolean {
@@ -41,12 +43,12 @@ async function waitFor(cond: () => boolean, timeoutMs: number): Promise<boolean>
 }
 
 describe('bring your own system', () => {
-  it('runs examples/byo-kv through faultline run under partitions and kills, and finds it linearizable', () => {
+  it('runs examples/byo-kv through faultline run under partitions and kills, and finds it linearizable', async () => {
     // Arrange
     const dir = tempDir();
     const runDir = join(dir, 'run');
     // Act
-    const r = faultline(
+    const r = await faultline(
       ['run', '--system', byoManifest, '--workload', 'register', '--nemesis', 'partition,kill', '--nemesis-interval', '1',
         '--time-limit', '5', '--nodes', '3', '--concurrency', '4', '--rate', '50', '--seed', '7', '--run-dir', runDir],
       dir,
@@ -64,7 +66,7 @@ describe('bring your own system', () => {
 });
 
 describe('faultline suite with real runs', () => {
-  it('exits 0 when every entry meets its expectation, 1 when one does not, naming the anomaly and the report', () => {
+  it('exits 0 when every entry meets its expectation, 1 when one does not, naming the anomaly and the report', async () => {
     // Arrange: byo-kv is linearizable; stale-kv answers reads from a lagging copy.
     const dir = tempDir();
     const good = write(join(dir, 'good.json'), JSON.stringify({ name: 'good', defaults: light, matrix: [{ system: byoManifest, nemesis: 'partition', expect: 'valid' }] }));
@@ -80,8 +82,8 @@ describe('faultline suite with real runs', () => {
       }),
     );
     // Act
-    const ok = faultline(['suite', good, '--out', join(dir, 'good-out')], dir);
-    const fail = faultline(['suite', bad, '--out', join(dir, 'bad-out'), '--parallel', '2'], dir);
+    const ok = await faultline(['suite', good, '--out', join(dir, 'good-out')], dir);
+    const fail = await faultline(['suite', bad, '--out', join(dir, 'bad-out'), '--parallel', '2'], dir);
     // Assert
     expect(ok.code, ok.stderr).toBe(0);
     expect(readSummary(join(dir, 'good-out'))).toMatchObject({ ok: true, state: 'finished', counts: { passed: 1, total: 1 } });

@@ -4,22 +4,22 @@
  * thresholds. The vacuous run is real: atomic-kv with one client worker, which talks to n1 only,
  * under partitions of peer links that then carry nothing. Needs a build (`npm test` builds first).
  */
-import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadSuite } from '../../../harness/suite/spec.js';
 import { readSummary } from '../../../harness/suite/summary.js';
-import { cli, tempDir, write } from './helpers.js';
+import { runCli } from '../../support/cli.js';
+import { tempDir, write } from './helpers.js';
 
 const vacuous = { system: 'atomic-kv', nodes: 3, concurrency: 1, rateOpsPerSec: 40, timeLimitS: 4, nemesisIntervalS: 1, nemesis: 'partition', seed: 3 };
 
 describe('a suite entry that requires a non-vacuous verdict', () => {
-  it('fails on a run whose faults touched nothing, and passes when the entry turns that rule off', () => {
+  it('fails on a run whose faults touched nothing, and passes when the entry turns that rule off', async () => {
     const dir = tempDir();
     const file = write(join(dir, 'vacuous.json'), JSON.stringify({ name: 'vacuous', matrix: [{ ...vacuous, expect: 'valid' }, { ...vacuous, expect: 'valid', minEffectiveFaults: 0 }] }));
     const out = join(dir, 'out');
-    const r = spawnSync(process.execPath, [cli, 'suite', file, '--out', out], { cwd: dir, encoding: 'utf8', timeout: 180_000 });
-    expect(r.status, r.stderr).toBe(1);
+    const r = await runCli(['suite', file, '--out', out], { cwd: dir, timeoutMs: 180_000, keepFinalNewline: true });
+    expect(r.exitCode, r.stderr).toBe(1);
     const s = readSummary(out);
     expect(s.entries.map((e) => [e.status, e.valid])).toEqual([['failed', 'unknown'], ['passed', true]]);
     expect(s.entries[0]!.message).toMatch(/^unknown: none of the run's \d+ faults cut or delayed traffic/);
