@@ -37,6 +37,8 @@ export interface CaseVerdict {
   /** The broken invariant or the checker's first anomaly, in one line. */
   why: string | null;
   outcome: SwarmOutcome;
+  /** The workload's checkers' verdict, when they ran (not after a broken invariant). */
+  checked: Awaited<ReturnType<typeof checkHistory>> | null;
 }
 
 /** Draw ranges of a case (the swarm's knobs). */
@@ -120,16 +122,16 @@ function round(x: number): number {
 export async function judgeCase(target: SwarmTarget, c: SwarmCase): Promise<CaseVerdict> {
   const outcome = target.run(c);
   const v = outcome.violations[0];
-  if (v !== undefined) return { valid: false, why: `invariant at ${(v.timeMs / 1000).toFixed(3)} s: ${v.what}`, outcome };
+  if (v !== undefined) return { valid: false, why: `invariant at ${(v.timeMs / 1000).toFixed(3)} s: ${v.what}`, outcome, checked: null };
   const workload = workloads[c.workload];
   if (workload === undefined) throw new UsageError(`the simulator ran workload ${JSON.stringify(c.workload)}, which faultline does not know`);
   const r = await checkHistory(workload, outcome.history as HistoryEvent[]);
-  if (r.valid !== false) return { valid: r.valid, why: null, outcome };
+  if (r.valid !== false) return { valid: r.valid, why: null, outcome, checked: r };
   const first = r.firstAnomaly;
   const named = Object.entries(r.checkers).find(([, c]) => c.valid === false);
   const at = first?.timeNs !== null && first?.timeNs !== undefined ? ` at ${(first.timeNs / 1e9).toFixed(3)} s` : '';
   const why = first !== null ? `${named?.[0] ?? 'checker'}: ${first.summary}${at}` : `${named?.[0] ?? 'checker'}: invalid`;
-  return { valid: false, why, outcome };
+  return { valid: false, why, outcome, checked: r };
 }
 
 /** The smaller cases tried, in order, from `c` (each one step simpler). */
@@ -209,7 +211,8 @@ export async function writeCaseFolder(dir: string, manifest: SystemManifest, c: 
   });
   const workload = workloads[c.workload]!;
   const events = v.outcome.history as HistoryEvent[];
-  const checked = await checkHistory(workload, events);
+  // The case's checkers ran already unless an invariant broke first.
+  const checked = v.checked ?? (await checkHistory(workload, events));
   const results = composeResults(checked, events, [], { durationMs: c.durationMs, nemesisErrors: [] });
   if (v.outcome.violations.length > 0) {
     results.valid = false;
