@@ -29,7 +29,8 @@
  * applied and without confirming it still leads (and never steps down for want of acks);
  * `ignore-accepted-value` fills every slot it does not know chosen with a no-op at take-over;
  * `non-unique-ballot` drops the node id from ballots; `volatile-acceptor` persists nothing;
- * `single-phase` skips phase 1 at take-over and proposes from its own log end.
+ * `single-phase` skips phase 1 at take-over: it re-proposes only what its own acceptor holds and
+ * goes on from its own log end.
  */
 import { type KvResult as ApplyResult, type KvState, KvStateMachine, type MicroOp } from '../../lib/kv-state-machine.js';
 import type { Command } from '../../lib/state-machine.js';
@@ -408,9 +409,13 @@ export class MultiPaxosNode {
     this.ballot = this.newBallot();
     this.proposals.clear();
     if (this.variant === 'single-phase') {
-      // The broken shortcut: no phase 1, so nothing tells this node what the others accepted.
+      // The broken shortcut: no phase 1, so nothing tells this node what the others accepted. It
+      // re-proposes what its own acceptor holds (a no-op where it holds nothing) and goes on from
+      // its own log end: a value a majority without it chose in a slot is overwritten.
       const top = Math.max(this.applied, ...this.acc.keys(), ...this.chosen.keys());
-      this.becomeLeader(top + 1, []);
+      const repropose: [number, SlotValue][] = [];
+      for (let s = this.applied + 1; s <= top; s++) repropose.push([s, this.chosen.get(s) ?? this.acc.get(s)?.v ?? null]);
+      this.becomeLeader(top + 1, repropose);
       return;
     }
     this.role = 'candidate';
