@@ -18,7 +18,9 @@
  *
  * Params (config `params`): n, r, w (1..9), conflict (`lamport` or `wallclock`), setConflict
  * (`version-vector` or `lamport`), readRepair, tickMs, requestTimeoutTicks, maxPendingRequests,
- * seed, logMessages. A variant overrides the parameter it is about.
+ * seed, logMessages, snapshotEvery (WAL records between snapshots of the whole store, default
+ * 10,000: the segments a snapshot covers are deleted), walSegmentBytes. A variant overrides the
+ * parameter it is about.
  */
 import { join } from 'node:path';
 import { COLLECTION_RPCS, RPCS } from '../../workloads/wire/rpc.js';
@@ -43,6 +45,8 @@ function choice<T extends string>(name: string, options: readonly T[], dflt: T):
 }
 
 const tickMs = withConfigErrors(() => numberParam(cfg, 'tickMs', 10, 1, 10_000));
+const walSegmentBytes = withConfigErrors(() => numberParam(cfg, 'walSegmentBytes', 8 << 20, 4096, 1 << 30));
+const snapshotEvery = withConfigErrors(() => numberParam(cfg, 'snapshotEvery', 10_000, 1, 1 << 30));
 const params: DynamoParams = withConfigErrors(() => {
   const p: DynamoParams = {
     n: numberParam(cfg, 'n', DEFAULT_PARAMS.n, 1, 9),
@@ -61,7 +65,7 @@ const params: DynamoParams = withConfigErrors(() => {
 // ---------------------------------------------------------------------------- disk
 
 // A replica that forgot an acknowledged copy can lose a write that a quorum acknowledged.
-const { wal, batches } = await openBatchWal<StoreRecord>(rt, join(cfg.dataDir, 'wal'), 'replica changes');
+const { wal, batches } = await openBatchWal<StoreRecord>(rt, join(cfg.dataDir, 'wal'), 'replica changes', Math.floor(walSegmentBytes));
 const restored = new Map<string, Stored>();
 let boots = 0;
 for (const batch of batches) {
@@ -85,7 +89,9 @@ const node = new DynamoNode({ id: cfg.id, nodes, variant: cfg.variant as Variant
   node.advance(rd);
 }
 
-const { queue, waiting } = startBatchQueue<Ready, DynamoNode>(rt, node, wal, () => transport);
+// The core keeps `restored` as its store: a snapshot is every key's copy and this incarnation's boot.
+const image = (): StoreRecord[] => [{ boot: boots + 1 }, ...[...restored].map(([k, s]) => ({ k, s }))];
+const { queue, waiting } = startBatchQueue<Ready, DynamoNode>(rt, node, wal, () => transport, { everyRecords: Math.floor(snapshotEvery), image });
 
 // ---------------------------------------------------------------------------- peers
 

@@ -193,6 +193,17 @@ export interface BatchReady {
   replies: readonly CoreReply[];
 }
 
+/**
+ * Low-Water Mark compaction of a JSON-batch log: once `everyRecords` records were written since the
+ * last snapshot, the whole durable state, as one batch of records (`image`), becomes the WAL's
+ * snapshot and the segments it covers are deleted. {@link openBatchWal} gives the snapshot back as
+ * the first batch, so replaying batches in order rebuilds the state either way.
+ */
+export interface BatchCompaction {
+  everyRecords: number;
+  image: () => readonly unknown[];
+}
+
 /** A Ready/Advance core whose Ready is a {@link BatchReady}. */
 export interface BatchCore<R extends BatchReady> {
   hasReady(): boolean;
@@ -210,8 +221,9 @@ export interface BatchCore<R extends BatchReady> {
 export function startBatchQueue<R extends BatchReady, C extends BatchCore<R>>(
   rt: NodeRuntime,
   core: C & BatchCore<R>,
-  wal: { append(buf: Buffer): number; sync(): Promise<number> },
+  wal: Wal,
   transport: () => Transport,
+  compaction?: BatchCompaction,
 ): { queue: UpdateQueue<C>; waiting: WaitingList<C> } {
   const queue = startUpdateQueue(rt, core, {
     hasReady: (n) => n.hasReady(),
@@ -222,6 +234,13 @@ export function startBatchQueue<R extends BatchReady, C extends BatchCore<R>>(
       if (rd.persist.length > 0) {
         wal.append(Buffer.from(JSON.stringify(rd.persist), 'utf8'));
         await wal.sync();
+        // Inside the pass the core has taken no input since its Ready: its state is what is durable.
+        if (compaction !== undefined && wal.syncedIndex - wal.lastSnapshotIndex >= compaction.everyRecords) {
+          const at = wal.syncedIndex;
+          await wal.saveSnapshot(at, Buffer.from(JSON.stringify(compaction.image()), 'utf8'));
+          const dropped = wal.discardBefore(at);
+          rt.logger.info(`snapshot of the durable state at WAL record ${at}, ${dropped} segments discarded`);
+        }
       }
       for (const m of rd.messages) transport().send(m.to, m as unknown as WireMessage);
       n.advance(rd);
@@ -264,21 +283,25 @@ export async function openStrictWal(rt: NodeRuntime, dir: string, segmentBytes?:
 }
 
 /**
- * Opens a node's Write-Ahead Log with strict recovery ({@link openStrictWal}) and reads its records
- * as JSON lists: a record that is no JSON list ends the process with 255, naming the record. `what`
+ * Opens a node's Write-Ahead Log with strict recovery ({@link openStrictWal}) and reads its snapshot
+ * (if any, as the first batch) and its records as JSON lists: one that is no JSON list, or records
+ * missing between the snapshot and the log, end the process with 255, naming them. `what`
  * says what a record lists, for that message.
  */
-export async function openBatchWal<P>(rt: NodeRuntime, dir: string, what: string): Promise<{ wal: Wal; batches: P[][] }> {
-  const wal = await openStrictWal(rt, dir);
+export async function openBatchWal<P>(rt: NodeRuntime, dir: string, what: string, segmentBytes?: number): Promise<{ wal: Wal; batches: P[][] }> {
+  const wal = await openStrictWal(rt, dir, segmentBytes);
+  const { snapshot, gap } = wal.recovery;
+  if (gap !== null) exitFatal(rt, `write-ahead log records ${gap.from}..${gap.to} are in neither the snapshot nor the log`);
   const batches: P[][] = [];
-  for (const rec of wal.recovery.records) {
+  const parts = [...(snapshot !== null ? [{ what: `snapshot ${snapshot.index}`, data: snapshot.data }] : []), ...wal.recovery.records.map((r) => ({ what: `record ${r.index}`, data: r.data }))];
+  for (const part of parts) {
     let batch: P[];
     try {
-      batch = JSON.parse(rec.data.toString('utf8')) as P[];
+      batch = JSON.parse(part.data.toString('utf8')) as P[];
     } catch {
-      exitFatal(rt, `write-ahead log record ${rec.index} is not valid JSON`);
+      exitFatal(rt, `write-ahead log ${part.what} is not valid JSON`);
     }
-    if (!Array.isArray(batch)) exitFatal(rt, `write-ahead log record ${rec.index} is not a list of ${what}`);
+    if (!Array.isArray(batch)) exitFatal(rt, `write-ahead log ${part.what} is not a list of ${what}`);
     batches.push(batch);
   }
   return { wal, batches };

@@ -25,11 +25,13 @@ const params: PaxosParams = withConfigErrors(() => ({
   requestTimeoutTicks: numberParam(cfg, 'requestTimeoutTicks', DEFAULT_PARAMS.requestTimeoutTicks, 1, 1_000_000),
   maxPendingRequests: numberParam(cfg, 'maxPendingRequests', DEFAULT_PARAMS.maxPendingRequests, 1, 1_000_000),
 }));
+const walSegmentBytes = withConfigErrors(() => numberParam(cfg, 'walSegmentBytes', 8 << 20, 4096, 1 << 30));
+const snapshotEvery = withConfigErrors(() => numberParam(cfg, 'snapshotEvery', 10_000, 1, 1 << 30));
 
 // ---------------------------------------------------------------------------- disk
 
 // An acceptor that forgot a promise or an accepted value can let two values be chosen.
-const { wal, batches } = await openBatchWal<AcceptorRecord>(rt, join(cfg.dataDir, 'wal'), 'acceptor changes');
+const { wal, batches } = await openBatchWal<AcceptorRecord>(rt, join(cfg.dataDir, 'wal'), 'acceptor changes', Math.floor(walSegmentBytes));
 const restored = new Map<string, AcceptorSlot>();
 for (const batch of batches) for (const r of batch) restored.set(r.k, r.s);
 log.info(`recovered the acceptor state of ${restored.size} keys from ${batches.length} records`);
@@ -45,7 +47,9 @@ const node = new PaxosNode({
   restore: restored,
 });
 
-const { queue, waiting } = startBatchQueue<Ready, PaxosNode>(rt, node, wal, () => transport);
+// The core keeps `restored` as its acceptor state: a snapshot of it is the newest slot of every key.
+const image = (): AcceptorRecord[] => [...restored].map(([k, s]) => ({ k, s }));
+const { queue, waiting } = startBatchQueue<Ready, PaxosNode>(rt, node, wal, () => transport, { everyRecords: Math.floor(snapshotEvery), image });
 
 // ---------------------------------------------------------------------------- peers
 

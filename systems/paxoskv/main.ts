@@ -17,8 +17,10 @@
  * Params (config `params`): mode (`cas`, or `multi` for the replicated log of core/multipaxos.ts,
  * whose shell is multi-main.ts; absent: `multi` for the variants that exist in that mode only,
  * `cas` otherwise), tickMs, roundTimeoutTicks, backoffMaxTicks, requestTimeoutTicks,
- * maxPendingRequests, seed, logMessages; in `multi` mode also heartbeatTicks, electionTicksMin,
- * electionTicksMax, retryTicks, snapshotEvery, walSegmentBytes.
+ * maxPendingRequests, seed, logMessages, snapshotEvery, walSegmentBytes (in `cas` mode a snapshot
+ * of every key's acceptor slot is taken each snapshotEvery WAL records, default 10,000, and the
+ * segments it covers are deleted; in `multi` mode every snapshotEvery applied slots); in `multi`
+ * mode also heartbeatTicks, electionTicksMin, electionTicksMax, retryTicks.
  */
 import { ConfigError } from '../lib/config.js';
 import { createNode, withConfigErrors } from '../lib/node.js';

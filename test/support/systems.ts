@@ -4,7 +4,7 @@
  * to it, and kill it by its own pid. Tests must run `npm run build` first (`npm test` does).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -166,4 +166,11 @@ export class NdjsonClient {
   close(): void {
     this.socket.destroy();
   }
+}
+
+/** A node's WAL folder (`<dataDir>/wal`): its snapshots' and segments' first indexes, ascending. */
+export function walFolder(dataDir: string): { snaps: number[]; segments: number[] } {
+  const names = readdirSync(join(dataDir, 'wal'));
+  const idx = (re: RegExp): number[] => names.flatMap((x) => (re.exec(x) ? [Number(re.exec(x)![1])] : [])).sort((a, b) => a - b);
+  return { snaps: idx(/^snap-(\d{20})\.snap$/), segments: idx(/^seg-(\d{20})\.wal$/) };
 }

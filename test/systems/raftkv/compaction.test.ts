@@ -5,11 +5,10 @@
  * it; a node that was down while the others compacted catches up by InstallSnapshot. Needs the
  * build (`npm test` builds first).
  */
-import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { TestClient, TestCluster, type TestNode } from '../../../bench/support/raftkv-cluster.js';
-import { builtMain, removeTempDirs, runNodeToExit, tempDir, writeConfig } from '../../support/systems.js';
+import { builtMain, removeTempDirs, runNodeToExit, tempDir, walFolder, writeConfig } from '../../support/systems.js';
 
 const clusters: TestCluster[] = [];
 const clients: TestClient[] = [];
@@ -51,12 +50,8 @@ async function eventually(f: () => Promise<boolean>, timeoutMs = 10_000): Promis
   }
 }
 
-/** The WAL folder of a node: snapshot files and segments' first indexes. */
-function walFolder(c: TestCluster, n: TestNode): { snaps: number[]; segments: number[] } {
-  const names = readdirSync(join(c.dir, n.id, 'wal'));
-  const idx = (re: RegExp): number[] => names.flatMap((x) => (re.exec(x) ? [Number(re.exec(x)![1])] : [])).sort((a, b) => a - b);
-  return { snaps: idx(/^snap-(\d{20})\.snap$/), segments: idx(/^seg-(\d{20})\.wal$/) };
-}
+/** The WAL folder of a node of the cluster. */
+const walOf = (c: TestCluster, n: TestNode) => walFolder(join(c.dir, n.id));
 
 const KEYS = 40;
 const WRITES = 1200;
@@ -81,9 +76,9 @@ describe('raftkv log compaction (processes)', () => {
     // (the newest snapshot may still be on its way to the disk: wait for the folder to settle)
     const s = await status(leader);
     expect(s.snapshotIndex).toBeGreaterThanOrEqual(WRITES - 100);
-    let wal = walFolder(c, leader);
+    let wal = walOf(c, leader);
     await eventually(async () => {
-      wal = walFolder(c, leader);
+      wal = walOf(c, leader);
       return wal.snaps.length === 1 && wal.segments.length <= 3;
     }, 3000);
     expect(wal.snaps).toHaveLength(1);
@@ -110,7 +105,7 @@ describe('raftkv log compaction (processes)', () => {
     });
     expect(installed, down.stderr.slice(-2000)).toBe(true);
     // (status reports the installed snapshot at once; the file follows when its fsync is done)
-    expect(await eventually(async () => walFolder(c, down).snaps.length === 1, 3000)).toBe(true);
+    expect(await eventually(async () => walOf(c, down).snaps.length === 1, 3000)).toBe(true);
     expect(down.stderr).toMatch(/snapshot at entry [1-9]\d* installed from the leader/);
     const dc = await client(down.clientPort);
     for (const k of [0, 17, KEYS - 1]) {
