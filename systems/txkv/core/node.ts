@@ -259,7 +259,7 @@ export class TxkvNode {
         this.stats.conflicts++;
         this.abort(c, null);
         c.attempt++;
-        c.retryAtTick = this.tickCount + this.rng.int(1, 3 * c.attempt);
+        c.retryAtTick = this.tickCount + this.rng.int(1, 2 * c.attempt);
         this.retrying.push(c);
         return;
       }

@@ -54,7 +54,7 @@ export const DEFAULT_TXKV_PARAMS: TxkvParams = {
   voteTimeoutTicks: 50,
   queryTicks: 20,
   resendTicks: 20,
-  conflictRetries: 4,
+  conflictRetries: 8,
   maxActive: 1000,
   finishedMax: 100_000,
 };
