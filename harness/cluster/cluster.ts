@@ -176,13 +176,24 @@ export class Cluster {
       variant: this.opts.variant,
       clientPort: plan.clientPort,
       peerPort: plan.peerPort,
-      peers: this.opts.peers[plan.id] ?? {},
+      peers: plan.role === undefined ? (this.opts.peers[plan.id] ?? {}) : this.rolePeers(plan),
       ...(plan.role === undefined && Object.keys(roles).length > 0 ? { roles } : {}),
       dataDir: plan.dataDir,
       params: { ...(this.opts.manifest.params ?? {}), ...(this.opts.params ?? {}) },
       clusterToken: this.clusterToken,
     };
     writeFileSync(plan.configFile, `${JSON.stringify(config, null, 2)}\n`);
+  }
+
+  /**
+   * A role process's peers: the other processes of its role, at their peer ports directly (a role
+   * of several processes, such as a Consistent Core, talks among itself; no proxy stands between
+   * them, so network faults never cut those links, while kill and pause still reach them).
+   */
+  private rolePeers(plan: NodePlan): Record<string, string> {
+    const peers: Record<string, string> = {};
+    for (const r of this.opts.rolePlans ?? []) if (r.role === plan.role && r.id !== plan.id) peers[r.id] = `127.0.0.1:${r.peerPort}`;
+    return peers;
   }
 
   private async startNode(id: string): Promise<void> {

@@ -110,7 +110,7 @@ const manifestSchema = z.object({
   /**
    * Processes of other kinds beside the nodes (ARCHITECTURE.md, "roles"): by role name, the
    * command that starts one (the same placeholders and config file as a node's, with `peers`
-   * empty), how many run, and the fault kinds the nemesis may aim at them. They are started
+   * naming the other processes of the same role at their peer ports, unproxied), how many run, and the fault kinds the nemesis may aim at them. They are started
    * before the nodes, every node's config names them under `roles` (role -> id -> the address of
    * their client port), and they are stopped with the cluster. Ids are the role name and a number
    * (`resource1`). Clients never talk to them; the nodes do.
