@@ -6,9 +6,9 @@
  * thread; the results are merged here.
  *
  * Threads cost a start-up (a fresh V8 isolate loading the checker, tens of milliseconds, then
- * the search interpreted until V8 compiles it) and a copy of their operations. Threads that
- * answered are kept idle for the next check, warm; one still checking when another thread's
- * partition decided the verdict is ended. Still, so a history below `minOperations`, a model without partitions, or
+ * the search interpreted until V8 compiles it) and a copy of their operations. Threads are
+ * kept idle for the next check, warm; one still checking when another thread's partition decided
+ * the verdict is told to give up (a shared flag), and kept too. Still, so a history below `minOperations`, a model without partitions, or
  * one partition, is checked in this thread. Whether threads pay off on a given machine is measured
  * by `npm run bench:check` (rows "... N workers"); docs/linearizability.md has the figures.
  *
@@ -133,6 +133,10 @@ export async function checkLinearizableParallel(
   for (const share of shares) share.sort((a, b) => a.callPos - b.callPos);
   const stopAtFirstInvalid = options.stopAtFirstInvalid ?? true;
   const memoryLimitBytes = options.memoryLimitBytes;
+  // Set once the verdict is decided (or a thread failed): the threads still checking give up
+  // within a thousand iterations, and their late answers are ignored.
+  const cancelFlag = new Int32Array(new SharedArrayBuffer(4));
+  let decided = false;
   const running = shares.map((share) => {
     const worker = takeWorker();
     const task: WorkerTask = {
@@ -140,7 +144,7 @@ export async function checkLinearizableParallel(
       modelOptions,
       operations: encodeOperations(share),
       // Each thread gets its share of the memory ceiling; the source (for file:line) goes along.
-      options: { ...checkOptions, ...(memoryLimitBytes !== undefined ? { memoryLimitBytes: Math.floor(memoryLimitBytes / threads) } : {}) },
+      options: { ...checkOptions, cancelFlag, ...(memoryLimitBytes !== undefined ? { memoryLimitBytes: Math.floor(memoryLimitBytes / threads) } : {}) },
     };
     const answer = new Promise<WorkerAnswer | null>((resolve, reject) => {
       const done = (): void => {
@@ -165,6 +169,7 @@ export async function checkLinearizableParallel(
       running.forEach((run, t) => {
         run.answer.then((a) => {
           run.answered = a !== null;
+          if (decided) return;
           if (a && 'error' in a) {
             run.failed = true;
             const e = a.error;
@@ -179,9 +184,16 @@ export async function checkLinearizableParallel(
       });
     });
   } finally {
-    // A thread that answered goes back to the pool, warm; one still checking (its answer no longer
-    // matters) or one that failed is ended.
-    await Promise.all(running.map((run) => (run.answered && !run.failed ? (returnWorker(run.worker), undefined) : run.worker.terminate())));
+    decided = true;
+    Atomics.store(cancelFlag, 0, 1);
+    // Every thread that answers goes back to the pool, warm; one that failed is ended.
+    await Promise.all(
+      running.map(async (run) => {
+        await run.answer.catch(() => ((run.failed = true), null));
+        if (run.answered && !run.failed) returnWorker(run.worker);
+        else await run.worker.terminate();
+      }),
+    );
   }
   return merge(model.name, parts, order, results, all, options, started);
 }
