@@ -13,12 +13,25 @@
  * memory. Every size runs three times (seeds 1-3) and the median is printed. Wall-clock times on
  * a shared machine scale with its load (printed), so the CPU time of the check and the ratio to
  * a baseline scan measured in the same process are printed too.
+ *
+ *   node --max-old-space-size=4096 dist/bench/elle.js --file 1000000
+ *
+ * checks a history from a JSONL file instead, the parse included: the history written once per
+ * seed, then each run in a fresh process, alternating the two paths: the events read as objects
+ * (`readHistory`, then `checkListAppend`) and streamed into the transaction table without
+ * keeping them (`readTxnTableFile`, then `checkListAppendTable`). Verdicts, edge counts and
+ * explanations of the two must agree.
  */
 import { execFileSync } from 'node:child_process';
-import { loadavg } from 'node:os';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { HistoryEvent } from '../checkers/history/types.js';
 import { fileURLToPath } from 'node:url';
-import { checkListAppend } from '../checkers/transactional/list-append.js';
+import { formatEvent } from '../checkers/history/jsonl.js';
+import { readHistory } from '../checkers/history/read.js';
+import { checkListAppend, checkListAppendTable } from '../checkers/transactional/list-append.js';
+import { readTxnTableFile } from '../checkers/transactional/stream.js';
 import type { ConsistencyModel } from '../checkers/transactional/types.js';
 import { simulate } from '../test/support/txn-sim.js';
 import { median } from './support/median.js';
@@ -105,8 +118,94 @@ function runChild(txns: number, concurrency: number, model: string, seed: number
 }
 
 
+interface FileMeasurement {
+  path: 'objects' | 'stream';
+  /** Read and check, ms. */
+  totalMs: number;
+  readMs: number;
+  cpuMs: number;
+  maxRssMb: number;
+  valid: boolean | 'unknown';
+  edges: number;
+  explanation: string;
+}
+
+async function fileChild(path: 'objects' | 'stream', file: string, model: ConsistencyModel): Promise<void> {
+  const t0 = performance.now();
+  const c0 = process.cpuUsage();
+  let readMs: number;
+  let r;
+  if (path === 'objects') {
+    const h = await readHistory(file);
+    readMs = performance.now() - t0;
+    r = checkListAppend(h.events, { consistencyModel: model });
+  } else {
+    const txns = await readTxnTableFile(file, ['append', 'r']);
+    readMs = performance.now() - t0;
+    r = checkListAppendTable(txns, { consistencyModel: model });
+  }
+  const c1 = process.cpuUsage(c0);
+  const m: FileMeasurement = {
+    path,
+    totalMs: performance.now() - t0,
+    readMs,
+    cpuMs: (c1.user + c1.system) / 1000,
+    maxRssMb: process.resourceUsage().maxRSS / 1024,
+    valid: r.valid,
+    edges: r.stats.edges,
+    explanation: r.explanation,
+  };
+  process.stdout.write(JSON.stringify(m));
+}
+
+function fileMain(sizes: number[]): void {
+  const dir = mkdtempSync(join(tmpdir(), 'faultline-bench-elle-'));
+  console.log('list-append checker from a JSONL file, parse included: events as objects against streamed into the columns');
+  console.log(`load average at start: ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+  console.log('txns      model           path     runs  total ms (median)  read ms  cpu ms  max RSS MB  stream/objects time  RSS');
+  try {
+    for (const txns of sizes) {
+      const model = 'serializable';
+      const runs: Record<'objects' | 'stream', FileMeasurement[]> = { objects: [], stream: [] };
+      for (let seed = 1; seed <= 3; seed++) {
+        const file = join(dir, `h-${txns}-${seed}.jsonl`);
+        const history = simulate({ seed, workload: 'list-append', isolation: 'serializable', txns, concurrency: 10, gen: { activeKeys: 100 } });
+        writeFileSync(file, history.map((e) => formatEvent(e) + '\n').join(''));
+        for (const path of ['objects', 'stream'] as const) {
+          const out = execFileSync(process.execPath, ['--max-old-space-size=4096', fileURLToPath(import.meta.url), '--file-child', path, file, model], {
+            encoding: 'utf8',
+            maxBuffer: 1 << 24,
+          });
+          runs[path].push(JSON.parse(out) as FileMeasurement);
+        }
+        const [a, b] = [runs.objects.at(-1)!, runs.stream.at(-1)!];
+        if (a.valid !== b.valid || a.edges !== b.edges || a.explanation !== b.explanation) console.log(`  MISMATCH on seed ${seed}: the two paths disagree`);
+        rmSync(file);
+      }
+      const med = (path: 'objects' | 'stream', f: (m: FileMeasurement) => number): number => median(runs[path].map(f));
+      for (const path of ['objects', 'stream'] as const) {
+        const ratio = path === 'stream' ? `${(med('stream', (m) => m.totalMs) / med('objects', (m) => m.totalMs)).toFixed(2).padStart(19)}  ${(med('stream', (m) => m.maxRssMb) / med('objects', (m) => m.maxRssMb)).toFixed(2)}` : '';
+        console.log(
+          `${String(txns).padEnd(9)} ${model.padEnd(15)} ${path.padEnd(8)} ${'3'.padEnd(5)} ${med(path, (m) => m.totalMs).toFixed(0).padStart(17)}  ${med(path, (m) => m.readMs).toFixed(0).padStart(7)}  ${med(path, (m) => m.cpuMs).toFixed(0).padStart(6)}  ${med(path, (m) => m.maxRssMb).toFixed(0).padStart(10)}  ${ratio}${runs[path].every((m) => m.valid === true) ? '' : '  (NOT VALID)'}`,
+        );
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  console.log(`load average at the end: ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+}
+
 function main(): void {
   const argv = process.argv.slice(2);
+  if (argv[0] === '--file-child') {
+    void fileChild(argv[1] as 'objects' | 'stream', argv[2]!, argv[3] as ConsistencyModel);
+    return;
+  }
+  if (argv[0] === '--file') {
+    fileMain(argv.length > 1 ? argv.slice(1).map(Number) : [100_000, 1_000_000]);
+    return;
+  }
   if (argv[0] === '--child') {
     child(Number(argv[1]), Number(argv[2]), argv[3] as ConsistencyModel, Number(argv[4]));
     return;

@@ -49,6 +49,12 @@ export interface JsonlOptions {
   tolerateTornTail?: boolean;
   /** End the reading at the first bad line, keeping the events before it, instead of failing. */
   stopAtBadLine?: boolean;
+  /**
+   * Hands each event to this function as it is read, instead of keeping it: the result's `events`
+   * and `lines` stay empty. A checker that streams a long history into columns never holds the
+   * events as objects.
+   */
+  onEvent?: (event: HistoryEvent, lineNo: number) => void;
 }
 
 /** Incremental JSONL parser: feed it lines in order, read `result()` at the end. */
@@ -62,6 +68,8 @@ export class JsonlParser {
   private readonly maxEvents: number;
   private readonly tolerateTornTail: boolean;
   private readonly stopAtBadLine: boolean;
+  private readonly onEvent: ((event: HistoryEvent, lineNo: number) => void) | undefined;
+  private eventCount = 0;
   constructor(
     private readonly file: string | undefined,
     options: JsonlOptions = {},
@@ -69,6 +77,7 @@ export class JsonlParser {
     this.maxEvents = options.maxEvents ?? DEFAULT_MAX_EVENTS;
     this.tolerateTornTail = options.tolerateTornTail ?? false;
     this.stopAtBadLine = options.stopAtBadLine ?? false;
+    this.onEvent = options.onEvent;
   }
 
   /** Parses one line (1-based `lineNo`); throws HistoryError on a bad one (unless `stopAtBadLine`). */
@@ -107,10 +116,15 @@ export class JsonlParser {
     if (v.event.index <= this.lastIndex) {
       throw new HistoryError(`index ${v.event.index} does not increase (previous event had ${this.lastIndex})`, where);
     }
-    if (this.events.length >= this.maxEvents) {
+    if (this.eventCount >= this.maxEvents) {
       throw new HistoryError(`more than ${this.maxEvents} events (raise the limit to check a longer history)`, where);
     }
     this.lastIndex = v.event.index;
+    this.eventCount++;
+    if (this.onEvent) {
+      this.onEvent(v.event, lineNo);
+      return;
+    }
     this.events.push(v.event);
     this.lines.push(lineNo);
   }

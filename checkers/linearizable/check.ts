@@ -149,6 +149,13 @@ export interface CheckOptions {
    * the search; 'search': always the search.
    */
   method?: 'auto' | 'search';
+  /**
+   * A flag shared with another thread: once its first element is not 0, the search gives up as at
+   * a timeout. The parallel check sets it when another thread's partition decided the verdict,
+   * so that the thread ends its check and can be kept for the next one.
+   * @internal
+   */
+  cancelFlag?: Int32Array;
 }
 
 /** How many steps of the longest prefix a counterexample keeps. */
@@ -243,6 +250,7 @@ export function checkLinearizable<S, I>(
     deadline: options.timeLimitMs !== undefined ? started + options.timeLimitMs : Infinity,
     memoryLimitBytes: options.memoryLimitBytes ?? DEFAULT_MEMORY_LIMIT_BYTES,
     memoryUsedBytes: 0,
+    ...(options.cancelFlag ? { cancelFlag: options.cancelFlag } : {}),
   };
 
   // Search the partitions round-robin, in slices of QUANTUM iterations, so that one partition

@@ -1,7 +1,8 @@
 /**
- * A worker thread of `checkLinearizableParallel` (./parallel.ts): takes one task (a model name
- * and options, its share of the operations, the check options), checks it with
- * `checkLinearizable`, and answers with the result, or with the bad input it found.
+ * A worker thread of `checkLinearizableParallel` (./parallel.ts): takes tasks one at a time (a
+ * model name and options, its share of the operations, the check options), checks each with
+ * `checkLinearizable`, and answers with the result, or with the bad input it found. The thread
+ * stays for the next task: the parent keeps idle threads in a pool.
  */
 import { parentPort } from 'node:worker_threads';
 import { HistoryError } from '../history/errors.js';
@@ -10,7 +11,7 @@ import { ModelInputError } from './model.js';
 import { createModel } from './models.js';
 import { decodeOperations, type WorkerAnswer, type WorkerTask } from './parallel.js';
 
-parentPort!.once('message', (task: WorkerTask) => {
+parentPort!.on('message', (task: WorkerTask) => {
   let answer: WorkerAnswer;
   try {
     const model = createModel(task.model, task.modelOptions);

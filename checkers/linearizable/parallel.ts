@@ -5,8 +5,10 @@
  * (./parallel-worker.ts), so verdicts, counterexamples and explanations are the same as in one
  * thread; the results are merged here.
  *
- * Threads cost a start-up (a fresh V8 isolate loading the checker, tens of milliseconds) and a
- * copy of their operations, so a history below `minOperations`, a model without partitions, or
+ * Threads cost a start-up (a fresh V8 isolate loading the checker, tens of milliseconds, then
+ * the search interpreted until V8 compiles it) and a copy of their operations. Threads are
+ * kept idle for the next check, warm; one still checking when another thread's partition decided
+ * the verdict is told to give up (a shared flag), and kept too. Still, so a history below `minOperations`, a model without partitions, or
  * one partition, is checked in this thread. Whether threads pay off on a given machine is measured
  * by `npm run bench:check` (rows "... N workers"); docs/linearizability.md has the figures.
  *
@@ -68,6 +70,31 @@ export function decodeOperations(text: string): Operation[] {
 export type WorkerAnswer = { result: LinearizableResult } | { error: { kind: 'history' | 'model' | 'other'; reason: string; file?: string; line?: number } };
 
 /**
+ * Idle worker threads, kept between checks. A fresh thread starts cold: V8 interprets the search
+ * until it has run long enough to be compiled, which costs a small history several times its
+ * check (see docs/linearizability.md); a thread kept from the previous check has the search
+ * compiled already. Idle threads are unref'd, so they never keep the process alive, and at most
+ * POOL_MAX are kept.
+ */
+const idleWorkers: Worker[] = [];
+const POOL_MAX = Math.max(2, availableParallelism());
+
+function takeWorker(): Worker {
+  const w = idleWorkers.pop() ?? new Worker(new URL('./parallel-worker.js', import.meta.url));
+  w.ref();
+  return w;
+}
+
+function returnWorker(w: Worker): void {
+  if (idleWorkers.length >= POOL_MAX) {
+    void w.terminate();
+    return;
+  }
+  w.unref();
+  idleWorkers.push(w);
+}
+
+/**
  * Checks a history against the model named `model` (it must be one `createModel` knows, since
  * each thread makes its own), spreading its partitions over threads when that may pay.
  */
@@ -106,30 +133,45 @@ export async function checkLinearizableParallel(
   for (const share of shares) share.sort((a, b) => a.callPos - b.callPos);
   const stopAtFirstInvalid = options.stopAtFirstInvalid ?? true;
   const memoryLimitBytes = options.memoryLimitBytes;
+  // Set once the verdict is decided (or a thread failed): the threads still checking give up
+  // within a thousand iterations, and their late answers are ignored.
+  const cancelFlag = new Int32Array(new SharedArrayBuffer(4));
+  let decided = false;
   const running = shares.map((share) => {
-    const worker = new Worker(new URL('./parallel-worker.js', import.meta.url));
+    const worker = takeWorker();
     const task: WorkerTask = {
       model: modelName,
       modelOptions,
       operations: encodeOperations(share),
       // Each thread gets its share of the memory ceiling; the source (for file:line) goes along.
-      options: { ...checkOptions, ...(memoryLimitBytes !== undefined ? { memoryLimitBytes: Math.floor(memoryLimitBytes / threads) } : {}) },
+      options: { ...checkOptions, cancelFlag, ...(memoryLimitBytes !== undefined ? { memoryLimitBytes: Math.floor(memoryLimitBytes / threads) } : {}) },
     };
     const answer = new Promise<WorkerAnswer | null>((resolve, reject) => {
-      worker.once('message', (m: WorkerAnswer) => resolve(m));
-      worker.once('error', reject);
-      worker.once('exit', () => resolve(null));
+      const done = (): void => {
+        worker.off('message', onMessage);
+        worker.off('error', onError);
+        worker.off('exit', onExit);
+      };
+      const onMessage = (m: WorkerAnswer): void => (done(), resolve(m));
+      const onError = (err: Error): void => (done(), reject(err));
+      const onExit = (): void => (done(), resolve(null));
+      worker.on('message', onMessage);
+      worker.on('error', onError);
+      worker.on('exit', onExit);
     });
     worker.postMessage(task);
-    return { worker, answer };
+    return { worker, answer, answered: false, failed: false };
   });
   const results: Array<LinearizableResult | null> = shares.map(() => null);
   try {
     await new Promise<void>((resolve, reject) => {
       let left = running.length;
-      running.forEach(({ answer }, t) => {
-        answer.then((a) => {
+      running.forEach((run, t) => {
+        run.answer.then((a) => {
+          run.answered = a !== null;
+          if (decided) return;
           if (a && 'error' in a) {
+            run.failed = true;
             const e = a.error;
             reject(e.kind === 'history' ? new HistoryError(e.reason, { file: e.file, line: e.line }) : e.kind === 'model' ? new ModelInputError(e.reason) : new Error(e.reason));
             return;
@@ -138,11 +180,20 @@ export async function checkLinearizableParallel(
           // The verdict is decided: the other threads' partitions stay undecided ('skipped').
           if (a && a.result.valid === false && stopAtFirstInvalid) resolve();
           if (--left === 0) resolve();
-        }, reject);
+        }, (err) => ((run.failed = true), reject(err)));
       });
     });
   } finally {
-    await Promise.all(running.map(({ worker }) => worker.terminate()));
+    decided = true;
+    Atomics.store(cancelFlag, 0, 1);
+    // Every thread that answers goes back to the pool, warm; one that failed is ended.
+    await Promise.all(
+      running.map(async (run) => {
+        await run.answer.catch(() => ((run.failed = true), null));
+        if (run.answered && !run.failed) returnWorker(run.worker);
+        else await run.worker.terminate();
+      }),
+    );
   }
   return merge(model.name, parts, order, results, all, options, started);
 }

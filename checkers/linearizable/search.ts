@@ -37,6 +37,8 @@ export interface SearchBudget {
   memoryLimitBytes: number;
   /** Bytes taken so far (the searches add to it and give it back when done). */
   memoryUsedBytes: number;
+  /** Set (first element not 0) by another thread when the search should give up. */
+  cancelFlag?: Int32Array;
 }
 
 /** The outcome of the search of one partition. */
@@ -345,7 +347,7 @@ export class PartitionSearch<S, I> {
           break;
         }
       }
-      if ((iterations & 1023) === 0 && performance.now() > budget.deadline) {
+      if ((iterations & 1023) === 0 && (performance.now() > budget.deadline || (budget.cancelFlag !== undefined && budget.cancelFlag[0] !== 0))) {
         outcome = this.outcome('unknown', steps, 'timeout');
         break;
       }

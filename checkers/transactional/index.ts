@@ -8,7 +8,8 @@
  *
  * See docs/transactional.md for the anomalies, the models and the result format.
  */
-export { checkListAppend } from './list-append.js';
+export { checkListAppend, checkListAppendTable } from './list-append.js';
+export { readTxnTableFile } from './stream.js';
 export { checkRwRegister } from './rw-register.js';
 export { anomaliesProhibitedBy, boundary, isConsistencyModel } from './models.js';
 export { CONSISTENCY_MODELS, CYCLE_KINDS, TxnHistoryError } from './types.js';

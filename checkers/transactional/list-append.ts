@@ -55,7 +55,14 @@ interface KeyState {
 /** Checks a list-append history against a consistency model. */
 export function checkListAppend(history: readonly HistoryEvent[], options: TxnCheckOptions = {}): TxnCheckResult {
   const startedMs = performance.now();
-  const txns = buildTxnTable(history, ['append', 'r']);
+  return checkListAppendTable(buildTxnTable(history, ['append', 'r']), options, startedMs);
+}
+
+/**
+ * Checks a list-append history already in its transaction table (`buildTxnTable`, or
+ * `readTxnTableFile`, which streams a file into it without keeping the events).
+ */
+export function checkListAppendTable(txns: TxnTable, options: TxnCheckOptions = {}, startedMs = performance.now()): TxnCheckResult {
   const keyIds = new Map<unknown, number>();
   const keys: KeyState[] = [];
   const opAnomalies: OpAnomaly[] = [];

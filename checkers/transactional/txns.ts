@@ -127,94 +127,146 @@ function countTxnRows(history: readonly HistoryEvent[]): number {
  * (`append`/`r` for list-append, `w`/`r` for rw-register).
  */
 export function buildTxnTable(history: readonly HistoryEvent[], allowedFs: readonly string[]): TxnTable {
-  const allowed = new Set(allowedFs);
-  const n = history.length;
-  const rows = countTxnRows(history);
-  const status = new Uint8Array(rows);
-  const invokePos = new Int32Array(rows);
-  const completePos = new Int32Array(rows);
-  const proc = new Int32Array(rows);
-  const eventIndex = new Float64Array(rows);
-  const srcIndex = new Float64Array(rows).fill(-1);
-  const ops: MicroOp[][] = [];
-  const processIds = new Map<unknown, number>();
-  const processNames: (number | string | null)[] = [];
-  const open = new Map<unknown, number>(); // process -> txn row with an open invocation
-  let count = 0;
-  let skippedOps = 0;
+  const builder = new TxnTableBuilder(allowedFs, countTxnRows(history));
+  for (let pos = 0; pos < history.length; pos++) builder.add(history[pos] as HistoryEvent, pos);
+  return builder.finish(history.length);
+}
 
-  const procId = (p: unknown): number => {
+/** completePos of a transaction that is not (yet) known to complete: the history's length, at the end. */
+const OPEN = 0x7fffffff;
+
+/**
+ * Builds a {@link TxnTable} from events given one at a time, in history order, so that a reader
+ * can stream a file into the columns without keeping the events (`readTxnTableFile` in
+ * ./stream.ts). Sized by `rows` when known (buildTxnTable counts first), else grown by doubling.
+ */
+export class TxnTableBuilder {
+  private readonly allowed: ReadonlySet<string>;
+  private status: Uint8Array;
+  private invokePos: Int32Array;
+  private completePos: Int32Array;
+  private proc: Int32Array;
+  private eventIndex: Float64Array;
+  private srcIndex: Float64Array;
+  private readonly ops: MicroOp[][] = [];
+  private readonly processIds = new Map<unknown, number>();
+  private readonly processNames: (number | string | null)[] = [];
+  private readonly open = new Map<unknown, number>(); // process -> txn row with an open invocation
+  private count = 0;
+  private skippedOps = 0;
+
+  constructor(allowedFs: readonly string[], rows = 1024) {
+    this.allowed = new Set(allowedFs);
+    this.status = new Uint8Array(rows);
+    this.invokePos = new Int32Array(rows);
+    this.completePos = new Int32Array(rows);
+    this.proc = new Int32Array(rows);
+    this.eventIndex = new Float64Array(rows);
+    this.srcIndex = new Float64Array(rows).fill(-1);
+  }
+
+  private procId(p: unknown): number {
     if (p === undefined || p === null) return -1;
-    let id = processIds.get(p);
+    let id = this.processIds.get(p);
     if (id === undefined) {
-      id = processIds.size;
-      processIds.set(p, id);
-      processNames.push(p as number | string);
+      id = this.processIds.size;
+      this.processIds.set(p, id);
+      this.processNames.push(p as number | string);
     }
     return id;
-  };
+  }
 
-  for (let pos = 0; pos < n; pos++) {
-    const e = history[pos] as HistoryEvent | undefined;
-    if (e === null || typeof e !== 'object') throw new TxnHistoryError(`event at position ${pos} is not an object`, pos);
-    if (isHarnessEvent(e)) continue;
-    if (e.f !== undefined && e.f !== 'txn') {
-      skippedOps++;
-      continue;
+  private newRow(): number {
+    const row = this.count++;
+    if (row >= this.status.length) {
+      const cap = Math.max(1024, this.status.length * 2);
+      const grow = <T extends Uint8Array | Int32Array | Float64Array>(a: T, make: (n: number) => T): T => {
+        const b = make(cap);
+        b.set(a);
+        return b;
+      };
+      this.status = grow(this.status, (k) => new Uint8Array(k));
+      this.invokePos = grow(this.invokePos, (k) => new Int32Array(k));
+      this.completePos = grow(this.completePos, (k) => new Int32Array(k));
+      this.proc = grow(this.proc, (k) => new Int32Array(k));
+      this.eventIndex = grow(this.eventIndex, (k) => new Float64Array(k));
+      const src = new Float64Array(cap).fill(-1);
+      src.set(this.srcIndex);
+      this.srcIndex = src;
     }
+    return row;
+  }
+
+  /** Adds the event at position `pos` of the history. */
+  add(e: HistoryEvent, pos: number): void {
+    if (e === null || typeof e !== 'object') throw new TxnHistoryError(`event at position ${pos} is not an object`, pos);
+    if (isHarnessEvent(e)) return;
+    if (e.f !== undefined && e.f !== 'txn') {
+      this.skippedOps++;
+      return;
+    }
+    const { status, open, allowed } = this;
     const type = e.type;
     if (type === 'invoke') {
       const prior = open.get(e.process);
       if (prior !== undefined) {
         // The process invoked again without completing: the earlier one is indeterminate.
         status[prior] = INFO;
-        completePos[prior] = n;
+        this.completePos[prior] = OPEN;
       }
-      const row = count++;
-      status[row] = INFO;
-      invokePos[row] = pos;
-      completePos[row] = n;
-      proc[row] = procId(e.process);
-      eventIndex[row] = typeof e.index === 'number' ? e.index : pos;
-      srcIndex[row] = sourceIndex(e);
-      ops.push(checkTxnValue(e.value, pos, allowed));
+      const row = this.newRow();
+      this.status[row] = INFO;
+      this.invokePos[row] = pos;
+      this.completePos[row] = OPEN;
+      this.proc[row] = this.procId(e.process);
+      this.eventIndex[row] = typeof e.index === 'number' ? e.index : pos;
+      this.srcIndex[row] = sourceIndex(e);
+      this.ops.push(checkTxnValue(e.value, pos, allowed));
       open.set(e.process, row);
     } else if (type === 'ok' || type === 'fail' || type === 'info') {
       let row = open.get(e.process);
       if (row === undefined) {
-        row = count++;
-        invokePos[row] = pos;
-        proc[row] = procId(e.process);
-        ops.push(checkTxnValue(e.value, pos, allowed));
+        row = this.newRow();
+        this.invokePos[row] = pos;
+        this.proc[row] = this.procId(e.process);
+        this.ops.push(checkTxnValue(e.value, pos, allowed));
       } else {
         open.delete(e.process);
         if (type === 'ok' || (e.value !== undefined && e.value !== null)) {
-          ops[row] = checkTxnValue(e.value, pos, allowed);
+          this.ops[row] = checkTxnValue(e.value, pos, allowed);
         }
       }
-      status[row] = type === 'ok' ? OK : type === 'fail' ? FAIL : INFO;
+      this.status[row] = type === 'ok' ? OK : type === 'fail' ? FAIL : INFO;
       // An info completion says nothing about when the transaction took effect: it may still.
-      completePos[row] = type === 'info' ? n : pos;
-      eventIndex[row] = typeof e.index === 'number' ? e.index : pos;
-      srcIndex[row] = sourceIndex(e);
+      this.completePos[row] = type === 'info' ? OPEN : pos;
+      this.eventIndex[row] = typeof e.index === 'number' ? e.index : pos;
+      this.srcIndex[row] = sourceIndex(e);
     } else {
       throw new TxnHistoryError(`event at position ${pos}: unknown type ${short(type)}`, pos);
     }
   }
-  // The columns were sized by countTxnRows; views, not copies, in case a bad event ended early.
-  return {
-    count,
-    status: status.subarray(0, count),
-    invokePos: invokePos.subarray(0, count),
-    completePos: completePos.subarray(0, count),
-    process: proc.subarray(0, count),
-    processCount: processIds.size,
-    processNames,
-    ops,
-    eventIndex: eventIndex.subarray(0, count),
-    sourceIndex: srcIndex.subarray(0, count),
-    skippedOps,
-  };
+
+  /** The table, once the history's `n` events were added. */
+  finish(n: number): TxnTable {
+    const count = this.count;
+    const completePos = this.completePos.subarray(0, count);
+    for (let t = 0; t < count; t++) if (completePos[t] === OPEN) completePos[t] = n;
+    // Views, not copies: the columns were sized by countTxnRows (or grown), and a copy would
+    // double the memory outside the heap for a moment.
+    return {
+      count,
+      status: this.status.subarray(0, count),
+      invokePos: this.invokePos.subarray(0, count),
+      completePos,
+      process: this.proc.subarray(0, count),
+      processCount: this.processIds.size,
+      processNames: this.processNames,
+      ops: this.ops,
+      eventIndex: this.eventIndex.subarray(0, count),
+      sourceIndex: this.srcIndex.subarray(0, count),
+      skippedOps: this.skippedOps,
+    };
+  }
 }
 
 /** The index an imported history's source file gave the event, or -1. */

@@ -51,6 +51,13 @@ describe('checkLinearizable', () => {
     expect(r.explanation).toMatch(/^Unknown \(model register\): the time limit of 0\.0 s ran out/);
   });
 
+  it('gives up as at a timeout once another thread sets its cancel flag', () => {
+    const cancelFlag = new Int32Array(new SharedArrayBuffer(4));
+    Atomics.store(cancelFlag, 0, 1);
+    const r = checkLinearizable(createModel('register'), sequential(3000), { method: 'search', cancelFlag });
+    expect(r).toMatchObject({ valid: 'unknown', cause: 'timeout' });
+  });
+
   it('answers unknown, with the cause, when the memo outgrows the memory limit', () => {
     const r = checkLinearizable(createModel('register'), sequential(3000), { memoryLimitBytes: 10_000, method: 'search' });
     expect(r).toMatchObject({ valid: 'unknown', cause: 'memory' });

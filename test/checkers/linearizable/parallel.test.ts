@@ -42,6 +42,22 @@ describe('checkLinearizableParallel', () => {
     expect(twoBad.explanation.split('\n').slice(2)).toEqual(oneBad.explanation.split('\n').slice(2));
   });
 
+  it('threads kept from a check stopped at its first invalid partition give the next checks the verdicts of one thread', async () => {
+    // Arrange: a corrupted history (one thread decides it while the other may still search) and a valid one.
+    const bad = generateKvHistory({ operations: 400, processes: 5, seed: 4, keys: 6, corruptLastRead: true });
+    const good = generateKvHistory({ operations: 400, processes: 5, seed: 4, keys: 6 });
+    // Act: check them alternately, so every check after the first runs on threads kept from the one before.
+    const verdicts: Array<boolean | 'unknown'> = [];
+    for (let i = 0; i < 3; i++) {
+      verdicts.push((await checkLinearizableParallel('kv', {}, bad, { workers: 2, minOperations: 0 })).valid);
+      const two = await checkLinearizableParallel('kv', {}, good, { workers: 2, minOperations: 0 });
+      same(two, checkLinearizable(createModel('kv'), good));
+      verdicts.push(two.valid);
+    }
+    // Assert
+    expect(verdicts).toEqual([false, true, false, true, false, true]);
+  });
+
   it('below minOperations, or with one partition, checks in this thread', async () => {
     const events = generateKvHistory({ operations: 50, processes: 3, seed: 1, keys: 2 });
     const r = await checkLinearizableParallel('kv', {}, events, { workers: 2 });
