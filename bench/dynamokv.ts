@@ -17,7 +17,7 @@
  * replica alone, so it saves the wait for a peer but not the fsync.
  */
 import { DYNAMOKV_MAIN_JS, TestClient, TestCluster } from './support/raftkv-cluster.js';
-import { fmt, load, medianRound, parseLoadArgs, type RoundResult } from './support/kv-load.js';
+import { fmt, load, parseLoadArgs, printMedians, type RoundResult } from './support/kv-load.js';
 
 async function findLeader(c: TestCluster): Promise<number> {
   for (let attempt = 0; attempt < 100; attempt++) {
@@ -56,12 +56,7 @@ async function main(): Promise<void> {
   } finally {
     await Promise.all([raft.stop(2000), quorum.stop(2000), one.stop(2000)]);
   }
-  const base = medianRound(rows.raftkv!);
-  for (const [name, rs] of Object.entries(rows)) {
-    const m = medianRound(rs);
-    const ratio = name === 'raftkv' ? '' : `  = ${((m.opsPerSec / base.opsPerSec) * 100).toFixed(0)} % of raftkv's ops/s`;
-    console.log(`median ${name.padEnd(15)} ${fmt(m)}${ratio}`);
-  }
+  printMedians(rows, 'raftkv');
 }
 
 main().catch((e: unknown) => {

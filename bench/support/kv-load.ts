@@ -8,7 +8,7 @@
 import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { unsafeUniformIntDistribution, xoroshiro128plus } from 'pure-rand';
+import { type RandomGenerator, unsafeUniformIntDistribution, xoroshiro128plus } from 'pure-rand';
 import { percentile } from '../../checkers/history/stats.js';
 import { median } from './median.js';
 import { TestClient, type TestCluster } from './raftkv-cluster.js';
@@ -59,11 +59,34 @@ export interface RoundResult {
   errors: number;
 }
 
+/** A worker's last request and its reply (null when it did not answer). */
+export interface LastCall {
+  body: Record<string, unknown>;
+  reply: Record<string, unknown> | null;
+}
+
+/**
+ * The next request of closed-loop worker `worker` (0 .. connections x depth - 1), given its last
+ * call (null before its first): a benchmark whose requests depend on earlier replies (a lease,
+ * a fencing token) keeps that state per worker here.
+ */
+export type NextRequest = (worker: number, last: LastCall | null, rng: RandomGenerator) => Record<string, unknown>;
+
+/** The default load: half writes, half reads on 1000 keys. */
+const kvMix = (): NextRequest => {
+  let value = 0;
+  return (_w, _last, rng) => {
+    const key = unsafeUniformIntDistribution(0, 999, rng);
+    return unsafeUniformIntDistribution(0, 1, rng) === 0 ? { type: 'write', key, value: ++value } : { type: 'read', key };
+  };
+};
+
 /**
  * Drives `connections` x `depth` closed-loop requests for warmup + duration, the connections spread
- * over the ports given (any node of a leaderless store coordinates).
+ * over the ports given (any node of a leaderless store coordinates); `next` draws the requests
+ * (half writes, half reads on 1000 keys by default).
  */
-export async function load(port: number | readonly number[], o: LoadOpts, seed: number): Promise<RoundResult> {
+export async function load(port: number | readonly number[], o: LoadOpts, seed: number, next: NextRequest = kvMix()): Promise<RoundResult> {
   const rng = xoroshiro128plus(seed);
   const ports = typeof port === 'number' ? [port] : port;
   const clients = await Promise.all(Array.from({ length: o.connections }, (_, i) => TestClient.connect(ports[i % ports.length]!)));
@@ -72,19 +95,20 @@ export async function load(port: number | readonly number[], o: LoadOpts, seed: 
   let errors = 0;
   let measuring = false;
   let stopping = false;
-  let value = 0;
-  const worker = async (c: TestClient): Promise<void> => {
+  const worker = async (c: TestClient, w: number): Promise<void> => {
+    let last: LastCall | null = null;
     while (!stopping) {
-      const key = unsafeUniformIntDistribution(0, 999, rng);
-      const body = unsafeUniformIntDistribution(0, 1, rng) === 0 ? { type: 'write', key, value: ++value } : { type: 'read', key };
+      const body = next(w, last, rng);
       const t0 = performance.now();
       let reply: Record<string, unknown>;
       try {
         reply = await c.call(body, 10_000);
       } catch {
         errors++;
+        last = { body, reply: null };
         continue;
       }
+      last = { body, reply };
       if (!measuring) continue;
       if (reply.type === 'error') errors++;
       else {
@@ -93,7 +117,7 @@ export async function load(port: number | readonly number[], o: LoadOpts, seed: 
       }
     }
   };
-  const workers = clients.flatMap((c) => Array.from({ length: o.depth }, () => worker(c)));
+  const workers = clients.flatMap((c, i) => Array.from({ length: o.depth }, (_, d) => worker(c, i * o.depth + d)));
   await new Promise((r) => setTimeout(r, o.warmupMs));
   measuring = true;
   const start = performance.now();
@@ -144,4 +168,15 @@ export function medianRound(rs: readonly RoundResult[]): RoundResult {
     p99Ms: median(rs.map((x) => x.p99Ms)),
     errors: rs.reduce((a, x) => a + x.errors, 0),
   };
+}
+
+/** Prints each subject's medians, with its ops/s as a share of the `base` subject's. */
+export function printMedians(rows: Readonly<Record<string, readonly RoundResult[]>>, base: string): void {
+  const b = medianRound(rows[base]!);
+  const width = Math.max(...Object.keys(rows).map((n) => n.length)) + 1;
+  for (const [name, rs] of Object.entries(rows)) {
+    const m = medianRound(rs);
+    const ratio = name === base ? '' : `  = ${((m.opsPerSec / b.opsPerSec) * 100).toFixed(0)} % of ${base}'s ops/s`;
+    console.log(`median ${name.padEnd(width)} ${fmt(m)}${ratio}`);
+  }
 }
