@@ -39,6 +39,8 @@ export interface SimClientsOptions<Q> {
   draw: (rand: Rng, key: string, nextValue: () => number) => DrawnOp<Q>;
   /** Ops that change nothing: their timeouts are `fail`, not `info`. */
   readOnly: (f: string) => boolean;
+  /** The value an ok completion records, from the reply (default: the invoked value; a read's reply value). */
+  completeValue?: (f: string, value: unknown, body: { type: string; [field: string]: unknown }) => unknown;
 }
 
 /** The faults of the simple nemesis. */
@@ -92,7 +94,8 @@ export class SimClients<Q> {
       if (indefinite) this.procs[op.slot] = this.nextProcess++;
     } else {
       this.ok++;
-      this.record({ process: op.process, type: 'ok', f: op.f, value: this.o.readOnly(op.f) ? [op.key, body.value ?? null] : op.value, node: id });
+      const value = this.o.completeValue !== undefined ? this.o.completeValue(op.f, op.value, body) : this.o.readOnly(op.f) ? [op.key, body.value ?? null] : op.value;
+      this.record({ process: op.process, type: 'ok', f: op.f, value, node: id });
     }
     this.schedule(op.slot);
   };
