@@ -216,7 +216,9 @@ export interface BatchCore<R extends BatchReady> {
  * List: each pass sends the early messages and settles the client replies, appends the persist
  * records as one WAL record and fsyncs it, and only then sends the messages that depend on it and
  * advances the core. `transport` is asked for when a pass runs (the transport starts after the
- * queue, since it delivers into it).
+ * queue, since it delivers into it). The replies leave before the fsync: a core must hold back,
+ * to a later Ready, every reply that depends on this Ready's persist records (dynamokv holds its
+ * own replica's answer until after the disk; see its `send`).
  */
 export function startBatchQueue<R extends BatchReady, C extends BatchCore<R>>(
   rt: NodeRuntime,
