@@ -16,21 +16,8 @@
  * commands into one append and one fsync per round. R=W=1 answers on the coordinator's own
  * replica alone, so it saves the wait for a peer but not the fsync.
  */
-import { DYNAMOKV_MAIN_JS, TestClient, TestCluster } from './support/raftkv-cluster.js';
-import { fmt, load, parseLoadArgs, printMedians, type RoundResult } from './support/kv-load.js';
-
-async function findLeader(c: TestCluster): Promise<number> {
-  for (let attempt = 0; attempt < 100; attempt++) {
-    for (const n of c.nodes) {
-      const cl = await TestClient.connect(n.clientPort);
-      const s = await cl.call({ type: 'admin', action: 'status' });
-      cl.close();
-      if (s.role === 'leader') return n.clientPort;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('no raftkv leader elected within 10 s');
-}
+import { DYNAMOKV_MAIN_JS, TestCluster } from './support/raftkv-cluster.js';
+import { findLeader, fmt, load, parseLoadArgs, printMedians, type RoundResult } from './support/kv-load.js';
 
 async function main(): Promise<void> {
   const o = parseLoadArgs(process.argv.slice(2), 'bench:dynamokv');
