@@ -87,6 +87,13 @@ export const clock: FaultPackage<ClockSpec> = {
     const skew = drawSkew(rng, nodes);
     return rng.chance(0.5) ? skew : { ...skew, strobePeriodMs: logUniformMs(rng, STROBE_PERIOD_MS.min, STROBE_PERIOD_MS.max) };
   },
+  // With a fault on the leader: a step of the leader's clock, either way, as drawSkew sizes it
+  // (the node planned for the fault, or the first, stands in until the leader is found).
+  companion(rng, nodes, of) {
+    const planned = (of as { nodes?: readonly string[] }).nodes?.[0] ?? nodes[0] ?? 'n1';
+    const ms = drawStepMs(rng);
+    return { fault: 'clock', offsetsMs: { [planned]: ms }, target: 'leader' };
+  },
   aim(spec, leader) {
     const ms = Object.values(spec.offsetsMs)[0] ?? 0;
     return { ...spec, offsetsMs: { [leader]: ms } };
@@ -117,12 +124,16 @@ function drawSkew(rng: MutableRng, nodes: readonly string[]): ClockSpec {
     const offsetsMs: Record<string, number> = {};
     const toLeader = rng.chance(LEADER_TARGET_P);
     const chosen = someNodes(rng, nodes, nodes.length);
-    for (const n of toLeader ? chosen.slice(0, 1) : chosen) {
-      // Small skews and, half the time, jumps of tens of seconds (as an NTP step or a VM
-      // resumed from a snapshot): a clock set back by X keeps a wall-clock deadline alive X
-      // longer, long enough to meet the next fault.
-      const ms = rng.chance(0.5) ? rng.int(100, 10_000) : rng.int(10_000, 60_000);
-      offsetsMs[n] = rng.chance(0.5) ? ms : -ms;
-    }
+    for (const n of toLeader ? chosen.slice(0, 1) : chosen) offsetsMs[n] = drawStepMs(rng);
     return { fault: 'clock', offsetsMs, ...(toLeader ? { target: 'leader' as const } : {}) };
+}
+
+/**
+ * One node's offset: small skews and, half the time, jumps of tens of seconds (as an NTP step or
+ * a VM resumed from a snapshot), either way: a clock set back by X keeps a wall-clock deadline
+ * alive X longer, long enough to meet the next fault; one set ahead ends it early.
+ */
+function drawStepMs(rng: MutableRng): number {
+  const ms = rng.chance(0.5) ? rng.int(100, 10_000) : rng.int(10_000, 60_000);
+  return rng.chance(0.5) ? ms : -ms;
 }

@@ -48,11 +48,11 @@ export const NODE_TARGETS = ['one', 'minority', 'majority', 'leader', 'leader-mi
 export type NodeTarget = (typeof NODE_TARGETS)[number];
 
 /**
- * How often each of NODE_TARGETS is drawn, out of their sum: the two that hold the leader twice as
- * often as the others, since most faults that break a leader-based system need the leader (as
+ * How often each of NODE_TARGETS is drawn, out of their sum: the two that hold the leader three
+ * times as often as the others (six draws in ten hold it), since most faults that break a leader-based system need the leader (as
  * LEADER_TARGET_P for the explicit faults), while every other target still comes up.
  */
-export const NODE_TARGET_WEIGHTS: Readonly<Record<NodeTarget, number>> = { one: 1, minority: 1, majority: 1, leader: 2, 'leader-minority': 2, all: 1 };
+export const NODE_TARGET_WEIGHTS: Readonly<Record<NodeTarget, number>> = { one: 1, minority: 1, majority: 1, leader: 3, 'leader-minority': 3, all: 1 };
 
 /** How often a fault of the combined default holds the leader: the share of NODE_TARGET_WEIGHTS of its two targets. */
 export const COMBINED_LEADER_P = (NODE_TARGET_WEIGHTS.leader + NODE_TARGET_WEIGHTS['leader-minority']) / Object.values(NODE_TARGET_WEIGHTS).reduce((a, b) => a + b, 0);

@@ -28,5 +28,7 @@ export const kill: FaultPackage<KillSpec> = {
     return settledErrors(await Promise.allSettled(cluster.allIds.map((id) => cluster.restart(id))));
   },
   describe: (spec) => `kill -9 ${spec.nodes.join(',')}`,
+  // Crashes and restarts: twice a latency fault's share of the combined default.
+  combinedWeight: 2,
   style: { color: '#333333', label: 'kill -9' },
 };

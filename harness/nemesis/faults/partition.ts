@@ -59,5 +59,8 @@ export const partition: FaultPackage<PartitionSpec> = {
   },
   ...endedBy((network) => network.healPartitions()),
   describe: (spec) => `partition ${spec.kind} (${spec.mode}): ${spec.description}`,
+  // A cut link is the fault that breaks most replicated systems (Jepsen's first): three times a
+  // latency fault's share of the combined default's one place in force.
+  combinedWeight: 3,
   style: { color: '#b0001a', label: 'partition' },
 };

@@ -29,5 +29,7 @@ export const pause: FaultPackage<PauseSpec> = {
     return undefined;
   },
   describe: (spec) => `pause ${spec.nodes.join(',')}`,
+  // A paused leader that resumes is the second most telling fault: twice a latency fault's share.
+  combinedWeight: 2,
   style: { color: '#0550ae', label: 'pause' },
 };

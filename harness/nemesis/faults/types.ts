@@ -101,6 +101,19 @@ export interface FaultPackage<S extends FaultSpecBase, D extends FaultSpecBase =
    * run, outside COMBINED_MAX_IN_FORCE, so that the faults that cost availability meet it.
    */
   readonly background?: boolean;
+  /**
+   * How often this kind's faults come in the combined default, against a kind of weight 1 (the
+   * default): its quiet gaps are drawn as every kind's, then divided by it. Faults that cost
+   * availability share one place in force (COMBINED_MAX_IN_FORCE), so a kind that breaks more
+   * systems (partitions, pauses) takes more of the run than one that breaks few.
+   */
+  readonly combinedWeight?: number;
+  /**
+   * A fault of this (background) kind that goes with `of`, a fault aimed at the leader, in the
+   * combined default: on the same node, for the same span (a clock step on the leader as it is
+   * cut off). Without it the kind never joins another.
+   */
+  companion?(rng: MutableRng, nodes: readonly string[], of: FaultSpecBase): D;
   /** Packages that this one's draw may give instead of its own fault. */
   readonly variants?: readonly FaultPackage<FaultSpecBase>[];
   /**
