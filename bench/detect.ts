@@ -23,11 +23,14 @@ import { join } from 'node:path';
 import { findSystem } from '../harness/cluster/manifest.js';
 import { faultline } from './support/faultline-cli.js';
 import { median } from './support/median.js';
+import { benchFlags } from './support/args.js';
 
-function arg(name: string, dflt: string): string {
-  const i = process.argv.indexOf(name);
-  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1]! : dflt;
-}
+const USAGE = [
+  'usage: node dist/bench/detect.js [--systems a,b] [--only s/v,...] [--broken-runs n] [--correct-runs n]',
+  '         [--first-seed k] [--time-limit s] [--parallel n] [--extra="run args"] [--keep]',
+  'defaults: --systems walkv,raftkv,txn-kv --broken-runs 10 --correct-runs 20 --first-seed 1 --time-limit 30 --parallel 2',
+].join('\n');
+const { arg, has } = benchFlags('detect', USAGE, ['--systems', '--only', '--broken-runs', '--correct-runs', '--first-seed', '--time-limit', '--parallel', '--extra'], ['--keep']);
 
 const systems = arg('--systems', 'walkv,raftkv,txn-kv').split(',').filter((s) => s !== '');
 const only = arg('--only', '').split(',').filter((s) => s !== '');
@@ -36,7 +39,7 @@ const correctRuns = Number(arg('--correct-runs', '20'));
 const firstSeed = Number(arg('--first-seed', '1'));
 const timeLimitS = Number(arg('--time-limit', '30'));
 const parallel = Number(arg('--parallel', '2'));
-const keep = process.argv.includes('--keep');
+const keep = has('--keep');
 /** More `faultline run` arguments for every run (to try settings; the table is measured without). */
 const extra = arg('--extra', '').split(/\s+/).filter((a) => a !== '');
 const counts = [brokenRuns, correctRuns, firstSeed, parallel];

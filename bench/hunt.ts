@@ -19,11 +19,14 @@ import { join } from 'node:path';
 import type { HuntRecord } from '../harness/hunt/hunt.js';
 import { faultline } from './support/faultline-cli.js';
 import { median } from './support/median.js';
+import { benchFlags } from './support/args.js';
 
-function arg(name: string, dflt: string): string {
-  const i = process.argv.indexOf(name);
-  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1]! : dflt;
-}
+const { arg, has } = benchFlags(
+  'bench:hunt',
+  'usage: node dist/bench/hunt.js [--system s] [--variants a,b] [--hunts n] [--first-seed k] [--budget 3m] [--shrink-budget 5m] [--parallel n] [--no-shrink]',
+  ['--system', '--variants', '--hunts', '--first-seed', '--budget', '--shrink-budget', '--parallel'],
+  ['--no-shrink'],
+);
 
 const system = arg('--system', 'raftkv');
 const variants = arg('--variants', 'no-generation-check,commit-before-quorum,follower-reads-stale,leader-local-reads,lease-wallclock,no-idempotent-receiver').split(',').filter(Boolean);
@@ -32,7 +35,7 @@ const firstSeed = Number(arg('--first-seed', '1'));
 const budget = arg('--budget', '3m');
 const shrinkBudget = arg('--shrink-budget', '5m');
 const parallel = arg('--parallel', '');
-const noShrink = process.argv.includes('--no-shrink');
+const noShrink = has('--no-shrink');
 const out = mkdtempSync(join(tmpdir(), 'faultline-bench-hunt-'));
 const HUNT_TIMEOUT_MS = 60 * 60 * 1000;
 

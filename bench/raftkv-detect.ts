@@ -22,6 +22,7 @@ import { join } from 'node:path';
 import { faultline } from './support/faultline-cli.js';
 import { readStoredHistory } from '../harness/run/history.js';
 import { isRefusal } from '../harness/client/errors.js';
+import { benchFlags } from './support/args.js';
 import { median } from '../harness/compare/compare.js';
 
 interface Case {
@@ -69,10 +70,12 @@ function caseId(c: Case): string {
   );
 }
 
-function arg(name: string, dflt: string): string {
-  const i = process.argv.indexOf(name);
-  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1]! : dflt;
-}
+const { arg, has } = benchFlags(
+  'bench:raftkv-detect',
+  'usage: node dist/bench/raftkv-detect.js [--runs n] [--first-seed k] [--time-limit s] [--nemesis-interval s] [--only case,...] [--nodes n] [--extra="run args"] [--keep]',
+  ['--runs', '--first-seed', '--time-limit', '--nemesis-interval', '--only', '--nodes', '--extra'],
+  ['--keep'],
+);
 
 const runs = Number(arg('--runs', '5'));
 /** Seeds are firstSeed .. firstSeed + runs - 1 (to split a long measurement over processes). */
@@ -81,8 +84,8 @@ const timeLimitS = Number(arg('--time-limit', '30'));
 const intervalS = Number(arg('--nemesis-interval', '2'));
 const only = arg('--only', '');
 const nodesOverride = arg('--nodes', '');
-const keep = process.argv.includes('--keep');
-/** More `faultline run` arguments for every run (to try other settings: `--extra "--op-timeout 400"`). */
+const keep = has('--keep');
+/** More `faultline run` arguments for every run (to try other settings: `--extra="--op-timeout 400"`). */
 const extra = arg('--extra', '').split(/\s+/).filter((a) => a !== '');
 if (!Number.isInteger(runs) || runs < 1 || !Number.isInteger(firstSeed) || firstSeed < 0 || !(timeLimitS > 0) || !(intervalS > 0)) {
   process.stderr.write('raftkv-detect: --runs must be a positive integer, --first-seed a non-negative integer, --time-limit and --nemesis-interval positive\n');
