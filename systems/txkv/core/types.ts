@@ -38,7 +38,11 @@ export function partitionOf(key: string): number {
 export interface TxkvParams {
   /** Ticks a coordinator waits for every vote before it aborts the transaction. */
   voteTimeoutTicks: number;
-  /** Ticks between a prepared participant's questions to the coordinator about the decision. */
+  /**
+   * Ticks between a prepared participant's questions to the coordinator about the decision. More
+   * than `voteTimeoutTicks`: a coordinator still collecting votes aborts when asked, so a shorter
+   * interval aborts every transaction whose slowest vote takes longer than it.
+   */
   queryTicks: number;
   /** Ticks between a coordinator's resends of its commit decision to participants that have not acknowledged. */
   resendTicks: number;
@@ -52,7 +56,7 @@ export interface TxkvParams {
 
 export const DEFAULT_TXKV_PARAMS: TxkvParams = {
   voteTimeoutTicks: 50,
-  queryTicks: 20,
+  queryTicks: 60,
   resendTicks: 20,
   conflictRetries: 8,
   maxActive: 1000,
