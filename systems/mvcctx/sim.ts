@@ -8,7 +8,7 @@
 import { SimClients } from '../lib/sim/clients.js';
 import type { SimEvent } from '../lib/sim/history.js';
 import { type SimHost, Simulator } from '../lib/sim/simulator.js';
-import { DEFAULT_PARAMS, type MicroOp, type MvccParams, MvccInvariantError, MvccNode, type PeerMessage, type Record_, type Variant } from './core/mvcc.js';
+import { type ClientOp, DEFAULT_PARAMS, type MvccParams, MvccInvariantError, MvccNode, type PeerMessage, type Record_, type Variant } from './core/mvcc.js';
 import type { BatchCoreReady } from '../lib/batch-core.js';
 
 type Ready = BatchCoreReady<PeerMessage, Record_>;
@@ -41,24 +41,24 @@ export function simulate(o: SimOptions): SimResult {
   const skew = new Map<string, number>();
   const writeF = o.workload === 'rw-register' ? 'w' : 'append';
   const params: MvccParams = { ...DEFAULT_PARAMS, maxOffsetMs: 200, txnTimeoutTicks: 50, ...(o.params ?? {}) };
-  const clients = new SimClients<MicroOp[]>({
+  const clients = new SimClients<ClientOp[]>({
     clients: o.clients ?? 5,
     durationMs: o.durationMs ?? 5000,
     keys: o.keys ?? 4,
     readOnly: () => false,
-    completeValue: (_f, _v, body) => (body.txn as MicroOp[]).map(([f, k, v]) => [f, JSON.parse(k) as unknown, v]),
+    completeValue: (_f, _v, body) => body.txn,
     draw: (rand, _key, nextValue) => {
       const n = rand.int(1, 3);
-      const value: [string, string, unknown][] = [];
+      const value: ClientOp[] = [];
       for (let i = 0; i < n; i++) {
         const k = `k${rand.int(1, o.keys ?? 4)}`;
         value.push(rand.chance(0.5) ? ['r', k, null] : [writeF, k, nextValue()]);
       }
-      return { f: 'txn', value, req: value.map(([f, k, v]): MicroOp => [f, JSON.stringify(k), v]) };
+      return { f: 'txn', value, req: value };
     },
   });
   const host: SimHost<PeerMessage, Ready, Record_[], MvccNode> = {
-    boot: (id, disk) => new MvccNode({ id, nodes: ids, variant: o.variant ?? 'correct', params, wallMs: () => 1_000_000 + sim.now + (skew.get(id) ?? 0), restore: disk }),
+    boot: (id, disk) => new MvccNode({ id, nodes: ids, variant: o.variant ?? 'correct', params, wallMs: () => 1_000_000 + sim.now + (skew.get(id) ?? 0), restore: disk, log: (line) => violations.push(`${id}: ${line}`) }),
     persist: (_id, rd, disk) => {
       if (rd.persist.length > 0) disk.write((d) => [...d, ...rd.persist]);
     },

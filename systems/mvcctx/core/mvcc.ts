@@ -42,9 +42,14 @@ export interface MvccParams {
   gcWindowMs: number;
   /** Ticks between resends of a commit that an owner did not acknowledge. */
   resendTicks: number;
+  /**
+   * Ticks an owner holds a prepared transaction before it asks the coordinator for the outcome,
+   * and between asks: the coordinator may have died or its abort may have been lost.
+   */
+  queryTicks: number;
 }
 
-export const DEFAULT_PARAMS: MvccParams = { maxOffsetMs: 10_000, mode: 'uncertainty-restart', txnTimeoutTicks: 200, maxRestarts: 20, gcWindowMs: 20_000, resendTicks: 20 };
+export const DEFAULT_PARAMS: MvccParams = { maxOffsetMs: 10_000, mode: 'uncertainty-restart', txnTimeoutTicks: 200, maxRestarts: 20, gcWindowMs: 20_000, resendTicks: 20, queryTicks: 100 };
 
 /** The window of small-max-offset, ms: far below the skews within the bound the manifest claims. */
 export const SMALL_MAX_OFFSET_MS = 2;
@@ -56,6 +61,9 @@ export function variantParams(v: Variant, p: MvccParams): MvccParams {
 
 /** A micro-operation: ['r', key, null] | ['append', key, v] | ['w', key, v]; keys as JSON text. */
 export type MicroOp = [string, string, unknown];
+
+/** A micro-operation as the client gave it (and as the reply gives it back, reads filled in). */
+export type ClientOp = [string, unknown, unknown];
 
 export interface Version {
   ts: Ts;
@@ -81,9 +89,10 @@ export type PeerMessage =
   | ({ type: 'PrepareNo'; from: string; to: string; txn: string; why: string } & Clk)
   | ({ type: 'Commit'; from: string; to: string; txn: string; c: Ts } & Clk)
   | ({ type: 'CommitAck'; from: string; to: string; txn: string } & Clk)
-  | ({ type: 'Abort'; from: string; to: string; txn: string } & Clk);
+  | ({ type: 'Abort'; from: string; to: string; txn: string } & Clk)
+  | ({ type: 'Query'; from: string; to: string; txn: string } & Clk);
 
-export const MESSAGE_TYPES = ['Read', 'ReadOk', 'ReadUncertain', 'ReadRefused', 'Prepare', 'PrepareOk', 'PrepareNo', 'Commit', 'CommitAck', 'Abort'] as const;
+export const MESSAGE_TYPES = ['Read', 'ReadOk', 'ReadUncertain', 'ReadRefused', 'Prepare', 'PrepareOk', 'PrepareNo', 'Commit', 'CommitAck', 'Abort', 'Query'] as const;
 
 /** One WAL record. */
 export type Record_ =
@@ -135,12 +144,16 @@ interface Prepared {
   p: Ts;
   reads: string[];
   writes: Write[];
+  /** The tick at which this node last heard of the transaction (prepared it or asked about it). */
+  heardAt: number;
 }
 
 interface Txn {
   reqId: number;
   id: string;
   ops: MicroOp[];
+  /** The keys as the client gave them, by position in `ops`: the reply names them so. */
+  keys: unknown[];
   s: Ts;
   limit: Ts;
   attempt: number;
@@ -152,7 +165,7 @@ interface Txn {
   proposed: Ts | null;
   deadline: number;
   c: Ts | null;
-  result: MicroOp[] | null;
+  result: ClientOp[] | null;
 }
 
 export interface MvccOptions {
@@ -163,6 +176,8 @@ export interface MvccOptions {
   wallMs: () => number;
   /** The records recovered from the WAL, in order. */
   restore: readonly Record_[];
+  /** Where the node says what it dropped (a peer message that fits no state it knows). */
+  log?: (line: string) => void;
 }
 
 export class MvccInvariantError extends Error {}
@@ -174,6 +189,7 @@ export class MvccNode extends BatchReadyCore<PeerMessage, Record_> {
   readonly clock: HybridClock;
   private readonly nodes: readonly string[];
   private readonly wallMs: () => number;
+  private readonly log: (line: string) => void;
   readonly versions = new Map<string, Version[]>();
   private readonly maxRead = new Map<string, Ts>();
   private readFloor: Ts = ZERO_TS;
@@ -193,7 +209,7 @@ export class MvccNode extends BatchReadyCore<PeerMessage, Record_> {
   private seq = 0;
   private boot: number;
   private gcMark: Ts = ZERO_TS;
-  readonly stats = { txns: 0, committed: 0, restarts: 0, conflicts: 0, waitedMs: 0 };
+  readonly stats = { txns: 0, committed: 0, restarts: 0, conflicts: 0, queries: 0, presumedAborts: 0, dropped: 0 };
 
   constructor(o: MvccOptions) {
     super();
@@ -202,13 +218,14 @@ export class MvccNode extends BatchReadyCore<PeerMessage, Record_> {
     this.variant = o.variant;
     this.params = variantParams(o.variant, o.params);
     this.wallMs = o.wallMs;
+    this.log = o.log ?? (() => {});
     this.clock = new HybridClock(o.wallMs, o.variant === 'wallclock-ts');
     let boots = 0;
     let seen: Ts = ZERO_TS;
     for (const r of o.restore) {
       if ('boot' in r) boots = Math.max(boots, r.boot);
       else if ('prep' in r) {
-        this.prepared.set(r.prep, { coord: r.coord, s: r.s, p: r.p, reads: r.reads, writes: r.writes });
+        this.prepared.set(r.prep, { coord: r.coord, s: r.s, p: r.p, reads: r.reads, writes: r.writes, heardAt: 0 });
         seen = maxTs(seen, r.p);
       } else if ('commit' in r) {
         this.applyCommit(r.commit, r.c);
@@ -235,13 +252,16 @@ export class MvccNode extends BatchReadyCore<PeerMessage, Record_> {
 
   // ------------------------------------------------------------------ inputs
 
-  /** A client transaction. */
-  request(reqId: number, ops: MicroOp[]): void {
+  /**
+   * A client transaction: micro-operations `[f, key, value]` with keys as any JSON value (their
+   * JSON text is the key inside, so 1 and "1" stay apart).
+   */
+  request(reqId: number, ops: readonly (readonly [string, unknown, unknown])[]): void {
     this.stats.txns++;
     const s = this.clock.now();
     const id = `${this.id}.${this.boot}.${++this.seq}`;
     const t: Txn = {
-      reqId, id, ops, s, limit: this.uncertaintyLimit(s), attempt: 0, phase: 'read', readOwners: new Set(), vals: new Map(),
+      reqId, id, ops: ops.map(([f, k, v]): MicroOp => [f, JSON.stringify(k), v]), keys: ops.map(([, k]) => k), s, limit: this.uncertaintyLimit(s), attempt: 0, phase: 'read', readOwners: new Set(), vals: new Map(),
       owners: [], proposals: new Map(), proposed: null, deadline: this.ticks + this.params.txnTimeoutTicks, c: null, result: null,
     };
     this.txns.set(id, t);
@@ -261,8 +281,18 @@ export class MvccNode extends BatchReadyCore<PeerMessage, Record_> {
       else still.push(t);
     }
     this.waiting = still;
+    // Durable: a decision taken in this same Ready is not on disk yet.
     if (this.ticks % this.params.resendTicks === 0) {
-      for (const [txn, d] of this.decided) for (const to of d.waiting) this.out({ type: 'Commit', from: this.id, to, txn, c: d.c, clk: this.clock.now() }, false);
+      for (const [txn, d] of this.decided) for (const to of d.waiting) this.out({ type: 'Commit', from: this.id, to, txn, c: d.c, clk: this.clock.now() }, true);
+    }
+    // An intent outlives its transaction when the coordinator died before it decided, or when its
+    // abort was lost: the owner asks the coordinator, which answers with its decision or, having
+    // none and no such transaction running, with an abort, so reads are never blocked for good.
+    for (const [txn, p] of this.prepared) {
+      if (this.ticks - p.heardAt < this.params.queryTicks) continue;
+      p.heardAt = this.ticks;
+      this.stats.queries++;
+      this.out({ type: 'Query', from: this.id, to: p.coord, txn, clk: this.clock.now() }, false);
     }
     this.pump();
   }
@@ -319,10 +349,11 @@ export class MvccNode extends BatchReadyCore<PeerMessage, Record_> {
   private readsDone(t: Txn): void {
     const local = new Map<string, unknown>();
     const writes = new Map<string, Write>();
-    const result: MicroOp[] = [];
-    for (const [f, k, v] of t.ops) {
+    const result: ClientOp[] = [];
+    for (const [i, [f, k, v]] of t.ops.entries()) {
+      const key = t.keys[i];
       if (f === 'r') {
-        result.push(['r', k, local.has(k) ? local.get(k) : (t.vals.get(k) ?? null)]);
+        result.push(['r', key, local.has(k) ? local.get(k) : (t.vals.get(k) ?? null)]);
         continue;
       }
       if (f === 'append') {
@@ -334,7 +365,7 @@ export class MvccNode extends BatchReadyCore<PeerMessage, Record_> {
         local.set(k, v);
         writes.set(k, { key: k, kind: 'w', v });
       }
-      result.push([f, k, v]);
+      result.push([f, key, v]);
     }
     t.result = result;
     if (writes.size === 0) {
@@ -442,11 +473,15 @@ export class MvccNode extends BatchReadyCore<PeerMessage, Record_> {
           this.rd.persist.push({ commit: m.txn, c: m.c });
           this.applyCommit(m.txn, m.c);
         } else if (!this.committed.has(m.txn)) {
-          // A commit for a transaction this node never prepared: a forged or misrouted message.
-          throw new MvccInvariantError(`commit of ${m.txn}, which ${this.id} never prepared`);
+          // A coordinator commits only what every owner prepared, and an owner forgets a
+          // prepared transaction only by its commit or abort: this one is forged or misrouted.
+          this.stats.dropped++;
+          return this.log(`dropped a commit of ${m.txn} from ${m.from}, which ${this.id} never prepared`);
         }
         return this.out({ type: 'CommitAck', from: this.id, to: m.from, txn: m.txn, clk: this.clock.now() }, true);
       }
+      case 'Query':
+        return this.onQuery(m);
       case 'Abort':
         if (this.prepared.has(m.txn)) {
           this.rd.persist.push({ abort: m.txn });
@@ -476,8 +511,25 @@ export class MvccNode extends BatchReadyCore<PeerMessage, Record_> {
     this.out({ ...reply, type: 'ReadOk', vals, clk: this.clock.now() }, false);
   }
 
+  /**
+   * An owner asks about a transaction this node coordinates: its decision if it has one; nothing
+   * while it still runs (it ends in a commit or an abort of its own); else an abort. A transaction
+   * neither running nor decided never will be: decisions are logged before any owner hears them,
+   * running ones are all in memory, and one of an earlier start of this node ended with it.
+   */
+  private onQuery(m: Extract<PeerMessage, { type: 'Query' }>): void {
+    const d = this.decided.get(m.txn);
+    // Durable, as the decision may have been taken in this same Ready.
+    if (d !== undefined) return this.out({ type: 'Commit', from: this.id, to: m.from, txn: m.txn, c: d.c, clk: this.clock.now() }, true);
+    if (this.txns.has(m.txn)) return;
+    this.stats.presumedAborts++;
+    this.out({ type: 'Abort', from: this.id, to: m.from, txn: m.txn, clk: this.clock.now() }, false);
+  }
+
   private onPrepare(m: Extract<PeerMessage, { type: 'Prepare' }>): void {
     const no = (why: string) => this.out({ type: 'PrepareNo', from: this.id, to: m.from, txn: m.txn, why, clk: this.clock.now() }, false);
+    // A prepare that arrives again after its commit (delayed, resent): the coordinator is past it.
+    if (this.committed.has(m.txn)) return;
     if (this.prepared.has(m.txn)) return this.out({ type: 'PrepareOk', from: this.id, to: m.from, txn: m.txn, p: this.prepared.get(m.txn)!.p, clk: this.clock.now() }, true);
     const wkeys = m.writes.map((w) => w.key);
     for (const k of [...m.reads, ...wkeys]) {
@@ -506,7 +558,7 @@ export class MvccNode extends BatchReadyCore<PeerMessage, Record_> {
       }
       this.clock.update(p);
     }
-    const prep: Prepared = { coord: m.from, s: m.s, p, reads: m.reads, writes: m.writes };
+    const prep: Prepared = { coord: m.from, s: m.s, p, reads: m.reads, writes: m.writes, heardAt: this.ticks };
     this.prepared.set(m.txn, prep);
     this.placeIntents(m.txn, prep);
     this.rd.persist.push({ prep: m.txn, coord: m.from, s: m.s, p, reads: m.reads, writes: m.writes });
