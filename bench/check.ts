@@ -23,6 +23,7 @@ import { readHistory, type HistoryEvent } from '../checkers/history/index.js';
 import { checkLinearizable, checkLinearizableParallel, createModel, type ModelOptions } from '../checkers/linearizable/index.js';
 import { generateKvHistory, generateQueueHistory, generateRegisterHistory, generateSetHistory } from './generate.js';
 import { median } from './support/median.js';
+import { benchFlags } from './support/args.js';
 
 interface Item {
   name: string;
@@ -66,14 +67,11 @@ interface Row {
   mismatches: string[];
 }
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(name);
-  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1]! : fallback;
-}
+const { arg, has } = benchFlags('bench:check', 'usage: node dist/bench/check.js [--rounds n] [--time-limit s] [--only text] [--json]', ['--rounds', '--time-limit', '--only'], ['--json']);
 
 const rounds = Math.max(1, Number(arg('--rounds', '5')));
 const timeLimitMs = Number(arg('--time-limit', '120')) * 1000;
-const asJson = process.argv.includes('--json');
+const asJson = has('--json');
 /** Only the sets whose name contains this text (default: all). */
 const only = arg('--only', '');
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');

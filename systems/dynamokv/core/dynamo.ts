@@ -24,6 +24,8 @@
  */
 import { BatchReadyCore } from '../../lib/batch-core.js';
 import { compareVersions, elementsOf, joinVectors, maxTime, mergeSiblings, reconcile, sameCopy, type Sibling, type Stored, type Version } from './versions.js';
+import { ErrorCode } from '../../lib/errors.js';
+import { fnv1a } from '../../lib/hash.js';
 
 export type Variant = 'correct' | 'lww-wallclock' | 'no-read-repair' | 'r1w1' | 'lww-set';
 
@@ -104,23 +106,13 @@ export interface Ready {
   replies: Reply[];
 }
 
-/** Error codes of the client protocol used here (workloads/wire/errors.ts). */
-export const ERR = { timeout: 0, temporarilyUnavailable: 11 } as const;
-
-/** FNV-1a of a string: the key's place on the ring (deterministic across nodes and runs). */
-export function hashKey(key: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < key.length; i++) {
-    h ^= key.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h;
-}
+/** Error codes of the client protocol: the wire kit's one table. */
+export const ERR = ErrorCode;
 
 /** The N replicas of a key: the nodes after its hash on the ring of sorted ids. */
 export function replicasOf(key: string, nodes: readonly string[], n: number): string[] {
   const ring = [...nodes].sort();
-  const start = hashKey(key) % ring.length;
+  const start = fnv1a(key) % ring.length;
   const count = Math.min(n, ring.length);
   return Array.from({ length: count }, (_, i) => ring[(start + i) % ring.length]!);
 }

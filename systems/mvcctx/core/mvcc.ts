@@ -26,6 +26,8 @@
  */
 import { BatchReadyCore } from '../../lib/batch-core.js';
 import { compareTs, HybridClock, maxTs, nextTs, type Ts, ZERO_TS } from './hlc.js';
+import { ErrorCode } from '../../lib/errors.js';
+import { fnv1a } from '../../lib/hash.js';
 
 export type Variant = 'correct' | 'wallclock-ts' | 'no-uncertainty-restart' | 'small-max-offset' | 'si-only';
 export const MVCCTX_VARIANTS: readonly Variant[] = ['correct', 'wallclock-ts', 'no-uncertainty-restart', 'small-max-offset', 'si-only'];
@@ -104,23 +106,13 @@ export type Record_ =
 
 export type ReplyBody = { type: string; [field: string]: unknown };
 
-/** Error codes of the client protocol (workloads/wire/errors.ts). */
-export const ERR = { temporarilyUnavailable: 11, abort: 14, txnConflict: 30 } as const;
-
-/** FNV-1a of a string. */
-export function hashKey(key: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < key.length; i++) {
-    h ^= key.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h;
-}
+/** Error codes of the client protocol: the wire kit's one table. */
+export const ERR = ErrorCode;
 
 /** The node that owns a key: a fixed assignment by hash over the sorted ids. */
 export function ownerOf(key: string, nodes: readonly string[]): string {
   const ring = [...nodes].sort();
-  return ring[hashKey(key) % ring.length]!;
+  return ring[fnv1a(key) % ring.length]!;
 }
 
 /** What a read at `s` sees of a key's versions: a list when it was appended to, else a register. */

@@ -2,6 +2,7 @@
  * txkv's shared vocabulary: variants, params, the partition map (Fixed Partitions), the peer
  * messages of Two-Phase Commit and the records a data node writes to its Write-Ahead Log.
  */
+import { fnv1a } from '../../lib/hash.js';
 
 /** The correct system and each switch that leaves one step of a pattern out. */
 export const TXKV_VARIANTS = ['correct', 'no-prepare-locks', 'coordinator-no-log', 'volatile-prepare'] as const;
@@ -27,12 +28,7 @@ export function initialMap(dataNodes: readonly string[]): PartitionMap {
 
 /** FNV-1a of a key's JSON text, mod the partition count: the key's partition on every node. */
 export function partitionOf(key: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < key.length; i++) {
-    h ^= key.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h % PARTITIONS;
+  return fnv1a(key) % PARTITIONS;
 }
 
 export interface TxkvParams {
