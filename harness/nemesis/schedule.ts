@@ -237,20 +237,26 @@ export function planNemesis(opts: NemesisPlanOptions): NemesisStep[] {
     const pkg = kindPackage(s.kind);
     const joins = pkg.companion === undefined ? [] : aimed.sort((a, b) => a.at - b.at);
     let j = 0;
+    /** Where this stream's previous fault ended: a leader fault since then may take a companion. */
+    let free = 0;
     while (s.next < opts.timeLimitMs) {
       const spec = drawCombinedFault(s.kind, targets(s.kind), s.own, types);
-      let t = s.next;
+      const t = s.next;
       let end = t + length(s.kind, s.own);
-      // A fault on the leader that starts before this one would end: the companion, drawn for
-      // each such fault once, takes its span (this one, cut short, ends as it starts).
-      while (j < joins.length && joins[j]!.at < t) j++;
-      const join = j < joins.length && joins[j]!.at < end ? joins[j++] : undefined;
-      if (join !== undefined && pkg.companion !== undefined && s.own.chance(COMPANION_P)) {
+      // Each fault on the leader that starts after this stream's previous fault and before this
+      // one would end, in the gap as well, draws its own chance of a companion; the first that
+      // takes one gives it its span, and this fault, cut short, ends as the companion starts.
+      let join: (typeof joins)[number] | undefined;
+      while (join === undefined && j < joins.length && joins[j]!.at < end) {
+        const candidate = joins[j++]!;
+        if (candidate.at >= free && pkg.companion !== undefined && s.own.chance(COMPANION_P)) join = candidate;
+      }
+      if (join !== undefined && pkg.companion !== undefined) {
         if (join.at > t) plan(s, spec, t, join.at);
         plan(s, pkg.companion(s.own, targets(s.kind), join.spec), join.at, join.end);
-        t = join.at;
         end = join.end;
       } else plan(s, spec, t, end);
+      free = end;
       s.next = end + gap(s.kind, s.own);
     }
   }

@@ -7,6 +7,11 @@
  * the generator. A worker whose op ended in `info` is retired: its process id is replaced by a
  * new one (old + worker count, as in Jepsen), and its connection is reopened, so that no process
  * ever has two ops open at once.
+ *
+ * A worker whose op could not be sent (its node is down or cut off) waits before it is free again,
+ * NOT_SENT_BACKOFF_MS doubling from its least to its most while its node stays unreachable: a
+ * refused connection fails in a millisecond, and without the wait the workers bound to a dead
+ * node would take most of the run's ops while the nodes that work get few.
  */
 import type { Completion, WorkloadClient } from '../../workloads/types.js';
 import { NdjsonConnection } from '../client/connection.js';
@@ -21,6 +26,16 @@ export interface Worker {
   node: string;
   busy: boolean;
   conn: NdjsonConnection | null;
+  /** How long the worker waited after its last op that could not be sent (ms); 0 after one that was. */
+  backoffMs?: number;
+}
+
+/** The wait of a worker after an op that could not be sent: doubles from `min` to `max` (ms). */
+export const NOT_SENT_BACKOFF_MS = { min: 50, max: 1000 } as const;
+
+/** The next wait after an op that could not be sent, given the last one. */
+export function nextBackoffMs(lastMs: number): number {
+  return Math.min(NOT_SENT_BACKOFF_MS.max, Math.max(NOT_SENT_BACKOFF_MS.min, lastMs * 2));
 }
 
 /** Options of `interpret`. */
@@ -80,6 +95,7 @@ export async function interpret(gen: Generator, opts: InterpretOptions): Promise
     const invokeEv: GenEvent = { type: 'invoke', worker: w.index, process, f: op.f, value: op.value };
     g = g.update(ctx(), invokeEv);
     let completion: Completion;
+    let sent = true;
     // An op that names another node than the worker's goes over a connection of its own.
     const node = op.node ?? w.node;
     let own: NdjsonConnection | null = null;
@@ -100,7 +116,9 @@ export async function interpret(gen: Generator, opts: InterpretOptions): Promise
       const cap = opts.opTimeoutCapsMs !== undefined && Object.hasOwn(opts.opTimeoutCapsMs, op.f) ? opts.opTimeoutCapsMs[op.f]! : Number.POSITIVE_INFINITY;
       const outcome = await conn.request(opts.client.request(body), Math.min(opts.opTimeoutMs, cap));
       completion = completionOf(opts.client, body, outcome);
+      sent = outcome.kind !== 'unsent';
     } catch (err) {
+      sent = false;
       // No connection: the request never left, so the op certainly did not happen.
       completion = { type: 'fail', value: op.value, error: `not-sent: ${(err as Error).message}` };
     }
@@ -118,6 +136,8 @@ export async function interpret(gen: Generator, opts: InterpretOptions): Promise
       w.conn?.close();
       w.conn = null;
     }
+    w.backoffMs = sent ? 0 : nextBackoffMs(w.backoffMs ?? 0);
+    if (!sent && !opts.shouldStop()) await new Promise((res) => setTimeout(res, w.backoffMs));
     w.busy = false;
     free = null;
     g = g.update(ctx(), { type: completion.type, worker: w.index, process, f: op.f, value: completion.value });
