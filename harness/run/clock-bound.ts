@@ -100,3 +100,31 @@ export function readClockBound(boundMs: number | undefined, events: readonly His
 export function outsideContractText(o: OutsideContract): string {
   return `invalid, outside contract: clock offset reached ${o.maxOffsetMs} ms > bound ${o.boundMs} ms (from ${o.fromS.toFixed(1)} s to ${o.toS.toFixed(1)} s)`;
 }
+
+/** The part of a run's results the clock bound reads and changes. */
+export interface ClockJudged {
+  valid: boolean | 'unknown';
+  exitCode: number;
+  unknownReason?: string;
+  clockBound?: { boundMs: number; maxOffsetMs: number };
+  outsideContract?: OutsideContract;
+}
+
+/**
+ * Holds judged results to the bound: an invalid run whose clocks went beyond it becomes
+ * `unknown` (exit 2) with `outsideContract`; the checkers keep their own verdicts. The bound and
+ * the largest offset are kept in `clockBound`, so that a recheck holds the run to the same bound.
+ */
+export function holdToClockBound<R extends ClockJudged>(results: R, events: readonly HistoryEvent[], nodes: readonly string[], boundMs: number | undefined, unknownExit: number): R {
+  if (boundMs === undefined) return results;
+  const reading = readClockBound(boundMs, events, nodes);
+  const out = { ...results, clockBound: { boundMs, maxOffsetMs: reading.maxOffsetMs } };
+  if (results.valid !== false || reading.beyond === null) return out;
+  return { ...out, valid: 'unknown', exitCode: unknownExit, outsideContract: reading.beyond, unknownReason: outsideContractText(reading.beyond) };
+}
+
+/** The bound stored results were held to, for a recheck. */
+export function recordedClockBound(results: Record<string, unknown>): number | undefined {
+  const b = record(results['clockBound'])['boundMs'];
+  return typeof b === 'number' && Number.isInteger(b) && b > 0 ? b : undefined;
+}
