@@ -154,9 +154,9 @@ function admit(spans: ReadonlyArray<readonly [number, number]>, t: number, lengt
 }
 
 /** One fault of the combined default: the package's own combined draw, or its explicit one. */
-function drawCombinedFault(kind: FaultKind, nodes: readonly string[], rng: MutableRng, messageTypes: readonly string[]): FaultSpec {
+function drawCombinedFault(kind: FaultKind, nodes: readonly string[], rng: MutableRng, messageTypes: readonly string[], manifest?: FaultManifest): FaultSpec {
   const p = kindPackage(kind);
-  return (p.drawCombined ?? p.draw)(rng, nodes, messageTypes);
+  return p.drawCombined ? p.drawCombined(rng, nodes, messageTypes, manifest) : p.draw(rng, nodes, messageTypes);
 }
 
 /** A duration between half and one and a half `intervalMs`, for overlapping schedules. */
@@ -219,7 +219,7 @@ export function planNemesis(opts: NemesisPlanOptions): NemesisStep[] {
     const live = streams.filter((x) => !background(x.kind) && x.next < opts.timeLimitMs);
     if (live.length === 0) break;
     const s = live.reduce((a, b) => (b.next < a.next ? b : a));
-    const spec = combined ? drawCombinedFault(s.kind, targets(s.kind), s.own, types) : drawFault(s.kind, targets(s.kind), s.own, types);
+    const spec = combined ? drawCombinedFault(s.kind, targets(s.kind), s.own, types, opts.manifest) : drawFault(s.kind, targets(s.kind), s.own, types);
     const len = length(s.kind, s.own);
     const settle = combined ? logUniformMs(s.own, COMBINED_SETTLE_MS.min, COMBINED_SETTLE_MS.max) : 0;
     const t = combined ? admit(spans, s.next, len, COMBINED_MAX_IN_FORCE) : s.next;
@@ -238,7 +238,7 @@ export function planNemesis(opts: NemesisPlanOptions): NemesisStep[] {
     const joins = pkg.companion === undefined ? [] : aimed.sort((a, b) => a.at - b.at);
     let j = 0;
     while (s.next < opts.timeLimitMs) {
-      const spec = drawCombinedFault(s.kind, targets(s.kind), s.own, types);
+      const spec = drawCombinedFault(s.kind, targets(s.kind), s.own, types, opts.manifest);
       let t = s.next;
       let end = t + length(s.kind, s.own);
       // A fault on the leader that starts before this one would end: the companion, drawn for
@@ -247,7 +247,7 @@ export function planNemesis(opts: NemesisPlanOptions): NemesisStep[] {
       const join = j < joins.length && joins[j]!.at < end ? joins[j++] : undefined;
       if (join !== undefined && pkg.companion !== undefined && s.own.chance(COMPANION_P)) {
         if (join.at > t) plan(s, spec, t, join.at);
-        plan(s, pkg.companion(s.own, targets(s.kind), join.spec), join.at, join.end);
+        plan(s, pkg.companion(s.own, targets(s.kind), join.spec, opts.manifest), join.at, join.end);
         t = join.at;
         end = join.end;
       } else plan(s, spec, t, end);

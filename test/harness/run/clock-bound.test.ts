@@ -44,3 +44,17 @@ describe('holdToClockBound', () => {
     expect(holdToClockBound(base, beyond, nodes, undefined, 2)).toBe(base);
   });
 });
+
+describe('the combined default against a clock bound', () => {
+  it('draws 3 in 4 skews within the bound and the rest up to 3 x bound, seeded', async () => {
+    const { planNemesis } = await import('../../../harness/nemesis/schedule.js');
+    const plan = (seed: number) => planNemesis({ faults: ['clock'], intervalMs: 0, timeLimitMs: 600_000, nodes, seed, combined: true, manifest: { clockBoundMs: 1000 } });
+    const starts = plan(7).filter((s) => s.action === 'start');
+    expect(plan(7)).toEqual(plan(7));
+    const spreads = starts.map((s) => readClockBound(1000, [ev('start-clock', 1, s.spec)], nodes).maxOffsetMs);
+    expect(Math.max(...spreads)).toBeLessThanOrEqual(3000);
+    const within = spreads.filter((x) => x <= 1000).length / spreads.length;
+    expect(within).toBeGreaterThan(0.6);
+    expect(within).toBeLessThan(0.9);
+  });
+});
