@@ -97,6 +97,11 @@ const manifestSchema = z.object({
   /** What the system claims when a stopped node's files are damaged (the `disk` fault); absent: no claim. */
   disk: z.enum(DISK_CLAIMS).optional(),
   /**
+   * The largest offset (ms) between any two nodes' clocks that the system's correctness relies on;
+   * an anomaly in a run whose clock faults went beyond it is outside the contract (harness/run/clock-bound.ts).
+   */
+  clockBoundMs: z.number({ invalid_type_error: 'clockBoundMs must be a number of milliseconds' }).int('clockBoundMs must be a whole number of milliseconds').positive('clockBoundMs must be a positive number of milliseconds').optional(),
+  /**
    * The module (relative to the manifest's folder) exporting the system's side of the swarm hunt
    * (`faultline hunt --simulate`; systems/lib/sim/swarm.ts), and the export's name.
    */

@@ -154,9 +154,9 @@ function admit(spans: ReadonlyArray<readonly [number, number]>, t: number, lengt
 }
 
 /** One fault of the combined default: the package's own combined draw, or its explicit one. */
-function drawCombinedFault(kind: FaultKind, nodes: readonly string[], rng: MutableRng, messageTypes: readonly string[]): FaultSpec {
+function drawCombinedFault(kind: FaultKind, nodes: readonly string[], rng: MutableRng, messageTypes: readonly string[], manifest?: FaultManifest): FaultSpec {
   const p = kindPackage(kind);
-  return (p.drawCombined ?? p.draw)(rng, nodes, messageTypes);
+  return p.drawCombined ? p.drawCombined(rng, nodes, messageTypes, manifest) : p.draw(rng, nodes, messageTypes);
 }
 
 /** A duration between half and one and a half `intervalMs`, for overlapping schedules. */
@@ -219,7 +219,7 @@ export function planNemesis(opts: NemesisPlanOptions): NemesisStep[] {
     const live = streams.filter((x) => !background(x.kind) && x.next < opts.timeLimitMs);
     if (live.length === 0) break;
     const s = live.reduce((a, b) => (b.next < a.next ? b : a));
-    const spec = combined ? drawCombinedFault(s.kind, targets(s.kind), s.own, types) : drawFault(s.kind, targets(s.kind), s.own, types);
+    const spec = combined ? drawCombinedFault(s.kind, targets(s.kind), s.own, types, opts.manifest) : drawFault(s.kind, targets(s.kind), s.own, types);
     const len = length(s.kind, s.own);
     const settle = combined ? logUniformMs(s.own, COMBINED_SETTLE_MS.min, COMBINED_SETTLE_MS.max) : 0;
     const t = combined ? admit(spans, s.next, len, COMBINED_MAX_IN_FORCE) : s.next;
@@ -240,7 +240,7 @@ export function planNemesis(opts: NemesisPlanOptions): NemesisStep[] {
     /** Where this stream's previous fault ended: a leader fault since then may take a companion. */
     let free = 0;
     while (s.next < opts.timeLimitMs) {
-      const spec = drawCombinedFault(s.kind, targets(s.kind), s.own, types);
+      const spec = drawCombinedFault(s.kind, targets(s.kind), s.own, types, opts.manifest);
       const t = s.next;
       let end = t + length(s.kind, s.own);
       // Each fault on the leader that starts after this stream's previous fault and before this
@@ -253,7 +253,7 @@ export function planNemesis(opts: NemesisPlanOptions): NemesisStep[] {
       }
       if (join !== undefined && pkg.companion !== undefined) {
         if (join.at > t) plan(s, spec, t, join.at);
-        plan(s, pkg.companion(s.own, targets(s.kind), join.spec), join.at, join.end);
+        plan(s, pkg.companion(s.own, targets(s.kind), join.spec, opts.manifest), join.at, join.end);
         end = join.end;
       } else plan(s, spec, t, end);
       free = end;

@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { RunResults } from './results.js';
+import { outsideContractText } from './clock-bound.js';
 
 /** The verdict in words. */
 export function verdictWord(valid: boolean | 'unknown'): string {
@@ -12,12 +13,13 @@ export function verdictWord(valid: boolean | 'unknown'): string {
 }
 
 /** The summary lines of a run. */
-export function summaryLines(results: Pick<RunResults, 'valid' | 'checkers' | 'stats' | 'firstAnomaly' | 'nemesisErrors' | 'unknownReason' | 'net'>, runDir: string, command: string | null): string[] {
+export function summaryLines(results: Pick<RunResults, 'valid' | 'checkers' | 'stats' | 'firstAnomaly' | 'nemesisErrors' | 'unknownReason' | 'net' | 'outsideContract'>, runDir: string, command: string | null): string[] {
   const lines: string[] = [];
   const per = Object.entries(results.checkers)
     .map(([name, r]) => `${name}: ${verdictWord(r.valid)}`)
     .join(', ');
-  lines.push(`verdict: ${verdictWord(results.valid)}${per ? ` (${per})` : ''}`);
+  const word = results.outsideContract ? outsideContractText(results.outsideContract) : verdictWord(results.valid);
+  lines.push(`verdict: ${word}${per ? ` (${per})` : ''}`);
   const s = results.stats;
   const lat = s.latencyMs ? `, latency p50 ${s.latencyMs.p50} ms p99 ${s.latencyMs.p99} ms` : '';
   lines.push(`ops: ${s.ok} ok, ${s.fail} fail, ${s.info} info${s.open ? `, ${s.open} never completed` : ''} (${s.opsPerSec} ops/s${lat})`);
@@ -33,7 +35,7 @@ export function summaryLines(results: Pick<RunResults, 'valid' | 'checkers' | 's
   for (const [name, r] of Object.entries(results.checkers)) {
     if (r.valid !== true && r.explanation) lines.push(`${name}: ${r.explanation.split('\n')[0]}`);
   }
-  if (results.unknownReason !== undefined) lines.push(`unknown: ${results.unknownReason}`);
+  if (results.unknownReason !== undefined && !results.outsideContract) lines.push(`unknown: ${results.unknownReason}`);
   for (const e of results.nemesisErrors) lines.push(`nemesis error: ${e}`);
   const rel = relative(process.cwd(), runDir);
   lines.push(`results: ${rel.startsWith('..') || rel === '' ? runDir : rel}`);

@@ -8,7 +8,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { UsageError } from '../exit.js';
+import { EXIT, UsageError } from '../exit.js';
+import { holdToClockBound, recordedClockBound } from '../../run/clock-bound.js';
+import { nodeIds } from '../../cluster/cluster.js';
 import { readRunRecord, writeJson } from '../../run/folder.js';
 import { readStoredHistory } from '../../run/history.js';
 import { summaryLines } from '../../run/report.js';
@@ -52,7 +54,7 @@ export function register(program: Command): void {
         nemesisErrors: Array.isArray(previous.nemesisErrors) ? (previous.nemesisErrors as string[]) : [],
       }, verdictRules(record, workload));
       const results: RunResults = {
-        ...judgeByFaults(composed, events, recordedManifest(previous)),
+        ...holdToClockBound(judgeByFaults(composed, events, recordedManifest(previous)), events, nodeIds(typeof record.nodes === 'number' ? record.nodes : 0), recordedClockBound(previous), EXIT.unknown),
         rechecked: { at: new Date().toISOString(), events: events.length, partial: tornTail || previous.stats === undefined },
         // A Maelstrom run's message counts were taken by its shims, not from the history: kept too.
         ...(previous.net !== undefined ? { net: previous.net as RunResults['net'] } : {}),

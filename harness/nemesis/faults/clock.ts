@@ -83,15 +83,16 @@ export const clock: FaultPackage<ClockSpec> = {
   // A Maelstrom program reads the machine's clock: no admin message reaches it.
   unusable: (_nodeCount, _messageTypes, manifest) => (isMaelstromManifest(manifest) ? "a Maelstrom node reads the machine's clock, which no message can skew" : null),
   draw: (rng, nodes) => drawSkew(rng, nodes),
-  drawCombined(rng, nodes) {
-    const skew = drawSkew(rng, nodes);
+  drawCombined(rng, nodes, _messageTypes, manifest) {
+    const skew = manifest?.clockBoundMs === undefined ? drawSkew(rng, nodes) : drawBoundedSkew(rng, nodes, manifest.clockBoundMs);
     return rng.chance(0.5) ? skew : { ...skew, strobePeriodMs: logUniformMs(rng, STROBE_PERIOD_MS.min, STROBE_PERIOD_MS.max) };
   },
   // With a fault on the leader: a step of the leader's clock, either way, as drawSkew sizes it
   // (the node planned for the fault, or the first, stands in until the leader is found).
-  companion(rng, nodes, of) {
+  companion(rng, nodes, of, manifest) {
     const planned = (of as { nodes?: readonly string[] }).nodes?.[0] ?? nodes[0] ?? 'n1';
-    const ms = drawStepMs(rng);
+    const bound = manifest?.clockBoundMs;
+    const ms = bound === undefined ? drawStepMs(rng) : (rng.chance(0.5) ? 1 : -1) * drawSpreadMs(rng, bound);
     return { fault: 'clock', offsetsMs: { [planned]: ms }, target: 'leader' };
   },
   aim(spec, leader) {
@@ -136,4 +137,28 @@ function drawSkew(rng: MutableRng, nodes: readonly string[]): ClockSpec {
 function drawStepMs(rng: MutableRng): number {
   const ms = rng.chance(0.5) ? rng.int(100, 10_000) : rng.int(10_000, 60_000);
   return rng.chance(0.5) ? ms : -ms;
+}
+
+/**
+ * Against a system's clock bound: the spread between clocks, 3 in 4 draws within it (bound/4 to
+ * the bound), 1 in 4 beyond it (up to 3 x bound), so that a correct system is tested near its edge.
+ */
+function drawSpreadMs(rng: MutableRng, boundMs: number): number {
+  return rng.chance(0.75) ? rng.int(Math.max(1, Math.ceil(boundMs / 4)), boundMs) : rng.int(boundMs + 1, 3 * boundMs);
+}
+
+/**
+ * A skew whose spread is drawn against the bound: one node at the spread, the others skewed the
+ * same way by no more, and one node at least left at true time, so the spread is the largest offset.
+ */
+function drawBoundedSkew(rng: MutableRng, nodes: readonly string[], boundMs: number): ClockSpec {
+  const spreadMs = drawSpreadMs(rng, boundMs);
+  const sign = rng.chance(0.5) ? 1 : -1;
+  const toLeader = rng.chance(LEADER_TARGET_P);
+  const chosen = someNodes(rng, nodes, Math.max(1, nodes.length - 1));
+  const offsetsMs: Record<string, number> = {};
+  (toLeader ? chosen.slice(0, 1) : chosen).forEach((n, i) => {
+    offsetsMs[n] = sign * (i === 0 ? spreadMs : rng.int(0, spreadMs));
+  });
+  return { fault: 'clock', offsetsMs, ...(toLeader ? { target: 'leader' as const } : {}) };
 }

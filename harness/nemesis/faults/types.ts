@@ -80,7 +80,7 @@ export interface FaultPackage<S extends FaultSpecBase, D extends FaultSpecBase =
    * come in more shapes than its explicit draw gives (Jepsen's target set, clock strobes, message
    * duplicates); without it the default uses `draw`.
    */
-  drawCombined?(rng: MutableRng, nodes: readonly string[], messageTypes: readonly string[]): D;
+  drawCombined?(rng: MutableRng, nodes: readonly string[], messageTypes: readonly string[], manifest?: FaultManifest): D;
   /** The fault made concrete on the leader found when it starts (called only for `target: "leader"`). */
   aim(spec: S, leader: string, nodes: readonly string[]): S;
   /** Applies the fault; resolves with an error text when part of it failed. */
@@ -113,7 +113,7 @@ export interface FaultPackage<S extends FaultSpecBase, D extends FaultSpecBase =
    * combined default: on the same node, for the same span (a clock step on the leader as it is
    * cut off). Without it the kind never joins another.
    */
-  companion?(rng: MutableRng, nodes: readonly string[], of: FaultSpecBase): D;
+  companion?(rng: MutableRng, nodes: readonly string[], of: FaultSpecBase, manifest?: FaultManifest): D;
   /** Packages that this one's draw may give instead of its own fault. */
   readonly variants?: readonly FaultPackage<FaultSpecBase>[];
   /**

@@ -26,6 +26,13 @@ const good = {
 };
 
 describe('readManifest', () => {
+  it('reads a clock bound, and says what is wrong with a bad one', () => {
+    expect(readManifest(manifestFile(JSON.stringify({ ...good, clockBoundMs: 500 }))).clockBoundMs).toBe(500);
+    const err = errorOf(() => readManifest(manifestFile(JSON.stringify({ ...good, clockBoundMs: -5 }))));
+    expect(err).toBeInstanceOf(UsageError);
+    expect(err.message).toContain('clockBoundMs: clockBoundMs must be a positive number of milliseconds');
+  });
+
   it('names the line of a JSON syntax error', () => {
     const p = manifestFile('{\n  "name": "x",\n  "workloads": ["register"],\n}\n');
     const err = errorOf(() => readManifest(p));
