@@ -31,7 +31,7 @@ export interface Worker {
 }
 
 /** The wait of a worker after an op that could not be sent: doubles from `min` to `max` (ms). */
-export const NOT_SENT_BACKOFF_MS = { min: 50, max: 1000 } as const;
+export const NOT_SENT_BACKOFF_MS = { min: 50, max: 250 } as const;
 
 /** The next wait after an op that could not be sent, given the last one. */
 export function nextBackoffMs(lastMs: number): number {

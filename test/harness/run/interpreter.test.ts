@@ -71,9 +71,10 @@ describe('interpret', () => {
     const events = history.readBack();
     history.close();
     const done = (node: string) => events.filter((e) => e.type !== 'invoke' && e.node === node).length;
-    // 800 ms of waits doubling from 50 ms: at most 5 attempts on the dead node.
+    // 800 ms of waits doubling from 50 ms to 250 ms: at most 6 attempts on the dead node, where
+    // without them a refused connection is tried again at once, hundreds of times.
     expect(done('dead')).toBeGreaterThan(0);
-    expect(done('dead')).toBeLessThanOrEqual(5);
+    expect(done('dead')).toBeLessThanOrEqual(8);
     expect(done('live')).toBeGreaterThan(20);
   });
 });
