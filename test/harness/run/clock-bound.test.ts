@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { HistoryEvent } from '../../../checkers/history/types.js';
-import { holdToClockBound, readClockBound } from '../../../harness/run/clock-bound.js';
+import { type ClockJudged, holdToClockBound, readClockBound } from '../../../harness/run/clock-bound.js';
 
 const nodes = ['n1', 'n2', 'n3'];
 let index = 0;
 function ev(f: string, timeS: number, value: unknown): HistoryEvent {
   return { index: index++, time: timeS * 1e9, type: 'ok', process: 'nemesis', f, value };
 }
-const base = { valid: false as boolean | 'unknown', exitCode: 1 };
+const base: ClockJudged = { valid: false, exitCode: 1 };
 
 describe('readClockBound', () => {
   it('reads 0 without clock faults', () => {
