@@ -25,7 +25,7 @@
 import { join } from 'node:path';
 import { COLLECTION_RPCS, RPCS } from '../../workloads/wire/rpc.js';
 import type { ClientRequest as WireRequest } from '../lib/client-listener.js';
-import { booleanParam, ConfigError, numberParam } from '../lib/config.js';
+import { booleanParam, choiceParam, ConfigError, numberParam } from '../lib/config.js';
 import { createNode, withConfigErrors } from '../lib/node.js';
 import { decodeClientRequest } from '../lib/requests.js';
 import { openBatchWal, serveClients, startBatchQueue, startPeerTransport } from '../lib/shell.js';
@@ -37,13 +37,6 @@ const rt = createNode(DYNAMOKV_VARIANTS);
 const cfg = rt.config;
 const log = rt.logger;
 
-function choice<T extends string>(name: string, options: readonly T[], dflt: T): T {
-  const v = cfg.params[name];
-  if (v === undefined) return dflt;
-  if (typeof v !== 'string' || !options.includes(v as T)) throw new ConfigError(`params.${name}: expected one of ${options.join(', ')}`);
-  return v as T;
-}
-
 const tickMs = withConfigErrors(() => numberParam(cfg, 'tickMs', 10, 1, 10_000));
 const walSegmentBytes = withConfigErrors(() => numberParam(cfg, 'walSegmentBytes', 8 << 20, 4096, 1 << 30));
 const snapshotEvery = withConfigErrors(() => numberParam(cfg, 'snapshotEvery', 10_000, 1, 1 << 30));
@@ -52,8 +45,8 @@ const params: DynamoParams = withConfigErrors(() => {
     n: numberParam(cfg, 'n', DEFAULT_PARAMS.n, 1, 9),
     r: numberParam(cfg, 'r', DEFAULT_PARAMS.r, 1, 9),
     w: numberParam(cfg, 'w', DEFAULT_PARAMS.w, 1, 9),
-    conflict: choice('conflict', ['lamport', 'wallclock'], DEFAULT_PARAMS.conflict),
-    setConflict: choice('setConflict', ['version-vector', 'lamport'], DEFAULT_PARAMS.setConflict),
+    conflict: choiceParam(cfg, 'conflict', ['lamport', 'wallclock'], DEFAULT_PARAMS.conflict),
+    setConflict: choiceParam(cfg, 'setConflict', ['version-vector', 'lamport'], DEFAULT_PARAMS.setConflict),
     readRepair: booleanParam(cfg, 'readRepair', DEFAULT_PARAMS.readRepair),
     requestTimeoutTicks: numberParam(cfg, 'requestTimeoutTicks', DEFAULT_PARAMS.requestTimeoutTicks, 1, 1_000_000),
     maxPendingRequests: numberParam(cfg, 'maxPendingRequests', DEFAULT_PARAMS.maxPendingRequests, 1, 1_000_000),

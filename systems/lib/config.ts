@@ -189,3 +189,11 @@ export function booleanParam(cfg: NodeConfig, name: string, dflt: boolean): bool
   if (typeof v !== 'boolean') throw new ConfigError(`params.${name}: expected true or false`);
   return v;
 }
+
+/** Reads a string param that must be one of `options`, with a default; throws ConfigError otherwise. */
+export function choiceParam<T extends string>(cfg: NodeConfig, name: string, options: readonly T[], dflt: T): T {
+  const v = cfg.params[name];
+  if (v === undefined) return dflt;
+  if (typeof v !== 'string' || !options.includes(v as T)) throw new ConfigError(`params.${name}: expected one of ${options.join(', ')}`);
+  return v as T;
+}
