@@ -24,6 +24,8 @@ export interface ClockBoundReading {
   maxOffsetMs: number;
   /** The excursion beyond the bound in which the offset was largest, or null when it stayed within. */
   beyond: OutsideContract | null;
+  /** When the offset first went beyond the bound (ns since the run's start), or null. */
+  firstBeyondNs: number | null;
 }
 
 interface NodeClock {
@@ -62,6 +64,7 @@ export function readClockBound(boundMs: number | undefined, events: readonly His
   let beyond: OutsideContract | null = null;
   let open: { fromNs: number; maxMs: number } | null = null;
   let lastNs = 0;
+  let firstBeyondNs: number | null = null;
   const close = (atNs: number) => {
     if (open === null || boundMs === undefined) return;
     if (beyond === null || open.maxMs > beyond.maxOffsetMs) beyond = { maxOffsetMs: open.maxMs, boundMs, fromS: open.fromNs / 1e9, toS: atNs / 1e9 };
@@ -88,12 +91,13 @@ export function readClockBound(boundMs: number | undefined, events: readonly His
     maxOffsetMs = Math.max(maxOffsetMs, now);
     if (boundMs === undefined) continue;
     if (now > boundMs) {
+      firstBeyondNs ??= e.time;
       if (open === null) open = { fromNs: e.time, maxMs: now };
       else open.maxMs = Math.max(open.maxMs, now);
     } else close(e.time);
   }
   close(lastNs);
-  return { maxOffsetMs, beyond };
+  return { maxOffsetMs, beyond, firstBeyondNs };
 }
 
 /** The verdict's words for a run outside its clock contract. */
@@ -108,10 +112,13 @@ export interface ClockJudged {
   unknownReason?: string;
   clockBound?: { boundMs: number; maxOffsetMs: number };
   outsideContract?: OutsideContract;
+  /** The first anomalous op: one found before the clocks first went beyond the bound is a bug all the same. */
+  firstAnomaly?: { timeNs: number | null } | null;
 }
 
 /**
- * Holds judged results to the bound: an invalid run whose clocks went beyond it becomes
+ * Holds judged results to the bound: an invalid run whose clocks went beyond it before its first
+ * anomalous op (or whose first anomaly has no time) becomes
  * `unknown` (exit 2) with `outsideContract`; the checkers keep their own verdicts. The bound and
  * the largest offset are kept in `clockBound`, so that a recheck holds the run to the same bound.
  */
@@ -120,6 +127,8 @@ export function holdToClockBound<R extends ClockJudged>(results: R, events: read
   const reading = readClockBound(boundMs, events, nodes);
   const out = { ...results, clockBound: { boundMs, maxOffsetMs: reading.maxOffsetMs } };
   if (results.valid !== false || reading.beyond === null) return out;
+  const anomalyNs = results.firstAnomaly?.timeNs ?? null;
+  if (anomalyNs !== null && reading.firstBeyondNs !== null && anomalyNs < reading.firstBeyondNs) return out;
   return { ...out, valid: 'unknown', exitCode: unknownExit, outsideContract: reading.beyond, unknownReason: outsideContractText(reading.beyond) };
 }
 

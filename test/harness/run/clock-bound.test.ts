@@ -11,11 +11,11 @@ const base: ClockJudged = { valid: false, exitCode: 1 };
 
 describe('readClockBound', () => {
   it('reads 0 without clock faults', () => {
-    expect(readClockBound(1000, [ev('start-kill', 1, { nodes: ['n1'] })], nodes)).toEqual({ maxOffsetMs: 0, beyond: null });
+    expect(readClockBound(1000, [ev('start-kill', 1, { nodes: ['n1'] })], nodes)).toEqual({ maxOffsetMs: 0, beyond: null, firstBeyondNs: null });
   });
   it('stays within the bound', () => {
     const events = [ev('start-clock', 1, { offsetsMs: { n1: 800 } }), ev('stop-clock', 3, { offsetsMs: { n1: 800 } })];
-    expect(readClockBound(1000, events, nodes)).toEqual({ maxOffsetMs: 800, beyond: null });
+    expect(readClockBound(1000, events, nodes)).toEqual({ maxOffsetMs: 800, beyond: null, firstBeyondNs: null });
   });
   it('counts two nodes skewed apart, and a strobe at both of its values', () => {
     const events = [ev('start-clock', 1, { offsetsMs: { n1: 700, n2: -700 } }), ev('heal', 4, {})];
@@ -39,6 +39,14 @@ describe('holdToClockBound', () => {
     const r = holdToClockBound(base, beyond, nodes, 6000, 2);
     expect(r.valid).toBe(false);
     expect(r.outsideContract).toBeUndefined();
+  });
+  it('keeps an anomaly found before the clocks went beyond the bound a bug, and one found after it outside the contract', () => {
+    const before = holdToClockBound({ ...base, firstAnomaly: { timeNs: 1e9 } }, beyond, nodes, 1000, 2);
+    expect(before.valid).toBe(false);
+    expect(before.outsideContract).toBeUndefined();
+    const after = holdToClockBound({ ...base, firstAnomaly: { timeNs: 3e9 } }, beyond, nodes, 1000, 2);
+    expect(after.valid).toBe('unknown');
+    expect(after.outsideContract?.maxOffsetMs).toBe(5000);
   });
   it('leaves results alone without a bound', () => {
     expect(holdToClockBound(base, beyond, nodes, undefined, 2)).toBe(base);
