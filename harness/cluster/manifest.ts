@@ -98,7 +98,7 @@ const manifestSchema = z.object({
   disk: z.enum(DISK_CLAIMS).optional(),
   /**
    * The largest offset (ms) between any two nodes' clocks that the system's correctness relies on;
-   * an anomaly in a run whose clock faults went beyond it is outside the contract (harness/run/clock-bound.ts).
+   * an anomaly in a run whose clock faults went beyond it is outside the contract (harness/nemesis/faults/clock-bound.ts).
    */
   clockBoundMs: z.number({ invalid_type_error: 'clockBoundMs must be a number of milliseconds' }).int('clockBoundMs must be a whole number of milliseconds').positive('clockBoundMs must be a positive number of milliseconds').optional(),
   /**

@@ -234,8 +234,8 @@ export function planNemesis(opts: NemesisPlanOptions): NemesisStep[] {
     s.next = end + gap(s.kind, s.own);
   }
   for (const s of streams.filter((x) => background(x.kind))) {
-    const pkg = kindPackage(s.kind);
-    const joins = pkg.companion === undefined ? [] : aimed.sort((a, b) => a.at - b.at);
+    const companion = kindPackage(s.kind).companion;
+    const joins = companion === undefined ? [] : aimed.sort((a, b) => a.at - b.at);
     let j = 0;
     /** Where this stream's previous fault ended: a leader fault since then may take a companion. */
     let free = 0;
@@ -249,11 +249,11 @@ export function planNemesis(opts: NemesisPlanOptions): NemesisStep[] {
       let join: (typeof joins)[number] | undefined;
       while (join === undefined && j < joins.length && joins[j]!.at < end) {
         const candidate = joins[j++]!;
-        if (candidate.at >= free && pkg.companion !== undefined && s.own.chance(COMPANION_P)) join = candidate;
+        if (candidate.at >= free && s.own.chance(COMPANION_P)) join = candidate;
       }
-      if (join !== undefined && pkg.companion !== undefined) {
+      if (join !== undefined && companion !== undefined) {
         if (join.at > t) plan(s, spec, t, join.at);
-        plan(s, pkg.companion(s.own, targets(s.kind), join.spec, opts.manifest), join.at, join.end);
+        plan(s, companion(s.own, targets(s.kind), join.spec, opts.manifest), join.at, join.end);
         end = join.end;
       } else plan(s, spec, t, end);
       free = end;

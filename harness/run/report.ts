@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { RunResults } from './results.js';
-import { outsideContractText } from './clock-bound.js';
+import { outsideContractText } from '../nemesis/faults/clock-bound.js';
 
 /** The verdict in words. */
 export function verdictWord(valid: boolean | 'unknown'): string {

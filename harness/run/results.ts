@@ -10,7 +10,7 @@ import type { FunctionCounts } from '../../checkers/history/stats.js';
 
 import type { NodeCrash } from '../cluster/cluster.js';
 import type { NetStats } from '../maelstrom/run-hook.js';
-import type { OutsideContract } from './clock-bound.js';
+import type { OutsideContract } from '../nemesis/faults/clock-bound.js';
 
 export type { NodeCrash };
 
@@ -36,7 +36,7 @@ export interface RunResults {
   error?: string;
   /** Maelstrom's message statistics, for a Maelstrom system (harness/maelstrom/run-hook.ts). */
   net?: NetStats;
-  /** The manifest's clock bound and the largest offset between two nodes' clocks in the run (run/clock-bound.ts). */
+  /** The manifest's clock bound and the largest offset between two nodes' clocks in the run (nemesis/faults/clock-bound.ts). */
   clockBound?: { boundMs: number; maxOffsetMs: number };
   /** Set when an anomaly was found in a run whose clocks went beyond the bound: the verdict is then unknown. */
   outsideContract?: OutsideContract;

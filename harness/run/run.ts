@@ -26,7 +26,6 @@ import { Network } from '../network/network.js';
 import { freePorts } from '../cluster/ports.js';
 import { openToxiproxy, type ToxiproxyHandle } from '../toxiproxy/connect.js';
 import { judgeByFaults } from '../nemesis/faults/index.js';
-import { holdToClockBound } from './clock-bound.js';
 import { followSchedule, Nemesis } from '../nemesis/nemesis.js';
 import { replayCommand, replaySteps, SCHEDULE_FILE, scheduleFile } from '../nemesis/replay.js';
 import { planNemesis, unusableFaults } from '../nemesis/schedule.js';
@@ -254,7 +253,7 @@ export async function runTest(resolved: ResolvedRun, systemArg: string, io: RunI
       durationMs: Math.round(Number(process.hrtime.bigint() - startNs) / 1e6),
       nemesisErrors: n.errors,
     }, verdictRules(config, workload));
-    const judged = holdToClockBound(judgeByFaults(composed, events, manifest), events, ids, manifest.clockBoundMs, EXIT.unknown);
+    const judged = judgeByFaults(composed, events, manifest, ids);
     const net = maelstrom?.net(events);
     const results = net ? { ...judged, net } : judged;
     if (net) writeJson(netFile(runDir), net);

@@ -8,8 +8,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { EXIT, UsageError } from '../exit.js';
-import { holdToClockBound, recordedClockBound } from '../../run/clock-bound.js';
+import { UsageError } from '../exit.js';
 import { nodeIds } from '../../cluster/cluster.js';
 import { readRunRecord, writeJson } from '../../run/folder.js';
 import { readStoredHistory } from '../../run/history.js';
@@ -54,7 +53,7 @@ export function register(program: Command): void {
         nemesisErrors: Array.isArray(previous.nemesisErrors) ? (previous.nemesisErrors as string[]) : [],
       }, verdictRules(record, workload));
       const results: RunResults = {
-        ...holdToClockBound(judgeByFaults(composed, events, recordedManifest(previous)), events, nodeIds(typeof record.nodes === 'number' ? record.nodes : 0), recordedClockBound(previous), EXIT.unknown),
+        ...judgeByFaults(composed, events, recordedManifest(previous), nodeIds(typeof record.nodes === 'number' ? record.nodes : 0)),
         rechecked: { at: new Date().toISOString(), events: events.length, partial: tornTail || previous.stats === undefined },
         // A Maelstrom run's message counts were taken by its shims, not from the history: kept too.
         ...(previous.net !== undefined ? { net: previous.net as RunResults['net'] } : {}),

@@ -10,6 +10,7 @@ import { NdjsonConnection } from '../../client/connection.js';
 import type { Cluster } from '../../cluster/cluster.js';
 import type { MutableRng } from '../../random.js';
 import { joinErrors, LEADER_TARGET_P, logUniformMs, someNodes } from './common.js';
+import { holdToClockBound, recordedClockBound } from './clock-bound.js';
 import type { FaultPackage, FaultTarget } from './types.js';
 import { isMaelstromManifest } from '../../maelstrom/params.js';
 
@@ -118,6 +119,11 @@ export const clock: FaultPackage<ClockSpec> = {
     `clock ${spec.strobePeriodMs !== undefined ? `strobe every ${spec.strobePeriodMs} ms ` : ''}${Object.entries(spec.offsetsMs).map(([n, ms]) => `${n}${ms >= 0 ? '+' : ''}${ms}ms`).join(' ')}`,
   background: true,
   style: { color: '#6639ba', label: 'clock skew' },
+  judge: (results, events, manifest, nodes) => holdToClockBound(results, events, nodes, manifest.clockBoundMs),
+  recordedManifest(results) {
+    const bound = recordedClockBound(results);
+    return bound === undefined ? {} : { clockBoundMs: bound };
+  },
 };
 
 /** A skew of some nodes (often the leader alone). */

@@ -65,10 +65,10 @@ export function faultStyles(): Record<string, { color: string; label: string }> 
   return out;
 }
 
-/** A run's results held to every package's claim rule (`judge`), in index order. */
-export function judgeByFaults<R extends JudgedResults>(results: R, events: readonly HistoryEvent[], manifest: FaultManifest): R {
+/** A run's results held to every package's claim rule (`judge`), in index order; `nodes` are the run's node ids. */
+export function judgeByFaults<R extends JudgedResults>(results: R, events: readonly HistoryEvent[], manifest: FaultManifest, nodes: readonly string[]): R {
   let out = results;
-  for (const p of allPackages()) if (p.judge) out = p.judge(out, events, manifest);
+  for (const p of allPackages()) if (p.judge) out = p.judge(out, events, manifest, nodes);
   return out;
 }
 

@@ -120,7 +120,7 @@ export interface FaultPackage<S extends FaultSpecBase, D extends FaultSpecBase =
    * Holds a run's results to what the system's manifest claims about this fault, from the
    * history's events (a run and its recheck alike); without it the checkers alone judge.
    */
-  judge?<R extends JudgedResults>(results: R, events: readonly HistoryEvent[], manifest: FaultManifest): R;
+  judge?<R extends JudgedResults>(results: R, events: readonly HistoryEvent[], manifest: FaultManifest, nodes: readonly string[]): R;
   /** The claims stored results were judged by (`judge`), read back from them for a recheck. */
   recordedManifest?(results: Record<string, unknown>): FaultManifest;
 }

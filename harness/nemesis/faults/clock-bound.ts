@@ -8,7 +8,9 @@
  * to 0, `heal` sets every clock back; a node never skewed reads 0. A node killed (`start-kill`,
  * `start-disk`) comes back with its true clock, unless a strobe in force sets it again.
  */
-import type { HistoryEvent } from '../../checkers/history/types.js';
+import type { HistoryEvent } from '../../../checkers/history/types.js';
+import { exitCodeForVerdict } from '../../cli/exit.js';
+import type { JudgedResults } from './types.js';
 
 /** When a run's clocks went beyond the bound: the widest excursion. */
 export interface OutsideContract {
@@ -106,9 +108,7 @@ export function outsideContractText(o: OutsideContract): string {
 }
 
 /** The part of a run's results the clock bound reads and changes. */
-export interface ClockJudged {
-  valid: boolean | 'unknown';
-  exitCode: number;
+export interface ClockJudged extends Pick<JudgedResults, 'valid' | 'exitCode'> {
   unknownReason?: string;
   clockBound?: { boundMs: number; maxOffsetMs: number };
   outsideContract?: OutsideContract;
@@ -121,15 +121,16 @@ export interface ClockJudged {
  * anomalous op (or whose first anomaly has no time) becomes
  * `unknown` (exit 2) with `outsideContract`; the checkers keep their own verdicts. The bound and
  * the largest offset are kept in `clockBound`, so that a recheck holds the run to the same bound.
+ * It is the clock package's claim rule (`judge`), run by `judgeByFaults` with the others.
  */
-export function holdToClockBound<R extends ClockJudged>(results: R, events: readonly HistoryEvent[], nodes: readonly string[], boundMs: number | undefined, unknownExit: number): R {
+export function holdToClockBound<R extends ClockJudged>(results: R, events: readonly HistoryEvent[], nodes: readonly string[], boundMs: number | undefined): R {
   if (boundMs === undefined) return results;
   const reading = readClockBound(boundMs, events, nodes);
   const out = { ...results, clockBound: { boundMs, maxOffsetMs: reading.maxOffsetMs } };
   if (results.valid !== false || reading.beyond === null) return out;
   const anomalyNs = results.firstAnomaly?.timeNs ?? null;
   if (anomalyNs !== null && reading.firstBeyondNs !== null && anomalyNs < reading.firstBeyondNs) return out;
-  return { ...out, valid: 'unknown', exitCode: unknownExit, outsideContract: reading.beyond, unknownReason: outsideContractText(reading.beyond) };
+  return { ...out, valid: 'unknown', exitCode: exitCodeForVerdict('unknown'), outsideContract: reading.beyond, unknownReason: outsideContractText(reading.beyond) };
 }
 
 /** The bound stored results were held to, for a recheck. */

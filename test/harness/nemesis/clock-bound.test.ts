@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { HistoryEvent } from '../../../checkers/history/types.js';
-import { type ClockJudged, holdToClockBound, readClockBound } from '../../../harness/run/clock-bound.js';
+import { type ClockJudged, holdToClockBound, readClockBound } from '../../../harness/nemesis/faults/clock-bound.js';
 
 const nodes = ['n1', 'n2', 'n3'];
 let index = 0;
@@ -28,28 +28,28 @@ describe('readClockBound', () => {
 describe('holdToClockBound', () => {
   const beyond = [ev('start-clock', 2, { offsetsMs: { n1: 5000 } }), ev('stop-clock', 6, { offsetsMs: { n1: 5000 } })];
   it('calls an anomaly beyond the bound outside the contract', () => {
-    const r = holdToClockBound(base, beyond, nodes, 1000, 2);
+    const r = holdToClockBound(base, beyond, nodes, 1000);
     expect(r.valid).toBe('unknown');
     expect(r.exitCode).toBe(2);
     expect(r.outsideContract).toEqual({ maxOffsetMs: 5000, boundMs: 1000, fromS: 2, toS: 6 });
     expect(r.unknownReason).toBe('invalid, outside contract: clock offset reached 5000 ms > bound 1000 ms (from 2.0 s to 6.0 s)');
   });
   it('keeps a valid run valid beyond the bound, and an anomaly within it invalid', () => {
-    expect(holdToClockBound({ valid: true, exitCode: 0 }, beyond, nodes, 1000, 2)).toEqual({ valid: true, exitCode: 0, clockBound: { boundMs: 1000, maxOffsetMs: 5000 } });
-    const r = holdToClockBound(base, beyond, nodes, 6000, 2);
+    expect(holdToClockBound({ valid: true, exitCode: 0 }, beyond, nodes, 1000)).toEqual({ valid: true, exitCode: 0, clockBound: { boundMs: 1000, maxOffsetMs: 5000 } });
+    const r = holdToClockBound(base, beyond, nodes, 6000);
     expect(r.valid).toBe(false);
     expect(r.outsideContract).toBeUndefined();
   });
   it('keeps an anomaly found before the clocks went beyond the bound a bug, and one found after it outside the contract', () => {
-    const before = holdToClockBound({ ...base, firstAnomaly: { timeNs: 1e9 } }, beyond, nodes, 1000, 2);
+    const before = holdToClockBound({ ...base, firstAnomaly: { timeNs: 1e9 } }, beyond, nodes, 1000);
     expect(before.valid).toBe(false);
     expect(before.outsideContract).toBeUndefined();
-    const after = holdToClockBound({ ...base, firstAnomaly: { timeNs: 3e9 } }, beyond, nodes, 1000, 2);
+    const after = holdToClockBound({ ...base, firstAnomaly: { timeNs: 3e9 } }, beyond, nodes, 1000);
     expect(after.valid).toBe('unknown');
     expect(after.outsideContract?.maxOffsetMs).toBe(5000);
   });
   it('leaves results alone without a bound', () => {
-    expect(holdToClockBound(base, beyond, nodes, undefined, 2)).toBe(base);
+    expect(holdToClockBound(base, beyond, nodes, undefined)).toBe(base);
   });
 });
 
