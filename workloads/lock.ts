@@ -38,7 +38,7 @@ export type LockOptions = {
 
 export const lockOptions: WorkloadOptionsSpec<LockOptions> = {
   schema: z.object({ locks: z.number().int().min(1).max(100).optional() }).strict(),
-  defaults: { locks: 2 },
+  defaults: { locks: 3 },
 };
 
 /** Turns on random locks, one per free worker; values count up. */

@@ -25,6 +25,8 @@ export const DYNAMOKV_MAIN_JS = join(root, 'dist/systems/dynamokv/main.js');
 export const LOCKD_MAIN_JS = join(root, 'dist/systems/lockd/main.js');
 /** txkv's data node program (started alone it routes by the initial partition map). */
 export const TXKV_MAIN_JS = join(root, 'dist/systems/txkv/main.js');
+/** mvcctx's node program. */
+export const MVCCTX_MAIN_JS = join(root, 'dist/systems/mvcctx/main.js');
 /** The built faultline CLI. */
 export const CLI_JS = join(root, 'dist/harness/cli/main.js');
 

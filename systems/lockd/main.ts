@@ -26,7 +26,7 @@ import { LOCK_RPCS } from '../../workloads/wire/lock-rpc.js';
 import { openRaftDisk, raftParamsFromConfig, startRaftLoop } from '../raftkv/raft-shell.js';
 import { Holder, type HolderAction } from './core/holder.js';
 import { LockdNode, type LockdRequest } from './core/node.js';
-import { DEFAULT_LOCKD_PARAMS, LOCKD_VARIANTS, type LockdVariant } from './core/types.js';
+import { DEFAULT_HOLDER_PARAMS, DEFAULT_LOCKD_PARAMS, LOCKD_VARIANTS, type LockdVariant } from './core/types.js';
 import { decodeLockdPeerMessage } from './peer-decode.js';
 
 const rt = createNode(LOCKD_VARIANTS);
@@ -43,10 +43,10 @@ const lockd = withConfigErrors(() => {
     revokeRetryMs: numberParam(cfg, 'revokeRetryMs', DEFAULT_LOCKD_PARAMS.revokeRetryMs, 1, 600_000),
   };
   const holder = {
-    ttlMs: numberParam(cfg, 'ttlMs', 1000, o.ttlMsMin, o.ttlMsMax),
-    marginMs: numberParam(cfg, 'leaseMarginMs', 250, 0, 60_000),
-    writes: numberParam(cfg, 'holdWrites', 3, 1, 1000),
-    workMs: numberParam(cfg, 'workMs', 150, 0, 60_000),
+    ttlMs: numberParam(cfg, 'ttlMs', DEFAULT_HOLDER_PARAMS.ttlMs, o.ttlMsMin, o.ttlMsMax),
+    marginMs: numberParam(cfg, 'leaseMarginMs', DEFAULT_HOLDER_PARAMS.marginMs, 0, 60_000),
+    writes: numberParam(cfg, 'holdWrites', DEFAULT_HOLDER_PARAMS.writes, 1, 1000),
+    workMs: numberParam(cfg, 'workMs', DEFAULT_HOLDER_PARAMS.workMs, 0, 60_000),
   };
   if (holder.marginMs >= holder.ttlMs) throw new ConfigError('params.leaseMarginMs must be below params.ttlMs');
   return { o, holder };

@@ -17,7 +17,8 @@
  *   really stamps skewed timestamps.
  *
  * Params (config `params`): maxOffsetMs, mode (`uncertainty-restart` or `commit-wait`),
- * txnTimeoutTicks, maxRestarts, gcWindowMs, resendTicks, queryTicks, tickMs, seed, logMessages.
+ * txnTimeoutTicks, maxRestarts, gcWindowMs, resendTicks, queryTicks, intentWaitTicks, tickMs, seed,
+ * logMessages.
  * The variant small-max-offset overrides maxOffsetMs.
  */
 import { RPCS } from '../../workloads/wire/rpc.js';
@@ -43,6 +44,7 @@ const params: MvccParams = withConfigErrors(() => ({
   gcWindowMs: numberParam(cfg, 'gcWindowMs', DEFAULT_PARAMS.gcWindowMs, 1, 86_400_000),
   resendTicks: numberParam(cfg, 'resendTicks', DEFAULT_PARAMS.resendTicks, 1, 1_000_000),
   queryTicks: numberParam(cfg, 'queryTicks', DEFAULT_PARAMS.queryTicks, 1, 1_000_000),
+  intentWaitTicks: numberParam(cfg, 'intentWaitTicks', DEFAULT_PARAMS.intentWaitTicks, 0, 1_000_000),
 }));
 
 // ---------------------------------------------------------------------------- disk and core

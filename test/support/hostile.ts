@@ -39,6 +39,24 @@ export async function everyNodeServes(c: TestCluster, key: string, closers: (() 
 }
 
 /**
+ * Every node is up and commits a transaction appending to keys of several partitions, then reads
+ * them back through it (retried for up to 10 s while a conflict, an election or another
+ * transaction's intent holds a key): the check of the transactional systems.
+ */
+export async function everyNodeCommits(c: TestCluster, tag: string, closers: (() => void)[]): Promise<void> {
+  for (const [i, n] of c.nodes.entries()) {
+    expect(n.proc?.exitCode ?? null, `node ${n.id} exited:\n${n.stderr.slice(-2000)}`).toBeNull();
+    const cl = await trackedClient(n.clientPort, closers);
+    const keys = [0, 1, 2, 3, 4, 5].map((k) => `${tag}${i}-${k}`);
+    const deadline = Date.now() + 10_000;
+    let r = await cl.call({ type: 'txn', txn: keys.map((k) => ['append', k, i]) });
+    while (r.type !== 'txn_ok' && Date.now() < deadline) r = await cl.call({ type: 'txn', txn: keys.map((k) => ['append', k, i]) });
+    expect(r).toMatchObject({ type: 'txn_ok' });
+    expect(await cl.call({ type: 'txn', txn: keys.map((k) => ['r', k, null]) })).toMatchObject({ type: 'txn_ok', txn: keys.map((k) => ['r', k, [i]]) });
+  }
+}
+
+/**
  * The lists a hostile-input test fills, emptied after each test: its sockets and clients closed,
  * then its clusters stopped.
  */

@@ -4,8 +4,9 @@
  *
  * - the leader's lease expiry (leases.ts), which proposes a `revoke` for every lease it measures
  *   expired, so the end of a lease is an entry every node applies at the same point;
- * - watch polls, answered from this node's applied state (a follower answers too: its events are
- *   a prefix of the leader's, in the same order);
+ * - watch polls, answered from this node's applied state once it has applied the Raft core's read
+ *   index (a follower answers too, as for a read: its events are a prefix of the leader's, in the
+ *   same order, and reach at least every change committed before the poll arrived);
  * - key reads (`get`), through the Raft core's read index.
  *
  * Driven like the Raft core (`step`, `tick`, `request`, then `ready`/`advance`), so the same code
@@ -38,6 +39,7 @@ export interface LockdOptions extends Omit<RaftOptions, 'stateMachine' | 'opOf' 
 }
 
 type Body = Record<string, unknown> & { type: string };
+type WatchRequest = Extract<LockdRequest, { type: 'watch' }>;
 
 export class LockdNode {
   readonly raft: RaftNode;
@@ -48,8 +50,10 @@ export class LockdNode {
   private readonly clock: RaftOptions['clock'];
   /** Replies made here (watches, refusals), handed out with the core's in the next ready. */
   private replies: { reqId: number; body: Body }[] = [];
-  /** Request ids of this node's own proposals (revokes of expired leases): below zero. */
+  /** Request ids of this node's own proposals (revokes of expired leases) and reads: below zero. */
   private nextInternal = -1;
+  /** Watch polls waiting for their read index, by the id of the read. */
+  private readonly watchReads = new Map<number, { reqId: number; req: WatchRequest }>();
   /** Leases revoked for expiry so far (for status and tests). */
   revokedExpired = 0;
 
@@ -117,12 +121,25 @@ export class LockdNode {
   }
 
   /**
+   * A watch poll waits for the Raft core's read index (a read of the prefix, whose answer comes
+   * once this node has applied every entry committed when the poll arrived), then answers from
+   * the applied state (`answerWatch`). Answered at once, a node cut off from the leader would
+   * serve an old state: its poll would be complete only up to an index the rest of the cluster
+   * left behind, and a reconnect it answers would show nothing of what the watcher missed.
+   */
+  private watch(reqId: number, req: WatchRequest): void {
+    const readId = this.nextInternal--;
+    this.watchReads.set(readId, { reqId, req });
+    this.raft.request(readId, { type: 'read', key: req.prefix });
+  }
+
+  /**
    * A watch poll: the events of the prefix from `from` on, from this node's applied state. A
    * reconnecting watch (`resume`) resumes from the index it asks for; the `watch-no-resume-index`
    * variant starts it from the newest state instead, as a watch opened without an index would,
    * and the events in between are lost to it.
    */
-  private watch(reqId: number, req: Extract<LockdRequest, { type: 'watch' }>): void {
+  private answerWatch(reqId: number, req: WatchRequest): void {
     const from = req.resume && this.variant === 'watch-no-resume-index' ? Math.max(req.from, this.machine.applied + 1) : req.from;
     const a = this.machine.watch(req.prefix, from, this.params.watchBatchMax);
     if (!a.ok) {
@@ -156,6 +173,14 @@ export class LockdNode {
       const rec = l === null ? undefined : this.machine.leaseTable().get(l);
       if (l !== null && rec !== undefined) this.expiry.renewed(l, rec.ttlMs);
       if (op.f === 'revoke') this.expiry.ended(op.lease);
+    }
+    for (const r of rd.replies) {
+      const w = this.watchReads.get(r.reqId);
+      if (w === undefined) continue;
+      this.watchReads.delete(r.reqId);
+      // The read index is applied: the poll is answered from this state; a failed read fails it.
+      if (r.body.type === 'read_ok') this.answerWatch(w.reqId, w.req);
+      else this.reply(w.reqId, r.body);
     }
     rd.replies = [...rd.replies.filter((r) => r.reqId > 0), ...this.replies];
     this.replies = [];

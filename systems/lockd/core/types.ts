@@ -62,3 +62,13 @@ export const DEFAULT_LOCKD_PARAMS: LockdParams = {
   watchBatchMax: 500,
   revokeRetryMs: 400,
 };
+
+/**
+ * A holder's lease and turn (the `lock` request's client library, holder.ts), as the node's
+ * params `ttlMs`, `leaseMarginMs`, `holdWrites` and `workMs` give them. The lease is short enough
+ * that a pause, a partition or a clock step of the default nemesis (half a second and more)
+ * outlasts it, so the lease ends and the lock passes on while the fault is in force; a turn holds
+ * the lock over several fenced writes (5 x 80 ms, as long as the lease), so the fault meets a
+ * holder mid-turn and the next holder's turn overlaps the moment the faulted one resumes.
+ */
+export const DEFAULT_HOLDER_PARAMS = { ttlMs: 400, marginMs: 100, writes: 5, workMs: 80 } as const;

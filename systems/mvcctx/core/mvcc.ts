@@ -49,9 +49,14 @@ export interface MvccParams {
    * and between asks: the coordinator may have died or its abort may have been lost.
    */
   queryTicks: number;
+  /**
+   * Ticks a read that meets another transaction's write intent inside its window waits for that
+   * transaction's commit or abort before it is refused: most intents resolve within a round trip.
+   */
+  intentWaitTicks: number;
 }
 
-export const DEFAULT_PARAMS: MvccParams = { maxOffsetMs: 10_000, mode: 'uncertainty-restart', txnTimeoutTicks: 200, maxRestarts: 20, gcWindowMs: 20_000, resendTicks: 20, queryTicks: 100 };
+export const DEFAULT_PARAMS: MvccParams = { maxOffsetMs: 10_000, mode: 'uncertainty-restart', txnTimeoutTicks: 200, maxRestarts: 20, gcWindowMs: 20_000, resendTicks: 20, queryTicks: 100, intentWaitTicks: 30 };
 
 /** The window of small-max-offset, ms: far below the skews within the bound the manifest claims. */
 export const SMALL_MAX_OFFSET_MS = 2;
@@ -197,6 +202,8 @@ export class MvccNode extends BatchReadyCore<PeerMessage, Record_> {
   private afterSync: { reqId: number; body: ReplyBody }[] = [];
   private handedReplies: { reqId: number; body: ReplyBody }[] = [];
   private waiting: Txn[] = [];
+  /** Reads waiting for intents on their keys to resolve, each until a tick. */
+  private parked: { m: Extract<PeerMessage, { type: 'Read' }>; until: number }[] = [];
   private ticks = 0;
   private seq = 0;
   private boot: number;
@@ -273,6 +280,8 @@ export class MvccNode extends BatchReadyCore<PeerMessage, Record_> {
       else still.push(t);
     }
     this.waiting = still;
+    // A read whose wait for an intent ran out is refused; the others keep waiting.
+    if (this.parked.some((r) => this.ticks >= r.until)) this.retryParked();
     // Durable: a decision taken in this same Ready is not on disk yet.
     if (this.ticks % this.params.resendTicks === 0) {
       for (const [txn, d] of this.decided) for (const to of d.waiting) this.out({ type: 'Commit', from: this.id, to, txn, c: d.c, clk: this.clock.now() }, true);
@@ -486,12 +495,21 @@ export class MvccNode extends BatchReadyCore<PeerMessage, Record_> {
     }
   }
 
-  private onRead(m: Extract<PeerMessage, { type: 'Read' }>): void {
+  /**
+   * A read at the owner. One that meets another transaction's write intent at or below its limit
+   * cannot know the value until that transaction ends: it waits (Request Waiting List), bounded
+   * by `until`, and is taken again whenever an intent goes; past `until` it is refused.
+   */
+  private onRead(m: Extract<PeerMessage, { type: 'Read' }>, until = this.ticks + this.params.intentWaitTicks): void {
     const reply = { from: this.id, to: m.from, txn: m.txn, attempt: m.attempt };
     if (compareTs(m.s, this.gcMark) < 0) return this.out({ ...reply, type: 'ReadRefused', why: 'read below the low-water mark', clk: this.clock.now() }, false);
     let uncertain: Ts | null = null;
     for (const k of m.keys) {
       const blocker = (this.intents.get(k) ?? []).find((i) => i.write && i.txn !== m.txn && compareTs(i.p, m.limit) <= 0);
+      if (blocker !== undefined && this.ticks < until) {
+        this.parked.push({ m, until });
+        return;
+      }
       if (blocker !== undefined) return this.out({ ...reply, type: 'ReadRefused', why: `key ${k} has an intent of ${blocker.txn}`, clk: this.clock.now() }, false);
       for (const v of this.versions.get(k) ?? []) {
         if (compareTs(v.ts, m.s) > 0 && compareTs(v.ts, m.limit) <= 0) uncertain = uncertain === null ? v.ts : maxTs(uncertain, v.ts);
@@ -568,6 +586,14 @@ export class MvccNode extends BatchReadyCore<PeerMessage, Record_> {
       if (rest.length === 0) this.intents.delete(k);
       else this.intents.set(k, rest);
     }
+    this.retryParked();
+  }
+
+  /** Takes every waiting read again: answered, refused past its wait, or parked once more. */
+  private retryParked(): void {
+    const parked = this.parked;
+    this.parked = [];
+    for (const r of parked) this.onRead(r.m, r.until);
   }
 
   /** Applies a prepared transaction's writes at `c` and releases its intents. */

@@ -6,23 +6,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { type TestCluster, TestCluster as Cluster, TXKV_MAIN_JS } from '../../../bench/support/raftkv-cluster.js';
-import { hostileTeardown, junkPeerLines, openPeer, sendPeerLines, trackedClient } from '../../support/hostile.js';
+import { everyNodeCommits as commitsAt, hostileTeardown, junkPeerLines, openPeer, sendPeerLines } from '../../support/hostile.js';
 import { NdjsonClient } from '../../support/systems.js';
 
 const { clusters, closers } = hostileTeardown();
-
-/** Every node is up and commits a transaction over keys of several partitions, then reads it back. */
-async function everyNodeCommits(c: TestCluster, tag: string): Promise<void> {
-  for (const [i, n] of c.nodes.entries()) {
-    expect(n.proc?.exitCode ?? null, `node ${n.id} exited:\n${n.stderr.slice(-2000)}`).toBeNull();
-    const cl = await trackedClient(n.clientPort, closers);
-    const keys = [0, 1, 2, 3, 4, 5].map((k) => `${tag}${i}-${k}`);
-    let r = await cl.call({ type: 'txn', txn: keys.map((k) => ['append', k, i]) });
-    for (let tries = 0; r.type !== 'txn_ok' && tries < 20; tries++) r = await cl.call({ type: 'txn', txn: keys.map((k) => ['append', k, i]) });
-    expect(r).toMatchObject({ type: 'txn_ok' });
-    expect(await cl.call({ type: 'txn', txn: keys.map((k) => ['r', k, null]) })).toMatchObject({ type: 'txn_ok', txn: keys.map((k) => ['r', k, [i]]) });
-  }
-}
+const everyNodeCommits = (c: TestCluster, tag: string): Promise<void> => commitsAt(c, tag, closers);
 
 describe('txkv under hostile input', () => {
   it('answers malformed client requests with error 12 or drops them, and keeps serving', async () => {
