@@ -4,7 +4,8 @@
  * to reach every node, in gossip rounds, against the log2(N) rounds epidemic spreading predicts,
  * and the messages each node sends per round (fanout Syns and the Acks and Ack2s they cause).
  * Then the largest cluster this machine runs: every node started, heard of by every other, and a
- * write spread to all, with the processes' memory.
+ * write spread to all, with the processes' memory and CPU per node. The nodes listen on ports
+ * below the ephemeral range; a size that fails is stopped and reported, and the others still run.
  *
  *   npm run bench:gossipd                                  # sizes 3,5,9,17,33, 3 writes each
  *   node dist/bench/gossipd.js --sizes 3,9 --writes 5 --max-nodes 0 --seed 2
@@ -14,8 +15,7 @@
  * the node is not starved; the rounds of the table are those the nodes counted while the write
  * spread (from the write's reply to the read that found it everywhere, polls included).
  */
-import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,6 +33,8 @@ const WAIT_MS = 180_000;
 const CALL_MS = 30_000;
 /** Nodes started at once (each loads its code for a few hundred ms of CPU). */
 const START_BATCH = 4;
+/** The nodes' ports are the first free ones from here, below the ephemeral range. */
+const PORTS_FROM = 20_000;
 
 interface Opts {
   sizes: number[];
@@ -91,8 +93,10 @@ interface Spread {
 }
 
 /** One cluster of `n`: the time until every node sees every member live, then `writes` writes spread. */
-async function measure(n: number, writes: number, seed: number): Promise<{ joinMs: number; spreads: Spread[]; rssMb: number }> {
-  const c = await TestCluster.start(n, 'correct', { seed }, undefined, GOSSIPD_MAIN_JS, { batch: START_BATCH, readyTimeoutMs: 120_000 });
+async function measure(n: number, writes: number, seed: number): Promise<{ joinMs: number; spreads: Spread[]; usage: Usage }> {
+  const c = await TestCluster.start(n, 'correct', { seed }, undefined, GOSSIPD_MAIN_JS, { batch: START_BATCH, readyTimeoutMs: 120_000, portsFrom: PORTS_FROM });
+  const pids = c.nodes.map((x) => x.proc?.pid).filter((p): p is number => p !== undefined);
+  const startUsage = usageOf(pids);
   const clients: TestClient[] = [];
   try {
     for (const node of c.nodes) clients.push(await TestClient.connect(node.clientPort));
@@ -113,23 +117,40 @@ async function measure(n: number, writes: number, seed: number): Promise<{ joinM
       // Rounds as the nodes ran them (a starved node gossips less often than every ROUND_MS).
       spreads.push({ ms, rounds: rounds / n, msgsPerNodePerRound: rounds > 0 ? msgs / rounds : Number.NaN });
     }
-    const rssMb = rssOf(c.nodes.map((x) => x.proc?.pid).filter((p): p is number => p !== undefined));
-    return { joinMs, spreads, rssMb };
+    const end = usageOf(pids);
+    const usage = { rssMb: end.rssMb, cpuS: end.cpuS - startUsage.cpuS, wallS: end.wallS - startUsage.wallS };
+    return { joinMs, spreads, usage };
   } finally {
     for (const cl of clients) cl.close();
     await c.stop();
   }
 }
 
-/** The summed resident memory of processes, in MB (ps), or NaN where ps is missing. */
-function rssOf(pids: number[]): number {
-  if (pids.length === 0) return Number.NaN;
+/** The nodes' summed resident memory (MB) and CPU time (s) from /proc, at a wall-clock instant (s). */
+interface Usage {
+  rssMb: number;
+  cpuS: number;
+  wallS: number;
+}
+
+/** Clock ticks per second of /proc/<pid>/stat (USER_HZ, 100 on Linux). */
+const USER_HZ = 100;
+
+/** The usage of processes now; NaN where /proc cannot be read (not Linux). */
+function usageOf(pids: number[]): Usage {
+  let rssKb = 0;
+  let ticks = 0;
   try {
-    const out = execFileSync('ps', ['-o', 'rss=', '-p', pids.join(',')], { encoding: 'utf8' });
-    return out.split('\n').filter((l) => l.trim() !== '').reduce((a, l) => a + Number(l.trim()), 0) / 1024;
+    for (const pid of pids) {
+      rssKb += Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? Number.NaN);
+      // utime and stime, the 14th and 15th fields; the command name (2nd) may hold spaces, so count after its ')'.
+      const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(')').pop()!.trim().split(' ');
+      ticks += Number(f[11]) + Number(f[12]);
+    }
   } catch {
-    return Number.NaN;
+    return { rssMb: Number.NaN, cpuS: Number.NaN, wallS: performance.now() / 1000 };
   }
+  return { rssMb: rssKb / 1024, cpuS: ticks / USER_HZ, wallS: performance.now() / 1000 };
 }
 
 interface Row {
@@ -139,7 +160,9 @@ interface Row {
   rounds: number;
   log2: number;
   msgs: number;
+  /** Per node: resident memory (MB) and CPU (% of one core) while the cluster was measured. */
   rssMb: number;
+  cpuPct: number;
 }
 
 /** The plot: rounds to spread against log2(N), and messages per node per round, over N on a log axis. */
@@ -182,29 +205,44 @@ function svg(rows: readonly Row[]): string {
   ].join('\n');
 }
 
+/** A cluster's usage per node: resident MB, and CPU as a percentage of one core over the measurement. */
+function perNode(u: Usage, n: number): { rssMb: number; cpuPct: number } {
+  return { rssMb: u.rssMb / n, cpuPct: (100 * u.cpuS) / n / Math.max(1e-9, u.wallS) };
+}
+
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
   const loadBefore = loadavg()[0]!;
   const rows: Row[] = [];
+  const failed: string[] = [];
   for (const n of o.sizes) {
-    const m = await measure(n, o.writes, o.seed);
-    const row = { n, joinMs: m.joinMs, ms: median(m.spreads.map((s) => s.ms)), rounds: median(m.spreads.map((s) => s.rounds)), log2: Math.log2(n), msgs: median(m.spreads.map((s) => s.msgsPerNodePerRound)), rssMb: m.rssMb };
+    let m: Awaited<ReturnType<typeof measure>>;
+    try {
+      m = await measure(n, o.writes, o.seed);
+    } catch (e) {
+      // The cluster is stopped already (measure's own cleanup); the sizes that ran still make the table.
+      failed.push(`${n} nodes did not run to the end: ${(e as Error).message.split('\n')[0]}`);
+      process.stderr.write(`${failed[failed.length - 1]}\n`);
+      continue;
+    }
+    const row = { n, joinMs: m.joinMs, ms: median(m.spreads.map((s) => s.ms)), rounds: median(m.spreads.map((s) => s.rounds)), log2: Math.log2(n), msgs: median(m.spreads.map((s) => s.msgsPerNodePerRound)), ...perNode(m.usage, n) };
     rows.push(row);
-    process.stderr.write(`${n} nodes: all live after ${Math.round(m.joinMs)} ms; spread ${m.spreads.map((s) => Math.round(s.ms)).join(', ')} ms; ${row.msgs.toFixed(2)} msgs/node/round; ${Math.round(m.rssMb)} MB\n`);
+    process.stderr.write(`${n} nodes: all live after ${Math.round(m.joinMs)} ms; spread ${m.spreads.map((s) => Math.round(s.ms)).join(', ')} ms; ${row.msgs.toFixed(2)} msgs/node/round; ${row.rssMb.toFixed(0)} MB and ${row.cpuPct.toFixed(0)} % CPU per node\n`);
   }
   const lines = [
-    '| nodes | all live after (ms) | write reaches all (ms, median) | rounds | log2(N) | msgs per node per round | RSS of all nodes (MB) |',
-    '|---|---|---|---|---|---|---|',
-    ...rows.map((r) => `| ${r.n} | ${Math.round(r.joinMs)} | ${Math.round(r.ms)} | ${r.rounds.toFixed(1)} | ${r.log2.toFixed(2)} | ${r.msgs.toFixed(2)} | ${Math.round(r.rssMb)} |`),
+    '| nodes | all live after (ms) | write reaches all (ms, median) | rounds | log2(N) | msgs per node per round | RSS per node (MB) | CPU per node (% of a core) |',
+    '|---|---|---|---|---|---|---|---|',
+    ...rows.map((r) => `| ${r.n} | ${Math.round(r.joinMs)} | ${Math.round(r.ms)} | ${r.rounds.toFixed(1)} | ${r.log2.toFixed(2)} | ${r.msgs.toFixed(2)} | ${r.rssMb.toFixed(0)} | ${r.cpuPct.toFixed(0)} |`),
   ];
-  process.stdout.write(`${lines.join('\n')}\n`);
+  process.stdout.write(`${[...lines, ...failed].join('\n')}\n`);
   process.stdout.write(`load average (1 min) ${loadBefore.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} at the end, on ${cpus().length} cores\n`);
   writeFileSync(o.svg, svg(rows));
   process.stdout.write(`plot: ${o.svg}\n`);
   if (o.maxNodes > 0 && !o.sizes.includes(o.maxNodes)) {
     try {
       const m = await measure(o.maxNodes, 1, o.seed);
-      process.stdout.write(`largest cluster: ${o.maxNodes} nodes ran; all live after ${Math.round(m.joinMs)} ms, a write reached all in ${Math.round(m.spreads[0]!.ms)} ms; ${Math.round(m.rssMb)} MB resident in all\n`);
+      const u = perNode(m.usage, o.maxNodes);
+      process.stdout.write(`largest cluster: ${o.maxNodes} nodes ran; all live after ${Math.round(m.joinMs)} ms, a write reached all in ${Math.round(m.spreads[0]!.ms)} ms; ${u.rssMb.toFixed(0)} MB resident and ${u.cpuPct.toFixed(0)} % of a core per node\n`);
     } catch (e) {
       process.stdout.write(`largest cluster: ${o.maxNodes} nodes did not run: ${(e as Error).message}\n`);
     }

@@ -7,13 +7,14 @@
  * then the coordinator claims of every node.
  *
  * Judged by the eventual-consistency checkers (checkers/gossip), never by linearizability:
- * convergence within the bound (with the time and messages it took), no lost update, and at most
- * one coordinator at a time over intersecting majorities with no conflicting shard owners.
+ * convergence within the bound (with the time and messages it took), no lost update, at most
+ * one coordinator at a time over intersecting majorities with no conflicting shard owners, and
+ * visibility: a read made with no fault on holds every write acknowledged `visibleWithinMs` before.
  *
  *   faultline run --system gossipd --time-limit 30 --seed 1
  */
 import { z } from 'zod';
-import { checkConvergence, checkCoordinators, checkLostUpdates, comparable, type GossipCheckResult, type StateView } from '../checkers/gossip/index.js';
+import { checkConvergence, checkCoordinators, checkLostUpdates, checkVisibility, comparable, type GossipCheckResult, type StateView } from '../checkers/gossip/index.js';
 import { isHarnessEvent, type HistoryEvent } from '../checkers/history/types.js';
 import type { GenContext, GenEvent, GenResult, Generator, PureRng } from './generator.js';
 import { countObserved } from './observed.js';
@@ -25,6 +26,8 @@ export type MetadataOptions = {
   keys: number;
   /** How long after the heal every node must report the same state. */
   convergeWithinMs: number;
+  /** How long after its acknowledgement a write must be visible at every node while no fault is on. */
+  visibleWithinMs: number;
   /** The time between two rounds of final state reads. */
   pollMs: number;
 };
@@ -34,10 +37,11 @@ export const metadataOptions: WorkloadOptionsSpec<MetadataOptions> = {
     .object({
       keys: z.number().int().min(1).max(1000).optional(),
       convergeWithinMs: z.number().int().min(100).max(50_000).optional(),
+      visibleWithinMs: z.number().int().min(100).max(50_000).optional(),
       pollMs: z.number().int().min(10).max(10_000).optional(),
     })
     .strict(),
-  defaults: { keys: 8, convergeWithinMs: 10_000, pollMs: 250 },
+  defaults: { keys: 8, convergeWithinMs: 10_000, visibleWithinMs: 2000, pollMs: 250 },
 };
 
 function optionsOf(given: Record<string, unknown> | undefined): MetadataOptions {
@@ -225,6 +229,7 @@ export const metadata: Workload = {
       convergence: checkConvergence(client, finalNodes(client), { convergeWithinMs: o.convergeWithinMs }),
       'lost-update': checkLostUpdates(client),
       coordinator: checkCoordinators(client),
+      visibility: checkVisibility(client, { visibleWithinMs: o.visibleWithinMs }),
     };
     const anomalies = Object.entries(results)
       .map(([name, r]) => anomalyOf(r, name))

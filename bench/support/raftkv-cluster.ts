@@ -58,13 +58,16 @@ export class TestCluster {
   /**
    * Starts `n` nodes; `start.batch` of them at a time (all by default), each given
    * `start.readyTimeoutMs` (10 s) to print `ready`: a large cluster on a loaded machine starts in
-   * batches, with more time.
+   * batches, with more time. `start.portsFrom`: the nodes' ports are the first free ones from
+   * there, below the ephemeral range (a large cluster's own connections take ephemeral ports).
    */
-  static async start(n: number, variant = 'correct', params: Record<string, unknown> = {}, clusterToken?: string, mainJs = MAIN_JS, start: { batch?: number; readyTimeoutMs?: number } = {}): Promise<TestCluster> {
+  static async start(n: number, variant = 'correct', params: Record<string, unknown> = {}, clusterToken?: string, mainJs = MAIN_JS, start: { batch?: number; readyTimeoutMs?: number; portsFrom?: number } = {}): Promise<TestCluster> {
     const c = new TestCluster(mkdtempSync(join(tmpdir(), 'raftkv-test-')), variant, params);
     c.mainJs = mainJs;
+    const ports = start.portsFrom === undefined ? null : await freePorts(2 * n, start.portsFrom);
     for (let i = 1; i <= n; i++) {
-      c.nodes.push({ id: `n${i}`, clientPort: await freePort(), peerPort: await freePort(), configFile: '', proc: null, stderr: '' });
+      const [clientPort, peerPort] = ports === null ? [await freePort(), await freePort()] : [ports[2 * i - 2]!, ports[2 * i - 1]!];
+      c.nodes.push({ id: `n${i}`, clientPort, peerPort, configFile: '', proc: null, stderr: '' });
     }
     for (const node of c.nodes) {
       const peers: Record<string, string> = {};
@@ -80,7 +83,13 @@ export class TestCluster {
     }
     c.readyTimeoutMs = start.readyTimeoutMs ?? c.readyTimeoutMs;
     const batch = start.batch ?? n;
-    for (let i = 0; i < c.nodes.length; i += batch) await Promise.all(c.nodes.slice(i, i + batch).map((node) => c.startNode(node)));
+    try {
+      for (let i = 0; i < c.nodes.length; i += batch) await Promise.all(c.nodes.slice(i, i + batch).map((node) => c.startNode(node)));
+    } catch (e) {
+      // A node that did not start leaves none of the others behind.
+      await c.stop();
+      throw e;
+    }
     return c;
   }
 

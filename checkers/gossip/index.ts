@@ -1,6 +1,6 @@
 /**
  * Checkers of eventually consistent cluster state (the `metadata` workload on gossip clusters):
- * the guarantees such a system states are not linearizability but these three.
+ * the guarantees such a system states are not linearizability but these four.
  *
  * - `convergence`: after the heal every node reports the same state (each member's generation and
  *   stamped entries, heartbeats left out) within a bound; the verdict gives the time it took and
@@ -10,12 +10,16 @@
  * - `coordinator`: every coordinator claim saw a majority of the members it knew; no two claims of
  *   different nodes overlap in real time (two majorities of one membership always intersect), and
  *   so no two overlapping claims give a shard different owners.
+ * - `visibility`: the convergence bound while the run goes on: a read made with no fault on (clock
+ *   offsets aside) holds every write acknowledged `visibleWithinMs` or more before it, since the
+ *   last fault ended.
  *
  * Input: the history, whose final phase holds rounds of `state` reads (one per node a round, the
  * invocation's value `{round}`, the completion's `{round, state}`) and one `claims` read per node.
  * Pure: no I/O.
  */
 import { pairOperations, type Operation } from '../history/pair.js';
+import { faultStep, faultWindows } from '../history/faults.js';
 import type { HistoryEvent } from '../history/types.js';
 
 /** A checker's verdict, as every checker of faultline gives one. */
@@ -177,6 +181,31 @@ function describeDifference(rs: readonly StateRead[]): string | null {
   return null;
 }
 
+/** The acknowledged (or maybe applied) writes of a history, by the node that took them and the key's JSON text. */
+function writesByNodeKey(operations: readonly Operation[]): Map<string, { node: string; key: string; ops: Operation[] }> {
+  // A write whose node is unknown (it never answered) took no place we know.
+  const writes = new Map<string, { node: string; key: string; ops: Operation[] }>();
+  for (const op of operations) {
+    if (op.f !== 'write' || op.status === 'fail' || !Array.isArray(op.input)) continue;
+    const node = op.complete?.node;
+    if (node === undefined) continue;
+    const key = JSON.stringify(op.input[0]);
+    const id = `${node} ${key}`;
+    const had = writes.get(id);
+    if (had) had.ops.push(op);
+    else writes.set(id, { node, key, ops: [op] });
+  }
+  return writes;
+}
+
+/**
+ * The values (JSON text) that show `w` was not lost: its own and those of the writes of its key at
+ * its node not known to precede it (those not over before it began).
+ */
+function valuesNotOlder(ops: readonly Operation[], w: Operation): Set<string> {
+  return new Set(ops.filter((x) => x === w || (x.complete?.time ?? Infinity) > (w.invoke.time ?? 0)).map((x) => JSON.stringify((x.input as unknown[])[1])));
+}
+
 /**
  * The lost-update verdict: for every acknowledged write of key k at node X, the final state of
  * every node holds in X's section, for k, the value of that write or of a write at X that is
@@ -191,25 +220,13 @@ export function checkLostUpdates(history: readonly HistoryEvent[]): GossipCheckR
     const had = finals.get(r.node);
     if (had === undefined || had.round < r.round) finals.set(r.node, r);
   }
-  // Writes by node and key; a write whose node is unknown (it never answered) took no place we know.
-  const writes = new Map<string, Operation[]>();
-  for (const op of operations) {
-    if (op.f !== 'write' || op.status === 'fail' || !Array.isArray(op.input)) continue;
-    const node = op.complete?.node;
-    if (node === undefined) continue;
-    const id = `${node} ${JSON.stringify(op.input[0])}`;
-    writes.set(id, [...(writes.get(id) ?? []), op]);
-  }
   let checked = 0;
-  for (const [id, ops] of writes) {
-    const [node] = id.split(' ', 1) as [string];
-    const key = JSON.stringify((ops[0]!.input as unknown[])[0]);
+  for (const { node, key, ops } of writesByNodeKey(operations).values()) {
     for (const w of ops) {
       if (w.status !== 'ok') continue;
       checked++;
       const wValue = JSON.stringify((w.input as unknown[])[1]);
-      // Writes at the node to the key that cannot be older than w: w itself and those not over before w began.
-      const allowed = new Set(ops.filter((x) => x === w || (x.complete?.time ?? Infinity) > (w.invoke.time ?? 0)).map((x) => JSON.stringify((x.input as unknown[])[1])));
+      const allowed = valuesNotOlder(ops, w);
       for (const [holder, f] of finals) {
         const entry = f.state.sections[node]?.data[key];
         const held = entry === undefined ? undefined : JSON.stringify(entry[0]);
@@ -221,6 +238,74 @@ export function checkLostUpdates(history: readonly HistoryEvent[]): GossipCheckR
     }
   }
   return { valid: true, writesChecked: checked, explanation: `every one of the ${checked} acknowledged writes, or a newer write of its key at its node, is in the final state of all ${finals.size} nodes` };
+}
+
+/**
+ * Whether a nemesis event is of a fault that can hold back a write's spreading: every fault but
+ * a clock offset and duplicated messages (the original goes on time).
+ */
+function holdsBackSpreading(e: HistoryEvent): boolean {
+  const step = faultStep(e.f);
+  if (step === null || step.action === 'heal') return true;
+  if (step.kind === 'clock') return false;
+  return !(step.kind === 'message' && (e.value as { action?: unknown } | null)?.action === 'duplicate');
+}
+
+/** Options of the visibility checker. */
+export interface VisibilityOptions {
+  /** How long after its acknowledgement a write must be visible at every node, with no fault on. */
+  visibleWithinMs: number;
+}
+
+/**
+ * The visibility verdict, the convergence bound checked while the run goes on: a read made at
+ * any node with no fault on holds every write acknowledged at least `visibleWithinMs` before it,
+ * by a write invoked after the last fault ended (or a write of its key at its node not known to
+ * precede it). Clock offsets and duplicated messages do not count as faults here: a bound on
+ * spreading that holds only while every clock is right is no bound, and a duplicate leaves the
+ * original on time.
+ * A missing write is reported at the read that missed it.
+ */
+export function checkVisibility(history: readonly HistoryEvent[], o: VisibilityOptions): GossipCheckResult {
+  const { operations } = pairOperations(history, undefined, { strict: false });
+  const windows = faultWindows(history.filter((e) => e.process !== 'nemesis' || holdsBackSpreading(e)));
+  const boundNs = o.visibleWithinMs * 1e6;
+  /** The start of the fault-free stretch `t` lies in, or null when a fault is on at `t`. */
+  const stretchStart = (t: number): number | null => {
+    let start = 0;
+    for (const [a, b] of windows) {
+      if (t < a) break;
+      if (t < b) return null;
+      start = b;
+    }
+    return start;
+  };
+  const writes = writesByNodeKey(operations);
+  const byKey = new Map<string, { node: string; ops: Operation[] }[]>();
+  for (const w of writes.values()) byKey.set(w.key, [...(byKey.get(w.key) ?? []), w]);
+  let readsChecked = 0;
+  for (const r of operations) {
+    if (r.f !== 'read' || r.status !== 'ok' || typeof r.invoke.time !== 'number' || r.complete?.node === undefined) continue;
+    const start = stretchStart(r.invoke.time);
+    if (start === null || r.invoke.time - start < boundNs) continue;
+    const out = r.output as [unknown, unknown] | null;
+    if (!Array.isArray(out)) continue;
+    const key = JSON.stringify(out[0]);
+    const held = (typeof out[1] === 'object' && out[1] !== null ? out[1] : {}) as Record<string, unknown>;
+    readsChecked++;
+    for (const { node, ops } of byKey.get(key) ?? []) {
+      for (const w of ops) {
+        if (w.status !== 'ok' || (w.invoke.time ?? -1) < start || (w.complete!.time ?? Infinity) > r.invoke.time - boundNs) continue;
+        const got = node in held ? JSON.stringify(held[node]) : undefined;
+        if (got !== undefined && valuesNotOlder(ops, w).has(got)) continue;
+        const e = r.complete!;
+        const ago = ((r.invoke.time - w.complete!.time!) / 1e6).toFixed(0);
+        const summary = `${r.complete!.node} answered a read of key ${key} with ${got === undefined ? `nothing of ${node}` : `${got} of ${node}`} ${ago} ms after ${node} acknowledged the write of ${JSON.stringify((w.input as unknown[])[1])} to it, no fault on since before that write (bound ${o.visibleWithinMs} ms)`;
+        return { valid: false, readsChecked, explanation: summary, anomaly: { index: e.index, timeNs: e.time ?? null, summary } };
+      }
+    }
+  }
+  return { valid: true, readsChecked, explanation: `each of the ${readsChecked} reads made ${o.visibleWithinMs} ms or more into a stretch with no fault (clock offsets aside) holds every write acknowledged that long before it within the stretch` };
 }
 
 /**

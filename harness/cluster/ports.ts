@@ -5,18 +5,33 @@
  */
 import { createServer, type Server } from 'node:net';
 
-/** `count` distinct free TCP ports on 127.0.0.1. */
-export async function freePorts(count: number): Promise<number[]> {
+/** The first port of Linux's default ephemeral range, from which outgoing connections take theirs. */
+export const EPHEMERAL_PORTS_FROM = 32768;
+
+/**
+ * `count` distinct free TCP ports on 127.0.0.1. Given `from`, they are the first free ones from
+ * there up to below {@link EPHEMERAL_PORTS_FROM}: a large cluster's outgoing connections (each
+ * node to every other) take ephemeral ports, and could take a port a node is about to listen on.
+ */
+export async function freePorts(count: number, from?: number): Promise<number[]> {
   const servers: Server[] = [];
   try {
     const ports: number[] = [];
-    for (let i = 0; i < count; i++) {
+    let next = from;
+    while (ports.length < count) {
+      if (next !== undefined && next >= EPHEMERAL_PORTS_FROM) throw new Error(`fewer than ${count} free ports from ${from} below ${EPHEMERAL_PORTS_FROM}`);
       const s = createServer();
       servers.push(s);
-      await new Promise<void>((resolve, reject) => {
-        s.once('error', reject);
-        s.listen(0, '127.0.0.1', () => resolve());
+      const port = next;
+      if (next !== undefined) next++;
+      const ok = await new Promise<boolean>((resolve, reject) => {
+        s.once('error', (e: NodeJS.ErrnoException) => (port !== undefined && e.code === 'EADDRINUSE' ? resolve(false) : reject(e)));
+        s.listen(port ?? 0, '127.0.0.1', () => resolve(true));
       });
+      if (!ok) {
+        servers.pop();
+        continue;
+      }
       const addr = s.address();
       if (addr === null || typeof addr === 'string') throw new Error('no port assigned');
       ports.push(addr.port);

@@ -65,7 +65,7 @@ export const DEFAULT_PARAMS: GossipParams = {
   fanout: 2,
   suspectMs: 600,
   downMs: 1500,
-  claimDelayMs: 600,
+  claimDelayMs: 2000,
   tickGapMs: 300,
   renewMs: 200,
   maxOwnEntries: 10_000,

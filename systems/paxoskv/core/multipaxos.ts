@@ -109,8 +109,11 @@ export interface MultiParams {
 
 export const DEFAULT_MULTI_PARAMS: MultiParams = {
   heartbeatTicks: 5,
+  // A narrow range: followers that lost the leader time out within a tick or two of each other, so
+  // concurrent candidacies (and, without node ids in ballots, two candidates at one ballot) come
+  // up in every run that loses a leader, not once in many.
   electionTicksMin: 30,
-  electionTicksMax: 60,
+  electionTicksMax: 32,
   retryTicks: 10,
   requestTimeoutTicks: 150,
   maxPendingRequests: 10_000,
@@ -561,9 +564,18 @@ export class MultiPaxosNode {
   }
 
   /** A message at ballot `b` from its proposer: follow it when the ballot is not below our promise. */
+  /**
+   * A peer's message at this candidate's or leader's own ballot. Ballots carry the node id, so
+   * only non-unique-ballot's two proposers can share one: neither yields to the other (yielding
+   * would hide the two leaders), and a higher ballot is what makes a node step down.
+   */
+  private atOwnBallot(b: Ballot): boolean {
+    return this.role !== 'follower' && compareBallots(b, this.ballot) === 0;
+  }
+
   private follow(b: Ballot, from: string): void {
     this.clock = Math.max(this.clock, b.c);
-    if (from === this.id) return;
+    if (from === this.id || this.atOwnBallot(b)) return;
     if (this.role !== 'follower' || this.leader !== from) this.stepDown(from, `ballot ${ballotText(b)} of ${from}`);
     this.leader = from;
     this.resetElection();
@@ -578,7 +590,7 @@ export class MultiPaxosNode {
     if (ok) {
       if (compareBallots(m.b, this.promised) > 0) this.persist({ p: m.b });
       this.promised = m.b;
-      if (m.from !== this.id) {
+      if (m.from !== this.id && !this.atOwnBallot(m.b)) {
         if (this.role !== 'follower') this.stepDown(null, `prepare at ${ballotText(m.b)}`);
         this.leader = null;
         this.resetElection();

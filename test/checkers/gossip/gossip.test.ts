@@ -3,7 +3,7 @@
  * rule is shown holding and broken, with the explanation that names what broke.
  */
 import { describe, expect, test } from 'vitest';
-import { checkConvergence, checkCoordinators, checkLostUpdates, type ClaimView, type StateView } from '../../../checkers/gossip/index.js';
+import { checkConvergence, checkCoordinators, checkLostUpdates, checkVisibility, type ClaimView, type StateView } from '../../../checkers/gossip/index.js';
 import type { HistoryEvent } from '../../../checkers/history/types.js';
 
 /** A tiny history builder: events get indexes in order, times in ms. */
@@ -87,6 +87,50 @@ describe('lost update', () => {
     h.op(1, 'write', [2, 7], [2, 7], 10, 20, 'n1');
     finalRound(h, 0, 2000, [state('n1', { '2': [7, 3] }), state('n2', {})]);
     expect(checkLostUpdates(h.events).explanation).toMatch(/n2's final state holds nothing of that key of n1/);
+  });
+});
+
+describe('visibility', () => {
+  const fault = (h: ReturnType<typeof history>, f: string, atMs: number, value: unknown = null) => h.events.push({ index: h.events.length, time: atMs * 1e6, type: 'ok', process: 'nemesis', f, value });
+  const o = { visibleWithinMs: 2000 };
+
+  test('ok: a read 2 s after the write, no fault on, holds it (or a newer write at its node)', () => {
+    const h = history();
+    h.op(1, 'write', [1, 4], [1, 4], 10, 20, 'n1');
+    h.op(2, 'write', [1, 5], [1, 5], 15, 30, 'n1');
+    h.op(3, 'read', [1, null], [1, { n1: 5 }], 2100, 2110, 'n2');
+    expect(checkVisibility(h.events, o)).toMatchObject({ valid: true, readsChecked: 1 });
+  });
+
+  test('bad: a read 2 s after the write, no fault on, misses it', () => {
+    const h = history();
+    h.op(1, 'write', [1, 4], [1, 4], 10, 20, 'n1');
+    h.op(3, 'read', [1, null], [1, {}], 2100, 2110, 'n2');
+    const r = checkVisibility(h.events, o);
+    expect(r.valid).toBe(false);
+    expect(r.anomaly?.index).toBe(3);
+    expect(r.explanation).toMatchInlineSnapshot(`"n2 answered a read of key 1 with nothing of n1 2080 ms after n1 acknowledged the write of 4 to it, no fault on since before that write (bound 2000 ms)"`);
+  });
+
+  test('a read sooner than the bound, or with a fault on since before the write, is not judged', () => {
+    const h = history();
+    h.op(1, 'write', [1, 4], [1, 4], 10, 20, 'n1');
+    h.op(3, 'read', [1, null], [1, {}], 1500, 1510, 'n2');
+    fault(h, 'start-partition', 1600);
+    fault(h, 'stop-partition', 1700);
+    h.op(4, 'read', [1, null], [1, {}], 2500, 2510, 'n2');
+    expect(checkVisibility(h.events, o)).toMatchObject({ valid: true, readsChecked: 0 });
+  });
+
+  test('clock offsets and duplicated messages do not hold back spreading, so they do not excuse a miss', () => {
+    const h = history();
+    fault(h, 'start-clock', 0);
+    fault(h, 'start-message', 5, { action: 'duplicate' });
+    h.op(1, 'write', [1, 4], [1, 4], 10, 20, 'n1');
+    h.op(3, 'read', [1, null], [1, { n1: 3 }], 2100, 2110, 'n2');
+    expect(checkVisibility(h.events, o).valid).toBe(false);
+    fault(h, 'start-message', 2000, { action: 'drop' });
+    expect(checkVisibility(h.events, o).valid).toBe(true);
   });
 });
 
