@@ -20,7 +20,8 @@
  * maxPendingRequests, seed, logMessages, snapshotEvery, walSegmentBytes (in `cas` mode a snapshot
  * of every key's acceptor slot is taken each snapshotEvery WAL records, default 10,000, and the
  * segments it covers are deleted; in `multi` mode every snapshotEvery applied slots); in `multi`
- * mode also heartbeatTicks, electionTicksMin, electionTicksMax, retryTicks.
+ * mode also heartbeatTicks, electionTicksMin, electionTicksMax, retryTicks, maxLearnEntries,
+ * forwardMemoryTicks (how long a node remembers a Forward it got, to drop a copy; 3000).
  */
 import { ConfigError } from '../lib/config.js';
 import { createNode, withConfigErrors } from '../lib/node.js';

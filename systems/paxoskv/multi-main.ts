@@ -9,6 +9,7 @@
  * - Clients: `read`, `write`, `cas` and `txn` (list-append, rw-register); any node takes any
  *   request and a follower forwards it to the leader.
  */
+import { randomInt } from 'node:crypto';
 import { join } from 'node:path';
 import { RPCS } from '../../workloads/wire/rpc.js';
 import type { ClientRequest as WireRequest } from '../lib/client-listener.js';
@@ -38,6 +39,7 @@ export async function runMulti(rt: NodeRuntime): Promise<void> {
       maxPendingRequests: numberParam(cfg, 'maxPendingRequests', d.maxPendingRequests, 1, 1_000_000),
       snapshotEvery: numberParam(cfg, 'snapshotEvery', d.snapshotEvery, 1, 100_000_000),
       maxLearnEntries: numberParam(cfg, 'maxLearnEntries', d.maxLearnEntries, 1, 100_000),
+      forwardMemoryTicks: numberParam(cfg, 'forwardMemoryTicks', d.forwardMemoryTicks, 1, 10_000_000),
     };
     if (p.electionTicksMax <= p.electionTicksMin) throw new ConfigError('params.electionTicksMax must be greater than params.electionTicksMin');
     return p;
@@ -74,7 +76,11 @@ export async function runMulti(rt: NodeRuntime): Promise<void> {
 
   // -------------------------------------------------------------------------- core
 
-  const node = new MultiPaxosNode({ id: cfg.id, peers: Object.keys(cfg.peers), variant: cfg.variant as Variant, params, rng: rt.rng.fork(), restore: restored });
+  // The Forward ids of this start: a random base (not from rt.rng, which a restart may seed the
+  // same), so that a Forward or ForwardReply of the previous start still in the network never
+  // matches one of this start's. 2^31 bases of 2^21 ids stay below 2^53.
+
+  const node = new MultiPaxosNode({ id: cfg.id, peers: Object.keys(cfg.peers), variant: cfg.variant as Variant, params, rng: rt.rng.fork(), restore: restored, fidBase: randomInt(2 ** 31) * 2 ** 21 });
   let lastRole = '';
 
   async function persist(image: MultiDurable | null, records: MultiRecord[]): Promise<void> {

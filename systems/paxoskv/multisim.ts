@@ -25,6 +25,9 @@ import {
   type ReplyBody,
 } from './core/multipaxos.js';
 
+/** Forward ids one start of a simulated node may use before the next start's begin. */
+const FIDS_PER_BOOT = 1_000_000;
+
 export type MultiSimulator = Simulator<MultiMessage, MultiReady, MultiDurable, MultiPaxosNode>;
 
 export interface MultiSimHooks {
@@ -62,8 +65,14 @@ export function buildMultiSim(seed: number, ids: string[], variant: Variant, vio
   const appliedAt = new Map<number, { v: string; by: string }>();
   const acceptedAt = new Map<string, string>();
   const lastPromise = new Map<string, MultiDurable['promised']>();
+  const boots = new Map<string, number>();
   const host: SimHost<MultiMessage, MultiReady, MultiDurable, MultiPaxosNode> = {
-    boot: (id, disk) => new MultiPaxosNode({ id, peers: ids, variant, params, rng: new Rng(seeds.int(0, 2 ** 30)), restore: disk }),
+    boot: (id, disk) => {
+      // Each start of a node numbers its Forwards afresh (the shell draws a random base).
+      const n = boots.get(id) ?? 0;
+      boots.set(id, n + 1);
+      return new MultiPaxosNode({ id, peers: ids, variant, params, rng: new Rng(seeds.int(0, 2 ** 30)), restore: disk, fidBase: n * FIDS_PER_BOOT });
+    },
     persist: (_id, rd, disk: SimDisk<MultiDurable>) => {
       if (rd.image === null && rd.persist.length === 0) return;
       disk.write((d) => applyToDurable(d, rd));

@@ -15,6 +15,8 @@
  *   crash n2 | restart n2                      a crash loses the process; the disk keeps what was synced
  *   acceptor n1 x                              (cas) n1's acceptor state for key x
  *   acceptor n1                                (multi) n1's promise and accepted slots
+ *   duplicate n3 n1 Forward                    (multi) n3 sends the last Forward n1 got from it
+ *                                              again (the network's duplicate fault)
  *   status                                     every node (multi: role, ballot, applied slot)
  *
  * The simulator's invariant checks (one value per ballot, promises never go back, and in Multi-Paxos
@@ -116,6 +118,8 @@ class ScriptCluster implements ScriptedCluster {
   private readonly requests = new Map<number, string>();
   private readonly roles = new Map<string, string>();
   private nextReqId = 1;
+  /** Multi-Paxos: the last message delivered on each link of each type (`duplicate`). */
+  readonly lastDelivered = new Map<string, MultiMessage>();
 
   constructor(
     readonly ids: readonly string[],
@@ -125,7 +129,14 @@ class ScriptCluster implements ScriptedCluster {
     const onReply = (id: string, reqId: number, body: ReplyBody): void => this.print(`${id} reply ${this.requests.get(reqId) ?? `#${reqId}`}: ${formatReply(body)}`);
     this.sim =
       mode === 'multi'
-        ? buildMultiSim(1, [...ids], variant, this.violations, { onReply, delivered: (m) => this.print(formatMultiMessage(m)), network: SCRIPT_NETWORK })
+        ? buildMultiSim(1, [...ids], variant, this.violations, {
+            onReply,
+            delivered: (m) => {
+              this.lastDelivered.set(`${m.from} ${m.to} ${m.type}`, m);
+              this.print(formatMultiMessage(m));
+            },
+            network: SCRIPT_NETWORK,
+          })
         : buildSim(1, [...ids], variant, this.violations, { onReply, delivered: (m) => this.print(formatCasMessage(m)), network: SCRIPT_NETWORK });
     for (const id of ids) this.roles.set(id, this.roleOf(id));
   }
@@ -257,6 +268,16 @@ const COMMANDS: Record<string, ScriptCommand<ScriptEnv>> = {
   acceptor: (env, d) => {
     const c = env.cluster;
     c.print(c.acceptor(d, arg(d, 0, 'a node'), d.args[1]));
+  },
+  duplicate: (env, d) => {
+    const c = env.cluster;
+    if (c.mode !== 'multi') throw new ScriptError(d, 'duplicate: only in Multi-Paxos mode (add-nodes ... mode=multi)');
+    const from = arg(d, 0, 'the sender');
+    const to = arg(d, 1, 'the receiver');
+    const type = arg(d, 2, 'a message type');
+    const m = c.lastDelivered.get(`${from} ${to} ${type}`);
+    if (m === undefined) throw new ScriptError(d, `duplicate: no ${type} from ${from} to ${to} was delivered yet`);
+    c.multi.send(m);
   },
 };
 

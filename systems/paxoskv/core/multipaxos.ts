@@ -18,7 +18,12 @@
  *   value it accepted at the leader's ballot, and asks (in its HeartbeatAck) for the rest, which
  *   come in a Learn. A leader that has no acks from a majority within an election timeout steps
  *   down.
- * - Followers forward client requests to the leader and relay its answer.
+ * - Followers forward client requests to the leader and relay its answer. The network may deliver
+ *   a Forward twice (a copy that crossed its answer): the receiver remembers the Forwards it got
+ *   for `forwardMemoryTicks` and drops a copy, since proposing it again would apply the command a
+ *   second time, after commands acknowledged since (a write coming back over a newer one). A
+ *   Forward's id is unique across the sender's restarts (`fidBase`), so neither a new request nor
+ *   its answer is taken for an old one.
  * - Acceptor state (one promise for all slots, the accepted value of each slot) is persisted in
  *   `ready().persist` before the replies that depend on it leave (`ready().messages`). Every
  *   `snapshotEvery` applied slots, `ready().image` is the whole durable state (promise, accepted
@@ -105,6 +110,8 @@ export interface MultiParams {
   snapshotEvery: number;
   /** Most entries in one Learn. */
   maxLearnEntries: number;
+  /** Ticks a node remembers a Forward it received, to drop a copy the network delivers again. */
+  forwardMemoryTicks: number;
 }
 
 export const DEFAULT_MULTI_PARAMS: MultiParams = {
@@ -119,6 +126,7 @@ export const DEFAULT_MULTI_PARAMS: MultiParams = {
   maxPendingRequests: 10_000,
   snapshotEvery: 1000,
   maxLearnEntries: 200,
+  forwardMemoryTicks: 3000,
 };
 
 export interface MultiOptions {
@@ -128,6 +136,12 @@ export interface MultiOptions {
   params: MultiParams;
   rng: CoreRng;
   restore: MultiDurable;
+  /**
+   * The first Forward id less one: different for each start of a node (the shell draws it at
+   * random, the simulator counts boots), so a Forward or ForwardReply of an earlier incarnation
+   * still in the network never matches one of this one. 0 unless set.
+   */
+  fidBase?: number;
 }
 
 /** Who is waiting for a slot's result: a local request, or a follower's forwarded one. */
@@ -190,6 +204,8 @@ export class MultiPaxosNode {
   private nextFid = 1;
   /** Requests this follower forwarded: fid → local reqId. */
   private readonly forwarded = new Map<number, number>();
+  /** Forwards received (`from fid`) → the tick they came, oldest first: a copy is dropped. */
+  private readonly forwardsSeen = new Map<string, number>();
 
   private rd: MultiReady = MultiPaxosNode.emptyReady();
   private selfReplies: MultiMessage[] = [];
@@ -206,6 +222,7 @@ export class MultiPaxosNode {
     this.variant = o.variant;
     this.params = o.params;
     this.rng = o.rng;
+    this.nextFid = (o.fidBase ?? 0) + 1;
     this.promised = o.restore.promised;
     if (o.restore.snap !== null) {
       this.kv.restore(o.restore.snap.state);
@@ -287,6 +304,10 @@ export class MultiPaxosNode {
     }
     this.queued = this.queued.filter((q) => q.origin.node !== this.id || this.local.has(q.origin.id));
     for (const [fid, reqId] of [...this.forwarded]) if (!this.local.has(reqId)) this.forwarded.delete(fid);
+    for (const [k, at] of this.forwardsSeen) {
+      if (this.ticks - at < this.params.forwardMemoryTicks) break;
+      this.forwardsSeen.delete(k);
+    }
     if (this.role === 'leader') {
       if (this.ticks - this.lastHeartbeat >= this.params.heartbeatTicks) this.heartbeat();
       for (const [slot, p] of this.proposals) if (this.ticks - p.sentTick >= this.params.retryTicks) this.sendAccept(slot, p, true);
@@ -365,6 +386,11 @@ export class MultiPaxosNode {
   }
 
   private onForward(m: MultiMessage & { type: 'Forward' }): void {
+    // A copy of a Forward already received (whatever this node's role then or now): the first one
+    // was proposed, or answered, and its sender relays one answer only.
+    const seen = `${m.from} ${m.fid}`;
+    if (this.forwardsSeen.has(seen)) return;
+    this.forwardsSeen.set(seen, this.ticks);
     if (this.role !== 'leader') {
       this.sendForwardReply({ node: m.from, id: m.fid }, { type: 'error', code: ERR.temporarilyUnavailable, text: 'not the leader' });
       return;
