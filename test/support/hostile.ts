@@ -5,6 +5,7 @@
 import { connect, type Socket } from 'node:net';
 import { afterEach, expect } from 'vitest';
 import { TestClient, type TestCluster } from '../../bench/support/raftkv-cluster.js';
+import type { NdjsonClient } from './systems.js';
 
 /** A client of a node's client port, closed with the test's closers. */
 export async function trackedClient(port: number, closers: (() => void)[]): Promise<TestClient> {
@@ -79,4 +80,15 @@ export function junkPeerLines(target: string): string[] {
 export async function sendPeerLines(s: Socket, lines: readonly string[], settleMs = 500): Promise<void> {
   for (const line of lines) s.write(`${line}\n`);
   await new Promise((r) => setTimeout(r, settleMs));
+}
+
+/**
+ * The malformed transactions every transactional store refuses with error 12 (no `txn`, an unknown
+ * op, a null key, a `txn` that is not a list), as msg ids 7 to 10.
+ */
+export async function expectMalformedTxnsRefused(cl: NdjsonClient): Promise<void> {
+  expect(await cl.rawRequest(`{"type":"txn","msg_id":7}`, 7)).toMatchObject({ type: 'error', code: 12 });
+  expect(await cl.rawRequest(`{"type":"txn","txn":[["incr","x",1]],"msg_id":8}`, 8)).toMatchObject({ type: 'error', code: 12 });
+  expect(await cl.rawRequest(`{"type":"txn","txn":[["r",null,null]],"msg_id":9}`, 9)).toMatchObject({ type: 'error', code: 12 });
+  expect(await cl.rawRequest(`{"type":"txn","txn":"nope","msg_id":10}`, 10)).toMatchObject({ type: 'error', code: 12 });
 }

@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { MVCCTX_MAIN_JS, type TestCluster, TestCluster as Cluster } from '../../../bench/support/raftkv-cluster.js';
 import { MAX_TXN_OPS, MAX_VALUE_BYTES } from '../../../workloads/wire/limits.js';
-import { everyNodeCommits as commitsAt, hostileTeardown, junkPeerLines, openPeer, sendPeerLines, trackedClient } from '../../support/hostile.js';
+import { everyNodeCommits as commitsAt, expectMalformedTxnsRefused, hostileTeardown, junkPeerLines, openPeer, sendPeerLines, trackedClient } from '../../support/hostile.js';
 import { NdjsonClient } from '../../support/systems.js';
 
 const { clusters, closers } = hostileTeardown();
@@ -21,10 +21,7 @@ describe('mvcctx under hostile input', () => {
     const c = await start();
     const cl = await NdjsonClient.connect(c.nodes[0]!.clientPort);
     closers.push(() => cl.close());
-    expect(await cl.rawRequest(`{"type":"txn","msg_id":7}`, 7)).toMatchObject({ type: 'error', code: 12 });
-    expect(await cl.rawRequest(`{"type":"txn","txn":[["incr","x",1]],"msg_id":8}`, 8)).toMatchObject({ type: 'error', code: 12 });
-    expect(await cl.rawRequest(`{"type":"txn","txn":[["r",null,null]],"msg_id":9}`, 9)).toMatchObject({ type: 'error', code: 12 });
-    expect(await cl.rawRequest(`{"type":"txn","txn":"nope","msg_id":10}`, 10)).toMatchObject({ type: 'error', code: 12 });
+    await expectMalformedTxnsRefused(cl);
     expect(await cl.rawRequest(`{"type":"txn","txn":[["append","x","${'v'.repeat(MAX_VALUE_BYTES)}"]],"msg_id":11}`, 11)).toMatchObject({ type: 'error', code: 12 });
     const long = JSON.stringify(Array.from({ length: MAX_TXN_OPS + 1 }, () => ['append', 'y', 1]));
     expect(await cl.rawRequest(`{"type":"txn","txn":${long},"msg_id":12}`, 12)).toMatchObject({ type: 'error', code: 12 });

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { type TestCluster, TestCluster as Cluster, TXKV_MAIN_JS } from '../../../bench/support/raftkv-cluster.js';
-import { everyNodeCommits as commitsAt, hostileTeardown, junkPeerLines, openPeer, sendPeerLines } from '../../support/hostile.js';
+import { everyNodeCommits as commitsAt, expectMalformedTxnsRefused, hostileTeardown, junkPeerLines, openPeer, sendPeerLines } from '../../support/hostile.js';
 import { NdjsonClient } from '../../support/systems.js';
 
 const { clusters, closers } = hostileTeardown();
@@ -18,10 +18,7 @@ describe('txkv under hostile input', () => {
     clusters.push(c);
     const cl = await NdjsonClient.connect(c.nodes[0]!.clientPort);
     closers.push(() => cl.close());
-    expect(await cl.rawRequest(`{"type":"txn","msg_id":7}`, 7)).toMatchObject({ type: 'error', code: 12 });
-    expect(await cl.rawRequest(`{"type":"txn","txn":[["incr","x",1]],"msg_id":8}`, 8)).toMatchObject({ type: 'error', code: 12 });
-    expect(await cl.rawRequest(`{"type":"txn","txn":[["r",null,null]],"msg_id":9}`, 9)).toMatchObject({ type: 'error', code: 12 });
-    expect(await cl.rawRequest(`{"type":"txn","txn":"nope","msg_id":10}`, 10)).toMatchObject({ type: 'error', code: 12 });
+    await expectMalformedTxnsRefused(cl);
     expect(await cl.rawRequest(`{"type":"read","key":"x","msg_id":11}`, 11)).toMatchObject({ type: 'error', code: 10 });
     cl.raw('not json at all');
     cl.raw('[1,2,3]');
